@@ -1,0 +1,194 @@
+//! The `custseg` binary: arguments -> engine -> terminal. Glue only; the work is in
+//! custseg-engine.
+
+mod args;
+mod summary;
+mod term;
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Parser;
+use custseg_core::Lang;
+use custseg_data::clean::{Returns, ZeroAmount};
+use custseg_data::source::Encoding;
+use custseg_engine::{Config, DEFAULT_TOML, EngineError, RunRequest, SynthFormat, SynthParams};
+
+use crate::args::{Cli, Command, EncodingArg, FormatArg, InputArgs, LangArg, ReturnsArg, ZeroArg};
+use crate::term::{Out, group, with_progress};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    term::init_logging();
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            let code = err.downcast_ref::<EngineError>().map_or(2, EngineError::exit_code);
+            ExitCode::from(code as u8)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<()> {
+    let quiet = cli.quiet;
+    match cli.command {
+        Command::Run(a) => {
+            let mut config = load_config(&a.input)?;
+            config.run.strict |= a.strict;
+            if let Some(l) = a.lang {
+                config.run.lang = Some(lang(l));
+            }
+            config.check()?;
+            let summary = with_progress(quiet, "reading transactions", |progress| {
+                custseg_engine::run(RunRequest {
+                    transactions: a.transactions.clone(),
+                    customers: a.customers.clone(),
+                    config,
+                    out_dir: a.out.clone(),
+                    progress,
+                })
+            })?;
+            let mut out = Out::new();
+            if quiet {
+                out.line(format!("{}", a.out.display()))?;
+            } else {
+                summary::print_run(&mut out, &summary)?;
+            }
+            Ok(())
+        }
+        Command::Demo(a) => {
+            let mut config = Config::default();
+            config.run.lang = a.lang.map(lang);
+            let (input, summary) = custseg_engine::demo::run_demo(&a.out, config)?;
+            let mut out = Out::new();
+            if !quiet {
+                out.line("custseg demo: the CDNOW sample (2,357 customers who first bought in 1997 Q1, followed to 1998-06)")?;
+                out.line(format!("input: {}", input.display()))?;
+                summary::print_run(&mut out, &summary)?;
+                out.line("")?;
+                out.line(format!("Next: open {} in a spreadsheet, or run your own data with", a.out.join("customers.csv").display()))?;
+                out.line("  custseg run --transactions YOUR_FILE.csv --out results")?;
+            } else {
+                out.line(format!("{}", a.out.display()))?;
+            }
+            Ok(())
+        }
+        Command::Init(a) => {
+            if a.out.exists() && !a.force {
+                bail!("{} already exists\nhint: pass --force to overwrite it", a.out.display());
+            }
+            custseg_data::sink::write_atomic(&a.out, |w| {
+                use std::io::Write;
+                w.write_all(DEFAULT_TOML.as_bytes()).map_err(custseg_data::DataError::io("write", &a.out))
+            })?;
+            Out::new().line(format!("wrote {}", a.out.display()))?;
+            Ok(())
+        }
+        Command::Generate(a) => {
+            if a.customers == 0 {
+                bail!("--customers must be > 0, got 0");
+            }
+            let format = match a.format {
+                Some(FormatArg::Parquet) => SynthFormat::Parquet,
+                Some(FormatArg::Csv) => SynthFormat::Csv,
+                None if a.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) => SynthFormat::Parquet,
+                None => SynthFormat::Csv,
+            };
+            let params = SynthParams { n_customers: a.customers, seed: a.seed, ..SynthParams::default() };
+            let start = std::time::Instant::now();
+            let rows = custseg_engine::write_synth(&params, &a.out, format)?;
+            Out::new().line(format!(
+                "wrote {} rows for {} customers to {} in {:.1} s",
+                group(rows),
+                group(a.customers),
+                a.out.display(),
+                start.elapsed().as_secs_f64()
+            ))?;
+            Ok(())
+        }
+        Command::Inspect(a) => {
+            let config = load_config(&a.input)?;
+            let q = custseg_engine::inspect::inspect(&a.path, &config)?;
+            let mut out = Out::new();
+            if a.json {
+                out.line(serde_json::to_string_pretty(&q)?)?;
+                return Ok(());
+            }
+            let lang = config.run.lang.unwrap_or_else(Lang::from_env);
+            for f in &q.files {
+                let enc = f.encoding.map(|e| format!("{e:?}").to_lowercase()).unwrap_or_default();
+                let delim = f.delimiter.clone().map(|d| format!(", delimiter `{d}`")).unwrap_or_default();
+                let bom = if f.bom { ", BOM" } else { "" };
+                out.line(format!("{}: {:?} {enc}{bom}{delim}, {} bytes, {} rows", f.path, f.format, group(f.size_bytes), group(f.rows_read)))?;
+            }
+            out.line(format!("columns: {}", q.columns.join(", ")))?;
+            for (role, column) in &q.column_map.columns {
+                out.line(format!("  {:<11} <- {column}", role.name()))?;
+            }
+            out.line(format!("date format: {:?}", q.date_format))?;
+            out.line(format!("dates: {} .. {}", q.first_date.as_deref().unwrap_or("-"), q.last_date.as_deref().unwrap_or("-")))?;
+            summary::print_quality(&mut out, &q, None, lang)?;
+            Ok(())
+        }
+    }
+}
+
+fn lang(l: LangArg) -> Lang {
+    match l {
+        LangArg::Zh => Lang::Zh,
+        LangArg::En => Lang::En,
+    }
+}
+
+/// The config file (or defaults) with the command-line overrides applied.
+fn load_config(a: &InputArgs) -> Result<Config> {
+    let mut c = match &a.config {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    };
+    let mut map = BTreeMap::new();
+    for m in &a.map {
+        let (role, column) = m.split_once('=').ok_or_else(|| anyhow!("--map expects ROLE=COLUMN, got `{m}`"))?;
+        map.insert(role.trim().to_string(), column.trim().to_string());
+    }
+    c.input.map.extend(map);
+    if let Some(e) = a.encoding {
+        c.input.encoding = Some(match e {
+            EncodingArg::Utf8 => Encoding::Utf8,
+            EncodingArg::Gbk => Encoding::Gbk,
+        });
+    }
+    if let Some(d) = &a.delimiter {
+        c.input.delimiter = Some(match d.as_str() {
+            "tab" | "\\t" => '\t',
+            s if s.chars().count() == 1 => s.chars().next().unwrap_or(','),
+            other => bail!("--delimiter must be one of , ; tab |, got `{other}`"),
+        });
+    }
+    if let Some(f) = &a.date_format {
+        c.input.date_format = Some(f.clone());
+    }
+    if let Some(d) = &a.as_of {
+        c.run.as_of = Some(d.clone());
+    }
+    if let Some(r) = a.returns {
+        c.input.returns = match r {
+            ReturnsArg::Net => Returns::Net,
+            ReturnsArg::Exclude => Returns::Exclude,
+        };
+    }
+    if let Some(z) = a.zero_amount {
+        c.input.zero_amount = match z {
+            ZeroArg::Keep => ZeroAmount::Keep,
+            ZeroArg::Reject => ZeroAmount::Reject,
+        };
+    }
+    c.input.dedupe |= a.dedupe;
+    if let Some(t) = a.threads {
+        c.run.threads = t;
+    }
+    c.check().context("invalid settings")?;
+    Ok(c)
+}

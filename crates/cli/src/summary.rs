@@ -1,0 +1,139 @@
+//! The terminal summary of a run: row accounting, warnings, thresholds, one table per scheme,
+//! and where the outputs are.
+
+use comfy_table::{Cell, CellAlignment, Table, presets};
+use custseg_core::Lang;
+use custseg_core::catalog::scheme_name;
+use custseg_data::master::MasterReport;
+use custseg_data::quality::QualityReport;
+use custseg_engine::RunSummary;
+
+use crate::term::{Out, group};
+
+fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_HORIZONTAL_ONLY);
+    t.set_header(header.iter().map(|h| Cell::new(h)).collect::<Vec<_>>());
+    t
+}
+
+fn zh(lang: Lang, en: &'static str, zh: &'static str) -> &'static str {
+    if lang == Lang::Zh { zh } else { en }
+}
+
+/// Prints the row accounting of a quality report.
+pub fn print_quality(out: &mut Out, q: &QualityReport, master: Option<&MasterReport>, lang: Lang) -> std::io::Result<()> {
+    out.line(format!(
+        "{}: {} = {} {} + {} {}",
+        zh(lang, "Rows read", "读取行数"),
+        group(q.rows_read),
+        group(q.rows_kept),
+        zh(lang, "kept", "保留"),
+        group(q.rows_rejected),
+        zh(lang, "rejected", "拒绝"),
+    ))?;
+    if q.rows_rejected > 0 {
+        let mut t = table(&[zh(lang, "reject reason", "拒绝原因"), zh(lang, "rows", "行数")]);
+        for (reason, n) in q.rejected_by_reason.iter().filter(|(_, n)| **n > 0) {
+            t.add_row(vec![Cell::new(reason), Cell::new(group(*n)).set_alignment(CellAlignment::Right)]);
+        }
+        out.line(t.to_string())?;
+    }
+    if q.returns_rows > 0 {
+        out.line(format!("{}: {} rows, {:.2} netted", zh(lang, "Returns", "退货"), group(q.returns_rows), q.returns_amount))?;
+    }
+    if let Some(m) = master {
+        let rejected: u64 = m.rejected_by_reason.values().sum();
+        out.line(format!(
+            "{} {}: {} = {} + {} rejected",
+            zh(lang, "Customer file", "客户主数据"),
+            m.path,
+            group(m.rows_read),
+            group(m.rows_kept),
+            group(rejected)
+        ))?;
+    }
+    for w in &q.warnings {
+        out.line(format!("warning: {w}"))?;
+    }
+    Ok(())
+}
+
+/// Prints the summary of a finished run.
+pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
+    let lang = s.lang;
+    let r = &s.record;
+    let source = if r.as_of_source == "given" { zh(lang, "given", "指定") } else { zh(lang, "day after the last transaction", "最后交易日的次日") };
+    out.line(format!("{}: {} ({source})", zh(lang, "As of", "分析基准日"), r.as_of))?;
+    print_quality(out, &s.quality, s.master.as_ref(), lang)?;
+    out.line(format!(
+        "{}: {} ({} {}, {} {})",
+        zh(lang, "Customers", "客户数"),
+        group(r.counts.customers),
+        group(r.counts.purchasers),
+        zh(lang, "with purchases", "有购买"),
+        group(r.counts.prospects),
+        zh(lang, "prospects", "潜在客户"),
+    ))?;
+    let t = &r.lifecycle.thresholds;
+    out.line(format!(
+        "{}: new <= {} d, at risk > {} d, churned > {} d ({:?})",
+        zh(lang, "Lifecycle thresholds", "生命周期阈值"),
+        t.new_days,
+        t.at_risk_days,
+        t.churn_days,
+        r.lifecycle.source
+    ))?;
+    out.line(format!(
+        "{}: {:.1}% {} {:.1}% {}; Gini {:.3}",
+        zh(lang, "Concentration", "集中度"),
+        20.0,
+        zh(lang, "of customers bring", "的客户贡献"),
+        r.abc.top20_share * 100.0,
+        zh(lang, "of revenue", "的收入"),
+        r.abc.gini
+    ))?;
+    let mut scheme = "";
+    let mut current: Option<Table> = None;
+    for row in &s.segments {
+        if row.scheme != scheme {
+            if let Some(t) = current.take() {
+                out.line(t.to_string())?;
+            }
+            scheme = row.scheme;
+            out.line("")?;
+            out.line(scheme_name(scheme, lang).unwrap_or(scheme))?;
+            current = Some(table(&[
+                zh(lang, "label", "类别"),
+                zh(lang, "customers", "客户数"),
+                zh(lang, "share", "占比"),
+                zh(lang, "revenue share", "收入占比"),
+                zh(lang, "mean recency (d)", "平均最近购买(天)"),
+                zh(lang, "mean frequency", "平均频次"),
+                zh(lang, "mean monetary", "平均金额"),
+            ]));
+        }
+        if let Some(t) = current.as_mut() {
+            let num = |v: Option<f64>, d: usize| v.map_or_else(|| "-".to_string(), |v| format!("{v:.d$}"));
+            t.add_row(vec![
+                Cell::new(&row.name),
+                Cell::new(group(row.customers)).set_alignment(CellAlignment::Right),
+                Cell::new(format!("{:.1}%", row.share * 100.0)).set_alignment(CellAlignment::Right),
+                Cell::new(format!("{:.1}%", row.revenue_share * 100.0)).set_alignment(CellAlignment::Right),
+                Cell::new(num(row.mean_recency_days, 0)).set_alignment(CellAlignment::Right),
+                Cell::new(num(row.mean_frequency, 2)).set_alignment(CellAlignment::Right),
+                Cell::new(num(row.mean_monetary, 2)).set_alignment(CellAlignment::Right),
+            ]);
+        }
+    }
+    if let Some(t) = current.take() {
+        out.line(t.to_string())?;
+    }
+    out.line("")?;
+    out.line(format!("{} {}:", zh(lang, "Outputs in", "输出目录"), s.out_dir.display()))?;
+    for name in &r.outputs {
+        out.line(format!("  {}", s.out_dir.join(name).display()))?;
+    }
+    out.line(format!("{}: {} ms", zh(lang, "Time", "耗时"), r.timings_ms.get("total").copied().unwrap_or(0)))?;
+    Ok(())
+}

@@ -1,0 +1,102 @@
+//! The `custseg` binary as a user runs it: help text (snapshot), exit codes, and each command.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn custseg(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_custseg"))
+        .args(args)
+        .current_dir(cwd)
+        .env("LANG", "en_US.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("COLUMNS", "100")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start custseg: {e}"))
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Compares with a checked-in snapshot; `UPDATE_GOLDEN=1` rewrites it.
+fn snapshot(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/snapshots").join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(actual, expected, "{name} changed; rerun with UPDATE_GOLDEN=1 if intended");
+}
+
+#[test]
+fn help_text_snapshots() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for (args, name) in [(vec!["--help"], "help.txt"), (vec!["run", "--help"], "run_help.txt")] {
+        let out = custseg(&args, dir.path());
+        assert!(out.status.success());
+        snapshot(name, &text(&out.stdout));
+    }
+}
+
+#[test]
+fn demo_prints_a_summary_and_writes_every_output() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = custseg(&["demo", "--out", "d"], dir.path());
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(stdout.contains("Rows read: 6,919 = 6,919 kept + 0 rejected"), "{stdout}");
+    assert!(stdout.contains("Customers: 2,357"), "{stdout}");
+    assert!(stdout.contains("Champions"), "{stdout}");
+    for f in ["customers.csv", "customers.parquet", "segments.csv", "quality.json", "rejects.csv", "run.json", "cdnow_transactions.csv"] {
+        assert!(dir.path().join("d").join(f).is_file(), "{f} missing");
+    }
+    let zh = custseg(&["demo", "--out", "z", "--lang", "zh"], dir.path());
+    assert!(text(&zh.stdout).contains("重要价值客户"));
+}
+
+#[test]
+fn exit_codes_follow_the_contract() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let fixture = repo().join("testdata/fixture/transactions.csv");
+    let fixture = fixture.to_str().unwrap_or_default();
+    let ok = custseg(&["run", "-t", fixture, "-o", "o", "--quiet"], dir.path());
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+    let strict = custseg(&["run", "-t", fixture, "-o", "o", "--strict"], dir.path());
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(text(&strict.stderr).starts_with("error: 5 of 25 rows were rejected"), "{}", text(&strict.stderr));
+    let missing = custseg(&["run", "-t", "nope.csv"], dir.path());
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("nope.csv"));
+    let usage = custseg(&["run"], dir.path());
+    assert_eq!(usage.status.code(), Some(2));
+    let bad_map = custseg(&["run", "-t", fixture, "--map", "customer"], dir.path());
+    assert_eq!(bad_map.status.code(), Some(2));
+    assert!(text(&bad_map.stderr).contains("ROLE=COLUMN"));
+}
+
+#[test]
+fn init_generate_and_inspect() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    assert!(custseg(&["init"], dir.path()).status.success());
+    let again = custseg(&["init"], dir.path());
+    assert_eq!(again.status.code(), Some(2));
+    assert!(text(&again.stderr).contains("--force"));
+    let gen_out = custseg(&["generate", "--customers", "500", "--seed", "3", "-o", "g.csv"], dir.path());
+    assert!(gen_out.status.success(), "{}", text(&gen_out.stderr));
+    let first = std::fs::read(dir.path().join("g.csv")).unwrap_or_default();
+    custseg(&["generate", "--customers", "500", "--seed", "3", "-o", "g.csv"], dir.path());
+    assert_eq!(first, std::fs::read(dir.path().join("g.csv")).unwrap_or_default(), "same seed, same bytes");
+    let run = custseg(&["run", "-t", "g.csv", "-c", "custseg.toml", "-o", "r"], dir.path());
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let inspect = custseg(&["inspect", "g.csv"], dir.path());
+    let s = text(&inspect.stdout);
+    assert!(s.contains("order_id") && s.contains("customer    <- customer_id") && s.contains("Iso"), "{s}");
+    let json = custseg(&["inspect", "g.csv", "--json"], dir.path());
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap_or_default();
+    assert_eq!(v["rows_read"], v["rows_kept"]);
+}

@@ -1,0 +1,30 @@
+//! custseg-core: the pure algorithms of custseg, on plain Rust data.
+//!
+//! This crate sits at the bottom of the data flow (core <- data <- engine <- cli). It knows
+//! nothing of files, Arrow, DataFusion or async: every classifier takes slices of per-customer
+//! features and returns one label (or score) per customer, in the same order.
+//!
+//! - [`rfm`]: R/F/M scores 1..n from quantiles (ties share a score) or explicit breakpoints, the
+//!   11 named Western segments from an editable rule table, and the Chinese 8-class scheme.
+//! - [`abc`]: ABC (Pareto) tiers by cumulative revenue share, with the Pareto figure and Gini.
+//! - [`value_tier`]: high / mid / low value by monetary percentile.
+//! - [`lifecycle`]: prospect, new, active, at-risk, churned, reactivated.
+//! - [`synth`]: a seeded synthetic transaction log (BG/NBD purchases, Gamma-Gamma spend).
+//! - [`catalog`]: the zh/en display names of every built-in label id.
+//!
+//! ```
+//! use custseg_core::rfm::quantile_scores;
+//! // frequencies of six customers; equal values always get equal scores
+//! let f = [1.0, 1.0, 1.0, 2.0, 5.0, 9.0];
+//! assert_eq!(quantile_scores(&f, 5), vec![1, 1, 1, 3, 4, 5]);
+//! ```
+
+pub mod abc;
+pub mod catalog;
+pub mod lifecycle;
+pub mod math;
+pub mod rfm;
+pub mod synth;
+pub mod value_tier;
+
+pub use catalog::Lang;

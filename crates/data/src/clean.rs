@@ -1,0 +1,449 @@
+//! Row cleaning: turns raw text rows into typed transactions or rejects, one batch at a time.
+//! Pure Arrow, no DataFusion: [`crate::ingest`] drives it over the partitions of a scan.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, BooleanBuilder, Int32Builder, Int64Builder, StringArray,
+    StringBuilder, UInt64Array, UInt64Builder,
+};
+use datafusion::arrow::compute::{cast, filter_record_batch};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::mapping::{ColumnMap, Role};
+use crate::parse::{AmountError, DateFormat, parse_number, to_money_units};
+use crate::quality::RejectReason;
+
+/// What to do with zero-amount rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ZeroAmount {
+    /// Reject them with reason `zero_amount` (default): a free line is not a purchase.
+    #[default]
+    Reject,
+    /// Keep them (they count as orders with no spend).
+    Keep,
+}
+
+/// What to do with returns and cancellations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Returns {
+    /// Net them into monetary value and count them separately (default).
+    #[default]
+    Net,
+    /// Reject them with reason `return_excluded`.
+    Exclude,
+}
+
+/// Cleaning rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CleanRules {
+    /// Zero amounts: reject (default) or keep.
+    pub zero_amount: ZeroAmount,
+    /// Returns: net (default) or exclude.
+    pub returns: Returns,
+    /// An order id starting with this marks a cancellation (UCI Online Retail: `C`); empty
+    /// disables the rule. Negative amounts are always returns.
+    pub cancel_prefix: String,
+    /// Drop exact duplicate rows even when the data has no order id (where they may be genuine
+    /// repeat purchases, so by default they are kept and reported).
+    pub dedupe: bool,
+}
+
+impl Default for CleanRules {
+    fn default() -> Self {
+        CleanRules { zero_amount: ZeroAmount::Reject, returns: Returns::Net, cancel_prefix: "C".into(), dedupe: false }
+    }
+}
+
+/// The schema of kept transactions: the table the feature aggregation reads.
+pub fn kept_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("customer", DataType::Utf8, false),
+        Field::new("day", DataType::Int32, false),
+        Field::new("amount", DataType::Int64, false),
+        Field::new("order_key", DataType::Utf8, true),
+        Field::new("is_return", DataType::Boolean, false),
+        Field::new("category", DataType::Utf8, true),
+        Field::new("channel", DataType::Utf8, true),
+        Field::new("_local", DataType::UInt64, false),
+    ]))
+}
+
+/// Column positions of each role in the raw batch.
+#[derive(Debug, Clone)]
+struct RoleIdx {
+    customer: usize,
+    date: usize,
+    amount: Option<usize>,
+    quantity: Option<usize>,
+    unit_price: Option<usize>,
+    order: Option<usize>,
+    category: Option<usize>,
+    channel: Option<usize>,
+}
+
+/// Cleans batches of one input (all files share columns).
+#[derive(Debug, Clone)]
+pub struct Cleaner {
+    idx: RoleIdx,
+    names: Vec<String>,
+    date_format: DateFormat,
+    rules: CleanRules,
+    as_of: Option<i32>,
+}
+
+/// How many latest-dated rows each partition remembers for the far-future warning.
+pub const LATEST_KEPT: usize = 20;
+
+/// What one partition of a scan produced.
+#[derive(Debug, Default)]
+pub struct PartitionState {
+    /// Kept rows in [`kept_schema`].
+    pub kept: Vec<RecordBatch>,
+    /// Rejected rows: the raw columns as text, then `_local`, `_reason`, `_column`, `_value`.
+    pub rejects: Vec<RecordBatch>,
+    /// `(row hash, local row)` of every kept row, for duplicate detection.
+    pub hashes: Vec<(u128, u64)>,
+    /// Rows read.
+    pub rows: u64,
+    /// Rejects by reason (index into [`RejectReason::ALL`]).
+    pub by_reason: [u64; 8],
+    /// Kept return rows and their amount in money units (negative).
+    pub returns_rows: u64,
+    /// Sum of kept return amounts in money units.
+    pub returns_units: i64,
+    /// Kept zero-amount rows.
+    pub zero_kept: u64,
+    /// Kept rows per day.
+    pub days: HashMap<i32, u64>,
+    /// The latest-dated kept rows `(day, local, raw date text)`, at most [`LATEST_KEPT`].
+    pub latest: Vec<(i32, u64, String)>,
+}
+
+impl Cleaner {
+    /// A cleaner for raw batches whose columns are `names`, mapped by `map`.
+    pub fn new(names: &[String], map: &ColumnMap, date_format: DateFormat, rules: CleanRules, as_of: Option<i32>) -> Cleaner {
+        let pos = |role: Role| map.get(role).and_then(|c| names.iter().position(|n| n == c));
+        let idx = RoleIdx {
+            customer: pos(Role::Customer).unwrap_or(0),
+            date: pos(Role::Date).unwrap_or(0),
+            amount: pos(Role::Amount),
+            quantity: pos(Role::Quantity),
+            unit_price: pos(Role::UnitPrice),
+            order: pos(Role::OrderId),
+            category: pos(Role::Category),
+            channel: pos(Role::Channel),
+        };
+        Cleaner { idx, names: names.to_vec(), date_format, rules, as_of }
+    }
+
+    /// Whether the data has an order id (exact duplicates are then errors in the data).
+    pub fn has_order_id(&self) -> bool {
+        self.idx.order.is_some()
+    }
+
+    /// The schema of reject batches.
+    pub fn reject_schema(&self) -> SchemaRef {
+        let mut fields: Vec<Field> = self.names.iter().map(|n| Field::new(n, DataType::Utf8, true)).collect();
+        fields.push(Field::new("_local", DataType::UInt64, false));
+        for n in ["_reason", "_column", "_value"] {
+            fields.push(Field::new(n, DataType::Utf8, true));
+        }
+        Arc::new(Schema::new(fields))
+    }
+
+    /// Cleans one raw batch into `state`.
+    ///
+    /// # Errors
+    /// Only Arrow failures (a column that cannot be shown as text).
+    pub fn process(&self, batch: &RecordBatch, state: &mut PartitionState) -> Result<()> {
+        let text = text_columns(batch)?;
+        let col = |i: usize| text[i].as_string::<i32>();
+        let get = |i: Option<usize>, row: usize| i.and_then(|i| value(col(i), row));
+        let n = batch.num_rows();
+        let mut customer = StringBuilder::with_capacity(n, n * 8);
+        let mut day = Int32Builder::with_capacity(n);
+        let mut amount = Int64Builder::with_capacity(n);
+        let mut order = StringBuilder::with_capacity(n, if self.idx.order.is_some() { n * 8 } else { 0 });
+        let mut is_return = BooleanBuilder::with_capacity(n);
+        let mut category = StringBuilder::new();
+        let mut channel = StringBuilder::new();
+        let mut local = UInt64Builder::with_capacity(n);
+        let mut reject_mask = Vec::with_capacity(n);
+        let mut reject_local = Vec::new();
+        let mut reject_reason = Vec::new();
+        let mut reject_column: Vec<&str> = Vec::new();
+        let mut reject_value: Vec<String> = Vec::new();
+        let mut rowbuf = Vec::with_capacity(256);
+        for row in 0..n {
+            let local_row = state.rows + row as u64 + 1;
+            match self.clean_row(&get, row) {
+                Err((reason, column, value)) => {
+                    reject_mask.push(true);
+                    reject_local.push(local_row);
+                    reject_reason.push(reason.id());
+                    reject_column.push(column);
+                    reject_value.push(value.to_string());
+                    state.by_reason[reason as usize] += 1;
+                }
+                Ok(t) => {
+                    reject_mask.push(false);
+                    customer.append_value(t.customer);
+                    day.append_value(t.day);
+                    amount.append_value(t.amount);
+                    order.append_option(t.order);
+                    is_return.append_value(t.is_return);
+                    category.append_option(get(self.idx.category, row).map(str::trim).filter(|s| !s.is_empty()));
+                    channel.append_option(get(self.idx.channel, row).map(str::trim).filter(|s| !s.is_empty()));
+                    local.append_value(local_row);
+                    if t.is_return {
+                        state.returns_rows += 1;
+                        state.returns_units += t.amount;
+                    }
+                    if t.amount == 0 {
+                        state.zero_kept += 1;
+                    }
+                    *state.days.entry(t.day).or_insert(0) += 1;
+                    remember_latest(&mut state.latest, t.day, local_row, get(Some(self.idx.date), row).unwrap_or(""));
+                    rowbuf.clear();
+                    for c in &text {
+                        match value(c.as_string::<i32>(), row) {
+                            Some(v) => {
+                                rowbuf.push(1);
+                                rowbuf.extend_from_slice(v.as_bytes());
+                            }
+                            None => rowbuf.push(0),
+                        }
+                        rowbuf.push(0xFF);
+                    }
+                    state.hashes.push((xxhash_rust::xxh3::xxh3_128(&rowbuf), local_row));
+                }
+            }
+        }
+        state.rows += n as u64;
+        let kept_columns: Vec<ArrayRef> = vec![
+            Arc::new(customer.finish()),
+            Arc::new(day.finish()),
+            Arc::new(amount.finish()),
+            Arc::new(order.finish()),
+            Arc::new(is_return.finish()),
+            Arc::new(category.finish()),
+            Arc::new(channel.finish()),
+            Arc::new(local.finish()),
+        ];
+        let kept = RecordBatch::try_new(kept_schema(), kept_columns)?;
+        if kept.num_rows() > 0 {
+            state.kept.push(kept);
+        }
+        if !reject_local.is_empty() {
+            let raw = RecordBatch::try_new(
+                Arc::new(Schema::new(self.names.iter().map(|n| Field::new(n, DataType::Utf8, true)).collect::<Vec<_>>())),
+                text.clone(),
+            )?;
+            let raw = filter_record_batch(&raw, &BooleanArray::from(reject_mask))?;
+            let mut columns = raw.columns().to_vec();
+            columns.push(Arc::new(UInt64Array::from(reject_local)));
+            columns.push(Arc::new(StringArray::from(reject_reason)));
+            columns.push(Arc::new(StringArray::from(reject_column)));
+            columns.push(Arc::new(StringArray::from(reject_value)));
+            state.rejects.push(RecordBatch::try_new(self.reject_schema(), columns)?);
+        }
+        Ok(())
+    }
+
+    /// One row: a typed transaction, or the reason, the column and the offending value.
+    fn clean_row<'a>(
+        &'a self,
+        get: &impl Fn(Option<usize>, usize) -> Option<&'a str>,
+        row: usize,
+    ) -> Result<Txn<'a>, (RejectReason, &'a str, &'a str)> {
+        let name = |i: usize| self.names[i].as_str();
+        let customer = get(Some(self.idx.customer), row).map(str::trim).unwrap_or("");
+        if customer.is_empty() {
+            return Err((RejectReason::MissingCustomerId, name(self.idx.customer), ""));
+        }
+        let date_text = get(Some(self.idx.date), row).unwrap_or("");
+        let Some(day) = self.date_format.parse(date_text) else {
+            return Err((RejectReason::UnparseableDate, name(self.idx.date), date_text));
+        };
+        let number = |i: usize| -> Result<f64, (RejectReason, &'a str, &'a str)> {
+            let text = get(Some(i), row).unwrap_or("");
+            parse_number(text).map_err(|e| {
+                let reason = match e {
+                    AmountError::Unparseable => RejectReason::UnparseableAmount,
+                    AmountError::NonFinite => RejectReason::NonFiniteAmount,
+                };
+                (reason, name(i), text)
+            })
+        };
+        let quantity = match self.idx.quantity {
+            Some(i) => match number(i) {
+                Ok(q) => Some(q),
+                // a bad quantity only matters when it is needed for the amount
+                Err(e) if self.idx.amount.is_none() => return Err(e),
+                Err(_) => None,
+            },
+            None => None,
+        };
+        let value = match (self.idx.amount, self.idx.unit_price) {
+            (Some(a), _) => number(a)?,
+            (None, Some(p)) => quantity.unwrap_or(0.0) * number(p)?,
+            (None, None) => unreachable_amount(),
+        };
+        let amount_col = self.idx.amount.or(self.idx.unit_price).unwrap_or(0);
+        let mut amount = to_money_units(value).map_err(|_| (RejectReason::NonFiniteAmount, name(amount_col), ""))?;
+        if self.as_of.is_some_and(|a| day > a) {
+            return Err((RejectReason::DateAfterAsOf, name(self.idx.date), date_text));
+        }
+        if amount == 0 && self.rules.zero_amount == ZeroAmount::Reject {
+            return Err((RejectReason::ZeroAmount, name(amount_col), get(Some(amount_col), row).unwrap_or("")));
+        }
+        let order = get(self.idx.order, row).map(str::trim).filter(|s| !s.is_empty());
+        let cancelled = !self.rules.cancel_prefix.is_empty() && order.is_some_and(|o| o.starts_with(&self.rules.cancel_prefix));
+        let is_return = amount < 0 || cancelled;
+        if is_return {
+            // a cancellation written with a positive amount still takes money back
+            amount = -amount.abs();
+            if self.rules.returns == Returns::Exclude {
+                let (c, v) = match self.idx.order {
+                    Some(o) if cancelled => (name(o), order.unwrap_or("")),
+                    _ => (name(amount_col), get(Some(amount_col), row).unwrap_or("")),
+                };
+                return Err((RejectReason::ReturnExcluded, c, v));
+            }
+        }
+        Ok(Txn { customer, day, amount, order, is_return })
+    }
+}
+
+/// The mapping guarantees an amount or a unit price; reaching here is a bug in the mapping.
+fn unreachable_amount() -> f64 {
+    f64::NAN
+}
+
+struct Txn<'a> {
+    customer: &'a str,
+    day: i32,
+    amount: i64,
+    order: Option<&'a str>,
+    is_return: bool,
+}
+
+fn value(a: &StringArray, row: usize) -> Option<&str> {
+    if a.is_null(row) { None } else { Some(a.value(row)) }
+}
+
+fn remember_latest(latest: &mut Vec<(i32, u64, String)>, day: i32, local: u64, text: &str) {
+    if latest.len() < LATEST_KEPT {
+        latest.push((day, local, text.to_string()));
+        return;
+    }
+    // replace the earliest remembered row if this one is later
+    if let Some((pos, min)) = latest.iter().enumerate().min_by_key(|(_, x)| (x.0, std::cmp::Reverse(x.1))) {
+        if day > min.0 {
+            latest[pos] = (day, local, text.to_string());
+        }
+    }
+}
+
+/// Every column of `batch` as UTF-8 text (CSV columns already are; typed Parquet or JSON
+/// columns are cast, or formatted when no cast exists).
+pub fn text_columns(batch: &RecordBatch) -> Result<Vec<ArrayRef>> {
+    batch
+        .columns()
+        .iter()
+        .map(|c| -> Result<ArrayRef> {
+            if c.data_type() == &DataType::Utf8 {
+                return Ok(c.clone());
+            }
+            if let Ok(t) = cast(c, &DataType::Utf8) {
+                return Ok(t);
+            }
+            let opts = FormatOptions::default();
+            let f = ArrayFormatter::try_new(c.as_ref(), &opts)?;
+            let strings: StringArray =
+                (0..c.len()).map(|i| if c.is_null(i) { None } else { Some(f.value(i).to_string()) }).collect();
+            Ok(Arc::new(strings))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn batch(rows: &[[&str; 4]]) -> (Vec<String>, RecordBatch) {
+        let names: Vec<String> = ["customer_id", "order_date", "amount", "order_id"].iter().map(|s| s.to_string()).collect();
+        let columns: Vec<ArrayRef> = (0..4)
+            .map(|c| Arc::new(rows.iter().map(|r| if r[c].is_empty() { None } else { Some(r[c]) }).collect::<StringArray>()) as ArrayRef)
+            .collect();
+        let schema = Arc::new(Schema::new(names.iter().map(|n| Field::new(n, DataType::Utf8, true)).collect::<Vec<_>>()));
+        (names.clone(), RecordBatch::try_new(schema, columns).unwrap_or_else(|e| panic!("{e}")))
+    }
+
+    fn run(rows: &[[&str; 4]], rules: CleanRules, as_of: Option<i32>) -> PartitionState {
+        let (names, b) = batch(rows);
+        let map = ColumnMap::resolve(&names, &BTreeMap::new(), std::path::Path::new("t.csv")).unwrap_or_else(|e| panic!("{e}"));
+        let cleaner = Cleaner::new(&names, &map, DateFormat::Iso, rules, as_of);
+        let mut state = PartitionState::default();
+        cleaner.process(&b, &mut state).unwrap_or_else(|e| panic!("{e}"));
+        state
+    }
+
+    fn reasons(state: &PartitionState) -> Vec<String> {
+        state
+            .rejects
+            .iter()
+            .flat_map(|b| {
+                let r = b.column_by_name("_reason").map(|c| c.as_string::<i32>().clone());
+                r.into_iter().flat_map(|a| a.iter().map(|v| v.unwrap_or("").to_string()).collect::<Vec<_>>())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_reason_and_the_kept_rows() {
+        let s = run(
+            &[
+                ["", "2024-01-01", "5", "o1"],
+                ["c1", "2024-13-01", "5", "o2"],
+                ["c1", "2024-01-01", "five", "o3"],
+                ["c1", "2024-01-01", "NaN", "o4"],
+                ["c1", "2024-02-01", "5", "o5"],
+                ["c1", "2024-01-01", "0", "o6"],
+                ["c1", "2024-01-02", "7.5", "o7"],
+                ["c1", "2024-01-03", "-2", "o8"],
+                ["c1", "2024-01-03", "3", "C9"],
+            ],
+            CleanRules::default(),
+            crate::parse::days_from_civil(2024, 1, 31),
+        );
+        assert_eq!(
+            reasons(&s),
+            vec!["missing_customer_id", "unparseable_date", "unparseable_amount", "non_finite_amount", "date_after_as_of", "zero_amount"]
+        );
+        assert_eq!(s.rows, 9);
+        let kept: usize = s.kept.iter().map(RecordBatch::num_rows).sum();
+        assert_eq!(kept, 3);
+        assert_eq!((s.returns_rows, s.returns_units), (2, -50_000));
+        let s = run(&[["c1", "2024-01-03", "-2", "o8"]], CleanRules { returns: Returns::Exclude, ..CleanRules::default() }, None);
+        assert_eq!(reasons(&s), vec!["return_excluded"]);
+    }
+
+    #[test]
+    fn identical_rows_hash_equal() {
+        let s = run(&[["c1", "2024-01-03", "3", "o1"], ["c1", "2024-01-03", "3", "o1"], ["c1", "2024-01-03", "3", "o2"]], CleanRules::default(), None);
+        assert_eq!(s.hashes[0].0, s.hashes[1].0);
+        assert_ne!(s.hashes[0].0, s.hashes[2].0);
+        assert_eq!(s.hashes[2].1, 3);
+    }
+}

@@ -1,0 +1,614 @@
+//! Reading a transaction input: discover files, map columns, detect the date format, clean every
+//! row in parallel over the partitions of a DataFusion scan, then find exact duplicates.
+//!
+//! Row numbers without a serial scan: DataFusion splits a file into byte ranges, one partition
+//! each, in file order, and each partition streams its rows in order. Each partition numbers its
+//! own rows from 1; once all are done, partition `p` starts after the rows of partitions `< p`,
+//! which gives every reject its exact line. This holds only when the plan is a bare scan (no
+//! repartitioning between scan and us): [`scan_plan`] checks that and otherwise reads the file as
+//! one partition.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringArray, UInt64Array};
+use datafusion::arrow::compute::filter_record_batch;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, UInt64Type};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::execution::context::SessionContext;
+use datafusion::physical_plan::{ExecutionPlan, ExecutionPlanProperties, displayable};
+use datafusion::prelude::{CsvReadOptions, DataFrame, JsonReadOptions, ParquetReadOptions};
+use futures::StreamExt;
+use rayon::slice::ParallelSliceMut;
+use serde::{Deserialize, Serialize};
+
+use crate::clean::{CleanRules, Cleaner, PartitionState, text_columns};
+use crate::error::{DataError, Result};
+use crate::mapping::{ColumnMap, Role};
+use crate::parse::{DateFormat, MONEY_SCALE, detect_date_format, format_day};
+use crate::quality::{FileReport, QualityReport, RejectReason, RowRef};
+use crate::source::{self, CsvOptions, Format, SourceFile};
+
+/// How to read and clean a transaction input.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngestOptions {
+    /// CSV encoding and delimiter.
+    #[serde(flatten)]
+    pub csv: CsvOptions,
+    /// Explicit `role = "column"` mapping; overrides detection.
+    pub map: BTreeMap<String, String>,
+    /// Date layout (`iso`, `yyyymmdd`, `ymd`, `chinese`, `dmy`, `mdy`, or a chrono pattern);
+    /// detected when unset.
+    pub date_format: Option<String>,
+    /// Cleaning rules.
+    #[serde(flatten)]
+    pub rules: CleanRules,
+}
+
+/// An input file as recorded in the run record.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputFile {
+    /// Path as given.
+    pub path: String,
+    /// Size in bytes.
+    pub size_bytes: u64,
+}
+
+/// The result of reading one input.
+#[derive(Debug)]
+pub struct Ingested {
+    /// Kept transactions in [`crate::clean::kept_schema`], as partitions for a `MemTable`.
+    pub kept: Vec<Vec<RecordBatch>>,
+    /// Rejected rows: `file, line, reason, column, value`, then the original columns as text;
+    /// ordered by file, then line.
+    pub rejects: Vec<RecordBatch>,
+    /// Schema of `rejects`.
+    pub reject_schema: SchemaRef,
+    /// The quality report.
+    pub quality: QualityReport,
+    /// Last kept transaction day (days since 1970-01-01).
+    pub max_day: Option<i32>,
+    /// The files read.
+    pub files: Vec<InputFile>,
+    /// Roles present in the data.
+    pub column_map: ColumnMap,
+}
+
+/// Counter of rows read so far, for a progress display.
+pub type Progress = Arc<AtomicU64>;
+
+/// Reads and cleans every file at `path`.
+///
+/// `as_of`, when given, rejects rows dated after it. `temp_dir` holds transcoded copies of GBK
+/// input while they are read.
+///
+/// # Errors
+/// Hard errors only (unreadable files, missing columns, undetectable date formats, files with no
+/// rows); bad rows are rejects.
+pub async fn ingest(
+    ctx: &SessionContext,
+    path: &Path,
+    options: &IngestOptions,
+    as_of: Option<i32>,
+    temp_dir: &Path,
+    progress: Option<Progress>,
+) -> Result<Ingested> {
+    let found = source::discover(path)?;
+    let user_format = options.date_format.as_deref().map(DateFormat::from_user).transpose()?;
+    let mut first: Option<(PathBuf, Vec<String>, ColumnMap, DateFormat, Arc<Cleaner>)> = None;
+    let mut per_file = Vec::new();
+    let mut reports = Vec::new();
+    let mut files = Vec::new();
+    for (file_path, format) in &found {
+        let mut src = source::open(file_path, *format, &options.csv, temp_dir)?;
+        let df = read(ctx, &src).await?;
+        if src.columns.is_empty() {
+            src.columns = df.schema().fields().iter().map(|f| f.name().clone()).collect();
+        }
+        let cleaner = match &first {
+            None => {
+                let map = ColumnMap::resolve(&src.columns, &options.map, file_path)?;
+                let date_format = match &user_format {
+                    Some(f) => f.clone(),
+                    None => {
+                        let column = map.get(Role::Date).unwrap_or_default().to_string();
+                        let samples = sample_column(&df, &column).await?;
+                        let refs: Vec<&str> = samples.iter().map(String::as_str).collect();
+                        detect_date_format(&refs, file_path, &column)?
+                    }
+                };
+                let cleaner = Arc::new(Cleaner::new(&src.columns, &map, date_format.clone(), options.rules.clone(), as_of));
+                first = Some((file_path.clone(), src.columns.clone(), map, date_format, cleaner.clone()));
+                cleaner
+            }
+            Some((first_path, columns, map, date_format, _)) => {
+                let mut a = columns.clone();
+                let mut b = src.columns.clone();
+                a.sort();
+                b.sort();
+                if a != b {
+                    return Err(DataError::SchemaMismatch {
+                        path: file_path.clone(),
+                        first: first_path.clone(),
+                        expected: columns.join(", "),
+                        found: src.columns.join(", "),
+                    });
+                }
+                Arc::new(Cleaner::new(&src.columns, map, date_format.clone(), options.rules.clone(), as_of))
+            }
+        };
+        let plan = scan_plan(ctx, &src, df).await?;
+        let states = clean_partitions(ctx, plan, cleaner, &src.path, progress.clone()).await?;
+        let rows: u64 = states.iter().map(|s| s.rows).sum();
+        if rows == 0 {
+            return Err(DataError::NoDataRows { path: file_path.clone() });
+        }
+        files.push(InputFile { path: file_path.display().to_string(), size_bytes: src.size_bytes });
+        reports.push(FileReport {
+            path: file_path.display().to_string(),
+            format: src.format,
+            encoding: src.encoding,
+            bom: src.bom,
+            delimiter: (src.format == Format::Csv).then(|| delimiter_name(src.delimiter)),
+            size_bytes: src.size_bytes,
+            rows_read: rows,
+            rows_kept: 0,
+            rows_rejected: 0,
+        });
+        per_file.push((src, states));
+    }
+    let Some((_, columns, column_map, date_format, cleaner)) = first else {
+        return Err(DataError::NoFiles { path: path.to_path_buf() });
+    };
+    merge(ctx, per_file, reports, files, &columns, column_map, date_format, &cleaner, &options.rules).await
+}
+
+fn delimiter_name(d: u8) -> String {
+    match d {
+        b'\t' => "tab".into(),
+        other => (other as char).to_string(),
+    }
+}
+
+/// A DataFrame over one file: CSV with every column as text (cleaning converts), Parquet and
+/// JSON with their own types.
+async fn read(ctx: &SessionContext, src: &SourceFile) -> Result<DataFrame> {
+    let path = src.read_path.to_str().ok_or_else(|| DataError::Unreadable {
+        path: src.path.clone(),
+        message: "the path is not valid UTF-8".into(),
+    })?;
+    let ext = src.read_path.extension().and_then(|e| e.to_str()).map(|e| format!(".{e}")).unwrap_or_default();
+    let context = format!("cannot read {}", src.path.display());
+    match src.format {
+        Format::Csv => {
+            let schema = Schema::new(src.columns.iter().map(|c| Field::new(c, DataType::Utf8, true)).collect::<Vec<_>>());
+            let opts = CsvReadOptions::new()
+                .has_header(true)
+                .delimiter(src.delimiter)
+                .schema(&schema)
+                .file_extension(&ext)
+                .truncated_rows(true);
+            ctx.read_csv(path, opts).await.map_err(DataError::engine(context))
+        }
+        Format::Parquet => {
+            let opts = ParquetReadOptions { file_extension: &ext, ..Default::default() };
+            ctx.read_parquet(path, opts).await.map_err(DataError::engine(context))
+        }
+        Format::Json => {
+            let array = first_non_space(&src.read_path) == Some(b'[');
+            let opts = JsonReadOptions { file_extension: &ext, newline_delimited: !array, ..Default::default() };
+            ctx.read_json(path, opts).await.map_err(DataError::engine(context))
+        }
+    }
+}
+
+fn first_non_space(path: &Path) -> Option<u8> {
+    use std::io::Read;
+    let mut buf = [0u8; 512];
+    let n = std::fs::File::open(path).ok()?.read(&mut buf).ok()?;
+    buf[..n].iter().copied().find(|b| !b.is_ascii_whitespace())
+}
+
+/// Up to 1,000 values of `column` as text, for date-format detection.
+async fn sample_column(df: &DataFrame, column: &str) -> Result<Vec<String>> {
+    let batches = df
+        .clone()
+        .select_columns(&[column])
+        .and_then(|d| d.limit(0, Some(1000)))
+        .map_err(DataError::engine("sampling dates"))?
+        .collect()
+        .await
+        .map_err(DataError::engine("sampling dates"))?;
+    let mut out = Vec::new();
+    for b in batches {
+        let text = text_columns(&b)?;
+        out.extend(text[0].as_string::<i32>().iter().flatten().map(str::to_string));
+    }
+    Ok(out)
+}
+
+/// The physical plan of a bare scan whose partitions are consecutive ranges of the file.
+async fn scan_plan(ctx: &SessionContext, src: &SourceFile, df: DataFrame) -> Result<Arc<dyn ExecutionPlan>> {
+    let context = || format!("cannot plan a scan of {}", src.path.display());
+    let plan = df.create_physical_plan().await.map_err(DataError::engine(context()))?;
+    let text = displayable(plan.as_ref()).indent(false).to_string();
+    if text.contains("RepartitionExec") || text.contains("CoalesceBatchesExec") || text.contains("SortPreservingMergeExec") {
+        // not a bare scan: read it as one ordered partition instead
+        let single = SessionContext::new_with_config(ctx.copied_config().with_target_partitions(1).with_repartition_file_scans(false));
+        let df = read(&single, src).await?;
+        return df.create_physical_plan().await.map_err(DataError::engine(context()));
+    }
+    Ok(plan)
+}
+
+/// Runs `cleaner` over every partition of `plan` in parallel.
+async fn clean_partitions(
+    ctx: &SessionContext,
+    plan: Arc<dyn ExecutionPlan>,
+    cleaner: Arc<Cleaner>,
+    path: &Path,
+    progress: Option<Progress>,
+) -> Result<Vec<PartitionState>> {
+    let n = plan.output_partitioning().partition_count();
+    let mut tasks = Vec::with_capacity(n);
+    for p in 0..n {
+        let mut stream = plan.execute(p, ctx.task_ctx()).map_err(DataError::engine("cannot start the scan"))?;
+        let cleaner = cleaner.clone();
+        let progress = progress.clone();
+        let context = format!("cannot read {}", path.display());
+        tasks.push(tokio::spawn(async move {
+            let mut state = PartitionState::default();
+            while let Some(batch) = stream.next().await {
+                let batch = batch.map_err(DataError::engine(context.clone()))?;
+                cleaner.process(&batch, &mut state)?;
+                if let Some(p) = &progress {
+                    p.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
+                }
+            }
+            Ok::<_, DataError>(state)
+        }));
+    }
+    let mut states = Vec::with_capacity(n);
+    for t in tasks {
+        states.push(t.await.map_err(|e| DataError::Unreadable { path: PathBuf::new(), message: format!("scan task failed: {e}") })??);
+    }
+    Ok(states)
+}
+
+/// Global position of a kept row: file, partition, local row (packed for sorting).
+fn pack(file: usize, partition: usize, local: u64) -> u64 {
+    ((file as u64) << 44) | ((partition as u64) << 36) | local
+}
+
+fn unpack(key: u64) -> (usize, usize, u64) {
+    ((key >> 44) as usize, ((key >> 36) & 0xFF) as usize, key & ((1 << 36) - 1))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn merge(
+    ctx: &SessionContext,
+    mut per_file: Vec<(SourceFile, Vec<PartitionState>)>,
+    mut reports: Vec<FileReport>,
+    files: Vec<InputFile>,
+    columns: &[String],
+    column_map: ColumnMap,
+    date_format: DateFormat,
+    cleaner: &Cleaner,
+    rules: &CleanRules,
+) -> Result<Ingested> {
+    // line of local row 1 of each partition, minus one
+    let offsets: Vec<Vec<u64>> = per_file
+        .iter()
+        .map(|(src, states)| {
+            let header = u64::from(src.format == Format::Csv);
+            let mut acc = header;
+            states.iter().map(|s| {
+                let o = acc;
+                acc += s.rows;
+                o
+            }).collect()
+        })
+        .collect();
+    let line_of = |file: usize, partition: usize, local: u64| offsets[file][partition] + local;
+
+    // exact duplicates: identical in every column to an earlier row
+    let mut hashes: Vec<(u128, u64)> = Vec::new();
+    for (f, (_, states)) in per_file.iter_mut().enumerate() {
+        for (p, s) in states.iter_mut().enumerate() {
+            hashes.extend(s.hashes.drain(..).map(|(h, local)| (h, pack(f, p, local))));
+            s.hashes.shrink_to_fit();
+        }
+    }
+    hashes.par_sort_unstable();
+    let mut duplicates: Vec<u64> = hashes.windows(2).filter(|w| w[0].0 == w[1].0).map(|w| w[1].1).collect();
+    // a group starts where a duplicate follows a row that is not itself a duplicate
+    let duplicate_groups =
+        hashes.windows(3).filter(|w| w[1].0 == w[2].0 && w[0].0 != w[1].0).count() as u64 + u64::from(hashes.len() >= 2 && hashes[0].0 == hashes[1].0);
+    drop(hashes);
+    duplicates.sort_unstable();
+    let reject_duplicates = cleaner.has_order_id() || rules.dedupe;
+
+    let mut by_reason: BTreeMap<&'static str, u64> = RejectReason::ALL.iter().map(|r| (r.id(), 0)).collect();
+    let mut quality_warnings = Vec::new();
+    let mut dup_examples = Vec::new();
+    let mut duplicate_rows_kept = 0;
+    let mut dup_rejects: Vec<(usize, usize, u64)> = Vec::new();
+    if reject_duplicates {
+        dup_rejects = duplicates.iter().map(|&k| unpack(k)).collect();
+        let mut by_part: HashMap<(usize, usize), HashSet<u64>> = HashMap::new();
+        for &(f, p, l) in &dup_rejects {
+            by_part.entry((f, p)).or_default().insert(l);
+        }
+        for ((f, p), locals) in &by_part {
+            let state = &mut per_file[*f].1[*p];
+            state.kept = state
+                .kept
+                .iter()
+                .map(|b| drop_locals(b, locals))
+                .collect::<Result<Vec<_>>>()?
+                .into_iter()
+                .filter(|b| b.num_rows() > 0)
+                .collect();
+        }
+    } else if !duplicates.is_empty() {
+        duplicate_rows_kept = duplicates.len() as u64;
+        for &k in duplicates.iter().take(10) {
+            let (f, p, l) = unpack(k);
+            dup_examples.push(RowRef { file: per_file[f].0.path.display().to_string(), line: line_of(f, p, l), value: String::new() });
+        }
+        quality_warnings.push(format!(
+            "{} rows ({duplicate_groups} distinct) are identical to an earlier row; with no order id they may be genuine repeat purchases, so they were kept (use --dedupe to drop them)",
+            duplicates.len()
+        ));
+    }
+
+    // rejects in file and line order, with the original columns in the first file's order
+    let mut reject_fields = vec![
+        Field::new("file", DataType::Utf8, false),
+        Field::new("line", DataType::UInt64, false),
+        Field::new("reason", DataType::Utf8, false),
+        Field::new("column", DataType::Utf8, true),
+        Field::new("value", DataType::Utf8, true),
+    ];
+    reject_fields.extend(columns.iter().map(|c| Field::new(c, DataType::Utf8, true)));
+    let reject_schema = Arc::new(Schema::new(reject_fields));
+    let mut rejects = Vec::new();
+    let mut kept_parts = Vec::new();
+    let mut returns_rows = 0;
+    let mut returns_units = 0i64;
+    let mut zero_kept = 0;
+    let mut days: BTreeMap<i32, u64> = BTreeMap::new();
+    let mut latest: Vec<(i32, usize, u64, String)> = Vec::new();
+    let mut dup_by_file: BTreeMap<usize, Vec<(usize, u64)>> = BTreeMap::new();
+    for &(f, p, l) in &dup_rejects {
+        dup_by_file.entry(f).or_default().push((p, l));
+    }
+    for (f, (src, states)) in per_file.into_iter().enumerate() {
+        let file_name = src.path.display().to_string();
+        let mut rejected = 0u64;
+        let dup_raw = match dup_by_file.get(&f) {
+            Some(wanted) => collect_rows(ctx, &src, wanted).await?,
+            None => HashMap::new(),
+        };
+        for (p, mut s) in states.into_iter().enumerate() {
+            for (i, n) in s.by_reason.iter().enumerate() {
+                *by_reason.entry(RejectReason::ALL[i].id()).or_insert(0) += n;
+                rejected += n;
+            }
+            returns_rows += s.returns_rows;
+            returns_units += s.returns_units;
+            zero_kept += s.zero_kept;
+            for (d, n) in s.days.drain() {
+                *days.entry(d).or_insert(0) += n;
+            }
+            latest.extend(s.latest.drain(..).map(|(d, l, t)| (d, f, line_of(f, p, l), t)));
+            // this partition's rejects and duplicate rejects, merged by line
+            let mut batches: Vec<RecordBatch> = s.rejects.drain(..).collect();
+            if let Some(b) = dup_raw.get(&p) {
+                batches.push(b.clone());
+            }
+            for b in &batches {
+                rejects.push(reject_rows(b, &file_name, offsets[f][p], columns)?);
+            }
+            if let Some(b) = dup_raw.get(&p) {
+                rejected += b.num_rows() as u64;
+                *by_reason.entry(RejectReason::DuplicateRow.id()).or_insert(0) += b.num_rows() as u64;
+            }
+            kept_parts.push(std::mem::take(&mut s.kept));
+        }
+        reports[f].rows_rejected = rejected;
+        reports[f].rows_kept = reports[f].rows_read - rejected;
+    }
+    let rejects = sort_rejects(rejects, &reject_schema)?;
+
+    // far-future dates: more than a year after the 99.9th percentile of kept rows
+    let kept_total: u64 = days.values().sum();
+    let mut far_future_rows = 0;
+    let mut far_future_examples = Vec::new();
+    if kept_total > 0 {
+        let target = (kept_total as f64 * 0.999).ceil() as u64;
+        let mut acc = 0;
+        let p999 = days.iter().find(|(_, n)| {
+            acc += **n;
+            acc >= target
+        }).map_or(0, |(d, _)| *d);
+        let threshold = p999 + 365;
+        far_future_rows = days.range(threshold + 1..).map(|(_, n)| n).sum();
+        latest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        for (d, f, line, text) in latest.iter().filter(|x| x.0 > threshold).take(10) {
+            let _ = d;
+            far_future_examples.push(RowRef { file: reports[*f].path.clone(), line: *line, value: text.clone() });
+        }
+        if far_future_rows > 0 {
+            quality_warnings.push(format!(
+                "{far_future_rows} rows are dated more than a year after 99.9% of the data (after {}); check for typos such as a wrong year, since they move the default as-of date",
+                format_day(threshold)
+            ));
+        }
+    }
+    let rows_read: u64 = reports.iter().map(|r| r.rows_read).sum();
+    let rows_rejected: u64 = reports.iter().map(|r| r.rows_rejected).sum();
+    let quality = QualityReport {
+        files: reports,
+        rows_read,
+        rows_kept: rows_read - rows_rejected,
+        rows_rejected,
+        rejected_by_reason: by_reason,
+        returns_rows,
+        returns_amount: -(returns_units as f64) / MONEY_SCALE,
+        zero_amount_rows_kept: zero_kept,
+        duplicate_rows_kept,
+        duplicate_groups,
+        duplicate_examples: dup_examples,
+        far_future_rows,
+        far_future_examples,
+        columns: columns.to_vec(),
+        column_map: column_map.clone(),
+        date_format,
+        first_date: days.keys().next().map(|d| format_day(*d)),
+        last_date: days.keys().next_back().map(|d| format_day(*d)),
+        warnings: quality_warnings,
+    };
+    let max_day = days.keys().next_back().copied();
+    Ok(Ingested { kept: kept_parts, rejects, reject_schema, quality, max_day, files, column_map })
+}
+
+/// Removes the rows whose `_local` is in `locals`.
+fn drop_locals(batch: &RecordBatch, locals: &HashSet<u64>) -> Result<RecordBatch> {
+    let local = batch.column_by_name("_local").map(|c| c.as_primitive::<UInt64Type>().clone());
+    let Some(local) = local else { return Ok(batch.clone()) };
+    let keep: BooleanArray = local.iter().map(|l| Some(!l.is_some_and(|l| locals.contains(&l)))).collect();
+    Ok(filter_record_batch(batch, &keep)?)
+}
+
+/// Re-reads `src` and returns, per partition, the raw rows at the wanted local positions in the
+/// shape of a partition's reject batch (reason `duplicate_row`).
+async fn collect_rows(ctx: &SessionContext, src: &SourceFile, wanted: &[(usize, u64)]) -> Result<HashMap<usize, RecordBatch>> {
+    let df = read(ctx, src).await?;
+    let plan = scan_plan(ctx, src, df).await?;
+    let mut by_part: HashMap<usize, HashSet<u64>> = HashMap::new();
+    for &(p, l) in wanted {
+        by_part.entry(p).or_default().insert(l);
+    }
+    let mut out = HashMap::new();
+    for (p, locals) in by_part {
+        let mut stream = plan.execute(p, ctx.task_ctx()).map_err(DataError::engine("cannot start the scan"))?;
+        let mut seen = 0u64;
+        let mut parts = Vec::new();
+        while let Some(batch) = stream.next().await {
+            let batch = batch.map_err(DataError::engine(format!("re-reading {}", src.path.display())))?;
+            let n = batch.num_rows() as u64;
+            let keep: BooleanArray = (0..n).map(|i| Some(locals.contains(&(seen + i + 1)))).collect();
+            let chosen: Vec<u64> = (0..n).filter(|i| locals.contains(&(seen + i + 1))).map(|i| seen + i + 1).collect();
+            seen += n;
+            if chosen.is_empty() {
+                continue;
+            }
+            let text = text_columns(&batch)?;
+            let mut columns: Vec<ArrayRef> = text
+                .iter()
+                .map(|c| datafusion::arrow::compute::filter(c.as_ref(), &keep))
+                .collect::<std::result::Result<_, _>>()?;
+            let k = chosen.len();
+            columns.push(Arc::new(UInt64Array::from(chosen)));
+            columns.push(Arc::new(StringArray::from(vec![RejectReason::DuplicateRow.id(); k])));
+            columns.push(Arc::new(StringArray::from(vec![None::<&str>; k])));
+            columns.push(Arc::new(StringArray::from(vec![None::<&str>; k])));
+            let mut fields: Vec<Field> = src.columns.iter().map(|n| Field::new(n, DataType::Utf8, true)).collect();
+            fields.push(Field::new("_local", DataType::UInt64, false));
+            for n in ["_reason", "_column", "_value"] {
+                fields.push(Field::new(n, DataType::Utf8, true));
+            }
+            parts.push(RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?);
+        }
+        if let Some(first) = parts.first() {
+            let schema = first.schema();
+            out.insert(p, datafusion::arrow::compute::concat_batches(&schema, &parts)?);
+        }
+    }
+    Ok(out)
+}
+
+/// A partition's reject batch in the output shape.
+fn reject_rows(batch: &RecordBatch, file: &str, offset: u64, columns: &[String]) -> Result<RecordBatch> {
+    let n = batch.num_rows();
+    let col = |name: &str| batch.column_by_name(name).cloned();
+    let local = col("_local").map(|c| c.as_primitive::<UInt64Type>().clone());
+    let line: UInt64Array = local.map(|l| l.iter().map(|v| v.map(|v| v + offset)).collect()).unwrap_or_else(|| UInt64Array::from(vec![0; n]));
+    let mut out: Vec<ArrayRef> = vec![Arc::new(StringArray::from(vec![file; n])), Arc::new(line)];
+    for name in ["_reason", "_column", "_value"] {
+        out.push(col(name).unwrap_or_else(|| Arc::new(StringArray::from(vec![None::<&str>; n]))));
+    }
+    for c in columns {
+        out.push(col(c).unwrap_or_else(|| Arc::new(StringArray::from(vec![None::<&str>; n]))));
+    }
+    let mut fields = vec![
+        Field::new("file", DataType::Utf8, false),
+        Field::new("line", DataType::UInt64, false),
+        Field::new("reason", DataType::Utf8, false),
+        Field::new("column", DataType::Utf8, true),
+        Field::new("value", DataType::Utf8, true),
+    ];
+    fields.extend(columns.iter().map(|c| Field::new(c, DataType::Utf8, true)));
+    Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), out)?)
+}
+
+/// Orders reject rows by file (input order) then line.
+fn sort_rejects(batches: Vec<RecordBatch>, schema: &SchemaRef) -> Result<Vec<RecordBatch>> {
+    if batches.is_empty() {
+        return Ok(batches);
+    }
+    let all = datafusion::arrow::compute::concat_batches(schema, &batches)?;
+    // files were appended in input order, so a stable sort on (file position, line) works
+    let files = all.column(0).as_string::<i32>();
+    let lines = all.column(1).as_primitive::<UInt64Type>();
+    let mut order_of_file: HashMap<&str, usize> = HashMap::new();
+    for f in files.iter().flatten() {
+        let k = order_of_file.len();
+        order_of_file.entry(f).or_insert(k);
+    }
+    let mut idx: Vec<u32> = (0..all.num_rows() as u32).collect();
+    idx.sort_by_key(|&i| (order_of_file.get(files.value(i as usize)).copied().unwrap_or(0), lines.value(i as usize)));
+    let indices = datafusion::arrow::array::UInt32Array::from(idx);
+    let columns = all
+        .columns()
+        .iter()
+        .map(|c| datafusion::arrow::compute::take(c.as_ref(), &indices, None))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(vec![RecordBatch::try_new(schema.clone(), columns)?])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pack_round_trips() {
+        assert_eq!(unpack(pack(3, 1, 123_456)), (3, 1, 123_456));
+        assert!(pack(0, 1, 1) > pack(0, 0, 999_999));
+        assert!(pack(1, 0, 1) > pack(0, 200, 1));
+    }
+}
+
+/// Every row of one file as text columns, in file order (partitions read one after another).
+pub(crate) async fn read_ordered(ctx: &SessionContext, src: &mut SourceFile) -> Result<Vec<RecordBatch>> {
+    let df = read(ctx, src).await?;
+    if src.columns.is_empty() {
+        src.columns = df.schema().fields().iter().map(|f| f.name().clone()).collect();
+    }
+    let plan = scan_plan(ctx, src, df).await?;
+    let mut out = Vec::new();
+    for p in 0..plan.output_partitioning().partition_count() {
+        let mut stream = plan.execute(p, ctx.task_ctx()).map_err(DataError::engine("cannot start the scan"))?;
+        while let Some(batch) = stream.next().await {
+            let batch = batch.map_err(DataError::engine(format!("cannot read {}", src.path.display())))?;
+            let text = text_columns(&batch)?;
+            let fields: Vec<Field> = src.columns.iter().map(|n| Field::new(n, DataType::Utf8, true)).collect();
+            out.push(RecordBatch::try_new(Arc::new(Schema::new(fields)), text)?);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,339 @@
+//! Text-to-value conversions used by cleaning: dates (several layouts, detected or given) and
+//! amounts. A value that does not convert is a counted reject, never a crash.
+
+use serde::Serialize;
+
+use crate::error::{DataError, Result};
+
+/// Days since 1970-01-01 of a proleptic Gregorian date, `None` if the date does not exist.
+pub fn days_from_civil(y: i32, m: u32, d: u32) -> Option<i32> {
+    if !(1..=12).contains(&m) || d == 0 || !(1000..=9999).contains(&y) {
+        return None;
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let dim = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][(m - 1) as usize];
+    if d > dim {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe as u32 * 365 + yoe as u32 / 4 - yoe as u32 / 100 + doy;
+    Some(era * 146_097 + doe as i32 - 719_468)
+}
+
+/// `(year, month, day)` of days since 1970-01-01.
+pub fn civil_from_days(z: i32) -> (i32, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = (z - era * 146_097) as u32;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe as i32 + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// ISO `YYYY-MM-DD` text of days since 1970-01-01.
+pub fn format_day(day: i32) -> String {
+    let (y, m, d) = civil_from_days(day);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// How a date column is written. Anything after the date (a time, a zone) is ignored: custseg
+/// works in whole days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateFormat {
+    /// `2024-03-05`, `2024-03-05 10:20:00`, `2024-03-05T10:20:00Z`, also `2024-3-5`.
+    Iso,
+    /// `20240305` (the CDNOW layout).
+    Compact,
+    /// `2024/03/05` or `2024.03.05`.
+    YearFirstSlash,
+    /// `2024年3月5日`.
+    Chinese,
+    /// `05/03/2024`, `05.03.2024`, `05-03-2024` (day first).
+    DayFirst,
+    /// `03/05/2024`, `3/5/2024 8:26` (month first, as in the UCI Online Retail export).
+    MonthFirst,
+    /// A chrono `strftime` pattern given with `--date-format`.
+    Pattern(String),
+}
+
+impl DateFormat {
+    /// Parses a `--date-format` value: a preset name (`iso`, `yyyymmdd`, `ymd`, `chinese`,
+    /// `dmy`, `mdy`) or a chrono pattern containing `%`.
+    ///
+    /// # Errors
+    /// [`DataError::BadDateFormat`] for anything else, or a pattern without year, month and day.
+    pub fn from_user(s: &str) -> Result<DateFormat> {
+        let preset = match s.to_ascii_lowercase().as_str() {
+            "iso" | "yyyy-mm-dd" => Some(DateFormat::Iso),
+            "yyyymmdd" | "compact" => Some(DateFormat::Compact),
+            "ymd" | "yyyy/mm/dd" => Some(DateFormat::YearFirstSlash),
+            "chinese" | "yyyy年mm月dd日" => Some(DateFormat::Chinese),
+            "dmy" | "dd/mm/yyyy" => Some(DateFormat::DayFirst),
+            "mdy" | "mm/dd/yyyy" => Some(DateFormat::MonthFirst),
+            _ => None,
+        };
+        if let Some(p) = preset {
+            return Ok(p);
+        }
+        let has = |spec: &[&str]| spec.iter().any(|x| s.contains(x));
+        if has(&["%Y", "%y"]) && has(&["%m", "%b", "%B"]) && has(&["%d", "%e"]) {
+            Ok(DateFormat::Pattern(s.to_string()))
+        } else {
+            Err(DataError::BadDateFormat {
+                format: s.to_string(),
+                message: "expected iso, yyyymmdd, ymd, chinese, dmy, mdy, or a chrono pattern with year, month and day such as %d/%m/%Y".into(),
+            })
+        }
+    }
+
+    /// Days since 1970-01-01, or `None` when the text is not a valid date in this format.
+    pub fn parse(&self, s: &str) -> Option<i32> {
+        let s = s.trim();
+        match self {
+            DateFormat::Iso => {
+                let [y, m, d] = split3(date_part(s), &['-'])?;
+                (y.len() == 4).then_some(())?;
+                days_from_civil(num(y)?, num(m)? as u32, num(d)? as u32)
+            }
+            DateFormat::Compact => {
+                let t = date_part(s);
+                if t.len() != 8 || !t.bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                days_from_civil(num(&t[0..4])?, num(&t[4..6])? as u32, num(&t[6..8])? as u32)
+            }
+            DateFormat::YearFirstSlash => {
+                let [y, m, d] = split3(date_part(s), &['/', '.'])?;
+                (y.len() == 4).then_some(())?;
+                days_from_civil(num(y)?, num(m)? as u32, num(d)? as u32)
+            }
+            DateFormat::Chinese => {
+                let (y, rest) = s.split_once('年')?;
+                let (m, rest) = rest.split_once('月')?;
+                let d = rest.split_once('日').map_or(rest, |(d, _)| d);
+                days_from_civil(num(y.trim())?, num(m.trim())? as u32, num(d.trim())? as u32)
+            }
+            DateFormat::DayFirst | DateFormat::MonthFirst => {
+                let [a, b, y] = split3(date_part(s), &['/', '.', '-'])?;
+                (y.len() == 4).then_some(())?;
+                let (d, m) = if *self == DateFormat::DayFirst { (a, b) } else { (b, a) };
+                days_from_civil(num(y)?, num(m)? as u32, num(d)? as u32)
+            }
+            DateFormat::Pattern(p) => {
+                let (date, _) = chrono::NaiveDate::parse_and_remainder(s, p).ok()?;
+                use chrono::Datelike;
+                days_from_civil(date.year(), date.month(), date.day())
+            }
+        }
+    }
+
+    /// The formats tried when none is given, in order. Day-first and month-first are tried
+    /// last and only one of them may fit (see [`detect_date_format`]).
+    fn unambiguous() -> [DateFormat; 4] {
+        [DateFormat::Iso, DateFormat::Compact, DateFormat::YearFirstSlash, DateFormat::Chinese]
+    }
+}
+
+fn date_part(s: &str) -> &str {
+    s.split([' ', 'T']).next().unwrap_or(s)
+}
+
+fn split3<'a>(s: &'a str, seps: &[char]) -> Option<[&'a str; 3]> {
+    let mut it = s.split(|c| seps.contains(&c));
+    let parts = [it.next()?, it.next()?, it.next()?];
+    if it.next().is_some() || parts.iter().any(|p| p.is_empty() || p.len() > 4) {
+        return None;
+    }
+    Some(parts)
+}
+
+fn num(s: &str) -> Option<i32> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// Detects the date format from sample values (non-empty ones). A format fits when it parses at
+/// least 95% of the sample. Day-first and month-first are considered only when no unambiguous
+/// format fits; if both fit (every sampled value has day and month <= 12) that is an error, not a
+/// guess.
+///
+/// # Errors
+/// [`DataError::DateFormat`] with examples and a hint naming `--date-format`.
+pub fn detect_date_format(samples: &[&str], path: &std::path::Path, column: &str) -> Result<DateFormat> {
+    let samples: Vec<&str> = samples.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
+    let examples = || samples.iter().take(3).map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
+    if samples.is_empty() {
+        return Ok(DateFormat::Iso);
+    }
+    let fits = |f: &DateFormat| {
+        let ok = samples.iter().filter(|s| f.parse(s).is_some()).count();
+        ok as f64 >= 0.95 * samples.len() as f64
+    };
+    if let Some(f) = DateFormat::unambiguous().into_iter().find(fits) {
+        return Ok(f);
+    }
+    match (fits(&DateFormat::DayFirst), fits(&DateFormat::MonthFirst)) {
+        (true, false) => Ok(DateFormat::DayFirst),
+        (false, true) => Ok(DateFormat::MonthFirst),
+        (true, true) => Err(DataError::DateFormat {
+            path: path.to_path_buf(),
+            column: column.to_string(),
+            examples: examples(),
+            hint: "hint: these read as day/month and as month/day; say which with --date-format dmy or --date-format mdy".into(),
+        }),
+        (false, false) => Err(DataError::DateFormat {
+            path: path.to_path_buf(),
+            column: column.to_string(),
+            examples: examples(),
+            hint: "hint: give the layout with --date-format, e.g. --date-format %d.%m.%Y".into(),
+        }),
+    }
+}
+
+/// Why an amount did not parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AmountError {
+    /// Not a number.
+    Unparseable,
+    /// NaN, infinite, or too large to add up exactly (|x| >= 1e14).
+    NonFinite,
+}
+
+/// Money is held as integer units of 1/10,000 of the currency unit so that sums are exact and
+/// independent of the order rows are added in (the output bytes must not depend on threads).
+pub const MONEY_SCALE: f64 = 10_000.0;
+
+/// Parses a number as written in exports: surrounding spaces, one leading currency sign
+/// (`$ ¥ ￥ € £`), a sign or accounting parentheses `(12.50)`, thousands commas (`1,234.50`;
+/// a comma that is not a thousands separator makes the value unparseable, since `12,50` could
+/// be a decimal comma), and a trailing `%` is not accepted.
+pub fn parse_number(s: &str) -> Result<f64, AmountError> {
+    let mut t = s.trim();
+    let mut negative = false;
+    if let Some(inner) = t.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
+        negative = true;
+        t = inner.trim();
+    }
+    if let Some(rest) = t.strip_prefix('-') {
+        negative = !negative;
+        t = rest.trim_start();
+    } else if let Some(rest) = t.strip_prefix('+') {
+        t = rest.trim_start();
+    }
+    for sign in ['$', '¥', '￥', '€', '£'] {
+        if let Some(rest) = t.strip_prefix(sign) {
+            t = rest.trim_start();
+            break;
+        }
+    }
+    if t.starts_with('-') && !negative {
+        // "$-12" style
+        negative = true;
+        t = &t[1..];
+    }
+    let cleaned;
+    if t.contains(',') {
+        let int_part = t.split('.').next().unwrap_or(t);
+        let groups: Vec<&str> = int_part.split(',').collect();
+        let thousands = groups[0].len() <= 3 && !groups[0].is_empty() && groups[1..].iter().all(|g| g.len() == 3);
+        if !thousands {
+            return Err(AmountError::Unparseable);
+        }
+        cleaned = t.replace(',', "");
+        t = &cleaned;
+    }
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'e' || b == b'E' || b == b'-' || b == b'+') {
+        return match t.to_ascii_lowercase().as_str() {
+            "nan" | "inf" | "infinity" => Err(AmountError::NonFinite),
+            _ => Err(AmountError::Unparseable),
+        };
+    }
+    let v: f64 = t.parse().map_err(|_| AmountError::Unparseable)?;
+    if !v.is_finite() || v.abs() >= 1e14 {
+        return Err(AmountError::NonFinite);
+    }
+    Ok(if negative { -v } else { v })
+}
+
+/// A number in money units (see [`MONEY_SCALE`]), rounded half away from zero.
+pub fn to_money_units(v: f64) -> Result<i64, AmountError> {
+    let u = (v * MONEY_SCALE).round();
+    if !u.is_finite() || u.abs() >= 1e18 {
+        return Err(AmountError::NonFinite);
+    }
+    Ok(u as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn civil_round_trip() {
+        assert_eq!(days_from_civil(1970, 1, 1), Some(0));
+        assert_eq!(days_from_civil(1997, 1, 1), Some(9862));
+        assert_eq!(days_from_civil(2024, 2, 29), Some(19782));
+        assert_eq!(days_from_civil(2023, 2, 29), None);
+        for z in [-1000, 0, 9862, 19782, 30000] {
+            let (y, m, d) = civil_from_days(z);
+            assert_eq!(days_from_civil(y, m, d), Some(z));
+        }
+        assert_eq!(format_day(9862), "1997-01-01");
+    }
+
+    #[test]
+    fn every_layout_parses() {
+        let d = days_from_civil(2024, 3, 5);
+        assert_eq!(DateFormat::Iso.parse("2024-03-05"), d);
+        assert_eq!(DateFormat::Iso.parse("2024-3-5 10:20:00"), d);
+        assert_eq!(DateFormat::Iso.parse("2024-03-05T10:20:00Z"), d);
+        assert_eq!(DateFormat::Compact.parse("20240305"), d);
+        assert_eq!(DateFormat::YearFirstSlash.parse("2024/03/05"), d);
+        assert_eq!(DateFormat::Chinese.parse("2024年3月5日"), d);
+        assert_eq!(DateFormat::DayFirst.parse("05/03/2024"), d);
+        assert_eq!(DateFormat::MonthFirst.parse("3/5/2024 8:26"), d);
+        assert_eq!(DateFormat::from_user("%d.%m.%Y").ok().and_then(|f| f.parse("05.03.2024 x")), d);
+        assert_eq!(DateFormat::Iso.parse("2024-13-05"), None);
+        assert_eq!(DateFormat::Compact.parse("2024035"), None);
+        assert!(DateFormat::from_user("%H:%M").is_err());
+    }
+
+    #[test]
+    fn detection_refuses_to_guess() {
+        let p = Path::new("x.csv");
+        assert_eq!(detect_date_format(&["19970101", "19970118"], p, "d").ok(), Some(DateFormat::Compact));
+        assert_eq!(detect_date_format(&["12/1/2010 8:26", "12/13/2010 9:00"], p, "d").ok(), Some(DateFormat::MonthFirst));
+        assert_eq!(detect_date_format(&["13/01/2024", "01/02/2024"], p, "d").ok(), Some(DateFormat::DayFirst));
+        let err = detect_date_format(&["03/04/2024", "05/06/2024"], p, "d");
+        assert!(matches!(err, Err(DataError::DateFormat { ref hint, .. }) if hint.contains("dmy")));
+        assert!(matches!(detect_date_format(&["yesterday"], p, "d"), Err(DataError::DateFormat { .. })));
+    }
+
+    #[test]
+    fn numbers_as_exported() {
+        assert_eq!(parse_number(" 29.33 "), Ok(29.33));
+        assert_eq!(parse_number("$1,234.50"), Ok(1234.5));
+        assert_eq!(parse_number("¥-12"), Ok(-12.0));
+        assert_eq!(parse_number("(12.50)"), Ok(-12.5));
+        assert_eq!(parse_number("-5"), Ok(-5.0));
+        assert_eq!(parse_number("12,50"), Err(AmountError::Unparseable));
+        assert_eq!(parse_number("abc"), Err(AmountError::Unparseable));
+        assert_eq!(parse_number("NaN"), Err(AmountError::NonFinite));
+        assert_eq!(parse_number("1e300"), Err(AmountError::NonFinite));
+        assert_eq!(parse_number(""), Err(AmountError::Unparseable));
+        assert_eq!(to_money_units(29.33), Ok(293_300));
+    }
+}

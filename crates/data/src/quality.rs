@@ -1,0 +1,154 @@
+//! The quality report: every input row is kept or rejected with exactly one reason, and the
+//! counts add up (`rows_read = rows_kept + rows_rejected`, per file and in total).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::mapping::ColumnMap;
+use crate::parse::DateFormat;
+use crate::source::{Encoding, Format};
+
+/// Why a row was rejected. The id (`missing_customer_id`) is what rejects.csv and quality.json
+/// carry. Checks run in the order listed; a row gets the first reason that applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectReason {
+    /// The customer id is empty.
+    MissingCustomerId,
+    /// The date is empty or not a valid date in the detected/given format.
+    UnparseableDate,
+    /// The amount (or quantity / unit price) is empty or not a number.
+    UnparseableAmount,
+    /// The amount is NaN, infinite, or beyond 1e14.
+    NonFiniteAmount,
+    /// The date is after the explicit as-of date.
+    DateAfterAsOf,
+    /// The amount is zero and zero amounts are rejected (the default).
+    ZeroAmount,
+    /// A return or cancellation, and `returns = "exclude"`.
+    ReturnExcluded,
+    /// Identical in every column to an earlier row, where the data has an order id (or with
+    /// `--dedupe`).
+    DuplicateRow,
+}
+
+impl RejectReason {
+    /// Every reason in check order.
+    pub const ALL: [RejectReason; 8] = [
+        RejectReason::MissingCustomerId,
+        RejectReason::UnparseableDate,
+        RejectReason::UnparseableAmount,
+        RejectReason::NonFiniteAmount,
+        RejectReason::DateAfterAsOf,
+        RejectReason::ZeroAmount,
+        RejectReason::ReturnExcluded,
+        RejectReason::DuplicateRow,
+    ];
+
+    /// Stable id.
+    pub fn id(self) -> &'static str {
+        match self {
+            RejectReason::MissingCustomerId => "missing_customer_id",
+            RejectReason::UnparseableDate => "unparseable_date",
+            RejectReason::UnparseableAmount => "unparseable_amount",
+            RejectReason::NonFiniteAmount => "non_finite_amount",
+            RejectReason::DateAfterAsOf => "date_after_as_of",
+            RejectReason::ZeroAmount => "zero_amount",
+            RejectReason::ReturnExcluded => "return_excluded",
+            RejectReason::DuplicateRow => "duplicate_row",
+        }
+    }
+}
+
+/// What happened to one input file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    /// The path as given.
+    pub path: String,
+    /// Its format.
+    pub format: Format,
+    /// CSV: encoding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<Encoding>,
+    /// CSV: whether it started with a UTF-8 byte-order mark.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub bom: bool,
+    /// CSV: the delimiter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delimiter: Option<String>,
+    /// Size in bytes.
+    pub size_bytes: u64,
+    /// Data rows read (header excluded).
+    pub rows_read: u64,
+    /// Rows kept.
+    pub rows_kept: u64,
+    /// Rows rejected.
+    pub rows_rejected: u64,
+}
+
+/// A row worth a look that was kept.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RowRef {
+    /// File path.
+    pub file: String,
+    /// Line in a CSV file (header = line 1), else 1-based row number.
+    pub line: u64,
+    /// The value that drew attention.
+    pub value: String,
+}
+
+/// The transaction quality report (quality.json).
+#[derive(Debug, Clone, Serialize)]
+pub struct QualityReport {
+    /// Per file.
+    pub files: Vec<FileReport>,
+    /// Data rows read in total.
+    pub rows_read: u64,
+    /// Rows kept.
+    pub rows_kept: u64,
+    /// Rows rejected.
+    pub rows_rejected: u64,
+    /// Rejected rows by reason id (every reason listed, zeros included).
+    pub rejected_by_reason: BTreeMap<&'static str, u64>,
+    /// Kept rows that are returns or cancellations (netted into monetary).
+    pub returns_rows: u64,
+    /// Their total amount (a positive number).
+    pub returns_amount: f64,
+    /// Kept rows with a zero amount (when zero amounts are kept).
+    pub zero_amount_rows_kept: u64,
+    /// Rows identical to an earlier row that were kept (no order id and no `--dedupe`).
+    pub duplicate_rows_kept: u64,
+    /// Distinct row contents among them (a row repeated three times is one group, two rows).
+    pub duplicate_groups: u64,
+    /// Examples of those duplicates.
+    pub duplicate_examples: Vec<RowRef>,
+    /// Kept rows dated more than a year after the 99.9th percentile date (likely typos that
+    /// move the default as-of date).
+    pub far_future_rows: u64,
+    /// Examples of those rows.
+    pub far_future_examples: Vec<RowRef>,
+    /// Columns of the input (as in the first file).
+    pub columns: Vec<String>,
+    /// Column mapping used.
+    pub column_map: ColumnMap,
+    /// Date format used.
+    pub date_format: DateFormat,
+    /// First and last kept transaction date (ISO).
+    pub first_date: Option<String>,
+    /// Last kept transaction date (ISO).
+    pub last_date: Option<String>,
+    /// Warnings in words.
+    pub warnings: Vec<String>,
+}
+
+impl QualityReport {
+    /// Whether the counts add up, per file and in total.
+    pub fn balanced(&self) -> bool {
+        let by_reason: u64 = self.rejected_by_reason.values().sum();
+        self.rows_read == self.rows_kept + self.rows_rejected
+            && by_reason == self.rows_rejected
+            && self.files.iter().all(|f| f.rows_read == f.rows_kept + f.rows_rejected)
+            && self.files.iter().map(|f| f.rows_read).sum::<u64>() == self.rows_read
+    }
+}

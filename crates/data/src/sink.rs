@@ -1,0 +1,198 @@
+//! Output: a plain columnar [`Table`] the engine fills without knowing Arrow, and atomic writers
+//! for CSV, Parquet and JSON (temp file in the target directory, then rename, so a reader never
+//! sees half a file and a failed run leaves the previous output intact).
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray};
+use datafusion::arrow::csv::WriterBuilder;
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::basic::{Compression, ZstdLevel};
+use datafusion::parquet::file::properties::WriterProperties;
+
+use crate::error::{DataError, Result};
+
+/// One output column.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    /// Text.
+    Str(Vec<Option<String>>),
+    /// Integers.
+    Int(Vec<Option<i64>>),
+    /// Floating point.
+    Float(Vec<Option<f64>>),
+    /// Dates as days since 1970-01-01 (written as ISO dates).
+    Date(Vec<Option<i32>>),
+}
+
+impl Column {
+    fn to_array(&self) -> (DataType, ArrayRef) {
+        match self {
+            Column::Str(v) => (DataType::Utf8, Arc::new(v.iter().map(|s| s.as_deref()).collect::<StringArray>())),
+            Column::Int(v) => (DataType::Int64, Arc::new(Int64Array::from(v.clone()))),
+            Column::Float(v) => (DataType::Float64, Arc::new(Float64Array::from(v.clone()))),
+            Column::Date(v) => (DataType::Date32, Arc::new(Date32Array::from(v.clone()))),
+        }
+    }
+
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        match self {
+            Column::Str(v) => v.len(),
+            Column::Int(v) => v.len(),
+            Column::Float(v) => v.len(),
+            Column::Date(v) => v.len(),
+        }
+    }
+
+    /// Whether the column is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Named columns of equal length.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    /// Column names.
+    pub names: Vec<String>,
+    /// Columns, parallel to `names`.
+    pub columns: Vec<Column>,
+}
+
+impl Table {
+    /// Appends a column.
+    pub fn push(&mut self, name: impl Into<String>, column: Column) {
+        self.names.push(name.into());
+        self.columns.push(column);
+    }
+
+    /// Number of rows (of the first column).
+    pub fn n_rows(&self) -> usize {
+        self.columns.first().map_or(0, Column::len)
+    }
+
+    /// The table as one Arrow batch.
+    ///
+    /// # Errors
+    /// [`DataError::Engine`] when columns differ in length.
+    pub fn to_batch(&self) -> Result<RecordBatch> {
+        let (fields, arrays): (Vec<Field>, Vec<ArrayRef>) = self
+            .names
+            .iter()
+            .zip(&self.columns)
+            .map(|(n, c)| {
+                let (t, a) = c.to_array();
+                (Field::new(n, t, true), a)
+            })
+            .unzip();
+        Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)?)
+    }
+}
+
+/// Writes a file atomically: `write` fills a temporary file next to `path`, which is then
+/// renamed over `path`.
+///
+/// # Errors
+/// [`DataError::Io`] naming the file.
+pub fn write_atomic(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> Result<()>) -> Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(DataError::io("create directory", dir))?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+    let tmp: PathBuf = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let file = File::create(&tmp).map_err(DataError::io("create", &tmp))?;
+        let mut w = BufWriter::with_capacity(1 << 20, file);
+        write(&mut w)?;
+        let file = w.into_inner().map_err(|e| DataError::Io { action: "write", path: tmp.clone(), source: e.into_error() })?;
+        file.sync_all().map_err(DataError::io("write", &tmp))?;
+        std::fs::rename(&tmp, path).map_err(DataError::io("replace", path))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Writes batches as CSV with a header (also when there are no rows: the header of `schema`).
+///
+/// # Errors
+/// I/O and Arrow errors, naming the file.
+pub fn write_csv(path: &Path, schema: &Schema, batches: &[RecordBatch]) -> Result<()> {
+    write_atomic(path, |w| {
+        let mut writer = WriterBuilder::new().with_header(true).with_date_format("%Y-%m-%d".into()).build(&mut *w);
+        if batches.iter().all(|b| b.num_rows() == 0) {
+            let header: Vec<String> = schema.fields().iter().map(|f| csv_quote(f.name())).collect();
+            drop(writer);
+            writeln!(w, "{}", header.join(",")).map_err(DataError::io("write", path))?;
+            return Ok(());
+        }
+        for b in batches {
+            writer.write(b)?;
+        }
+        Ok(())
+    })
+}
+
+fn csv_quote(s: &str) -> String {
+    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+/// Writes batches as Parquet (zstd).
+///
+/// # Errors
+/// I/O and Parquet errors, naming the file.
+pub fn write_parquet(path: &Path, schema: Arc<Schema>, batches: &[RecordBatch]) -> Result<()> {
+    write_atomic(path, |w| {
+        let props = WriterProperties::builder().set_compression(Compression::ZSTD(ZstdLevel::default())).build();
+        let mut writer = ArrowWriter::try_new(w, schema, Some(props)).map_err(|e| parquet_err(path, e))?;
+        for b in batches {
+            writer.write(b).map_err(|e| parquet_err(path, e))?;
+        }
+        writer.close().map_err(|e| parquet_err(path, e))?;
+        Ok(())
+    })
+}
+
+fn parquet_err(path: &Path, e: datafusion::parquet::errors::ParquetError) -> DataError {
+    DataError::Unreadable { path: path.to_path_buf(), message: format!("parquet: {e}") }
+}
+
+/// Writes a value as pretty JSON with a trailing newline.
+///
+/// # Errors
+/// I/O errors naming the file.
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
+    write_atomic(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, value).map_err(|e| DataError::Io { action: "write", path: path.to_path_buf(), source: e.into() })?;
+        writeln!(w).map_err(DataError::io("write", path))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_round_trips_through_csv_atomically() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut t = Table::default();
+        t.push("id", Column::Str(vec![Some("a".into()), Some("b,c".into())]));
+        t.push("n", Column::Int(vec![Some(1), None]));
+        t.push("x", Column::Float(vec![Some(29.33), Some(0.5)]));
+        t.push("d", Column::Date(vec![Some(9862), None]));
+        let b = t.to_batch().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("t.csv");
+        write_csv(&path, &b.schema(), &[b.clone()]).unwrap_or_else(|e| panic!("{e}"));
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(text, "id,n,x,d\na,1,29.33,1997-01-01\n\"b,c\",,0.5,\n");
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).into_iter().flatten().flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+        assert!(leftovers.is_empty());
+        write_csv(&path, &b.schema(), &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(std::fs::read_to_string(&path).unwrap_or_default(), "id,n,x,d\n");
+    }
+}

@@ -1,0 +1,342 @@
+//! Input files: discovery (a file or a directory of them), format by extension, and for CSV the
+//! encoding (UTF-8 with or without BOM, GBK/GB18030), delimiter and header. GBK files are
+//! transcoded to a temporary UTF-8 copy before DataFusion reads them.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{DataError, Result};
+
+/// File formats custseg reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Delimited text with a header row.
+    Csv,
+    /// Apache Parquet.
+    Parquet,
+    /// JSON lines (one object per line).
+    Json,
+}
+
+impl Format {
+    /// The format of a path by its extension, `None` for an unsupported one.
+    pub fn of(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" | "tsv" | "txt" => Some(Format::Csv),
+            "parquet" | "pq" => Some(Format::Parquet),
+            "json" | "jsonl" | "ndjson" => Some(Format::Json),
+            _ => None,
+        }
+    }
+}
+
+/// Text encodings of CSV input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Encoding {
+    /// UTF-8, with or without a byte-order mark.
+    Utf8,
+    /// GBK / GB18030 (Chinese Windows and Excel exports).
+    Gbk,
+}
+
+/// How to read the CSV files of an input; `None` fields are detected.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CsvOptions {
+    /// Text encoding; detected when unset.
+    pub encoding: Option<Encoding>,
+    /// Field delimiter, one of `,` `;` tab `|`; sniffed when unset.
+    pub delimiter: Option<char>,
+}
+
+/// One input file, ready for DataFusion: the path to read (a UTF-8 copy for GBK input), the
+/// path the user gave (for messages), and the header.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The file as the user named it.
+    pub path: PathBuf,
+    /// The file DataFusion reads (a transcoded copy for GBK input).
+    pub read_path: PathBuf,
+    /// Its format.
+    pub format: Format,
+    /// CSV: detected or given encoding.
+    pub encoding: Option<Encoding>,
+    /// CSV: whether a UTF-8 byte-order mark was present.
+    pub bom: bool,
+    /// CSV: the delimiter.
+    pub delimiter: u8,
+    /// Column names (CSV: from the header, BOM removed; others: from the file schema, filled in
+    /// by the reader).
+    pub columns: Vec<String>,
+    /// Size in bytes of the original file.
+    pub size_bytes: u64,
+    /// Keeps a transcoded copy alive until the file has been read.
+    _temp: Option<tempfile::TempPath>,
+}
+
+/// The supported files at `path`: the file itself, or every supported file directly inside the
+/// directory, sorted by name (hidden files skipped).
+///
+/// # Errors
+/// [`DataError::Io`] if the path cannot be read, [`DataError::NoFiles`] if nothing is found.
+pub fn discover(path: &Path) -> Result<Vec<(PathBuf, Format)>> {
+    let meta = std::fs::metadata(path).map_err(DataError::io("read", path))?;
+    let mut files = Vec::new();
+    if meta.is_dir() {
+        for entry in std::fs::read_dir(path).map_err(DataError::io("list", path))? {
+            let p = entry.map_err(DataError::io("list", path))?.path();
+            let hidden = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+            if p.is_file() && !hidden {
+                if let Some(f) = Format::of(&p) {
+                    files.push((p, f));
+                }
+            }
+        }
+        files.sort();
+    } else {
+        let format = Format::of(path).unwrap_or(Format::Csv);
+        files.push((path.to_path_buf(), format));
+    }
+    if files.is_empty() {
+        return Err(DataError::NoFiles { path: path.to_path_buf() });
+    }
+    Ok(files)
+}
+
+/// Opens one file: for CSV, detects encoding, delimiter and header, transcoding GBK input to a
+/// temporary UTF-8 file in `temp_dir`.
+///
+/// # Errors
+/// I/O errors, [`DataError::Encoding`] for bytes that are neither UTF-8 nor GBK,
+/// [`DataError::NoDataRows`] for an empty file.
+pub fn open(path: &Path, format: Format, options: &CsvOptions, temp_dir: &Path) -> Result<SourceFile> {
+    let size_bytes = std::fs::metadata(path).map_err(DataError::io("read", path))?.len();
+    let mut source = SourceFile {
+        path: path.to_path_buf(),
+        read_path: path.to_path_buf(),
+        format,
+        encoding: None,
+        bom: false,
+        delimiter: b',',
+        columns: Vec::new(),
+        size_bytes,
+        _temp: None,
+    };
+    if format != Format::Csv {
+        return Ok(source);
+    }
+    let mut head = Vec::with_capacity(64 * 1024);
+    File::open(path)
+        .map_err(DataError::io("open", path))?
+        .take(64 * 1024)
+        .read_to_end(&mut head)
+        .map_err(DataError::io("read", path))?;
+    if head.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(DataError::NoDataRows { path: path.to_path_buf() });
+    }
+    source.bom = head.starts_with(b"\xEF\xBB\xBF");
+    let encoding = match options.encoding {
+        Some(e) => e,
+        None => detect_encoding(&head, size_bytes as usize == head.len()),
+    };
+    source.encoding = Some(encoding);
+    let text = match encoding {
+        Encoding::Utf8 => {
+            let body = if source.bom { &head[3..] } else { &head[..] };
+            match std::str::from_utf8(body) {
+                Ok(s) => s.to_string(),
+                // a cut multi-byte character at the end of the sample is fine
+                Err(e) if e.error_len().is_none() => String::from_utf8_lossy(&body[..e.valid_up_to()]).into_owned(),
+                Err(e) => {
+                    return Err(DataError::Encoding { path: path.to_path_buf(), encoding: "UTF-8", offset: e.valid_up_to() });
+                }
+            }
+        }
+        Encoding::Gbk => {
+            let temp = transcode_gbk(path, temp_dir)?;
+            source.read_path = temp.to_path_buf();
+            source._temp = Some(temp);
+            let (text, _, _) = encoding_rs::GB18030.decode(&head);
+            text.into_owned()
+        }
+    };
+    let delimiter = match options.delimiter {
+        Some(c) if c.is_ascii() => c as u8,
+        Some(c) => {
+            return Err(DataError::Unreadable { path: path.to_path_buf(), message: format!("delimiter `{c}` is not a single-byte character") });
+        }
+        None => sniff_delimiter(&text, path),
+    };
+    source.delimiter = delimiter;
+    let header = text.lines().next().unwrap_or("");
+    source.columns = split_record(header, delimiter).into_iter().map(|c| c.trim().to_string()).collect();
+    if source.columns.iter().all(String::is_empty) {
+        return Err(DataError::Unreadable { path: path.to_path_buf(), message: "the first line (the header) is empty".into() });
+    }
+    dedupe_names(&mut source.columns);
+    Ok(source)
+}
+
+/// UTF-8 when the sample is valid UTF-8 (allowing one cut character at its end), else GBK when
+/// it decodes as GB18030 without errors, else UTF-8 (and reading reports where it breaks).
+fn detect_encoding(head: &[u8], whole_file: bool) -> Encoding {
+    match std::str::from_utf8(head) {
+        Ok(_) => Encoding::Utf8,
+        Err(e) if e.error_len().is_none() && !whole_file => Encoding::Utf8,
+        Err(_) => {
+            let (_, _, had_errors) = encoding_rs::GB18030.decode(head);
+            if had_errors { Encoding::Utf8 } else { Encoding::Gbk }
+        }
+    }
+}
+
+fn transcode_gbk(path: &Path, temp_dir: &Path) -> Result<tempfile::TempPath> {
+    let input = File::open(path).map_err(DataError::io("open", path))?;
+    let temp = tempfile::Builder::new()
+        .prefix(".custseg-utf8-")
+        .suffix(".csv")
+        .tempfile_in(temp_dir)
+        .map_err(DataError::io("create a temporary file in", temp_dir))?;
+    let (file, temp_path) = temp.into_parts();
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let mut reader = BufReader::with_capacity(1 << 20, input);
+    let mut decoder = encoding_rs::GB18030.new_decoder_without_bom_handling();
+    let mut text = String::with_capacity(1 << 21);
+    let mut offset = 0usize;
+    loop {
+        let buf = reader.fill_buf().map_err(DataError::io("read", path))?;
+        let last = buf.is_empty();
+        text.clear();
+        let (result, read, had_errors) = decoder.decode_to_string(buf, &mut text, last);
+        if had_errors {
+            return Err(DataError::Encoding { path: path.to_path_buf(), encoding: "GBK", offset });
+        }
+        debug_assert!(matches!(result, encoding_rs::CoderResult::InputEmpty) || read > 0 || !text.is_empty());
+        out.write_all(text.as_bytes()).map_err(DataError::io("write", &temp_path))?;
+        offset += read;
+        reader.consume(read);
+        if last {
+            break;
+        }
+        if text.capacity() - text.len() < 16 {
+            text.reserve(1 << 20);
+        }
+    }
+    out.flush().map_err(DataError::io("write", &temp_path))?;
+    Ok(temp_path)
+}
+
+/// The delimiter among `,` `;` tab `|` that splits the first lines into the same number (> 1)
+/// of fields most consistently; comma when none does.
+fn sniff_delimiter(text: &str, path: &Path) -> u8 {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(50).collect();
+    // the last line of a sample may be cut
+    let lines = if lines.len() > 2 { &lines[..lines.len() - 1] } else { &lines[..] };
+    let ext_tab = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
+    let mut best = (if ext_tab { b'\t' } else { b',' }, 0usize);
+    for d in [b',', b';', b'\t', b'|'] {
+        let counts: Vec<usize> = lines.iter().map(|l| split_record(l, d).len()).collect();
+        let Some(&first) = counts.first() else { continue };
+        let consistent = counts.iter().filter(|&&c| c == first).count();
+        if first > 1 && consistent * 10 >= counts.len() * 9 && first > best.1 {
+            best = (d, first);
+        }
+    }
+    best.0
+}
+
+/// Splits one CSV record (no embedded newlines) on `delimiter`, honouring double quotes.
+pub fn split_record(line: &str, delimiter: u8) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = line.trim_end_matches(['\r', '\n']).chars().peekable();
+    while let Some(c) = chars.next() {
+        if quoted {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    field.push('"');
+                    chars.next();
+                } else {
+                    quoted = false;
+                }
+            } else {
+                field.push(c);
+            }
+        } else if c == '"' {
+            quoted = true;
+        } else if c as u32 == u32::from(delimiter) {
+            fields.push(std::mem::take(&mut field));
+        } else {
+            field.push(c);
+        }
+    }
+    fields.push(field);
+    fields
+}
+
+/// Empty or repeated header names get a suffix so every column has a unique name.
+fn dedupe_names(columns: &mut [String]) {
+    for i in 0..columns.len() {
+        if columns[i].is_empty() {
+            columns[i] = format!("column_{}", i + 1);
+        }
+        let mut k = 2;
+        let base = columns[i].clone();
+        while columns[..i].contains(&columns[i]) {
+            columns[i] = format!("{base}_{k}");
+            k += 1;
+        }
+    }
+}
+
+/// xxh3-128 of a file's bytes, hex: the input fingerprint of the run record (fast enough to
+/// hash a large export while the pipeline runs).
+///
+/// # Errors
+/// [`DataError::Io`] if the file cannot be read.
+pub fn fingerprint(path: &Path) -> Result<String> {
+    let mut file = File::open(path).map_err(DataError::io("open", path))?;
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf).map_err(DataError::io("read", path))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(format!("{:032x}", hasher.digest128()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_split_with_quotes_and_delimiters_sniff() {
+        assert_eq!(split_record(r#"a,"b,c",d"#, b','), vec!["a", "b,c", "d"]);
+        assert_eq!(split_record(r#""x ""y""";2"#, b';'), vec![r#"x "y""#, "2"]);
+        let p = Path::new("f.csv");
+        assert_eq!(sniff_delimiter("a;b;c\n1;2,5;3\n4;5;6\n", p), b';');
+        assert_eq!(sniff_delimiter("a\tb\n1\t2\n", p), b'\t');
+        assert_eq!(sniff_delimiter("a|b|c\n1|2|3\n", p), b'|');
+        assert_eq!(sniff_delimiter("id,amount\n1,2\n", p), b',');
+        let mut cols = vec!["a".to_string(), "".to_string(), "a".to_string()];
+        dedupe_names(&mut cols);
+        assert_eq!(cols, vec!["a", "column_2", "a_2"]);
+    }
+
+    #[test]
+    fn gbk_is_detected_and_utf8_wins_when_valid() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("客户ID,金额\n张三,12.5\n");
+        assert_eq!(detect_encoding(&gbk, true), Encoding::Gbk);
+        assert_eq!(detect_encoding("客户ID,金额\n".as_bytes(), true), Encoding::Utf8);
+    }
+}

@@ -1,0 +1,114 @@
+use std::collections::BTreeMap;
+
+use custseg_core::synth::SynthParams;
+use custseg_data::features::{Features, Present, aggregate};
+use custseg_data::ingest::{IngestOptions, ingest};
+use custseg_data::mapping::Role;
+use custseg_data::parse::MONEY_SCALE;
+use custseg_data::synth_io::{SynthFormat, write_synth};
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{Int32Type, Int64Type};
+
+use crate::{repo, runtime};
+
+#[derive(Default)]
+struct Acc {
+    orders: BTreeMap<(i32, String), bool>,
+    days: BTreeMap<i32, (i64, bool)>,
+    ret_units: i64,
+    ret_lines: u64,
+    any_days: Vec<i32>,
+}
+
+/// The feature definitions of `features.rs`, computed row by row.
+fn naive(kept: &[Vec<RecordBatch>], as_of: i32) -> Features {
+    let mut by: BTreeMap<String, Acc> = BTreeMap::new();
+    for b in kept.iter().flatten() {
+        let c = b.column(0).as_string::<i32>();
+        let d = b.column(1).as_primitive::<Int32Type>();
+        let a = b.column(2).as_primitive::<Int64Type>();
+        let o = b.column(3).as_string::<i32>();
+        let r = b.column(4).as_boolean();
+        for i in 0..b.num_rows() {
+            let acc = by.entry(c.value(i).to_string()).or_default();
+            let day = d.value(i);
+            let order = if o.is_null(i) { day.to_string() } else { o.value(i).to_string() };
+            acc.any_days.push(day);
+            if r.value(i) {
+                acc.ret_units += -a.value(i);
+                acc.ret_lines += 1;
+            } else {
+                acc.orders.insert((day, order), true);
+                let e = acc.days.entry(day).or_insert((0, true));
+                e.0 += a.value(i);
+            }
+        }
+    }
+    let mut f = Features { as_of, ..Features::default() };
+    for (id, acc) in by {
+        let a = i64::from(as_of);
+        let first = acc.days.keys().next().copied().or(acc.any_days.iter().min().copied()).map_or(a, i64::from);
+        let last = acc.days.keys().next_back().copied().or(acc.any_days.iter().max().copied()).map_or(a, i64::from);
+        let gross: i64 = acc.days.values().map(|v| v.0).sum();
+        let freq = acc.orders.len() as u64;
+        let pdays = acc.days.len() as u64;
+        let monetary = (gross - acc.ret_units) as f64 / MONEY_SCALE;
+        let first_day_gross = acc.days.values().next().map_or(0, |v| v.0);
+        let x = pdays.saturating_sub(1);
+        let mut keys: Vec<i32> = acc.days.keys().copied().collect();
+        keys.reverse();
+        f.customer.push(id);
+        f.first_purchase.push(first as i32);
+        f.last_purchase.push(last as i32);
+        f.recency_days.push(a - last);
+        f.frequency.push(freq);
+        f.monetary.push(monetary);
+        f.aov.push((freq > 0).then(|| gross as f64 / MONEY_SCALE / freq as f64));
+        f.tenure_days.push(a - first);
+        f.returns_count.push(acc.ret_lines);
+        f.returns_amount.push(acc.ret_units as f64 / MONEY_SCALE);
+        f.avg_interpurchase_days.push((pdays >= 2).then(|| (last - first) as f64 / (pdays - 1) as f64));
+        f.annual_spend.push(monetary * 365.0 / ((a - first).max(365) as f64));
+        f.x.push(x);
+        f.t_x.push(if pdays > 0 { (last - first) as f64 / 7.0 } else { 0.0 });
+        f.t_cal.push((a - first) as f64 / 7.0);
+        f.zbar.push(if x > 0 { (gross - first_day_gross) as f64 / MONEY_SCALE / x as f64 } else { 0.0 });
+        f.last_gap_days.push(keys.get(1).map(|p| last - i64::from(*p)));
+    }
+    f
+}
+
+fn check(path: &std::path::Path) {
+    runtime().block_on(async {
+        let ctx = custseg_data::session(2);
+        let tmp = std::env::temp_dir();
+        let input = ingest(&ctx, path, &IngestOptions::default(), None, &tmp, None).await.unwrap_or_else(|e| panic!("{e}"));
+        let as_of = input.max_day.unwrap_or(0) + 1;
+        let expected = naive(&input.kept, as_of);
+        let present = Present { order_id: input.column_map.get(Role::OrderId).is_some(), ..Present::default() };
+        let actual = aggregate(&ctx, input.kept, present, as_of).await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(!expected.is_empty());
+        assert_eq!(actual, expected, "{}", path.display());
+    });
+}
+
+#[test]
+fn datafusion_features_equal_the_naive_aggregation() {
+    check(&repo().join("testdata/fixture/transactions.csv"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = dir.path().join("synth.csv");
+    write_synth(&SynthParams { n_customers: 3000, seed: 11, ..SynthParams::default() }, &p, SynthFormat::Csv).unwrap_or_else(|e| panic!("{e}"));
+    check(&p);
+    // no order id: orders are purchase days
+    let cdnow: String = std::fs::read_to_string(repo().join("testdata/cdnow/CDNOW_sample.txt"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            format!("{},{},{}\n", f[1], f[2], f[4])
+        })
+        .collect();
+    let p = dir.path().join("cdnow.csv");
+    std::fs::write(&p, format!("customer_id,date,amount\n{cdnow}")).unwrap_or_else(|e| panic!("{e}"));
+    check(&p);
+}

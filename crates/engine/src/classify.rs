@@ -1,0 +1,152 @@
+//! Applies every classifier of custseg-core to the customer features, and lays the results out
+//! as schemes: one label per output row (prospects included), in a documented label order.
+
+use custseg_core::abc::{self, AbcSummary};
+use custseg_core::catalog::{self, Lang};
+use custseg_core::lifecycle::{self, LifecycleInput, ThresholdSource, Thresholds};
+use custseg_core::rfm::{self, RfmScores, SegmentRule};
+use custseg_core::value_tier;
+use custseg_data::features::Features;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::error::{EngineError, Result};
+
+/// One classification scheme over the output rows.
+#[derive(Debug, Clone)]
+pub struct Scheme {
+    /// Scheme id, also the column name in customers.csv.
+    pub id: &'static str,
+    /// Label ids in display order.
+    pub labels: Vec<String>,
+    /// Per output row, the index into `labels` (None: not classified by this scheme, e.g. a
+    /// prospect has no RFM segment).
+    pub of_row: Vec<Option<u16>>,
+}
+
+/// Results of every classifier on the purchasers (in feature order).
+#[derive(Debug, Clone)]
+pub struct Classified {
+    /// R, F, M scores.
+    pub scores: RfmScores,
+    /// Index of the matching segment rule.
+    pub segment: Vec<Option<usize>>,
+    /// Chinese 8-class id.
+    pub cn8: Vec<&'static str>,
+    /// The centres the 8-class scheme used (recency, frequency, monetary).
+    pub cn8_centres: [f64; 3],
+    /// ABC tier.
+    pub abc: Vec<&'static str>,
+    /// ABC concentration figures.
+    pub abc_summary: AbcSummary,
+    /// Value tier.
+    pub value_tier: Vec<&'static str>,
+    /// Lifecycle thresholds used.
+    pub thresholds: Thresholds,
+    /// Where they came from.
+    pub threshold_source: ThresholdSource,
+}
+
+/// Lifecycle thresholds as recorded in run.json.
+#[derive(Debug, Clone, Serialize)]
+pub struct ThresholdRecord {
+    /// Values in days.
+    #[serde(flatten)]
+    pub thresholds: Thresholds,
+    /// configured, derived or fallback.
+    pub source: ThresholdSource,
+}
+
+/// Runs the classifiers.
+///
+/// # Errors
+/// [`EngineError::Invalid`] for parameters that fail their checks.
+pub fn classify(f: &Features, config: &Config) -> Result<Classified> {
+    let invalid = |e: &dyn std::fmt::Display| EngineError::Invalid(e.to_string());
+    let recency: Vec<f64> = f.recency_days.iter().map(|&v| v as f64).collect();
+    let frequency: Vec<f64> = f.frequency.iter().map(|&v| v as f64).collect();
+    let params = config.rfm.params().check().map_err(|e| invalid(&e))?;
+    let scores = rfm::score(&recency, &frequency, &f.monetary, &params);
+    let segment = rfm::segment(&scores, &config.rfm.segments);
+    let (cn8, cn8_centres) = rfm::cn8(&recency, &frequency, &f.monetary, config.rfm.cn8_basis);
+    let (abc, abc_summary) = abc::classify(&f.monetary, &config.abc.check().map_err(|e| invalid(&e))?);
+    let value_tier = value_tier::classify(&f.monetary, &config.value_tier.check().map_err(|e| invalid(&e))?);
+    let gaps: Vec<f64> = f.avg_interpurchase_days.iter().flatten().copied().collect();
+    let (thresholds, threshold_source) = lifecycle::derive_thresholds(&config.lifecycle, &gaps);
+    Ok(Classified { scores, segment, cn8, cn8_centres, abc, abc_summary, value_tier, thresholds, threshold_source })
+}
+
+/// Lifecycle stage of every output row; `rows[i]` is `Some(feature index)` for a purchaser and
+/// `None` for a prospect.
+pub fn lifecycle_stages(f: &Features, rows: &[Option<usize>], t: &Thresholds) -> Vec<&'static str> {
+    let inputs: Vec<LifecycleInput> = rows
+        .iter()
+        .map(|r| match r {
+            Some(i) => LifecycleInput {
+                prospect: false,
+                recency_days: f.recency_days[*i],
+                tenure_days: f.tenure_days[*i],
+                last_gap_days: f.last_gap_days[*i],
+            },
+            None => LifecycleInput { prospect: true, recency_days: 0, tenure_days: 0, last_gap_days: None },
+        })
+        .collect();
+    lifecycle::classify(&inputs, t)
+}
+
+/// Builds the schemes over the output rows.
+pub fn schemes(c: &Classified, lifecycle: &[&'static str], rows: &[Option<usize>], rules: &[SegmentRule]) -> Vec<Scheme> {
+    let builtin = |id: &'static str, per_purchaser: &[&'static str]| {
+        let labels: Vec<String> = catalog::labels_of(id).into_iter().map(str::to_string).collect();
+        let of_row = rows
+            .iter()
+            .map(|r| r.map(|i| labels.iter().position(|l| l == per_purchaser[i]).unwrap_or(0) as u16))
+            .collect();
+        Scheme { id, labels, of_row }
+    };
+    let mut seg_labels: Vec<String> = Vec::new();
+    for r in rules {
+        if !seg_labels.contains(&r.id) {
+            seg_labels.push(r.id.clone());
+        }
+    }
+    let unclassified = seg_labels.len() as u16;
+    let mut any_unclassified = false;
+    let seg_rows: Vec<Option<u16>> = rows
+        .iter()
+        .map(|r| {
+            r.map(|i| match c.segment[i] {
+                Some(k) => seg_labels.iter().position(|l| *l == rules[k].id).unwrap_or(0) as u16,
+                None => {
+                    any_unclassified = true;
+                    unclassified
+                }
+            })
+        })
+        .collect();
+    if any_unclassified {
+        seg_labels.push("unclassified".into());
+    }
+    let life_labels: Vec<String> = catalog::labels_of("lifecycle").into_iter().map(str::to_string).collect();
+    let life_rows = lifecycle.iter().map(|s| life_labels.iter().position(|l| l == s).map(|p| p as u16)).collect();
+    vec![
+        Scheme { id: "rfm_segment", labels: seg_labels, of_row: seg_rows },
+        builtin("rfm_cn8", &c.cn8),
+        builtin("abc", &c.abc),
+        builtin("value_tier", &c.value_tier),
+        Scheme { id: "lifecycle", labels: life_labels, of_row: life_rows },
+    ]
+}
+
+/// Display name of a label: the catalog's, else the rule's `name_en`/`name_zh`, else the id.
+pub fn label_display(scheme: &str, label: &str, lang: Lang, rules: &[SegmentRule]) -> String {
+    if let Some(n) = catalog::label_name(scheme, label, lang) {
+        return n.to_string();
+    }
+    let rule = rules.iter().find(|r| r.id == label);
+    let custom = match lang {
+        Lang::Zh => rule.and_then(|r| r.name_zh.clone().or(r.name_en.clone())),
+        Lang::En => rule.and_then(|r| r.name_en.clone().or(r.name_zh.clone())),
+    };
+    custom.unwrap_or_else(|| label.to_string())
+}

@@ -1,0 +1,240 @@
+//! The run configuration (`custseg.toml`): every option with its default, checked when loaded so
+//! a typo or an out-of-range value fails before any data is read.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use custseg_core::Lang;
+use custseg_core::abc::AbcParams;
+use custseg_core::lifecycle::LifecycleParams;
+use custseg_core::rfm::{Cn8Basis, RfmParams, SegmentRule, default_segment_rules, validate_rules};
+use custseg_core::value_tier::ValueTierParams;
+use custseg_data::clean::{CleanRules, Returns, ZeroAmount};
+use custseg_data::ingest::IngestOptions;
+use custseg_data::parse::{DateFormat, days_from_civil};
+use custseg_data::source::{CsvOptions, Encoding};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EngineError, Result};
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `[input]`: how to read the transactions.
+    pub input: InputConfig,
+    /// `[run]`: as-of date, language, strictness.
+    pub run: RunConfig,
+    /// `[rfm]`: scores and segments.
+    pub rfm: RfmConfig,
+    /// `[abc]`: ABC cut-offs.
+    pub abc: AbcParams,
+    /// `[value_tier]`: value tier shares.
+    pub value_tier: ValueTierParams,
+    /// `[lifecycle]`: stage thresholds (unset = derived from the data).
+    pub lifecycle: LifecycleParams,
+}
+
+/// `[input]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InputConfig {
+    /// `utf8` or `gbk`; detected when unset.
+    pub encoding: Option<Encoding>,
+    /// `,` `;` `\t` or `|`; sniffed when unset.
+    pub delimiter: Option<char>,
+    /// Date layout; detected when unset.
+    pub date_format: Option<String>,
+    /// `role = "column"` overrides of the detected mapping.
+    pub map: BTreeMap<String, String>,
+    /// `reject` (default) or `keep` zero-amount rows.
+    pub zero_amount: ZeroAmount,
+    /// `net` (default) or `exclude` returns.
+    pub returns: Returns,
+    /// Order-id prefix of cancellations (`C`); empty disables.
+    pub cancel_prefix: String,
+    /// Drop exact duplicate rows even without an order id.
+    pub dedupe: bool,
+}
+
+impl Default for InputConfig {
+    fn default() -> Self {
+        let rules = CleanRules::default();
+        InputConfig {
+            encoding: None,
+            delimiter: None,
+            date_format: None,
+            map: BTreeMap::new(),
+            zero_amount: rules.zero_amount,
+            returns: rules.returns,
+            cancel_prefix: rules.cancel_prefix,
+            dedupe: rules.dedupe,
+        }
+    }
+}
+
+impl InputConfig {
+    /// The reader's options.
+    pub fn ingest_options(&self) -> IngestOptions {
+        IngestOptions {
+            csv: CsvOptions { encoding: self.encoding, delimiter: self.delimiter },
+            map: self.map.clone(),
+            date_format: self.date_format.clone(),
+            rules: CleanRules {
+                zero_amount: self.zero_amount,
+                returns: self.returns,
+                cancel_prefix: self.cancel_prefix.clone(),
+                dedupe: self.dedupe,
+            },
+        }
+    }
+}
+
+/// `[run]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunConfig {
+    /// `YYYY-MM-DD`; default: the day after the last kept transaction.
+    pub as_of: Option<String>,
+    /// `zh` or `en`; default from the environment (`LANG`).
+    pub lang: Option<Lang>,
+    /// Fail the run (exit 1) if any row is rejected.
+    pub strict: bool,
+    /// Worker threads (0 = all cores).
+    pub threads: usize,
+}
+
+/// `[rfm]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RfmConfig {
+    /// Score bands (2..=10).
+    pub n_scores: u8,
+    /// Explicit recency breakpoints in days (n_scores - 1, ascending).
+    pub recency_breaks: Option<Vec<f64>>,
+    /// Explicit frequency breakpoints.
+    pub frequency_breaks: Option<Vec<f64>>,
+    /// Explicit monetary breakpoints.
+    pub monetary_breaks: Option<Vec<f64>>,
+    /// Centre of the Chinese 8-class scheme: `mean` or `median`.
+    pub cn8_basis: Cn8Basis,
+    /// The segment table, first match wins.
+    pub segments: Vec<SegmentRule>,
+}
+
+impl Default for RfmConfig {
+    fn default() -> Self {
+        let p = RfmParams::default();
+        RfmConfig {
+            n_scores: p.n_scores,
+            recency_breaks: None,
+            frequency_breaks: None,
+            monetary_breaks: None,
+            cn8_basis: Cn8Basis::Mean,
+            segments: default_segment_rules(),
+        }
+    }
+}
+
+impl RfmConfig {
+    /// The scoring parameters.
+    pub fn params(&self) -> RfmParams {
+        RfmParams {
+            n_scores: self.n_scores,
+            recency_breaks: self.recency_breaks.clone(),
+            frequency_breaks: self.frequency_breaks.clone(),
+            monetary_breaks: self.monetary_breaks.clone(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads and checks a TOML config file.
+    ///
+    /// # Errors
+    /// [`EngineError::Config`] naming the file, with the TOML error (line and column) or the
+    /// invalid value.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| EngineError::Config { path: path.to_path_buf(), message: e.to_string() })?;
+        let config: Config =
+            toml::from_str(&text).map_err(|e| EngineError::Config { path: path.to_path_buf(), message: e.to_string() })?;
+        config.check().map_err(|e| EngineError::Config { path: path.to_path_buf(), message: e.to_string() })?;
+        Ok(config)
+    }
+
+    /// Validates every parameter.
+    ///
+    /// # Errors
+    /// [`EngineError::Invalid`] naming the setting and value.
+    pub fn check(&self) -> Result<()> {
+        let invalid = |e: &dyn std::fmt::Display| EngineError::Invalid(e.to_string());
+        let rfm = self.rfm.params().check().map_err(|e| invalid(&e))?;
+        validate_rules(&self.rfm.segments, rfm.n_scores()).map_err(|e| invalid(&e))?;
+        self.abc.check().map_err(|e| invalid(&e))?;
+        self.value_tier.check().map_err(|e| invalid(&e))?;
+        if let Some(f) = &self.input.date_format {
+            DateFormat::from_user(f).map_err(|e| invalid(&e))?;
+        }
+        if let Some(d) = &self.run.as_of {
+            parse_as_of(d)?;
+        }
+        if let Some(d) = self.input.delimiter {
+            if ![',', ';', '\t', '|'].contains(&d) {
+                return Err(EngineError::Invalid(format!("input.delimiter must be one of , ; tab |, got `{d}`")));
+            }
+        }
+        for (name, v) in [
+            ("lifecycle.new_days", self.lifecycle.new_days),
+            ("lifecycle.at_risk_days", self.lifecycle.at_risk_days),
+            ("lifecycle.churn_days", self.lifecycle.churn_days),
+        ] {
+            if v.is_some_and(|v| v < 0) {
+                return Err(EngineError::Invalid(format!("{name} must be >= 0, got {}", v.unwrap_or(0))));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses an as-of date `YYYY-MM-DD` to days since 1970-01-01.
+///
+/// # Errors
+/// [`EngineError::Invalid`] for anything else.
+pub fn parse_as_of(s: &str) -> Result<i32> {
+    DateFormat::Iso
+        .parse(s)
+        .filter(|_| s.trim().len() <= 10)
+        .ok_or_else(|| EngineError::Invalid(format!("as-of date must be YYYY-MM-DD, got `{s}`")))
+}
+
+/// A date that exists (for tests and callers building one).
+pub fn ymd(y: i32, m: u32, d: u32) -> Option<i32> {
+    days_from_civil(y, m, d)
+}
+
+/// The commented default configuration written by `custseg init`. Parsing it gives exactly
+/// [`Config::default`] (a test checks this).
+pub const DEFAULT_TOML: &str = include_str!("default_config.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_toml_is_the_default_config() {
+        let parsed: Config = toml::from_str(DEFAULT_TOML).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(parsed, Config::default());
+        assert!(parsed.check().is_ok());
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_fail() {
+        assert!(toml::from_str::<Config>("[rfm]\nn_score = 5\n").is_err());
+        let c: Config = toml::from_str("[abc]\na_share = 0.99\nb_share = 0.9\n").unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(c.check(), Err(EngineError::Invalid(m)) if m.contains("a_share")));
+        let c: Config = toml::from_str("[run]\nas_of = \"1997-02-30\"\n").unwrap_or_else(|e| panic!("{e}"));
+        assert!(c.check().is_err());
+        assert_eq!(parse_as_of("1997-09-30").ok(), ymd(1997, 9, 30));
+    }
+}

@@ -1,0 +1,38 @@
+use std::path::PathBuf;
+
+use custseg_data::DataError;
+use thiserror::Error;
+
+/// Why a pipeline run stopped.
+#[derive(Debug, Error)]
+pub enum EngineError {
+    /// Reading, cleaning, aggregating or writing data failed.
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// The config file could not be read or is invalid.
+    #[error("config {path}: {message}")]
+    Config { path: PathBuf, message: String },
+    /// A parameter is out of range.
+    #[error("invalid setting: {0}")]
+    Invalid(String),
+    /// `--strict` and some rows were rejected.
+    #[error("{rejected} of {read} rows were rejected and --strict is set (see {rejects})")]
+    Strict { rejected: u64, read: u64, rejects: PathBuf },
+    /// No customer remained after cleaning.
+    #[error("no rows were kept ({rejected} of {read} rejected), so there are no customers to classify (see {rejects})")]
+    NothingKept { rejected: u64, read: u64, rejects: PathBuf },
+}
+
+impl EngineError {
+    /// Process exit code: 1 when the run failed on the data (`--strict`, nothing kept), 2 for
+    /// usage errors and unreadable input.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            EngineError::Strict { .. } | EngineError::NothingKept { .. } => 1,
+            _ => 2,
+        }
+    }
+}
+
+/// Result alias for the engine.
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;

@@ -1,0 +1,32 @@
+//! custseg-engine: the one pipeline from a configuration to classified customers.
+//!
+//! `config -> ingest (custseg-data) -> features (custseg-data) -> classifiers (custseg-core) ->
+//! outputs`. The CLI and, later, the server call [`run`]; neither holds business logic.
+//!
+//! ```no_run
+//! use custseg_engine::{Config, RunRequest, run};
+//! let summary = run(RunRequest {
+//!     transactions: "orders.csv".into(),
+//!     customers: None,
+//!     config: Config::default(),
+//!     out_dir: "out".into(),
+//!     progress: None,
+//! })?;
+//! println!("{} customers as of {}", summary.record.counts.customers, summary.record.as_of);
+//! # Ok::<(), custseg_engine::EngineError>(())
+//! ```
+
+pub mod classify;
+pub mod config;
+pub mod demo;
+mod error;
+pub mod inspect;
+pub mod output;
+pub mod pipeline;
+
+pub use config::{Config, DEFAULT_TOML};
+pub use error::{EngineError, Result};
+pub use pipeline::{RunRequest, RunSummary, run};
+
+pub use custseg_core::synth::SynthParams;
+pub use custseg_data::synth_io::{SynthFormat, write_synth};

@@ -1,0 +1,165 @@
+//! The output tables: customers (one row per customer, features and every label) and segments
+//! (per scheme and label: size, revenue and mean R/F/M).
+
+use custseg_core::Lang;
+use custseg_core::rfm::SegmentRule;
+use custseg_data::features::Features;
+use custseg_data::master::Master;
+use custseg_data::sink::{Column, Table};
+use serde::Serialize;
+
+use crate::classify::{Classified, Scheme, label_display};
+
+fn round(v: f64, digits: i32) -> f64 {
+    let p = 10f64.powi(digits);
+    let r = (v * p).round() / p;
+    if r == 0.0 { 0.0 } else { r }
+}
+
+/// The customers table. `rows[i]` is `Some(feature index)` for a purchaser, `None` for a
+/// prospect whose id is `prospect_ids` in order; `master_row[i]` is the row's index in the
+/// master file, if any.
+pub fn customers_table(
+    f: &Features,
+    c: &Classified,
+    schemes: &[Scheme],
+    rows: &[Option<usize>],
+    ids: &[&str],
+    master: Option<(&Master, &[Option<usize>])>,
+) -> Table {
+    let pick_i = |get: &dyn Fn(usize) -> Option<i64>| Column::Int(rows.iter().map(|r| r.and_then(get)).collect());
+    let pick_f = |get: &dyn Fn(usize) -> Option<f64>| Column::Float(rows.iter().map(|r| r.and_then(get)).collect());
+    let mut t = Table::default();
+    t.push("customer_id", Column::Str(ids.iter().map(|s| Some(s.to_string())).collect()));
+    t.push("first_purchase", Column::Date(rows.iter().map(|r| r.map(|i| f.first_purchase[i])).collect()));
+    t.push("last_purchase", Column::Date(rows.iter().map(|r| r.map(|i| f.last_purchase[i])).collect()));
+    t.push("recency_days", pick_i(&|i| Some(f.recency_days[i])));
+    t.push("frequency", Column::Int(rows.iter().map(|r| Some(r.map_or(0, |i| f.frequency[i] as i64))).collect()));
+    t.push("monetary", Column::Float(rows.iter().map(|r| Some(r.map_or(0.0, |i| round(f.monetary[i], 4)))).collect()));
+    t.push("aov", pick_f(&|i| f.aov[i].map(|v| round(v, 4))));
+    t.push("tenure_days", pick_i(&|i| Some(f.tenure_days[i])));
+    t.push("returns_count", pick_i(&|i| Some(f.returns_count[i] as i64)));
+    t.push("returns_amount", pick_f(&|i| Some(round(f.returns_amount[i], 4))));
+    t.push("avg_interpurchase_days", pick_f(&|i| f.avg_interpurchase_days[i].map(|v| round(v, 4))));
+    t.push("annual_spend", pick_f(&|i| Some(round(f.annual_spend[i], 4))));
+    if let (Some(n), Some(top)) = (&f.n_categories, &f.top_category) {
+        t.push("n_categories", pick_i(&|i| Some(n[i] as i64)));
+        t.push("top_category", Column::Str(rows.iter().map(|r| r.and_then(|i| top[i].clone())).collect()));
+    }
+    for (k, ch) in f.channels.iter().enumerate() {
+        let name: String = ch.chars().map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+        t.push(format!("channel_share_{name}"), pick_f(&|i| Some(round(f.channel_share[k][i], 6))));
+    }
+    t.push("x", pick_i(&|i| Some(f.x[i] as i64)));
+    t.push("t_x", pick_f(&|i| Some(f.t_x[i])));
+    t.push("T", pick_f(&|i| Some(f.t_cal[i])));
+    t.push("zbar", pick_f(&|i| Some(round(f.zbar[i], 4))));
+    t.push("r_score", pick_i(&|i| Some(i64::from(c.scores.r[i]))));
+    t.push("f_score", pick_i(&|i| Some(i64::from(c.scores.f[i]))));
+    t.push("m_score", pick_i(&|i| Some(i64::from(c.scores.m[i]))));
+    t.push(
+        "rfm_score",
+        Column::Str(rows.iter().map(|r| r.map(|i| format!("{}{}{}", c.scores.r[i], c.scores.f[i], c.scores.m[i]))).collect()),
+    );
+    for s in schemes {
+        t.push(s.id, Column::Str(s.of_row.iter().map(|l| l.map(|k| s.labels[usize::from(k)].clone())).collect()));
+    }
+    if let Some((m, master_row)) = master {
+        for (a, name) in m.attributes.iter().enumerate() {
+            let col = if t.names.contains(name) { format!("attr_{name}") } else { name.clone() };
+            t.push(col, Column::Str(master_row.iter().map(|r| r.and_then(|j| m.values[a][j].clone())).collect()));
+        }
+    }
+    t
+}
+
+/// One row of segments.csv.
+#[derive(Debug, Clone, Serialize)]
+pub struct SegmentRow {
+    /// Scheme id.
+    pub scheme: &'static str,
+    /// Label id.
+    pub label: String,
+    /// Display name.
+    pub name: String,
+    /// Customers with this label.
+    pub customers: u64,
+    /// Their share of the scheme's customers.
+    pub share: f64,
+    /// Their net revenue.
+    pub revenue: f64,
+    /// Share of the scheme's revenue.
+    pub revenue_share: f64,
+    /// Mean recency (days), over purchasers.
+    pub mean_recency_days: Option<f64>,
+    /// Mean frequency.
+    pub mean_frequency: Option<f64>,
+    /// Mean monetary.
+    pub mean_monetary: Option<f64>,
+    /// Purchases / orders.
+    pub aov: Option<f64>,
+}
+
+/// Per scheme and label: counts, revenue and means. Labels with no customers are listed too
+/// (with zeros), so every run has the same rows for the same config.
+pub fn segment_rows(f: &Features, schemes: &[Scheme], rows: &[Option<usize>], lang: Lang, rules: &[SegmentRule]) -> Vec<SegmentRow> {
+    let mut out = Vec::new();
+    for s in schemes {
+        let k = s.labels.len();
+        let mut n = vec![0u64; k];
+        let mut buyers = vec![0u64; k];
+        let mut revenue = vec![0.0; k];
+        let mut rec = vec![0.0; k];
+        let mut freq = vec![0.0; k];
+        let mut gross = vec![0.0; k];
+        for (row, label) in rows.iter().zip(&s.of_row) {
+            let Some(l) = label else { continue };
+            let l = usize::from(*l);
+            n[l] += 1;
+            if let Some(i) = row {
+                buyers[l] += 1;
+                revenue[l] += f.monetary[*i];
+                rec[l] += f.recency_days[*i] as f64;
+                freq[l] += f.frequency[*i] as f64;
+                gross[l] += f.aov[*i].unwrap_or(0.0) * f.frequency[*i] as f64;
+            }
+        }
+        let total_n: u64 = n.iter().sum();
+        let total_rev: f64 = revenue.iter().sum();
+        for l in 0..k {
+            let b = buyers[l] as f64;
+            let mean = |x: f64| (buyers[l] > 0).then(|| round(x / b, 4));
+            out.push(SegmentRow {
+                scheme: s.id,
+                label: s.labels[l].clone(),
+                name: label_display(s.id, &s.labels[l], lang, rules),
+                customers: n[l],
+                share: if total_n > 0 { round(n[l] as f64 / total_n as f64, 6) } else { 0.0 },
+                revenue: round(revenue[l], 2),
+                revenue_share: if total_rev != 0.0 { round(revenue[l] / total_rev, 6) } else { 0.0 },
+                mean_recency_days: mean(rec[l]),
+                mean_frequency: mean(freq[l]),
+                mean_monetary: mean(revenue[l]),
+                aov: (freq[l] > 0.0).then(|| round(gross[l] / freq[l], 4)),
+            });
+        }
+    }
+    out
+}
+
+/// segments.csv as a table.
+pub fn segments_table(rows: &[SegmentRow]) -> Table {
+    let mut t = Table::default();
+    t.push("scheme", Column::Str(rows.iter().map(|r| Some(r.scheme.to_string())).collect()));
+    t.push("label", Column::Str(rows.iter().map(|r| Some(r.label.clone())).collect()));
+    t.push("name", Column::Str(rows.iter().map(|r| Some(r.name.clone())).collect()));
+    t.push("customers", Column::Int(rows.iter().map(|r| Some(r.customers as i64)).collect()));
+    t.push("share", Column::Float(rows.iter().map(|r| Some(r.share)).collect()));
+    t.push("revenue", Column::Float(rows.iter().map(|r| Some(r.revenue)).collect()));
+    t.push("revenue_share", Column::Float(rows.iter().map(|r| Some(r.revenue_share)).collect()));
+    t.push("mean_recency_days", Column::Float(rows.iter().map(|r| r.mean_recency_days).collect()));
+    t.push("mean_frequency", Column::Float(rows.iter().map(|r| r.mean_frequency).collect()));
+    t.push("mean_monetary", Column::Float(rows.iter().map(|r| r.mean_monetary).collect()));
+    t.push("aov", Column::Float(rows.iter().map(|r| r.aov).collect()));
+    t
+}

@@ -1,0 +1,49 @@
+//! Same input + same config = same output bytes, whatever the thread count. run.json differs only
+//! in its timings.
+
+use std::path::Path;
+
+use custseg_engine::Config;
+
+use crate::{repo, run_on};
+
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    custseg_engine::pipeline::OUTPUTS
+        .iter()
+        .map(|name| {
+            let bytes = std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let bytes = if *name == "run.json" {
+                let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("timings_ms");
+                    // the threads setting is part of the config; it is what we vary here
+                    if let Some(run) = o.get_mut("config").and_then(|c| c.get_mut("run")).and_then(|r| r.as_object_mut()) {
+                        run.remove("threads");
+                    }
+                }
+                serde_json::to_vec(&v).unwrap_or_default()
+            } else {
+                bytes
+            };
+            (name.to_string(), bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn outputs_are_byte_identical_across_runs_and_thread_counts() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let input = dir.path().join("cdnow.csv");
+    std::fs::write(&input, custseg_engine::demo::cdnow_csv()).unwrap_or_else(|e| panic!("{e}"));
+    for input in [input, repo().join("testdata/fixture/transactions.csv")] {
+        let mut one = Config::default();
+        one.run.threads = 1;
+        let mut two = Config::default();
+        two.run.threads = 2;
+        let (a, _) = run_on(&input, None, one);
+        let (b, _) = run_on(&input, None, two.clone());
+        let (c, _) = run_on(&input, None, two);
+        assert_eq!(files(a.path()), files(b.path()), "{}: 1 vs 2 threads", input.display());
+        assert_eq!(files(b.path()), files(c.path()), "{}: repeated run", input.display());
+    }
+}
