@@ -61,7 +61,7 @@ pub struct InputArgs {
     /// Returns and cancellations: net them into monetary (default) or exclude them.
     #[arg(long, value_enum)]
     pub returns: Option<ReturnsArg>,
-    /// Zero-amount rows: reject (default) or keep.
+    /// Zero-amount rows: keep (default) or reject.
     #[arg(long, value_enum)]
     pub zero_amount: Option<ZeroArg>,
     /// Drop exact duplicate rows even when the data has no order id.

@@ -64,11 +64,16 @@ fn dispatch(cli: Cli) -> Result<()> {
             let (input, summary) = custseg_engine::demo::run_demo(&a.out, config)?;
             let mut out = Out::new();
             if !quiet {
-                out.line("custseg demo: the CDNOW sample (2,357 customers who first bought in 1997 Q1, followed to 1998-06)")?;
+                out.line(
+                    "custseg demo: the CDNOW sample (2,357 customers who first bought in 1997 Q1, followed to 1998-06)",
+                )?;
                 out.line(format!("input: {}", input.display()))?;
                 summary::print_run(&mut out, &summary)?;
                 out.line("")?;
-                out.line(format!("Next: open {} in a spreadsheet, or run your own data with", a.out.join("customers.csv").display()))?;
+                out.line(format!(
+                    "Next: open {} in a spreadsheet, or run your own data with",
+                    a.out.join("customers.csv").display()
+                ))?;
                 out.line("  custseg run --transactions YOUR_FILE.csv --out results")?;
             } else {
                 out.line(format!("{}", a.out.display()))?;
@@ -121,14 +126,24 @@ fn dispatch(cli: Cli) -> Result<()> {
                 let enc = f.encoding.map(|e| format!("{e:?}").to_lowercase()).unwrap_or_default();
                 let delim = f.delimiter.clone().map(|d| format!(", delimiter `{d}`")).unwrap_or_default();
                 let bom = if f.bom { ", BOM" } else { "" };
-                out.line(format!("{}: {:?} {enc}{bom}{delim}, {} bytes, {} rows", f.path, f.format, group(f.size_bytes), group(f.rows_read)))?;
+                out.line(format!(
+                    "{}: {:?} {enc}{bom}{delim}, {} bytes, {} rows",
+                    f.path,
+                    f.format,
+                    group(f.size_bytes),
+                    group(f.rows_read)
+                ))?;
             }
             out.line(format!("columns: {}", q.columns.join(", ")))?;
             for (role, column) in &q.column_map.columns {
                 out.line(format!("  {:<11} <- {column}", role.name()))?;
             }
             out.line(format!("date format: {:?}", q.date_format))?;
-            out.line(format!("dates: {} .. {}", q.first_date.as_deref().unwrap_or("-"), q.last_date.as_deref().unwrap_or("-")))?;
+            out.line(format!(
+                "dates: {} .. {}",
+                q.first_date.as_deref().unwrap_or("-"),
+                q.last_date.as_deref().unwrap_or("-")
+            ))?;
             summary::print_quality(&mut out, &q, None, lang)?;
             Ok(())
         }

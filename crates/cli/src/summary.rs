@@ -12,7 +12,7 @@ use crate::term::{Out, group};
 
 fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
-    t.load_preset(presets::UTF8_HORIZONTAL_ONLY);
+    t.load_preset(presets::UTF8_BORDERS_ONLY);
     t.set_header(header.iter().map(|h| Cell::new(h)).collect::<Vec<_>>());
     t
 }
@@ -22,7 +22,12 @@ fn zh(lang: Lang, en: &'static str, zh: &'static str) -> &'static str {
 }
 
 /// Prints the row accounting of a quality report.
-pub fn print_quality(out: &mut Out, q: &QualityReport, master: Option<&MasterReport>, lang: Lang) -> std::io::Result<()> {
+pub fn print_quality(
+    out: &mut Out,
+    q: &QualityReport,
+    master: Option<&MasterReport>,
+    lang: Lang,
+) -> std::io::Result<()> {
     out.line(format!(
         "{}: {} = {} {} + {} {}",
         zh(lang, "Rows read", "读取行数"),
@@ -39,8 +44,16 @@ pub fn print_quality(out: &mut Out, q: &QualityReport, master: Option<&MasterRep
         }
         out.line(t.to_string())?;
     }
+    if q.zero_amount_rows_kept > 0 {
+        out.line(format!("{}: {} rows kept", zh(lang, "Zero amounts", "零金额"), group(q.zero_amount_rows_kept)))?;
+    }
     if q.returns_rows > 0 {
-        out.line(format!("{}: {} rows, {:.2} netted", zh(lang, "Returns", "退货"), group(q.returns_rows), q.returns_amount))?;
+        out.line(format!(
+            "{}: {} rows, {:.2} netted",
+            zh(lang, "Returns", "退货"),
+            group(q.returns_rows),
+            q.returns_amount
+        ))?;
     }
     if let Some(m) = master {
         let rejected: u64 = m.rejected_by_reason.values().sum();
@@ -63,7 +76,11 @@ pub fn print_quality(out: &mut Out, q: &QualityReport, master: Option<&MasterRep
 pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
     let lang = s.lang;
     let r = &s.record;
-    let source = if r.as_of_source == "given" { zh(lang, "given", "指定") } else { zh(lang, "day after the last transaction", "最后交易日的次日") };
+    let source = if r.as_of_source == "given" {
+        zh(lang, "given", "指定")
+    } else {
+        zh(lang, "day after the last transaction", "最后交易日的次日")
+    };
     out.line(format!("{}: {} ({source})", zh(lang, "As of", "分析基准日"), r.as_of))?;
     print_quality(out, &s.quality, s.master.as_ref(), lang)?;
     out.line(format!(

@@ -47,7 +47,8 @@ impl Out {
 
 /// Sets up logging to stderr (`CUSTSEG_LOG=debug` for more), through the progress bar.
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CUSTSEG_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CUSTSEG_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal())
@@ -78,7 +79,9 @@ pub fn with_progress<T>(quiet: bool, label: &str, work: impl FnOnce(Option<Progr
     }
     let counter: Progress = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    bar.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} {elapsed}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
     if let Ok(mut slot) = bar_slot().lock() {
         *slot = Some(bar.clone());
     }

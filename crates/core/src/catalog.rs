@@ -97,10 +97,7 @@ pub fn label_name(scheme: &str, label: &str, lang: Lang) -> Option<&'static str>
 
 /// The display name of a scheme, or `None` if unknown.
 pub fn scheme_name(scheme: &str, lang: Lang) -> Option<&'static str> {
-    SCHEMES
-        .iter()
-        .find(|(s, _, _)| *s == scheme)
-        .map(|(_, en, zh)| if lang == Lang::Zh { *zh } else { *en })
+    SCHEMES.iter().find(|(s, _, _)| *s == scheme).map(|(_, en, zh)| if lang == Lang::Zh { *zh } else { *en })
 }
 
 /// The label ids of a built-in scheme, in their documented order (best first).

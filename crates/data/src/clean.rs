@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, BooleanBuilder, Int32Builder, Int64Builder, StringArray,
-    StringBuilder, UInt64Array, UInt64Builder,
+    Array, ArrayRef, AsArray, BooleanArray, BooleanBuilder, Int32Builder, Int64Builder, StringArray, StringBuilder,
+    UInt64Array, UInt64Builder,
 };
 use datafusion::arrow::compute::{cast, filter_record_batch};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
@@ -23,11 +23,12 @@ use crate::quality::RejectReason;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum ZeroAmount {
-    /// Reject them with reason `zero_amount` (default): a free line is not a purchase.
+    /// Keep them (default): a free order is still an order, and the published CDNOW figures
+    /// count its zero-dollar purchases. They are counted in the quality report.
     #[default]
-    Reject,
-    /// Keep them (they count as orders with no spend).
     Keep,
+    /// Reject them with reason `zero_amount`.
+    Reject,
 }
 
 /// What to do with returns and cancellations.
@@ -59,7 +60,7 @@ pub struct CleanRules {
 
 impl Default for CleanRules {
     fn default() -> Self {
-        CleanRules { zero_amount: ZeroAmount::Reject, returns: Returns::Net, cancel_prefix: "C".into(), dedupe: false }
+        CleanRules { zero_amount: ZeroAmount::Keep, returns: Returns::Net, cancel_prefix: "C".into(), dedupe: false }
     }
 }
 
@@ -130,7 +131,13 @@ pub struct PartitionState {
 
 impl Cleaner {
     /// A cleaner for raw batches whose columns are `names`, mapped by `map`.
-    pub fn new(names: &[String], map: &ColumnMap, date_format: DateFormat, rules: CleanRules, as_of: Option<i32>) -> Cleaner {
+    pub fn new(
+        names: &[String],
+        map: &ColumnMap,
+        date_format: DateFormat,
+        rules: CleanRules,
+        as_of: Option<i32>,
+    ) -> Cleaner {
         let pos = |role: Role| map.get(role).and_then(|c| names.iter().position(|n| n == c));
         let idx = RoleIdx {
             customer: pos(Role::Customer).unwrap_or(0),
@@ -245,7 +252,9 @@ impl Cleaner {
         }
         if !reject_local.is_empty() {
             let raw = RecordBatch::try_new(
-                Arc::new(Schema::new(self.names.iter().map(|n| Field::new(n, DataType::Utf8, true)).collect::<Vec<_>>())),
+                Arc::new(Schema::new(
+                    self.names.iter().map(|n| Field::new(n, DataType::Utf8, true)).collect::<Vec<_>>(),
+                )),
                 text.clone(),
             )?;
             let raw = filter_record_batch(&raw, &BooleanArray::from(reject_mask))?;
@@ -307,7 +316,8 @@ impl Cleaner {
             return Err((RejectReason::ZeroAmount, name(amount_col), get(Some(amount_col), row).unwrap_or("")));
         }
         let order = get(self.idx.order, row).map(str::trim).filter(|s| !s.is_empty());
-        let cancelled = !self.rules.cancel_prefix.is_empty() && order.is_some_and(|o| o.starts_with(&self.rules.cancel_prefix));
+        let cancelled =
+            !self.rules.cancel_prefix.is_empty() && order.is_some_and(|o| o.starts_with(&self.rules.cancel_prefix));
         let is_return = amount < 0 || cancelled;
         if is_return {
             // a cancellation written with a positive amount still takes money back
@@ -382,17 +392,23 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn batch(rows: &[[&str; 4]]) -> (Vec<String>, RecordBatch) {
-        let names: Vec<String> = ["customer_id", "order_date", "amount", "order_id"].iter().map(|s| s.to_string()).collect();
+        let names: Vec<String> =
+            ["customer_id", "order_date", "amount", "order_id"].iter().map(|s| s.to_string()).collect();
         let columns: Vec<ArrayRef> = (0..4)
-            .map(|c| Arc::new(rows.iter().map(|r| if r[c].is_empty() { None } else { Some(r[c]) }).collect::<StringArray>()) as ArrayRef)
+            .map(|c| {
+                Arc::new(rows.iter().map(|r| if r[c].is_empty() { None } else { Some(r[c]) }).collect::<StringArray>())
+                    as ArrayRef
+            })
             .collect();
-        let schema = Arc::new(Schema::new(names.iter().map(|n| Field::new(n, DataType::Utf8, true)).collect::<Vec<_>>()));
+        let schema =
+            Arc::new(Schema::new(names.iter().map(|n| Field::new(n, DataType::Utf8, true)).collect::<Vec<_>>()));
         (names.clone(), RecordBatch::try_new(schema, columns).unwrap_or_else(|e| panic!("{e}")))
     }
 
     fn run(rows: &[[&str; 4]], rules: CleanRules, as_of: Option<i32>) -> PartitionState {
         let (names, b) = batch(rows);
-        let map = ColumnMap::resolve(&names, &BTreeMap::new(), std::path::Path::new("t.csv")).unwrap_or_else(|e| panic!("{e}"));
+        let map = ColumnMap::resolve(&names, &BTreeMap::new(), std::path::Path::new("t.csv"))
+            .unwrap_or_else(|e| panic!("{e}"));
         let cleaner = Cleaner::new(&names, &map, DateFormat::Iso, rules, as_of);
         let mut state = PartitionState::default();
         cleaner.process(&b, &mut state).unwrap_or_else(|e| panic!("{e}"));
@@ -424,24 +440,39 @@ mod tests {
                 ["c1", "2024-01-03", "-2", "o8"],
                 ["c1", "2024-01-03", "3", "C9"],
             ],
-            CleanRules::default(),
+            CleanRules { zero_amount: ZeroAmount::Reject, ..CleanRules::default() },
             crate::parse::days_from_civil(2024, 1, 31),
         );
         assert_eq!(
             reasons(&s),
-            vec!["missing_customer_id", "unparseable_date", "unparseable_amount", "non_finite_amount", "date_after_as_of", "zero_amount"]
+            vec![
+                "missing_customer_id",
+                "unparseable_date",
+                "unparseable_amount",
+                "non_finite_amount",
+                "date_after_as_of",
+                "zero_amount"
+            ]
         );
         assert_eq!(s.rows, 9);
         let kept: usize = s.kept.iter().map(RecordBatch::num_rows).sum();
         assert_eq!(kept, 3);
         assert_eq!((s.returns_rows, s.returns_units), (2, -50_000));
-        let s = run(&[["c1", "2024-01-03", "-2", "o8"]], CleanRules { returns: Returns::Exclude, ..CleanRules::default() }, None);
+        let s = run(
+            &[["c1", "2024-01-03", "-2", "o8"]],
+            CleanRules { returns: Returns::Exclude, ..CleanRules::default() },
+            None,
+        );
         assert_eq!(reasons(&s), vec!["return_excluded"]);
     }
 
     #[test]
     fn identical_rows_hash_equal() {
-        let s = run(&[["c1", "2024-01-03", "3", "o1"], ["c1", "2024-01-03", "3", "o1"], ["c1", "2024-01-03", "3", "o2"]], CleanRules::default(), None);
+        let s = run(
+            &[["c1", "2024-01-03", "3", "o1"], ["c1", "2024-01-03", "3", "o1"], ["c1", "2024-01-03", "3", "o2"]],
+            CleanRules::default(),
+            None,
+        );
         assert_eq!(s.hashes[0].0, s.hashes[1].0);
         assert_ne!(s.hashes[0].0, s.hashes[2].0);
         assert_eq!(s.hashes[2].1, 3);

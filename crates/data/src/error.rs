@@ -11,7 +11,9 @@ pub enum DataError {
     #[error("cannot {action} {path}: {source}")]
     Io { action: &'static str, path: PathBuf, source: std::io::Error },
     /// The input path names no supported file.
-    #[error("no input files found at {path}\nhint: give a .csv, .tsv, .txt, .parquet, .json, .jsonl or .ndjson file, or a directory of them")]
+    #[error(
+        "no input files found at {path}\nhint: give a .csv, .tsv, .txt, .parquet, .json, .jsonl or .ndjson file, or a directory of them"
+    )]
     NoFiles { path: PathBuf },
     /// A file exists but has a format custseg cannot read.
     #[error("cannot read {path}: {message}")]
@@ -20,10 +22,14 @@ pub enum DataError {
     #[error("{path} has no data rows")]
     NoDataRows { path: PathBuf },
     /// The bytes are neither UTF-8 nor GBK/GB18030.
-    #[error("{path} is not valid {encoding} text (first bad byte near offset {offset})\nhint: set the encoding with --encoding utf8|gbk")]
+    #[error(
+        "{path} is not valid {encoding} text (first bad byte near offset {offset})\nhint: set the encoding with --encoding utf8|gbk"
+    )]
     Encoding { path: PathBuf, encoding: &'static str, offset: usize },
     /// A required column was not found.
-    #[error("{path}: no column for {role} (looked for {looked_for}); columns found: {found}\nhint: name it with --map {role}=COLUMN")]
+    #[error(
+        "{path}: no column for {role} (looked for {looked_for}); columns found: {found}\nhint: name it with --map {role}=COLUMN"
+    )]
     MissingColumn { role: &'static str, path: PathBuf, looked_for: String, found: String },
     /// Several columns could be the same role.
     #[error("{path}: columns {candidates} could each be the {role} column\nhint: choose one with --map {role}=COLUMN")]
@@ -44,8 +50,17 @@ pub enum DataError {
     #[error("invalid --date-format `{format}`: {message}")]
     BadDateFormat { format: String, message: String },
     /// DataFusion or Arrow failed while reading or aggregating.
-    #[error("{context}: {source}")]
+    #[error("{context}: {source}{}", engine_hint(source))]
     Engine { context: String, source: DataFusionError },
+}
+
+/// A hint for engine errors a user can fix in the file.
+fn engine_hint(e: &DataFusionError) -> &'static str {
+    if e.to_string().contains("incorrect number of fields") {
+        "\nhint: a row has more fields than the header (an unquoted delimiter inside a value?); quote that value or remove the extra field (the line number counts from the start of the part of the file being read when it is split for parallel reading)"
+    } else {
+        ""
+    }
 }
 
 impl DataError {

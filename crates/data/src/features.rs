@@ -112,10 +112,16 @@ pub struct Present {
 ///
 /// # Errors
 /// [`DataError::Engine`] if DataFusion fails.
-pub async fn aggregate(ctx: &SessionContext, kept: Vec<Vec<RecordBatch>>, present: Present, as_of: i32) -> Result<Features> {
+pub async fn aggregate(
+    ctx: &SessionContext,
+    kept: Vec<Vec<RecordBatch>>,
+    present: Present,
+    as_of: i32,
+) -> Result<Features> {
     let err = |what: &str| DataError::engine(format!("computing customer features ({what})"));
     let partitions = rebalance(kept, ctx.copied_config().target_partitions());
-    let table = MemTable::try_new(kept_schema(), partitions).map_err(err("table"))?;
+    let schema = Arc::new(kept_schema().project(&TABLE_COLUMNS).map_err(|e| err("table")(e.into()))?);
+    let table = MemTable::try_new(schema, partitions).map_err(err("table"))?;
     ctx.deregister_table("tx").map_err(err("table"))?;
     ctx.register_table("tx", Arc::new(table)).map_err(err("table"))?;
 
@@ -174,13 +180,16 @@ pub async fn aggregate(ctx: &SessionContext, kept: Vec<Vec<RecordBatch>>, presen
     Ok(f)
 }
 
+/// The kept columns the aggregation reads (all but the row position `_local`).
+const TABLE_COLUMNS: [usize; 7] = [0, 1, 2, 3, 4, 5, 6];
+
 /// Spreads batches over `n` partitions so the aggregation uses every core.
 fn rebalance(kept: Vec<Vec<RecordBatch>>, n: usize) -> Vec<Vec<RecordBatch>> {
     let n = n.max(1);
     let mut out: Vec<Vec<RecordBatch>> = vec![Vec::new(); n];
     for (i, b) in kept.into_iter().flatten().enumerate() {
         // drop the row-position column the aggregation does not need
-        let b = b.project(&[0, 1, 2, 3, 4, 5, 6]).unwrap_or(b);
+        let b = b.project(&TABLE_COLUMNS).unwrap_or(b);
         out[i % n].push(b);
     }
     out
@@ -204,8 +213,19 @@ fn from_batches(batches: &[RecordBatch], as_of: i32) -> Features {
     let a = i64::from(as_of);
     for b in batches {
         let customer = b.column(0).as_string::<i32>();
-        let [first_p, last_p, first_any, last_any, frequency, purchase_days, gross, ret_amount, ret_lines, first_day_gross, prev_p] =
-            std::array::from_fn(|k| i64_col(b, k + 1));
+        let [
+            first_p,
+            last_p,
+            first_any,
+            last_any,
+            frequency,
+            purchase_days,
+            gross,
+            ret_amount,
+            ret_lines,
+            first_day_gross,
+            prev_p,
+        ] = std::array::from_fn(|k| i64_col(b, k + 1));
         for r in 0..b.num_rows() {
             let first = first_p(r).or(first_any(r)).unwrap_or(a);
             let last = last_p(r).or(last_any(r)).unwrap_or(a);
@@ -274,14 +294,19 @@ async fn add_categories(ctx: &SessionContext, f: &mut Features) -> Result<()> {
 async fn add_channels(ctx: &SessionContext, f: &mut Features) -> Result<()> {
     let err = || DataError::engine("computing customer features (channels)");
     let names = ctx
-        .sql(&format!("SELECT DISTINCT channel FROM tx WHERE channel IS NOT NULL ORDER BY channel LIMIT {}", MAX_CHANNELS + 1))
+        .sql(&format!(
+            "SELECT DISTINCT channel FROM tx WHERE channel IS NOT NULL ORDER BY channel LIMIT {}",
+            MAX_CHANNELS + 1
+        ))
         .await
         .map_err(err())?
         .collect()
         .await
         .map_err(err())?;
-    let channels: Vec<String> =
-        names.iter().flat_map(|b| b.column(0).as_string::<i32>().iter().flatten().map(str::to_string).collect::<Vec<_>>()).collect();
+    let channels: Vec<String> = names
+        .iter()
+        .flat_map(|b| b.column(0).as_string::<i32>().iter().flatten().map(str::to_string).collect::<Vec<_>>())
+        .collect();
     if channels.is_empty() || channels.len() > MAX_CHANNELS {
         return Ok(());
     }

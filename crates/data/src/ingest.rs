@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringArray, UInt64Array};
+use datafusion::arrow::array::{ArrayRef, AsArray, BooleanArray, StringArray, UInt64Array};
 use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, UInt64Type};
 use datafusion::arrow::record_batch::RecordBatch;
@@ -115,12 +115,13 @@ pub async fn ingest(
                     Some(f) => f.clone(),
                     None => {
                         let column = map.get(Role::Date).unwrap_or_default().to_string();
-                        let samples = sample_column(&df, &column).await?;
+                        let samples = sample_column(&df, &column, file_path).await?;
                         let refs: Vec<&str> = samples.iter().map(String::as_str).collect();
                         detect_date_format(&refs, file_path, &column)?
                     }
                 };
-                let cleaner = Arc::new(Cleaner::new(&src.columns, &map, date_format.clone(), options.rules.clone(), as_of));
+                let cleaner =
+                    Arc::new(Cleaner::new(&src.columns, &map, date_format.clone(), options.rules.clone(), as_of));
                 first = Some((file_path.clone(), src.columns.clone(), map, date_format, cleaner.clone()));
                 cleaner
             }
@@ -184,7 +185,8 @@ async fn read(ctx: &SessionContext, src: &SourceFile) -> Result<DataFrame> {
     let context = format!("cannot read {}", src.path.display());
     match src.format {
         Format::Csv => {
-            let schema = Schema::new(src.columns.iter().map(|c| Field::new(c, DataType::Utf8, true)).collect::<Vec<_>>());
+            let schema =
+                Schema::new(src.columns.iter().map(|c| Field::new(c, DataType::Utf8, true)).collect::<Vec<_>>());
             let opts = CsvReadOptions::new()
                 .has_header(true)
                 .delimiter(src.delimiter)
@@ -213,15 +215,16 @@ fn first_non_space(path: &Path) -> Option<u8> {
 }
 
 /// Up to 1,000 values of `column` as text, for date-format detection.
-async fn sample_column(df: &DataFrame, column: &str) -> Result<Vec<String>> {
+async fn sample_column(df: &DataFrame, column: &str, path: &Path) -> Result<Vec<String>> {
+    let context = || format!("cannot read {}", path.display());
     let batches = df
         .clone()
         .select_columns(&[column])
         .and_then(|d| d.limit(0, Some(1000)))
-        .map_err(DataError::engine("sampling dates"))?
+        .map_err(DataError::engine(context()))?
         .collect()
         .await
-        .map_err(DataError::engine("sampling dates"))?;
+        .map_err(DataError::engine(context()))?;
     let mut out = Vec::new();
     for b in batches {
         let text = text_columns(&b)?;
@@ -235,9 +238,14 @@ async fn scan_plan(ctx: &SessionContext, src: &SourceFile, df: DataFrame) -> Res
     let context = || format!("cannot plan a scan of {}", src.path.display());
     let plan = df.create_physical_plan().await.map_err(DataError::engine(context()))?;
     let text = displayable(plan.as_ref()).indent(false).to_string();
-    if text.contains("RepartitionExec") || text.contains("CoalesceBatchesExec") || text.contains("SortPreservingMergeExec") {
+    if text.contains("RepartitionExec")
+        || text.contains("CoalesceBatchesExec")
+        || text.contains("SortPreservingMergeExec")
+    {
         // not a bare scan: read it as one ordered partition instead
-        let single = SessionContext::new_with_config(ctx.copied_config().with_target_partitions(1).with_repartition_file_scans(false));
+        let single = SessionContext::new_with_config(
+            ctx.copied_config().with_target_partitions(1).with_repartition_file_scans(false),
+        );
         let df = read(&single, src).await?;
         return df.create_physical_plan().await.map_err(DataError::engine(context()));
     }
@@ -273,7 +281,10 @@ async fn clean_partitions(
     }
     let mut states = Vec::with_capacity(n);
     for t in tasks {
-        states.push(t.await.map_err(|e| DataError::Unreadable { path: PathBuf::new(), message: format!("scan task failed: {e}") })??);
+        states.push(t.await.map_err(|e| DataError::Unreadable {
+            path: PathBuf::new(),
+            message: format!("scan task failed: {e}"),
+        })??);
     }
     Ok(states)
 }
@@ -305,11 +316,14 @@ async fn merge(
         .map(|(src, states)| {
             let header = u64::from(src.format == Format::Csv);
             let mut acc = header;
-            states.iter().map(|s| {
-                let o = acc;
-                acc += s.rows;
-                o
-            }).collect()
+            states
+                .iter()
+                .map(|s| {
+                    let o = acc;
+                    acc += s.rows;
+                    o
+                })
+                .collect()
         })
         .collect();
     let line_of = |file: usize, partition: usize, local: u64| offsets[file][partition] + local;
@@ -325,8 +339,8 @@ async fn merge(
     hashes.par_sort_unstable();
     let mut duplicates: Vec<u64> = hashes.windows(2).filter(|w| w[0].0 == w[1].0).map(|w| w[1].1).collect();
     // a group starts where a duplicate follows a row that is not itself a duplicate
-    let duplicate_groups =
-        hashes.windows(3).filter(|w| w[1].0 == w[2].0 && w[0].0 != w[1].0).count() as u64 + u64::from(hashes.len() >= 2 && hashes[0].0 == hashes[1].0);
+    let duplicate_groups = hashes.windows(3).filter(|w| w[1].0 == w[2].0 && w[0].0 != w[1].0).count() as u64
+        + u64::from(hashes.len() >= 2 && hashes[0].0 == hashes[1].0);
     drop(hashes);
     duplicates.sort_unstable();
     let reject_duplicates = cleaner.has_order_id() || rules.dedupe;
@@ -357,7 +371,11 @@ async fn merge(
         duplicate_rows_kept = duplicates.len() as u64;
         for &k in duplicates.iter().take(10) {
             let (f, p, l) = unpack(k);
-            dup_examples.push(RowRef { file: per_file[f].0.path.display().to_string(), line: line_of(f, p, l), value: String::new() });
+            dup_examples.push(RowRef {
+                file: per_file[f].0.path.display().to_string(),
+                line: line_of(f, p, l),
+                value: String::new(),
+            });
         }
         quality_warnings.push(format!(
             "{} rows ({duplicate_groups} distinct) are identical to an earlier row; with no order id they may be genuine repeat purchases, so they were kept (use --dedupe to drop them)",
@@ -431,10 +449,13 @@ async fn merge(
     if kept_total > 0 {
         let target = (kept_total as f64 * 0.999).ceil() as u64;
         let mut acc = 0;
-        let p999 = days.iter().find(|(_, n)| {
-            acc += **n;
-            acc >= target
-        }).map_or(0, |(d, _)| *d);
+        let p999 = days
+            .iter()
+            .find(|(_, n)| {
+                acc += **n;
+                acc >= target
+            })
+            .map_or(0, |(d, _)| *d);
         let threshold = p999 + 365;
         far_future_rows = days.range(threshold + 1..).map(|(_, n)| n).sum();
         latest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
@@ -486,7 +507,11 @@ fn drop_locals(batch: &RecordBatch, locals: &HashSet<u64>) -> Result<RecordBatch
 
 /// Re-reads `src` and returns, per partition, the raw rows at the wanted local positions in the
 /// shape of a partition's reject batch (reason `duplicate_row`).
-async fn collect_rows(ctx: &SessionContext, src: &SourceFile, wanted: &[(usize, u64)]) -> Result<HashMap<usize, RecordBatch>> {
+async fn collect_rows(
+    ctx: &SessionContext,
+    src: &SourceFile,
+    wanted: &[(usize, u64)],
+) -> Result<HashMap<usize, RecordBatch>> {
     let df = read(ctx, src).await?;
     let plan = scan_plan(ctx, src, df).await?;
     let mut by_part: HashMap<usize, HashSet<u64>> = HashMap::new();
@@ -537,7 +562,9 @@ fn reject_rows(batch: &RecordBatch, file: &str, offset: u64, columns: &[String])
     let n = batch.num_rows();
     let col = |name: &str| batch.column_by_name(name).cloned();
     let local = col("_local").map(|c| c.as_primitive::<UInt64Type>().clone());
-    let line: UInt64Array = local.map(|l| l.iter().map(|v| v.map(|v| v + offset)).collect()).unwrap_or_else(|| UInt64Array::from(vec![0; n]));
+    let line: UInt64Array = local
+        .map(|l| l.iter().map(|v| v.map(|v| v + offset)).collect())
+        .unwrap_or_else(|| UInt64Array::from(vec![0; n]));
     let mut out: Vec<ArrayRef> = vec![Arc::new(StringArray::from(vec![file; n])), Arc::new(line)];
     for name in ["_reason", "_column", "_value"] {
         out.push(col(name).unwrap_or_else(|| Arc::new(StringArray::from(vec![None::<&str>; n]))));

@@ -42,6 +42,7 @@ use datafusion::prelude::SessionConfig;
 /// scans split across them.
 pub fn session(threads: usize) -> SessionContext {
     let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
-    let config = SessionConfig::new().with_target_partitions(threads).with_repartition_file_scans(true).with_batch_size(8192);
+    let config =
+        SessionConfig::new().with_target_partitions(threads).with_repartition_file_scans(true).with_batch_size(8192);
     SessionContext::new_with_config(config)
 }

@@ -78,24 +78,84 @@ impl Role {
     pub fn synonyms(self) -> &'static [&'static str] {
         match self {
             Role::Customer => &[
-                "customerid", "customer", "custid", "memberid", "clientid", "userid", "customerno", "customernumber",
-                "客户id", "客户编号", "会员id", "会员编号", "客户名称", "客户", "用户id", "客户号",
+                "customerid",
+                "customer",
+                "custid",
+                "memberid",
+                "clientid",
+                "userid",
+                "customerno",
+                "customernumber",
+                "客户id",
+                "客户编号",
+                "会员id",
+                "会员编号",
+                "客户名称",
+                "客户",
+                "用户id",
+                "客户号",
             ],
             Role::Date => &[
-                "orderdate", "date", "invoicedate", "transactiondate", "purchasedate", "txndate", "orderdatetime",
-                "订单日期", "交易日期", "下单时间", "日期", "购买日期", "交易时间", "订单时间",
+                "orderdate",
+                "date",
+                "invoicedate",
+                "transactiondate",
+                "purchasedate",
+                "txndate",
+                "orderdatetime",
+                "订单日期",
+                "交易日期",
+                "下单时间",
+                "日期",
+                "购买日期",
+                "交易时间",
+                "订单时间",
             ],
             Role::Amount => &[
-                "amount", "revenue", "sales", "total", "totalamount", "salesamount", "orderamount", "lineamount",
-                "value", "金额", "销售额", "实付金额", "订单金额", "消费金额", "交易金额", "支付金额",
+                "amount",
+                "revenue",
+                "sales",
+                "total",
+                "totalamount",
+                "salesamount",
+                "orderamount",
+                "lineamount",
+                "value",
+                "金额",
+                "销售额",
+                "实付金额",
+                "订单金额",
+                "消费金额",
+                "交易金额",
+                "支付金额",
             ],
             Role::Quantity => &["quantity", "qty", "units", "数量", "购买数量", "销量"],
             Role::UnitPrice => &["unitprice", "price", "单价", "价格"],
             Role::OrderId => &[
-                "orderid", "invoiceno", "invoice", "orderno", "ordernumber", "invoiceid", "transactionid",
-                "订单号", "订单编号", "订单id", "单号",
+                "orderid",
+                "invoiceno",
+                "invoice",
+                "orderno",
+                "ordernumber",
+                "invoiceid",
+                "transactionid",
+                "订单号",
+                "订单编号",
+                "订单id",
+                "单号",
             ],
-            Role::Product => &["product", "productid", "sku", "stockcode", "itemid", "商品", "商品编号", "产品", "商品id", "产品编号"],
+            Role::Product => &[
+                "product",
+                "productid",
+                "sku",
+                "stockcode",
+                "itemid",
+                "商品",
+                "商品编号",
+                "产品",
+                "商品id",
+                "产品编号",
+            ],
             Role::Category => &["category", "productcategory", "品类", "类别", "商品类别", "类目"],
             Role::Channel => &["channel", "saleschannel", "渠道", "销售渠道"],
         }
@@ -104,10 +164,7 @@ impl Role {
 
 /// Lowercase, without spaces, `_`, `-`, `.` and a BOM.
 pub fn normalize(name: &str) -> String {
-    name.chars()
-        .filter(|c| !matches!(c, ' ' | '_' | '-' | '.' | '\u{feff}'))
-        .flat_map(char::to_lowercase)
-        .collect()
+    name.chars().filter(|c| !matches!(c, ' ' | '_' | '-' | '.' | '\u{feff}')).flat_map(char::to_lowercase).collect()
 }
 
 /// The resolved mapping: role -> column name (as in the file).
@@ -206,13 +263,27 @@ mod tests {
     fn detects_english_chinese_and_uci_headers() {
         let p = Path::new("t.csv");
         let none = BTreeMap::new();
-        let m = ColumnMap::resolve(&cols(&["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]), &none, p)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let m = ColumnMap::resolve(
+            &cols(&[
+                "InvoiceNo",
+                "StockCode",
+                "Description",
+                "Quantity",
+                "InvoiceDate",
+                "UnitPrice",
+                "CustomerID",
+                "Country",
+            ]),
+            &none,
+            p,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(m.get(Role::Customer), Some("CustomerID"));
         assert_eq!(m.get(Role::OrderId), Some("InvoiceNo"));
         assert_eq!(m.get(Role::UnitPrice), Some("UnitPrice"));
         assert_eq!(m.get(Role::Amount), None);
-        let m = ColumnMap::resolve(&cols(&["客户ID", "订单日期", "实付金额", "渠道"]), &none, p).unwrap_or_else(|e| panic!("{e}"));
+        let m = ColumnMap::resolve(&cols(&["客户ID", "订单日期", "实付金额", "渠道"]), &none, p)
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(m.get(Role::Amount), Some("实付金额"));
         assert_eq!(m.get(Role::Channel), Some("渠道"));
     }
@@ -227,7 +298,9 @@ mod tests {
         let m = ColumnMap::resolve(&c, &over, p).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(m.get(Role::Amount), Some("sales"));
         let err = ColumnMap::resolve(&cols(&["who", "date", "amount"]), &none, p);
-        assert!(matches!(err, Err(DataError::MissingColumn { role: "customer", ref found, .. }) if found == "who, date, amount"));
+        assert!(
+            matches!(err, Err(DataError::MissingColumn { role: "customer", ref found, .. }) if found == "who, date, amount")
+        );
         let over = BTreeMap::from([("customer".to_string(), "nope".to_string())]);
         assert!(matches!(ColumnMap::resolve(&c, &over, p), Err(DataError::UnknownColumn { .. })));
         let over = BTreeMap::from([("colour".to_string(), "date".to_string())]);

@@ -70,14 +70,17 @@ pub async fn read_master(
     let batches = read_ordered(ctx, &mut src).await?;
     let columns = src.columns.clone();
     let id_column = match map.get("customer") {
-        Some(c) => columns.iter().find(|x| *x == c || normalize(x) == normalize(c)).cloned().ok_or_else(|| DataError::UnknownColumn {
-            role: "customer".into(),
-            column: c.clone(),
-            path: path.to_path_buf(),
-            found: columns.join(", "),
+        Some(c) => columns.iter().find(|x| *x == c || normalize(x) == normalize(c)).cloned().ok_or_else(|| {
+            DataError::UnknownColumn {
+                role: "customer".into(),
+                column: c.clone(),
+                path: path.to_path_buf(),
+                found: columns.join(", "),
+            }
         })?,
         None => {
-            let candidates: Vec<&String> = columns.iter().filter(|c| Role::Customer.synonyms().contains(&normalize(c).as_str())).collect();
+            let candidates: Vec<&String> =
+                columns.iter().filter(|c| Role::Customer.synonyms().contains(&normalize(c).as_str())).collect();
             match candidates.as_slice() {
                 [one] => (*one).clone(),
                 [] => {

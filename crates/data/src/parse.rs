@@ -191,7 +191,9 @@ pub fn detect_date_format(samples: &[&str], path: &std::path::Path, column: &str
             path: path.to_path_buf(),
             column: column.to_string(),
             examples: examples(),
-            hint: "hint: these read as day/month and as month/day; say which with --date-format dmy or --date-format mdy".into(),
+            hint:
+                "hint: these read as day/month and as month/day; say which with --date-format dmy or --date-format mdy"
+                    .into(),
         }),
         (false, false) => Err(DataError::DateFormat {
             path: path.to_path_buf(),
@@ -254,7 +256,9 @@ pub fn parse_number(s: &str) -> Result<f64, AmountError> {
         cleaned = t.replace(',', "");
         t = &cleaned;
     }
-    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'e' || b == b'E' || b == b'-' || b == b'+') {
+    if t.is_empty()
+        || !t.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'e' || b == b'E' || b == b'-' || b == b'+')
+    {
         return match t.to_ascii_lowercase().as_str() {
             "nan" | "inf" | "infinity" => Err(AmountError::NonFinite),
             _ => Err(AmountError::Unparseable),
@@ -315,7 +319,10 @@ mod tests {
     fn detection_refuses_to_guess() {
         let p = Path::new("x.csv");
         assert_eq!(detect_date_format(&["19970101", "19970118"], p, "d").ok(), Some(DateFormat::Compact));
-        assert_eq!(detect_date_format(&["12/1/2010 8:26", "12/13/2010 9:00"], p, "d").ok(), Some(DateFormat::MonthFirst));
+        assert_eq!(
+            detect_date_format(&["12/1/2010 8:26", "12/13/2010 9:00"], p, "d").ok(),
+            Some(DateFormat::MonthFirst)
+        );
         assert_eq!(detect_date_format(&["13/01/2024", "01/02/2024"], p, "d").ok(), Some(DateFormat::DayFirst));
         let err = detect_date_format(&["03/04/2024", "05/06/2024"], p, "d");
         assert!(matches!(err, Err(DataError::DateFormat { ref hint, .. }) if hint.contains("dmy")));

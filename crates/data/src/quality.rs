@@ -24,7 +24,7 @@ pub enum RejectReason {
     NonFiniteAmount,
     /// The date is after the explicit as-of date.
     DateAfterAsOf,
-    /// The amount is zero and zero amounts are rejected (the default).
+    /// The amount is zero and zero amounts are rejected (`zero_amount = "reject"`).
     ZeroAmount,
     /// A return or cancellation, and `returns = "exclude"`.
     ReturnExcluded,
@@ -115,7 +115,7 @@ pub struct QualityReport {
     pub returns_rows: u64,
     /// Their total amount (a positive number).
     pub returns_amount: f64,
-    /// Kept rows with a zero amount (when zero amounts are kept).
+    /// Kept rows with a zero amount (kept by default).
     pub zero_amount_rows_kept: u64,
     /// Rows identical to an earlier row that were kept (no order id and no `--dedupe`).
     pub duplicate_rows_kept: u64,

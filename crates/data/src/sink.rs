@@ -108,7 +108,8 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> Res
         let file = File::create(&tmp).map_err(DataError::io("create", &tmp))?;
         let mut w = BufWriter::with_capacity(1 << 20, file);
         write(&mut w)?;
-        let file = w.into_inner().map_err(|e| DataError::Io { action: "write", path: tmp.clone(), source: e.into_error() })?;
+        let file =
+            w.into_inner().map_err(|e| DataError::Io { action: "write", path: tmp.clone(), source: e.into_error() })?;
         file.sync_all().map_err(DataError::io("write", &tmp))?;
         std::fs::rename(&tmp, path).map_err(DataError::io("replace", path))
     })();
@@ -168,7 +169,11 @@ fn parquet_err(path: &Path, e: datafusion::parquet::errors::ParquetError) -> Dat
 /// I/O errors naming the file.
 pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
     write_atomic(path, |w| {
-        serde_json::to_writer_pretty(&mut *w, value).map_err(|e| DataError::Io { action: "write", path: path.to_path_buf(), source: e.into() })?;
+        serde_json::to_writer_pretty(&mut *w, value).map_err(|e| DataError::Io {
+            action: "write",
+            path: path.to_path_buf(),
+            source: e.into(),
+        })?;
         writeln!(w).map_err(DataError::io("write", path))
     })
 }
@@ -190,7 +195,12 @@ mod tests {
         write_csv(&path, &b.schema(), &[b.clone()]).unwrap_or_else(|e| panic!("{e}"));
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         assert_eq!(text, "id,n,x,d\na,1,29.33,1997-01-01\n\"b,c\",,0.5,\n");
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).into_iter().flatten().flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
         assert!(leftovers.is_empty());
         write_csv(&path, &b.schema(), &[]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(std::fs::read_to_string(&path).unwrap_or_default(), "id,n,x,d\n");

@@ -98,7 +98,7 @@ pub fn discover(path: &Path) -> Result<Vec<(PathBuf, Format)>> {
                 }
             }
         }
-        files.sort();
+        files.sort_by(|a, b| a.0.cmp(&b.0));
     } else {
         let format = Format::of(path).unwrap_or(Format::Csv);
         files.push((path.to_path_buf(), format));
@@ -154,7 +154,11 @@ pub fn open(path: &Path, format: Format, options: &CsvOptions, temp_dir: &Path) 
                 // a cut multi-byte character at the end of the sample is fine
                 Err(e) if e.error_len().is_none() => String::from_utf8_lossy(&body[..e.valid_up_to()]).into_owned(),
                 Err(e) => {
-                    return Err(DataError::Encoding { path: path.to_path_buf(), encoding: "UTF-8", offset: e.valid_up_to() });
+                    return Err(DataError::Encoding {
+                        path: path.to_path_buf(),
+                        encoding: "UTF-8",
+                        offset: e.valid_up_to(),
+                    });
                 }
             }
         }
@@ -169,7 +173,10 @@ pub fn open(path: &Path, format: Format, options: &CsvOptions, temp_dir: &Path) 
     let delimiter = match options.delimiter {
         Some(c) if c.is_ascii() => c as u8,
         Some(c) => {
-            return Err(DataError::Unreadable { path: path.to_path_buf(), message: format!("delimiter `{c}` is not a single-byte character") });
+            return Err(DataError::Unreadable {
+                path: path.to_path_buf(),
+                message: format!("delimiter `{c}` is not a single-byte character"),
+            });
         }
         None => sniff_delimiter(&text, path),
     };
@@ -177,7 +184,10 @@ pub fn open(path: &Path, format: Format, options: &CsvOptions, temp_dir: &Path) 
     let header = text.lines().next().unwrap_or("");
     source.columns = split_record(header, delimiter).into_iter().map(|c| c.trim().to_string()).collect();
     if source.columns.iter().all(String::is_empty) {
-        return Err(DataError::Unreadable { path: path.to_path_buf(), message: "the first line (the header) is empty".into() });
+        return Err(DataError::Unreadable {
+            path: path.to_path_buf(),
+            message: "the first line (the header) is empty".into(),
+        });
     }
     dedupe_names(&mut source.columns);
     Ok(source)

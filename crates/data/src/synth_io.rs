@@ -35,7 +35,8 @@ pub fn write_synth(params: &SynthParams, path: &Path, format: SynthFormat) -> Re
     let mut rows = 0u64;
     match format {
         SynthFormat::Csv => write_atomic(path, |w| {
-            w.write_all(b"customer_id,order_id,order_date,amount,quantity,category,channel\n").map_err(DataError::io("write", path))?;
+            w.write_all(b"customer_id,order_id,order_date,amount,quantity,category,channel\n")
+                .map_err(DataError::io("write", path))?;
             let mut start = 0;
             while start < total {
                 let end = (start + WAVE).min(total);
@@ -70,15 +71,20 @@ pub fn write_synth(params: &SynthParams, path: &Path, format: SynthFormat) -> Re
                 let mut start = 0;
                 while start < total {
                     let end = (start + WAVE).min(total);
-                    let parts: Vec<Result<RecordBatch>> = (start..end).into_par_iter().map(|c| batch(&schema, &generate_chunk(params, c))).collect();
+                    let parts: Vec<Result<RecordBatch>> =
+                        (start..end).into_par_iter().map(|c| batch(&schema, &generate_chunk(params, c))).collect();
                     for b in parts {
                         let b = b?;
                         rows += b.num_rows() as u64;
-                        writer.write(&b).map_err(|e| DataError::Unreadable { path: path.to_path_buf(), message: e.to_string() })?;
+                        writer
+                            .write(&b)
+                            .map_err(|e| DataError::Unreadable { path: path.to_path_buf(), message: e.to_string() })?;
                     }
                     start = end;
                 }
-                writer.close().map_err(|e| DataError::Unreadable { path: path.to_path_buf(), message: e.to_string() })?;
+                writer
+                    .close()
+                    .map_err(|e| DataError::Unreadable { path: path.to_path_buf(), message: e.to_string() })?;
                 Ok(())
             })?;
         }

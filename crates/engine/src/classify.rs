@@ -95,7 +95,12 @@ pub fn lifecycle_stages(f: &Features, rows: &[Option<usize>], t: &Thresholds) ->
 }
 
 /// Builds the schemes over the output rows.
-pub fn schemes(c: &Classified, lifecycle: &[&'static str], rows: &[Option<usize>], rules: &[SegmentRule]) -> Vec<Scheme> {
+pub fn schemes(
+    c: &Classified,
+    lifecycle: &[&'static str],
+    rows: &[Option<usize>],
+    rules: &[SegmentRule],
+) -> Vec<Scheme> {
     let builtin = |id: &'static str, per_purchaser: &[&'static str]| {
         let labels: Vec<String> = catalog::labels_of(id).into_iter().map(str::to_string).collect();
         let of_row = rows

@@ -157,8 +157,8 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| EngineError::Config { path: path.to_path_buf(), message: e.to_string() })?;
-        let config: Config =
-            toml::from_str(&text).map_err(|e| EngineError::Config { path: path.to_path_buf(), message: e.to_string() })?;
+        let config: Config = toml::from_str(&text)
+            .map_err(|e| EngineError::Config { path: path.to_path_buf(), message: e.to_string() })?;
         config.check().map_err(|e| EngineError::Config { path: path.to_path_buf(), message: e.to_string() })?;
         Ok(config)
     }

@@ -36,7 +36,13 @@ pub fn run_demo(out_dir: &Path, config: Config) -> Result<(PathBuf, RunSummary)>
         w.write_all(cdnow_csv().as_bytes()).map_err(custseg_data::DataError::io("write", &input))
     })
     .map_err(EngineError::Data)?;
-    let summary = run(RunRequest { transactions: input.clone(), customers: None, config, out_dir: out_dir.to_path_buf(), progress: None })?;
+    let summary = run(RunRequest {
+        transactions: input.clone(),
+        customers: None,
+        config,
+        out_dir: out_dir.to_path_buf(),
+        progress: None,
+    })?;
     Ok((input, summary))
 }
 

@@ -59,7 +59,9 @@ pub fn customers_table(
     t.push("m_score", pick_i(&|i| Some(i64::from(c.scores.m[i]))));
     t.push(
         "rfm_score",
-        Column::Str(rows.iter().map(|r| r.map(|i| format!("{}{}{}", c.scores.r[i], c.scores.f[i], c.scores.m[i]))).collect()),
+        Column::Str(
+            rows.iter().map(|r| r.map(|i| format!("{}{}{}", c.scores.r[i], c.scores.f[i], c.scores.m[i]))).collect(),
+        ),
     );
     for s in schemes {
         t.push(s.id, Column::Str(s.of_row.iter().map(|l| l.map(|k| s.labels[usize::from(k)].clone())).collect()));
@@ -102,7 +104,13 @@ pub struct SegmentRow {
 
 /// Per scheme and label: counts, revenue and means. Labels with no customers are listed too
 /// (with zeros), so every run has the same rows for the same config.
-pub fn segment_rows(f: &Features, schemes: &[Scheme], rows: &[Option<usize>], lang: Lang, rules: &[SegmentRule]) -> Vec<SegmentRow> {
+pub fn segment_rows(
+    f: &Features,
+    schemes: &[Scheme],
+    rows: &[Option<usize>],
+    lang: Lang,
+    rules: &[SegmentRule],
+) -> Vec<SegmentRow> {
     let mut out = Vec::new();
     for s in schemes {
         let k = s.labels.len();

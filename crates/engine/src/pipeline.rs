@@ -125,7 +125,8 @@ struct QualityFile<'a> {
 }
 
 /// Names of the files a run writes, in order.
-pub const OUTPUTS: [&str; 6] = ["customers.csv", "customers.parquet", "segments.csv", "quality.json", "rejects.csv", "run.json"];
+pub const OUTPUTS: [&str; 6] =
+    ["customers.csv", "customers.parquet", "segments.csv", "quality.json", "rejects.csv", "run.json"];
 
 /// Runs the whole job on a fresh multi-threaded runtime.
 ///
@@ -162,26 +163,48 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     let lang = config.run.lang.unwrap_or_else(Lang::from_env);
     let mut timings: BTreeMap<&'static str, u64> = BTreeMap::new();
     let total = Instant::now();
-    std::fs::create_dir_all(&req.out_dir)
-        .map_err(|e| EngineError::Data(custseg_data::DataError::Io { action: "create directory", path: req.out_dir.clone(), source: e }))?;
+    std::fs::create_dir_all(&req.out_dir).map_err(|e| {
+        EngineError::Data(custseg_data::DataError::Io {
+            action: "create directory",
+            path: req.out_dir.clone(),
+            source: e,
+        })
+    })?;
     let ctx = custseg_data::session(config.run.threads);
     let as_of_given = config.run.as_of.as_deref().map(parse_as_of).transpose()?;
 
     let t = Instant::now();
-    let input = ingest(&ctx, &req.transactions, &config.input.ingest_options(), as_of_given, &req.out_dir, req.progress.clone()).await?;
+    let input = ingest(
+        &ctx,
+        &req.transactions,
+        &config.input.ingest_options(),
+        as_of_given,
+        &req.out_dir,
+        req.progress.clone(),
+    )
+    .await?;
     timings.insert("ingest", t.elapsed().as_millis() as u64);
     // fingerprints run on their own thread while the rest of the pipeline works
-    let fp = fingerprint_all(input.files.iter().map(|f| (f.path.clone(), PathBuf::from(&f.path), f.size_bytes)).collect());
+    let fp =
+        fingerprint_all(input.files.iter().map(|f| (f.path.clone(), PathBuf::from(&f.path), f.size_bytes)).collect());
 
     let rejects_path = req.out_dir.join("rejects.csv");
     let t = Instant::now();
     write_csv(&rejects_path, &input.reject_schema, &input.rejects)?;
     let quality = input.quality.clone();
     if config.run.strict && quality.rows_rejected > 0 {
-        return Err(EngineError::Strict { rejected: quality.rows_rejected, read: quality.rows_read, rejects: rejects_path });
+        return Err(EngineError::Strict {
+            rejected: quality.rows_rejected,
+            read: quality.rows_read,
+            rejects: rejects_path,
+        });
     }
     if quality.rows_kept == 0 {
-        return Err(EngineError::NothingKept { rejected: quality.rows_rejected, read: quality.rows_read, rejects: rejects_path });
+        return Err(EngineError::NothingKept {
+            rejected: quality.rows_rejected,
+            read: quality.rows_read,
+            rejects: rejects_path,
+        });
     }
     let (as_of, as_of_source) = match as_of_given {
         Some(a) => (a, "given"),
@@ -197,7 +220,9 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
 
     let t = Instant::now();
     let master = match &req.customers {
-        Some(p) => Some(read_master(&ctx, p, &config.input.ingest_options().csv, &config.input.map, &req.out_dir).await?),
+        Some(p) => {
+            Some(read_master(&ctx, p, &config.input.ingest_options().csv, &config.input.map, &req.out_dir).await?)
+        }
         None => None,
     };
     // output rows: purchasers and prospects, sorted by id (features are already sorted)
@@ -212,16 +237,30 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     timings.insert("classify", t.elapsed().as_millis() as u64);
 
     let t = Instant::now();
-    let customers = customers_table(&features, &classified, &schemes, &rows, &ids, master.as_ref().map(|m| (m, master_rows.as_slice())));
+    let customers = customers_table(
+        &features,
+        &classified,
+        &schemes,
+        &rows,
+        &ids,
+        master.as_ref().map(|m| (m, master_rows.as_slice())),
+    );
     let batch = customers.to_batch()?;
     write_csv(&req.out_dir.join("customers.csv"), &batch.schema(), std::slice::from_ref(&batch))?;
     write_parquet(&req.out_dir.join("customers.parquet"), batch.schema(), std::slice::from_ref(&batch))?;
     let seg = segments_table(&segments).to_batch()?;
     write_csv(&req.out_dir.join("segments.csv"), &seg.schema(), std::slice::from_ref(&seg))?;
-    write_json(&req.out_dir.join("quality.json"), &QualityFile { transactions: &quality, customers_file: master.as_ref().map(|m| &m.report) })?;
+    write_json(
+        &req.out_dir.join("quality.json"),
+        &QualityFile { transactions: &quality, customers_file: master.as_ref().map(|m| &m.report) },
+    )?;
     timings.insert("write", t.elapsed().as_millis() as u64);
 
-    let inputs = fp.join().map_err(|_| EngineError::Invalid("fingerprint thread failed".into()))?.into_iter().collect::<Result<Vec<_>>>()?;
+    let inputs = fp
+        .join()
+        .map_err(|_| EngineError::Invalid("fingerprint thread failed".into()))?
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?;
     let customers_file = match &req.customers {
         Some(p) => Some(InputRecord {
             path: p.display().to_string(),
@@ -262,9 +301,17 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
 /// Merges purchasers (sorted ids) with master-file prospects into one id-sorted list of rows.
 /// Returns (row -> feature index or None for a prospect, row ids, row -> master index, number of
 /// purchasers missing from the master file).
-fn layout<'a>(customers: &'a [String], master: Option<&'a Master>) -> (Vec<Option<usize>>, Vec<&'a str>, Vec<Option<usize>>, u64) {
+fn layout<'a>(
+    customers: &'a [String],
+    master: Option<&'a Master>,
+) -> (Vec<Option<usize>>, Vec<&'a str>, Vec<Option<usize>>, u64) {
     let Some(m) = master else {
-        return ((0..customers.len()).map(Some).collect(), customers.iter().map(String::as_str).collect(), vec![None; customers.len()], 0);
+        return (
+            (0..customers.len()).map(Some).collect(),
+            customers.iter().map(String::as_str).collect(),
+            vec![None; customers.len()],
+            0,
+        );
     };
     let index = m.index();
     let known: std::collections::HashSet<&str> = customers.iter().map(String::as_str).collect();

@@ -13,7 +13,7 @@
 //! use custseg_core::abc::{AbcParams, classify};
 //! let revenue = [500.0, 300.0, 100.0, 60.0, 40.0];
 //! let (tiers, summary) = classify(&revenue, &AbcParams::default().check()?);
-//! assert_eq!(tiers, vec!["a", "a", "b", "c", "c"]);
+//! assert_eq!(tiers, vec!["a", "a", "b", "b", "c"]);
 //! assert!((summary.top20_share - 0.5).abs() < 1e-12);
 //! # Ok::<(), custseg_core::abc::AbcError>(())
 //! ```

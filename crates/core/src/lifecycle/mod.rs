@@ -143,7 +143,15 @@ mod tests {
         let t = Thresholds { new_days: 30, at_risk_days: 90, churn_days: 180 };
         let c = |p, r, ten, g| LifecycleInput { prospect: p, recency_days: r, tenure_days: ten, last_gap_days: g };
         let stages = classify(
-            &[c(true, 0, 0, None), c(false, 180, 300, None), c(false, 181, 300, None), c(false, 30, 30, None), c(false, 90, 200, Some(10)), c(false, 91, 200, Some(10)), c(false, 91, 400, Some(181))],
+            &[
+                c(true, 0, 0, None),
+                c(false, 180, 300, None),
+                c(false, 181, 300, None),
+                c(false, 30, 30, None),
+                c(false, 90, 200, Some(10)),
+                c(false, 91, 200, Some(10)),
+                c(false, 91, 400, Some(181)),
+            ],
             &t,
         );
         assert_eq!(stages, vec!["prospect", "at_risk", "churned", "new", "active", "at_risk", "at_risk"]);

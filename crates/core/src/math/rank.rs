@@ -48,11 +48,7 @@ pub fn median(values: &[f64]) -> Option<f64> {
 
 /// The arithmetic mean, `None` for an empty slice.
 pub fn mean(values: &[f64]) -> Option<f64> {
-    if values.is_empty() {
-        None
-    } else {
-        Some(values.iter().sum::<f64>() / values.len() as f64)
-    }
+    if values.is_empty() { None } else { Some(values.iter().sum::<f64>() / values.len() as f64) }
 }
 
 #[cfg(test)]

@@ -36,11 +36,13 @@ pub fn cn8(
     monetary: &[f64],
     basis: Cn8Basis,
 ) -> (Vec<&'static str>, [f64; 3]) {
-    let centre = |v: &[f64]| match basis {
-        Cn8Basis::Mean => mean(v),
-        Cn8Basis::Median => median(v),
-    }
-    .unwrap_or(0.0);
+    let centre = |v: &[f64]| {
+        match basis {
+            Cn8Basis::Mean => mean(v),
+            Cn8Basis::Median => median(v),
+        }
+        .unwrap_or(0.0)
+    };
     let centres = [centre(recency_days), centre(frequency), centre(monetary)];
     let labels = (0..recency_days.len())
         .map(|i| {

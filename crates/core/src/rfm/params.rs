@@ -57,9 +57,7 @@ impl RfmParams {
             ("monetary", &self.monetary_breaks),
         ] {
             if let Some(b) = breaks {
-                let ok = b.len() == expected
-                    && b.iter().all(|v| v.is_finite())
-                    && b.windows(2).all(|w| w[0] < w[1]);
+                let ok = b.len() == expected && b.iter().all(|v| v.is_finite()) && b.windows(2).all(|w| w[0] < w[1]);
                 if !ok {
                     return Err(RfmError::Breakpoints { dimension, expected, found: b.clone() });
                 }

@@ -16,10 +16,7 @@ pub struct RfmScores {
 /// `1 + floor(n * (r - 1) / N)`, `r` the min rank.
 pub fn quantile_scores(values: &[f64], n: u8) -> Vec<u8> {
     let total = values.len();
-    min_ranks(values)
-        .into_iter()
-        .map(|rank0| 1 + ((usize::from(n) * rank0) / total.max(1)) as u8)
-        .collect()
+    min_ranks(values).into_iter().map(|rank0| 1 + ((usize::from(n) * rank0) / total.max(1)) as u8).collect()
 }
 
 /// Breakpoint scores where higher values are better: `1 + #{b : value >= b}`.
@@ -28,12 +25,7 @@ pub fn breakpoint_scores(values: &[f64], breaks: &[f64]) -> Vec<u8> {
 }
 
 /// Scores every customer. `recency_days`, `frequency` and `monetary` are parallel slices.
-pub fn score(
-    recency_days: &[f64],
-    frequency: &[f64],
-    monetary: &[f64],
-    params: &ValidRfmParams,
-) -> RfmScores {
+pub fn score(recency_days: &[f64], frequency: &[f64], monetary: &[f64], params: &ValidRfmParams) -> RfmScores {
     let n = params.n_scores();
     let p = params.params();
     let r = match &p.recency_breaks {

@@ -137,16 +137,40 @@ fn customer_rows(p: &SynthParams, customer: u64, rng: &mut Rng, rows: &mut Vec<S
         let value_cents = ((rng.gamma(p.spend_p, nu) * 100.0).round() as i64).max(1);
         let n_lines = 1 + geometric(rng, p.lines_per_order - 1.0);
         let mut left = value_cents;
+        let first_line = rows.len();
         for line in 0..n_lines {
             let amount = if line + 1 == n_lines { left } else { (left as f64 * rng.uniform() * 0.8).round() as i64 };
             let amount = amount.max(1);
             left = (left - amount).max(1);
             let category = if rng.uniform() < 0.7 { fav_category } else { rng.below(CATEGORIES.len() as u64) as u8 };
             let channel = if rng.uniform() < 0.8 { fav_channel } else { rng.below(CHANNELS.len() as u64) as u8 };
-            let row = SynthRow { customer, order, is_return: false, day, amount_cents: amount, quantity: 1 + rng.below(3) as u32, category, channel };
+            let mut row = SynthRow {
+                customer,
+                order,
+                is_return: false,
+                day,
+                amount_cents: amount,
+                quantity: 1 + rng.below(3) as u32,
+                category,
+                channel,
+            };
+            // two identical lines in one order would read as an export error (an exact duplicate)
+            while rows[first_line..].iter().any(|r| {
+                r.amount_cents == row.amount_cents
+                    && r.quantity == row.quantity
+                    && r.category == row.category
+                    && r.channel == row.channel
+            }) {
+                row.amount_cents += 1;
+            }
             if rng.uniform() < p.return_rate {
                 let back = (t + 1.0 + rng.uniform() * 30.0).min(end - 1.0);
-                returns.push(SynthRow { is_return: true, day: p.start_day + back as i32, amount_cents: -amount, ..row.clone() });
+                returns.push(SynthRow {
+                    is_return: true,
+                    day: p.start_day + back as i32,
+                    amount_cents: -row.amount_cents,
+                    ..row.clone()
+                });
             }
             rows.push(row);
         }
@@ -193,5 +217,22 @@ mod tests {
         assert_eq!(customers.len(), 2000);
         let per_customer = rows.len() as f64 / 2000.0;
         assert!((8.0..14.0).contains(&per_customer), "{per_customer} rows per customer");
+        // no two lines of one order are identical
+        let mut seen = std::collections::HashSet::new();
+        for r in &rows {
+            assert!(
+                seen.insert((
+                    r.customer,
+                    r.order,
+                    r.is_return,
+                    r.day,
+                    r.amount_cents,
+                    r.quantity,
+                    r.category,
+                    r.channel
+                )),
+                "{r:?}"
+            );
+        }
     }
 }

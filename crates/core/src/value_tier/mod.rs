@@ -21,7 +21,9 @@ use crate::math::min_ranks;
 #[derive(Debug, Error, PartialEq)]
 pub enum ValueTierError {
     /// Shares must be positive and leave room for a mid tier.
-    #[error("value_tier shares must satisfy 0 < high_share, 0 < low_share, high_share + low_share < 1, got high_share = {high_share}, low_share = {low_share}")]
+    #[error(
+        "value_tier shares must satisfy 0 < high_share, 0 < low_share, high_share + low_share < 1, got high_share = {high_share}, low_share = {low_share}"
+    )]
     Shares { high_share: f64, low_share: f64 },
 }
 
@@ -82,7 +84,8 @@ mod tests {
 
     #[test]
     fn ties_share_a_tier_and_bad_params_fail() {
-        let t = classify(&[5.0, 5.0, 5.0, 5.0, 9.0], &ValueTierParams::default().check().unwrap_or_else(|e| panic!("{e}")));
+        let t =
+            classify(&[5.0, 5.0, 5.0, 5.0, 9.0], &ValueTierParams::default().check().unwrap_or_else(|e| panic!("{e}")));
         assert_eq!(t, vec!["low", "low", "low", "low", "high"]);
         assert!(ValueTierParams { high_share: 0.6, low_share: 0.5 }.check().is_err());
     }

@@ -82,7 +82,8 @@ fn check(path: &std::path::Path) {
     runtime().block_on(async {
         let ctx = custseg_data::session(2);
         let tmp = std::env::temp_dir();
-        let input = ingest(&ctx, path, &IngestOptions::default(), None, &tmp, None).await.unwrap_or_else(|e| panic!("{e}"));
+        let input =
+            ingest(&ctx, path, &IngestOptions::default(), None, &tmp, None).await.unwrap_or_else(|e| panic!("{e}"));
         let as_of = input.max_day.unwrap_or(0) + 1;
         let expected = naive(&input.kept, as_of);
         let present = Present { order_id: input.column_map.get(Role::OrderId).is_some(), ..Present::default() };
@@ -97,7 +98,8 @@ fn datafusion_features_equal_the_naive_aggregation() {
     check(&repo().join("testdata/fixture/transactions.csv"));
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let p = dir.path().join("synth.csv");
-    write_synth(&SynthParams { n_customers: 3000, seed: 11, ..SynthParams::default() }, &p, SynthFormat::Csv).unwrap_or_else(|e| panic!("{e}"));
+    write_synth(&SynthParams { n_customers: 3000, seed: 11, ..SynthParams::default() }, &p, SynthFormat::Csv)
+        .unwrap_or_else(|e| panic!("{e}"));
     check(&p);
     // no order id: orders are purchase days
     let cdnow: String = std::fs::read_to_string(repo().join("testdata/cdnow/CDNOW_sample.txt"))

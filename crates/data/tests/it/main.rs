@@ -1,8 +1,8 @@
 //! custseg-data integration tests: the DataFusion feature aggregation equals a naive pure-Rust
 //! aggregation of the same kept rows, and row accounting always balances.
 
-mod equivalence;
 mod accounting;
+mod equivalence;
 
 use std::path::{Path, PathBuf};
 

@@ -24,7 +24,10 @@ fn demo_runs_end_to_end_on_the_embedded_sample() {
     assert!((num(one, "monetary") - 100.50).abs() < 1e-9);
     // customer 1000: eight purchase days from 1997-02-07 to 1998-05-09, 156.96 in total
     let k = &c["1000"];
-    assert_eq!((num(k, "recency_days"), num(k, "frequency"), num(k, "x"), num(k, "tenure_days")), (53.0, 8.0, 7.0, 509.0));
+    assert_eq!(
+        (num(k, "recency_days"), num(k, "frequency"), num(k, "x"), num(k, "tenure_days")),
+        (53.0, 8.0, 7.0, 509.0)
+    );
     assert!((num(k, "monetary") - 156.96).abs() < 1e-9);
     assert!((num(k, "zbar") - 20.9986).abs() < 1e-9);
     assert!((num(k, "t_x") - 456.0 / 7.0).abs() < 1e-12);
@@ -54,7 +57,12 @@ fn btyd_summary_reproduces_the_published_cdnow_values() {
         let o = &ours[&id];
         assert_eq!(num(o, "x"), num(p, "x"), "x of {id}");
         for (col, theirs) in [("t_x", "t_x"), ("T", "T"), ("zbar", "zbar")] {
-            assert!((num(o, col) - num(p, theirs)).abs() <= 0.005 + 1e-9, "{col} of {id}: ours {} published {}", o[col], p[theirs]);
+            assert!(
+                (num(o, col) - num(p, theirs)).abs() <= 0.005 + 1e-9,
+                "{col} of {id}: ours {} published {}",
+                o[col],
+                p[theirs]
+            );
         }
         repeaters += usize::from(num(p, "x") > 0.0);
     }

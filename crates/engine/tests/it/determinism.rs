@@ -17,7 +17,9 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
                 if let Some(o) = v.as_object_mut() {
                     o.remove("timings_ms");
                     // the threads setting is part of the config; it is what we vary here
-                    if let Some(run) = o.get_mut("config").and_then(|c| c.get_mut("run")).and_then(|r| r.as_object_mut()) {
+                    if let Some(run) =
+                        o.get_mut("config").and_then(|c| c.get_mut("run")).and_then(|r| r.as_object_mut())
+                    {
                         run.remove("threads");
                     }
                 }

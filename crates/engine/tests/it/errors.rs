@@ -10,7 +10,13 @@ use crate::{by_id, num, read_csv, repo, run_on};
 
 fn try_run(transactions: &Path, config: Config) -> Result<custseg_engine::RunSummary, EngineError> {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    custseg_engine::run(RunRequest { transactions: transactions.to_path_buf(), customers: None, config, out_dir: dir.path().into(), progress: None })
+    custseg_engine::run(RunRequest {
+        transactions: transactions.to_path_buf(),
+        customers: None,
+        config,
+        out_dir: dir.path().into(),
+        progress: None,
+    })
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
@@ -29,7 +35,8 @@ fn gbk_and_bom_and_semicolons_read_the_same() {
     bom.extend_from_slice(SMALL.as_bytes());
     let semi = SMALL.replace(',', ";");
     let plain = write(dir.path(), "plain.csv", SMALL.as_bytes());
-    let reference = std::fs::read_to_string(run_on(&plain, None, Config::default()).0.path().join("customers.csv")).unwrap_or_default();
+    let reference = std::fs::read_to_string(run_on(&plain, None, Config::default()).0.path().join("customers.csv"))
+        .unwrap_or_default();
     assert!(reference.contains("张三"));
     for (name, bytes) in [("gbk.csv", gbk.to_vec()), ("bom.csv", bom), ("semi.csv", semi.into_bytes())] {
         let p = write(dir.path(), name, &bytes);
@@ -75,11 +82,17 @@ fn parquet_json_and_directories_give_the_same_features() {
     let (a, b) = body.split_at(body.len() / 2);
     write(&split, "a.csv", format!("{header}\n{}\n", a.join("\n")).as_bytes());
     write(&split, "b.csv", format!("{header}\n{}\n", b.join("\n")).as_bytes());
-    let reference = std::fs::read_to_string(run_on(&csv, None, Config::default()).0.path().join("customers.csv")).unwrap_or_default();
+    let reference = std::fs::read_to_string(run_on(&csv, None, Config::default()).0.path().join("customers.csv"))
+        .unwrap_or_default();
     for p in [pq, jl, split] {
         let (out, s) = run_on(&p, None, Config::default());
         assert_eq!(s.quality.rows_read as usize, body.len(), "{}", p.display());
-        assert_eq!(std::fs::read_to_string(out.path().join("customers.csv")).unwrap_or_default(), reference, "{}", p.display());
+        assert_eq!(
+            std::fs::read_to_string(out.path().join("customers.csv")).unwrap_or_default(),
+            reference,
+            "{}",
+            p.display()
+        );
     }
 }
 
@@ -91,9 +104,23 @@ fn rejects_in_a_directory_name_their_own_file_and_line() {
     let (out, s) = run_on(dir.path(), None, Config::default());
     assert_eq!((s.quality.rows_read, s.quality.rows_kept), (4, 2));
     let rejects = read_csv(&out.path().join("rejects.csv"));
-    let got: Vec<(String, String, String)> =
-        rejects.iter().map(|r| (Path::new(&r["file"]).file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default(), r["line"].clone(), r["reason"].clone())).collect();
-    assert_eq!(got, vec![("1.csv".into(), "3".into(), "unparseable_amount".into()), ("2.csv".into(), "2".into(), "missing_customer_id".into())]);
+    let got: Vec<(String, String, String)> = rejects
+        .iter()
+        .map(|r| {
+            (
+                Path::new(&r["file"]).file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default(),
+                r["line"].clone(),
+                r["reason"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("1.csv".into(), "3".into(), "unparseable_amount".into()),
+            ("2.csv".into(), "2".into(), "missing_customer_id".into())
+        ]
+    );
 }
 
 #[test]
@@ -106,7 +133,7 @@ fn as_of_returns_and_quantity_times_price() {
     );
     let mut config = Config::default();
     config.run.as_of = Some("2010-12-15".into());
-    let (out, s) = run_on(&p, None, config.clone());
+    let (out, s) = run_on(&p, None, config);
     assert_eq!(s.quality.rejected_by_reason["date_after_as_of"], 1);
     assert_eq!(s.quality.returns_rows, 1);
     let c = by_id(read_csv(&out.path().join("customers.csv")));
@@ -114,8 +141,11 @@ fn as_of_returns_and_quantity_times_price() {
     assert_eq!(num(&c["17850"], "frequency"), 1.0);
     assert_eq!(num(&c["17850"], "returns_amount"), 27.5);
     assert_eq!(num(&c["13047"], "recency_days"), 1.0);
+    let mut config = Config::default();
     config.input.returns = custseg_data::clean::Returns::Exclude;
-    let (_, s) = run_on(&p, None, config);
+    config.input.zero_amount = custseg_data::clean::ZeroAmount::Reject;
+    let (_, s) = run_on(&repo().join("testdata/fixture/transactions.csv"), None, config);
+    assert_eq!(s.quality.rejected_by_reason["zero_amount"], 1);
     assert_eq!(s.quality.rejected_by_reason["return_excluded"], 1);
 }
 
@@ -130,7 +160,10 @@ fn hard_errors_name_the_file_and_exit_codes_differ() {
     assert!(matches!(try_run(&header_only, Config::default()), Err(EngineError::Data(DataError::NoDataRows { .. }))));
     let no_amount = write(dir.path(), "noamount.csv", b"customer_id,date,colour\na,2024-01-01,red\n");
     let err = try_run(&no_amount, Config::default()).err().map(|e| e.to_string()).unwrap_or_default();
-    assert!(err.contains("no column for amount") && err.contains("customer_id, date, colour") && err.contains("--map"), "{err}");
+    assert!(
+        err.contains("no column for amount") && err.contains("customer_id, date, colour") && err.contains("--map"),
+        "{err}"
+    );
     let ambiguous = write(dir.path(), "amb.csv", b"customer_id,date,amount\na,03/04/2024,1\nb,05/06/2024,2\n");
     let err = try_run(&ambiguous, Config::default()).err();
     assert!(matches!(err, Some(EngineError::Data(DataError::DateFormat { .. }))), "{err:?}");
@@ -140,7 +173,7 @@ fn hard_errors_name_the_file_and_exit_codes_differ() {
     let mut strict = Config::default();
     strict.run.strict = true;
     let err = try_run(&repo().join("testdata/fixture/transactions.csv"), strict).err();
-    assert!(matches!(err, Some(EngineError::Strict { rejected: 5, read: 25, .. })));
+    assert!(matches!(err, Some(EngineError::Strict { rejected: 4, read: 25, .. })));
     assert_eq!(err.map(|e| e.exit_code()), Some(1));
     let all_bad = write(dir.path(), "bad.csv", b"customer_id,date,amount\na,2024-01-01,x\n");
     assert_eq!(try_run(&all_bad, Config::default()).err().map(|e| e.exit_code()), Some(1));

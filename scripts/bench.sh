@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Benchmark: custseg run vs DuckDB on the same synthetic logs.
+#
+#   scripts/bench.sh [SIZES...]     sizes in customers; default "100000 1000000"
+#                                   (about 1.07M and 10.7M transactions)
+#
+# Generates CSV and Parquet logs with `custseg generate` (seeded), times `custseg run` end to end
+# (wall, peak RSS, per-stage timings from run.json), then DuckDB computing the equivalent
+# per-customer RFM table (recency, distinct orders, monetary, first purchase, tenure, ntile(5)
+# R/F/M) written as CSV. DuckDB comes from PyPI into bench-data/.venv (created here).
+# Prints a markdown table. Run on an otherwise idle machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZES=("${@:-100000 1000000}")
+read -r -a SIZES <<< "${SIZES[*]}"
+DATA=bench-data
+mkdir -p "$DATA"
+cargo build --release -p custseg-cli >&2
+BIN=target/release/custseg
+
+if [ ! -x "$DATA/.venv/bin/python" ]; then
+  python3 -m venv "$DATA/.venv" >&2
+  "$DATA/.venv/bin/pip" install --quiet duckdb >&2
+fi
+PY="$DATA/.venv/bin/python"
+
+# measure CMD...: prints "wall_seconds peak_rss_mb" of the child process tree's largest child
+measure() {
+  "$PY" - "$@" <<'PYEOF'
+import resource, subprocess, sys, time
+t = time.perf_counter()
+r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)
+wall = time.perf_counter() - t
+if r.returncode != 0:
+    sys.exit(f"command failed: {sys.argv[1:]}")
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(f"{wall:.2f} {rss:.0f}")
+PYEOF
+}
+
+duckdb_job() { # INPUT OUTPUT
+  cat > "$DATA/duck.py" <<'PYEOF'
+import sys, duckdb
+src, out = sys.argv[1], sys.argv[2]
+reader = f"read_parquet('{src}')" if src.endswith(".parquet") else f"read_csv('{src}')"
+duckdb.sql(f"""
+COPY (
+  WITH t AS (SELECT customer_id, order_id, CAST(order_date AS DATE) AS d, amount FROM {reader}),
+  asof AS (SELECT max(d) + 1 AS a FROM t),
+  c AS (SELECT customer_id, min(d) AS first_purchase, max(d) AS last_purchase,
+               count(DISTINCT order_id) AS orders, sum(amount) AS monetary
+        FROM t GROUP BY customer_id)
+  SELECT c.*, a - last_purchase AS recency_days, a - first_purchase AS tenure_days,
+         ntile(5) OVER (ORDER BY a - last_purchase DESC) AS r,
+         ntile(5) OVER (ORDER BY orders) AS f,
+         ntile(5) OVER (ORDER BY monetary) AS m
+  FROM c, asof
+) TO '{out}' (HEADER)
+""")
+PYEOF
+  measure "$PY" "$DATA/duck.py" "$1" "$2"
+}
+
+echo "| input | rows | custseg wall s | custseg peak MB | custseg stages (ms) | DuckDB wall s | DuckDB peak MB | custseg / DuckDB |"
+echo "|---|---|---|---|---|---|---|---|"
+for n in "${SIZES[@]}"; do
+  for fmt in csv parquet; do
+    f="$DATA/log_${n}.${fmt}"
+    [ -f "$f" ] || "$BIN" generate --customers "$n" --seed 42 -o "$f" --format "$fmt" >&2
+    read -r cw cm < <(measure "$BIN" run -t "$f" -o "$DATA/out_${n}_${fmt}" --quiet)
+    stages=$("$PY" -c "import json,sys; t=json.load(open(sys.argv[1]))['timings_ms']; print(' '.join(f'{k}={v}' for k,v in t.items()))" "$DATA/out_${n}_${fmt}/run.json")
+    rows=$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['counts']['rows_read'])" "$DATA/out_${n}_${fmt}/run.json")
+    read -r dw dm < <(duckdb_job "$f" "$DATA/duck_${n}_${fmt}.csv")
+    ratio=$("$PY" -c "print(f'{$cw/$dw:.2f}')")
+    echo "| $fmt | $rows | $cw | $cm | $stages | $dw | $dm | $ratio |"
+  done
+done
