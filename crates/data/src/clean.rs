@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, BooleanBuilder, Int32Builder, Int64Builder, StringArray, StringBuilder,
+    Array, ArrayRef, AsArray, BooleanArray, BooleanBuilder, Int32Builder, Int64Builder, StringArray, UInt32Builder,
     UInt64Array, UInt64Builder,
 };
 use datafusion::arrow::compute::{cast, filter_record_batch};
@@ -64,18 +64,43 @@ impl Default for CleanRules {
     }
 }
 
-/// The schema of kept transactions: the table the feature aggregation reads.
+/// The schema of kept transactions: the table the feature aggregation reads. Every column is an
+/// integer so that DataFusion groups on primitive keys: `customer`, `category` and `channel` are
+/// codes into dictionaries ([`Dictionary`]; per partition while cleaning, global and sorted by
+/// name after [`crate::ingest`] merges them), `order_key` is the xxh3-64 hash of the order id (two
+/// orders of one customer colliding has odds of about 1e-19), `amount` is in money units.
 pub fn kept_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
-        Field::new("customer", DataType::Utf8, false),
+        Field::new("customer", DataType::UInt32, false),
         Field::new("day", DataType::Int32, false),
         Field::new("amount", DataType::Int64, false),
-        Field::new("order_key", DataType::Utf8, true),
+        Field::new("order_key", DataType::UInt64, true),
         Field::new("is_return", DataType::Boolean, false),
-        Field::new("category", DataType::Utf8, true),
-        Field::new("channel", DataType::Utf8, true),
+        Field::new("category", DataType::UInt32, true),
+        Field::new("channel", DataType::UInt32, true),
         Field::new("_local", DataType::UInt64, false),
     ]))
+}
+
+/// Strings to dense codes, in order of first appearance.
+#[derive(Debug, Default)]
+pub struct Dictionary {
+    codes: HashMap<String, u32, foldhash::fast::FixedState>,
+    /// The strings; `names[code]`.
+    pub names: Vec<String>,
+}
+
+impl Dictionary {
+    /// The code of `s`, adding it if new.
+    pub fn code(&mut self, s: &str) -> u32 {
+        if let Some(&c) = self.codes.get(s) {
+            return c;
+        }
+        let c = self.names.len() as u32;
+        self.codes.insert(s.to_string(), c);
+        self.names.push(s.to_string());
+        c
+    }
 }
 
 /// Column positions of each role in the raw batch.
@@ -107,8 +132,14 @@ pub const LATEST_KEPT: usize = 20;
 /// What one partition of a scan produced.
 #[derive(Debug, Default)]
 pub struct PartitionState {
-    /// Kept rows in [`kept_schema`].
+    /// Kept rows in [`kept_schema`] (codes of this partition's dictionaries).
     pub kept: Vec<RecordBatch>,
+    /// Customer ids of this partition.
+    pub customers: Dictionary,
+    /// Categories of this partition.
+    pub categories: Dictionary,
+    /// Channels of this partition.
+    pub channels: Dictionary,
     /// Rejected rows: the raw columns as text, then `_local`, `_reason`, `_column`, `_value`.
     pub rejects: Vec<RecordBatch>,
     /// `(row hash, local row)` of every kept row, for duplicate detection.
@@ -127,6 +158,8 @@ pub struct PartitionState {
     pub days: HashMap<i32, u64>,
     /// The latest-dated kept rows `(day, local, raw date text)`, at most [`LATEST_KEPT`].
     pub latest: Vec<(i32, u64, String)>,
+    /// The earliest day in `latest` (a row must be later to enter a full list).
+    pub latest_min: i32,
 }
 
 impl Cleaner {
@@ -173,16 +206,16 @@ impl Cleaner {
     /// Only Arrow failures (a column that cannot be shown as text).
     pub fn process(&self, batch: &RecordBatch, state: &mut PartitionState) -> Result<()> {
         let text = text_columns(batch)?;
-        let col = |i: usize| text[i].as_string::<i32>();
-        let get = |i: Option<usize>, row: usize| i.and_then(|i| value(col(i), row));
+        let cols: Vec<&StringArray> = text.iter().map(|c| c.as_string::<i32>()).collect();
+        let get = |i: Option<usize>, row: usize| i.and_then(|i| value(cols[i], row));
         let n = batch.num_rows();
-        let mut customer = StringBuilder::with_capacity(n, n * 8);
+        let mut customer = UInt32Builder::with_capacity(n);
         let mut day = Int32Builder::with_capacity(n);
         let mut amount = Int64Builder::with_capacity(n);
-        let mut order = StringBuilder::with_capacity(n, if self.idx.order.is_some() { n * 8 } else { 0 });
+        let mut order = UInt64Builder::with_capacity(n);
         let mut is_return = BooleanBuilder::with_capacity(n);
-        let mut category = StringBuilder::new();
-        let mut channel = StringBuilder::new();
+        let mut category = UInt32Builder::with_capacity(n);
+        let mut channel = UInt32Builder::with_capacity(n);
         let mut local = UInt64Builder::with_capacity(n);
         let mut reject_mask = Vec::with_capacity(n);
         let mut reject_local = Vec::new();
@@ -203,13 +236,15 @@ impl Cleaner {
                 }
                 Ok(t) => {
                     reject_mask.push(false);
-                    customer.append_value(t.customer);
+                    customer.append_value(state.customers.code(t.customer));
                     day.append_value(t.day);
                     amount.append_value(t.amount);
-                    order.append_option(t.order);
+                    order.append_option(t.order.map(|o| xxhash_rust::xxh3::xxh3_64(o.as_bytes())));
                     is_return.append_value(t.is_return);
-                    category.append_option(get(self.idx.category, row).map(str::trim).filter(|s| !s.is_empty()));
-                    channel.append_option(get(self.idx.channel, row).map(str::trim).filter(|s| !s.is_empty()));
+                    let cat = get(self.idx.category, row).map(str::trim).filter(|s| !s.is_empty());
+                    category.append_option(cat.map(|c| state.categories.code(c)));
+                    let chan = get(self.idx.channel, row).map(str::trim).filter(|s| !s.is_empty());
+                    channel.append_option(chan.map(|c| state.channels.code(c)));
                     local.append_value(local_row);
                     if t.is_return {
                         state.returns_rows += 1;
@@ -219,10 +254,12 @@ impl Cleaner {
                         state.zero_kept += 1;
                     }
                     *state.days.entry(t.day).or_insert(0) += 1;
-                    remember_latest(&mut state.latest, t.day, local_row, get(Some(self.idx.date), row).unwrap_or(""));
+                    if state.latest.len() < LATEST_KEPT || t.day > state.latest_min {
+                        remember_latest(state, t.day, local_row, get(Some(self.idx.date), row).unwrap_or(""));
+                    }
                     rowbuf.clear();
-                    for c in &text {
-                        match value(c.as_string::<i32>(), row) {
+                    for c in &cols {
+                        match value(c, row) {
                             Some(v) => {
                                 rowbuf.push(1);
                                 rowbuf.extend_from_slice(v.as_bytes());
@@ -351,17 +388,17 @@ fn value(a: &StringArray, row: usize) -> Option<&str> {
     if a.is_null(row) { None } else { Some(a.value(row)) }
 }
 
-fn remember_latest(latest: &mut Vec<(i32, u64, String)>, day: i32, local: u64, text: &str) {
+/// Keeps the [`LATEST_KEPT`] latest-dated rows (the earliest row wins a tie on the date).
+fn remember_latest(state: &mut PartitionState, day: i32, local: u64, text: &str) {
+    let latest = &mut state.latest;
     if latest.len() < LATEST_KEPT {
         latest.push((day, local, text.to_string()));
-        return;
-    }
-    // replace the earliest remembered row if this one is later
-    if let Some((pos, min)) = latest.iter().enumerate().min_by_key(|(_, x)| (x.0, std::cmp::Reverse(x.1))) {
+    } else if let Some((pos, min)) = latest.iter().enumerate().min_by_key(|(_, x)| (x.0, std::cmp::Reverse(x.1))) {
         if day > min.0 {
             latest[pos] = (day, local, text.to_string());
         }
     }
+    state.latest_min = latest.iter().map(|x| x.0).min().unwrap_or(i32::MIN);
 }
 
 /// Every column of `batch` as UTF-8 text (CSV columns already are; typed Parquet or JSON

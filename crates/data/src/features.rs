@@ -20,16 +20,16 @@
 //!   when x = 0). Same-day purchases merge.
 //! - `last_gap_days`: days between the last two purchase days (for the lifecycle stage).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
-use datafusion::arrow::datatypes::{Int32Type, Int64Type};
+use datafusion::arrow::datatypes::{Int32Type, Int64Type, UInt32Type};
 use datafusion::datasource::MemTable;
 use datafusion::execution::context::SessionContext;
 
 use crate::clean::kept_schema;
 use crate::error::{DataError, Result};
+use crate::ingest::Names;
 use crate::parse::MONEY_SCALE;
 
 /// Most distinct channels turned into share columns; more than this and no shares are made.
@@ -107,14 +107,15 @@ pub struct Present {
     pub channel: bool,
 }
 
-/// Aggregates the kept transactions (partitions of [`kept_schema`] batches) into features as of
-/// `as_of`.
+/// Aggregates the kept transactions (partitions of [`kept_schema`] batches with codes into
+/// `names`) into features as of `as_of`.
 ///
 /// # Errors
 /// [`DataError::Engine`] if DataFusion fails.
 pub async fn aggregate(
     ctx: &SessionContext,
     kept: Vec<Vec<RecordBatch>>,
+    names: &Names,
     present: Present,
     as_of: i32,
 ) -> Result<Features> {
@@ -165,16 +166,12 @@ pub async fn aggregate(
             GROUP BY d.customer)
          SELECT c.customer, c.first_p, c.last_p, c.first_any, c.last_any, c.frequency, c.purchase_days,
                 c.gross, c.ret_amount, c.ret_lines, e.first_day_gross, e.prev_p
-         FROM cust c JOIN extra e ON c.customer = e.customer
-         ORDER BY c.customer";
+         FROM cust c JOIN extra e ON c.customer = e.customer";
     let batches = ctx.sql(sql).await.map_err(err("customers"))?.collect().await.map_err(err("customers"))?;
     ctx.deregister_table("days").map_err(err("days"))?;
-    let mut f = from_batches(&batches, as_of);
-    if present.category {
-        add_categories(ctx, &mut f).await?;
-    }
-    if present.channel {
-        add_channels(ctx, &mut f).await?;
+    let mut f = from_batches(&batches, &names.customers, as_of);
+    if present.category || present.channel {
+        add_categories_and_channels(ctx, &mut f, names, present).await?;
     }
     ctx.deregister_table("tx").map_err(err("table"))?;
     Ok(f)
@@ -208,11 +205,32 @@ fn i64_col(b: &RecordBatch, i: usize) -> impl Fn(usize) -> Option<i64> + '_ {
     }
 }
 
-fn from_batches(batches: &[RecordBatch], as_of: i32) -> Features {
-    let mut f = Features { as_of, ..Features::default() };
+fn from_batches(batches: &[RecordBatch], customers: &[String], as_of: i32) -> Features {
+    let n = customers.len();
     let a = i64::from(as_of);
+    let mut f = Features {
+        as_of,
+        customer: customers.to_vec(),
+        first_purchase: vec![as_of; n],
+        last_purchase: vec![as_of; n],
+        recency_days: vec![0; n],
+        frequency: vec![0; n],
+        monetary: vec![0.0; n],
+        aov: vec![None; n],
+        tenure_days: vec![0; n],
+        returns_count: vec![0; n],
+        returns_amount: vec![0.0; n],
+        avg_interpurchase_days: vec![None; n],
+        annual_spend: vec![0.0; n],
+        x: vec![0; n],
+        t_x: vec![0.0; n],
+        t_cal: vec![0.0; n],
+        zbar: vec![0.0; n],
+        last_gap_days: vec![None; n],
+        ..Features::default()
+    };
     for b in batches {
-        let customer = b.column(0).as_string::<i32>();
+        let code = b.column(0).as_primitive::<UInt32Type>();
         let [
             first_p,
             last_p,
@@ -227,116 +245,108 @@ fn from_batches(batches: &[RecordBatch], as_of: i32) -> Features {
             prev_p,
         ] = std::array::from_fn(|k| i64_col(b, k + 1));
         for r in 0..b.num_rows() {
+            let i = code.value(r) as usize;
             let first = first_p(r).or(first_any(r)).unwrap_or(a);
             let last = last_p(r).or(last_any(r)).unwrap_or(a);
             let freq = frequency(r).unwrap_or(0).max(0) as u64;
             let pdays = purchase_days(r).unwrap_or(0).max(0) as u64;
             let gross_units = gross(r).unwrap_or(0);
             let purchases = gross_units as f64 / MONEY_SCALE;
-            let returned = ret_amount(r).unwrap_or(0) as f64 / MONEY_SCALE;
             let monetary = (gross_units - ret_amount(r).unwrap_or(0)) as f64 / MONEY_SCALE;
             let tenure = a - first;
             let x = pdays.saturating_sub(1);
             let repeat_gross = (gross_units - first_day_gross(r).unwrap_or(0)) as f64 / MONEY_SCALE;
-            f.customer.push(customer.value(r).to_string());
-            f.first_purchase.push(first as i32);
-            f.last_purchase.push(last as i32);
-            f.recency_days.push(a - last);
-            f.frequency.push(freq);
-            f.monetary.push(monetary);
-            f.aov.push((freq > 0).then(|| purchases / freq as f64));
-            f.tenure_days.push(tenure);
-            f.returns_count.push(ret_lines(r).unwrap_or(0).max(0) as u64);
-            f.returns_amount.push(returned);
-            f.avg_interpurchase_days.push((pdays >= 2).then(|| (last - first) as f64 / (pdays - 1) as f64));
-            f.annual_spend.push(monetary * 365.0 / (tenure.max(365) as f64));
-            f.x.push(x);
-            f.t_x.push(if pdays > 0 { (last - first) as f64 / 7.0 } else { 0.0 });
-            f.t_cal.push(tenure as f64 / 7.0);
-            f.zbar.push(if x > 0 { repeat_gross / x as f64 } else { 0.0 });
-            f.last_gap_days.push(prev_p(r).map(|p| last - p));
+            f.first_purchase[i] = first as i32;
+            f.last_purchase[i] = last as i32;
+            f.recency_days[i] = a - last;
+            f.frequency[i] = freq;
+            f.monetary[i] = monetary;
+            f.aov[i] = (freq > 0).then(|| purchases / freq as f64);
+            f.tenure_days[i] = tenure;
+            f.returns_count[i] = ret_lines(r).unwrap_or(0).max(0) as u64;
+            f.returns_amount[i] = ret_amount(r).unwrap_or(0) as f64 / MONEY_SCALE;
+            f.avg_interpurchase_days[i] = (pdays >= 2).then(|| (last - first) as f64 / (pdays - 1) as f64);
+            f.annual_spend[i] = monetary * 365.0 / (tenure.max(365) as f64);
+            f.x[i] = x;
+            f.t_x[i] = if pdays > 0 { (last - first) as f64 / 7.0 } else { 0.0 };
+            f.t_cal[i] = tenure as f64 / 7.0;
+            f.zbar[i] = if x > 0 { repeat_gross / x as f64 } else { 0.0 };
+            f.last_gap_days[i] = prev_p(r).map(|p| last - p);
         }
     }
     f
 }
 
-fn index_of(f: &Features) -> HashMap<&str, usize> {
-    f.customer.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect()
-}
-
-async fn add_categories(ctx: &SessionContext, f: &mut Features) -> Result<()> {
-    let err = || DataError::engine("computing customer features (categories)");
-    let sql = "WITH s AS (
-            SELECT customer, category, SUM(amount) AS spend FROM tx
-            WHERE NOT is_return AND category IS NOT NULL GROUP BY customer, category)
-         SELECT customer, COUNT(*) AS n, first_value(category ORDER BY spend DESC, category ASC) AS top
-         FROM s GROUP BY customer";
+/// Category and channel features from one aggregation by (customer, category, channel) over
+/// purchase rows: the number of categories, the top category by spend (ties: the smaller name,
+/// which is the smaller code since codes are name-sorted), and spend shares per channel.
+async fn add_categories_and_channels(
+    ctx: &SessionContext,
+    f: &mut Features,
+    names: &Names,
+    present: Present,
+) -> Result<()> {
+    let err = || DataError::engine("computing customer features (categories and channels)");
+    let sql = "SELECT customer, category, channel, SUM(amount) AS spend FROM tx WHERE NOT is_return GROUP BY customer, category, channel";
     let batches = ctx.sql(sql).await.map_err(err())?.collect().await.map_err(err())?;
-    let mut n = vec![0u64; f.len()];
-    let mut top = vec![None; f.len()];
-    let idx = index_of(f);
+    let n = f.len();
+    let shares = present.channel && !names.channels.is_empty() && names.channels.len() <= MAX_CHANNELS;
+    let n_ch = if shares { names.channels.len() } else { 0 };
+    let mut chan_spend = vec![0i64; n * n_ch];
+    // (customer, category) -> spend, summed over channels
+    let mut cat_spend: Vec<(u32, u32, i64)> = Vec::new();
     for b in &batches {
-        let c = b.column(0).as_string::<i32>();
-        let count = i64_col(b, 1);
-        let t = b.column(2).as_string::<i32>();
+        let c = b.column(0).as_primitive::<UInt32Type>();
+        let cat = b.column(1).as_primitive::<UInt32Type>();
+        let ch = b.column(2).as_primitive::<UInt32Type>();
+        let spend = i64_col(b, 3);
         for r in 0..b.num_rows() {
-            if let Some(&i) = idx.get(c.value(r)) {
-                n[i] = count(r).unwrap_or(0) as u64;
-                top[i] = (!t.is_null(r)).then(|| t.value(r).to_string());
+            let i = c.value(r);
+            let v = spend(r).unwrap_or(0);
+            if shares && !ch.is_null(r) {
+                chan_spend[i as usize * n_ch + ch.value(r) as usize] += v;
+            }
+            if present.category && !cat.is_null(r) {
+                cat_spend.push((i, cat.value(r), v));
             }
         }
     }
-    f.n_categories = Some(n);
-    f.top_category = Some(top);
-    Ok(())
-}
-
-async fn add_channels(ctx: &SessionContext, f: &mut Features) -> Result<()> {
-    let err = || DataError::engine("computing customer features (channels)");
-    let names = ctx
-        .sql(&format!(
-            "SELECT DISTINCT channel FROM tx WHERE channel IS NOT NULL ORDER BY channel LIMIT {}",
-            MAX_CHANNELS + 1
-        ))
-        .await
-        .map_err(err())?
-        .collect()
-        .await
-        .map_err(err())?;
-    let channels: Vec<String> = names
-        .iter()
-        .flat_map(|b| b.column(0).as_string::<i32>().iter().flatten().map(str::to_string).collect::<Vec<_>>())
-        .collect();
-    if channels.is_empty() || channels.len() > MAX_CHANNELS {
-        return Ok(());
-    }
-    let sums: Vec<String> = channels
-        .iter()
-        .enumerate()
-        .map(|(k, c)| format!("SUM(CASE WHEN channel = '{}' THEN amount ELSE 0 END) AS c{k}", c.replace('\'', "''")))
-        .collect();
-    let sql = format!(
-        "SELECT customer, SUM(amount) AS total, {} FROM tx WHERE NOT is_return AND channel IS NOT NULL GROUP BY customer",
-        sums.join(", ")
-    );
-    let batches = ctx.sql(&sql).await.map_err(err())?.collect().await.map_err(err())?;
-    let mut shares = vec![vec![0.0; f.len()]; channels.len()];
-    let idx = index_of(f);
-    for b in &batches {
-        let c = b.column(0).as_string::<i32>();
-        let total = i64_col(b, 1);
-        let cols: Vec<_> = (0..channels.len()).map(|k| i64_col(b, k + 2)).collect();
-        for r in 0..b.num_rows() {
-            let Some(&i) = idx.get(c.value(r)) else { continue };
-            let t = total(r).unwrap_or(0);
-            if t > 0 {
-                for (k, col) in cols.iter().enumerate() {
-                    shares[k][i] = col(r).unwrap_or(0) as f64 / t as f64;
-                }
+    if present.category {
+        cat_spend.sort_unstable_by_key(|&(i, k, _)| (i, k));
+        let mut n_categories = vec![0u64; n];
+        let mut top: Vec<Option<(u32, i64)>> = vec![None; n];
+        let mut k = 0;
+        while k < cat_spend.len() {
+            let (i, cat, mut v) = cat_spend[k];
+            k += 1;
+            while k < cat_spend.len() && cat_spend[k].0 == i && cat_spend[k].1 == cat {
+                v += cat_spend[k].2;
+                k += 1;
+            }
+            n_categories[i as usize] += 1;
+            // ascending category codes: replace only on strictly more spend, so ties keep the
+            // smaller name
+            let t = &mut top[i as usize];
+            if t.is_none_or(|(_, best)| v > best) {
+                *t = Some((cat, v));
             }
         }
+        f.n_categories = Some(n_categories);
+        f.top_category = Some(top.into_iter().map(|t| t.map(|(c, _)| names.categories[c as usize].clone())).collect());
     }
-    f.channels = channels;
-    f.channel_share = shares;
+    if shares {
+        f.channels = names.channels.clone();
+        f.channel_share = (0..n_ch)
+            .map(|k| {
+                (0..n)
+                    .map(|i| {
+                        let row = &chan_spend[i * n_ch..(i + 1) * n_ch];
+                        let total: i64 = row.iter().sum();
+                        if total > 0 { row[k] as f64 / total as f64 } else { 0.0 }
+                    })
+                    .collect()
+            })
+            .collect();
+    }
     Ok(())
 }

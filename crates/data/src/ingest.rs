@@ -13,18 +13,18 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use datafusion::arrow::array::{ArrayRef, AsArray, BooleanArray, StringArray, UInt64Array};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringArray, UInt32Array, UInt64Array};
 use datafusion::arrow::compute::filter_record_batch;
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, UInt64Type};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, UInt32Type, UInt64Type};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::execution::context::SessionContext;
 use datafusion::physical_plan::{ExecutionPlan, ExecutionPlanProperties, displayable};
 use datafusion::prelude::{CsvReadOptions, DataFrame, JsonReadOptions, ParquetReadOptions};
 use futures::StreamExt;
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::clean::{CleanRules, Cleaner, PartitionState, text_columns};
+use crate::clean::{CleanRules, Cleaner, Dictionary, PartitionState, text_columns};
 use crate::error::{DataError, Result};
 use crate::mapping::{ColumnMap, Role};
 use crate::parse::{DateFormat, MONEY_SCALE, detect_date_format, format_day};
@@ -57,11 +57,26 @@ pub struct InputFile {
     pub size_bytes: u64,
 }
 
+/// The global dictionaries of the kept rows' codes, each sorted by name (byte order), so a
+/// code's order is its name's order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Names {
+    /// Customer ids; the `customer` code indexes this.
+    pub customers: Vec<String>,
+    /// Categories.
+    pub categories: Vec<String>,
+    /// Channels.
+    pub channels: Vec<String>,
+}
+
 /// The result of reading one input.
 #[derive(Debug)]
 pub struct Ingested {
-    /// Kept transactions in [`crate::clean::kept_schema`], as partitions for a `MemTable`.
+    /// Kept transactions in [`crate::clean::kept_schema`], as partitions for a `MemTable`, with
+    /// codes into `names`.
     pub kept: Vec<Vec<RecordBatch>>,
+    /// What the codes stand for.
+    pub names: Names,
     /// Rejected rows: `file, line, reason, column, value`, then the original columns as text;
     /// ordered by file, then line.
     pub rejects: Vec<RecordBatch>,
@@ -395,6 +410,7 @@ async fn merge(
     let reject_schema = Arc::new(Schema::new(reject_fields));
     let mut rejects = Vec::new();
     let mut kept_parts = Vec::new();
+    let mut dicts = Vec::new();
     let mut returns_rows = 0;
     let mut returns_units = 0i64;
     let mut zero_kept = 0;
@@ -436,6 +452,11 @@ async fn merge(
                 *by_reason.entry(RejectReason::DuplicateRow.id()).or_insert(0) += b.num_rows() as u64;
             }
             kept_parts.push(std::mem::take(&mut s.kept));
+            dicts.push((
+                std::mem::take(&mut s.customers),
+                std::mem::take(&mut s.categories),
+                std::mem::take(&mut s.channels),
+            ));
         }
         reports[f].rows_rejected = rejected;
         reports[f].rows_kept = reports[f].rows_read - rejected;
@@ -494,7 +515,57 @@ async fn merge(
         warnings: quality_warnings,
     };
     let max_day = days.keys().next_back().copied();
-    Ok(Ingested { kept: kept_parts, rejects, reject_schema, quality, max_day, files, column_map })
+    let (names, kept_parts) = recode(kept_parts, dicts)?;
+    Ok(Ingested { kept: kept_parts, names, rejects, reject_schema, quality, max_day, files, column_map })
+}
+
+/// Sorted union of the names of several dictionaries, and for each dictionary the global code of
+/// each of its local codes.
+fn merge_names<'a>(dicts: impl Iterator<Item = &'a Dictionary>) -> (Vec<String>, Vec<Vec<u32>>) {
+    let dicts: Vec<&Dictionary> = dicts.collect();
+    let mut all: Vec<&str> = dicts.iter().flat_map(|d| d.names.iter().map(String::as_str)).collect();
+    all.par_sort_unstable();
+    all.dedup();
+    let remaps = dicts
+        .iter()
+        .map(|d| d.names.par_iter().map(|n| all.binary_search(&n.as_str()).unwrap_or(0) as u32).collect())
+        .collect();
+    (all.into_iter().map(str::to_string).collect(), remaps)
+}
+
+/// Replaces the per-partition codes of every kept batch by global ones.
+fn recode(
+    kept: Vec<Vec<RecordBatch>>,
+    dicts: Vec<(Dictionary, Dictionary, Dictionary)>,
+) -> Result<(Names, Vec<Vec<RecordBatch>>)> {
+    let (customers, rc) = merge_names(dicts.iter().map(|d| &d.0));
+    let (categories, rcat) = merge_names(dicts.iter().map(|d| &d.1));
+    let (channels, rch) = merge_names(dicts.iter().map(|d| &d.2));
+    let dense = |a: &ArrayRef, map: &[u32]| -> ArrayRef {
+        let a = a.as_primitive::<UInt32Type>();
+        if a.null_count() == 0 {
+            Arc::new(UInt32Array::from_iter_values(a.values().iter().map(|&c| map[c as usize])))
+        } else {
+            Arc::new(a.iter().map(|v| v.map(|c| map[c as usize])).collect::<UInt32Array>())
+        }
+    };
+    let kept = kept
+        .into_par_iter()
+        .enumerate()
+        .map(|(p, batches)| {
+            batches
+                .into_iter()
+                .map(|b| {
+                    let mut columns = b.columns().to_vec();
+                    columns[0] = dense(&columns[0], &rc[p]);
+                    columns[5] = dense(&columns[5], &rcat[p]);
+                    columns[6] = dense(&columns[6], &rch[p]);
+                    RecordBatch::try_new(b.schema(), columns).map_err(DataError::from)
+                })
+                .collect::<Result<Vec<_>>>()
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((Names { customers, categories, channels }, kept))
 }
 
 /// Removes the rows whose `_local` is in `locals`.

@@ -158,9 +158,12 @@ fn fingerprint_all(paths: Vec<(String, PathBuf, u64)>) -> std::thread::JoinHandl
 /// # Errors
 /// See [`EngineError`].
 pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
-    let config = &req.config;
-    config.check()?;
-    let lang = config.run.lang.unwrap_or_else(Lang::from_env);
+    req.config.check()?;
+    // the language is resolved once and recorded, so run.json says what the names were made in
+    let lang = req.config.run.lang.unwrap_or_else(Lang::from_env);
+    let mut effective = req.config.clone();
+    effective.run.lang = Some(lang);
+    let config = &effective;
     let mut timings: BTreeMap<&'static str, u64> = BTreeMap::new();
     let total = Instant::now();
     std::fs::create_dir_all(&req.out_dir).map_err(|e| {
@@ -215,7 +218,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         category: input.column_map.get(Role::Category).is_some(),
         channel: input.column_map.get(Role::Channel).is_some(),
     };
-    let features = aggregate(&ctx, input.kept, present, as_of).await?;
+    let features = aggregate(&ctx, input.kept, &input.names, present, as_of).await?;
     timings.insert("features", t.elapsed().as_millis() as u64);
 
     let t = Instant::now();

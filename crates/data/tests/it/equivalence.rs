@@ -7,7 +7,7 @@ use custseg_data::mapping::Role;
 use custseg_data::parse::MONEY_SCALE;
 use custseg_data::synth_io::{SynthFormat, write_synth};
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
-use datafusion::arrow::datatypes::{Int32Type, Int64Type};
+use datafusion::arrow::datatypes::{Int32Type, Int64Type, UInt32Type, UInt64Type};
 
 use crate::{repo, runtime};
 
@@ -21,18 +21,18 @@ struct Acc {
 }
 
 /// The feature definitions of `features.rs`, computed row by row.
-fn naive(kept: &[Vec<RecordBatch>], as_of: i32) -> Features {
+fn naive(kept: &[Vec<RecordBatch>], customers: &[String], as_of: i32) -> Features {
     let mut by: BTreeMap<String, Acc> = BTreeMap::new();
     for b in kept.iter().flatten() {
-        let c = b.column(0).as_string::<i32>();
+        let c = b.column(0).as_primitive::<UInt32Type>();
         let d = b.column(1).as_primitive::<Int32Type>();
         let a = b.column(2).as_primitive::<Int64Type>();
-        let o = b.column(3).as_string::<i32>();
+        let o = b.column(3).as_primitive::<UInt64Type>();
         let r = b.column(4).as_boolean();
         for i in 0..b.num_rows() {
-            let acc = by.entry(c.value(i).to_string()).or_default();
+            let acc = by.entry(customers[c.value(i) as usize].clone()).or_default();
             let day = d.value(i);
-            let order = if o.is_null(i) { day.to_string() } else { o.value(i).to_string() };
+            let order = if o.is_null(i) { format!("day {day}") } else { o.value(i).to_string() };
             acc.any_days.push(day);
             if r.value(i) {
                 acc.ret_units += -a.value(i);
@@ -85,9 +85,9 @@ fn check(path: &std::path::Path) {
         let input =
             ingest(&ctx, path, &IngestOptions::default(), None, &tmp, None).await.unwrap_or_else(|e| panic!("{e}"));
         let as_of = input.max_day.unwrap_or(0) + 1;
-        let expected = naive(&input.kept, as_of);
+        let expected = naive(&input.kept, &input.names.customers, as_of);
         let present = Present { order_id: input.column_map.get(Role::OrderId).is_some(), ..Present::default() };
-        let actual = aggregate(&ctx, input.kept, present, as_of).await.unwrap_or_else(|e| panic!("{e}"));
+        let actual = aggregate(&ctx, input.kept, &input.names, present, as_of).await.unwrap_or_else(|e| panic!("{e}"));
         assert!(!expected.is_empty());
         assert_eq!(actual, expected, "{}", path.display());
     });
