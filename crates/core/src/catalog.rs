@@ -19,10 +19,10 @@ impl Lang {
     /// `zh`, else English.
     pub fn from_env() -> Lang {
         for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
-            if let Ok(v) = std::env::var(var) {
-                if !v.is_empty() {
-                    return if v.to_ascii_lowercase().starts_with("zh") { Lang::Zh } else { Lang::En };
-                }
+            if let Ok(v) = std::env::var(var)
+                && !v.is_empty()
+            {
+                return if v.to_ascii_lowercase().starts_with("zh") { Lang::Zh } else { Lang::En };
             }
         }
         Lang::En

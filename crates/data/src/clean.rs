@@ -393,10 +393,10 @@ fn remember_latest(state: &mut PartitionState, day: i32, local: u64, text: &str)
     let latest = &mut state.latest;
     if latest.len() < LATEST_KEPT {
         latest.push((day, local, text.to_string()));
-    } else if let Some((pos, min)) = latest.iter().enumerate().min_by_key(|(_, x)| (x.0, std::cmp::Reverse(x.1))) {
-        if day > min.0 {
-            latest[pos] = (day, local, text.to_string());
-        }
+    } else if let Some((pos, min)) = latest.iter().enumerate().min_by_key(|(_, x)| (x.0, std::cmp::Reverse(x.1)))
+        && day > min.0
+    {
+        latest[pos] = (day, local, text.to_string());
     }
     state.latest_min = latest.iter().map(|x| x.0).min().unwrap_or(i32::MIN);
 }

@@ -95,6 +95,10 @@ pub struct Ingested {
 /// Counter of rows read so far, for a progress display.
 pub type Progress = Arc<AtomicU64>;
 
+/// What the first file of an input fixes for the others: its path, columns, mapping, date
+/// format and cleaner.
+type FirstFile = (PathBuf, Vec<String>, ColumnMap, DateFormat, Arc<Cleaner>);
+
 /// Reads and cleans every file at `path`.
 ///
 /// `as_of`, when given, rejects rows dated after it. `temp_dir` holds transcoded copies of GBK
@@ -113,7 +117,7 @@ pub async fn ingest(
 ) -> Result<Ingested> {
     let found = source::discover(path)?;
     let user_format = options.date_format.as_deref().map(DateFormat::from_user).transpose()?;
-    let mut first: Option<(PathBuf, Vec<String>, ColumnMap, DateFormat, Arc<Cleaner>)> = None;
+    let mut first: Option<FirstFile> = None;
     let mut per_file = Vec::new();
     let mut reports = Vec::new();
     let mut files = Vec::new();
@@ -679,18 +683,6 @@ fn sort_rejects(batches: Vec<RecordBatch>, schema: &SchemaRef) -> Result<Vec<Rec
     Ok(vec![RecordBatch::try_new(schema.clone(), columns)?])
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pack_round_trips() {
-        assert_eq!(unpack(pack(3, 1, 123_456)), (3, 1, 123_456));
-        assert!(pack(0, 1, 1) > pack(0, 0, 999_999));
-        assert!(pack(1, 0, 1) > pack(0, 200, 1));
-    }
-}
-
 /// Every row of one file as text columns, in file order (partitions read one after another).
 pub(crate) async fn read_ordered(ctx: &SessionContext, src: &mut SourceFile) -> Result<Vec<RecordBatch>> {
     let df = read(ctx, src).await?;
@@ -709,4 +701,16 @@ pub(crate) async fn read_ordered(ctx: &SessionContext, src: &mut SourceFile) -> 
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pack_round_trips() {
+        assert_eq!(unpack(pack(3, 1, 123_456)), (3, 1, 123_456));
+        assert!(pack(0, 1, 1) > pack(0, 0, 999_999));
+        assert!(pack(1, 0, 1) > pack(0, 200, 1));
+    }
 }

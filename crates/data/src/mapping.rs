@@ -242,9 +242,8 @@ impl ColumnMap {
                 return Err(missing(role));
             }
         }
-        if !map.columns.contains_key(&Role::Amount)
-            && !(map.columns.contains_key(&Role::Quantity) && map.columns.contains_key(&Role::UnitPrice))
-        {
+        let has = |r: Role| map.columns.contains_key(&r);
+        if !(has(Role::Amount) || (has(Role::Quantity) && has(Role::UnitPrice))) {
             return Err(missing(Role::Amount));
         }
         Ok(map)

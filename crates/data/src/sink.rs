@@ -192,7 +192,7 @@ mod tests {
         t.push("d", Column::Date(vec![Some(9862), None]));
         let b = t.to_batch().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("t.csv");
-        write_csv(&path, &b.schema(), &[b.clone()]).unwrap_or_else(|e| panic!("{e}"));
+        write_csv(&path, &b.schema(), std::slice::from_ref(&b)).unwrap_or_else(|e| panic!("{e}"));
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         assert_eq!(text, "id,n,x,d\na,1,29.33,1997-01-01\n\"b,c\",,0.5,\n");
         let leftovers: Vec<_> = std::fs::read_dir(dir.path())

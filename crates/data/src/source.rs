@@ -92,10 +92,11 @@ pub fn discover(path: &Path) -> Result<Vec<(PathBuf, Format)>> {
         for entry in std::fs::read_dir(path).map_err(DataError::io("list", path))? {
             let p = entry.map_err(DataError::io("list", path))?.path();
             let hidden = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
-            if p.is_file() && !hidden {
-                if let Some(f) = Format::of(&p) {
-                    files.push((p, f));
-                }
+            if let Some(f) = Format::of(&p)
+                && p.is_file()
+                && !hidden
+            {
+                files.push((p, f));
             }
         }
         files.sort_by(|a, b| a.0.cmp(&b.0));

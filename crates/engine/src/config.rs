@@ -179,10 +179,10 @@ impl Config {
         if let Some(d) = &self.run.as_of {
             parse_as_of(d)?;
         }
-        if let Some(d) = self.input.delimiter {
-            if ![',', ';', '\t', '|'].contains(&d) {
-                return Err(EngineError::Invalid(format!("input.delimiter must be one of , ; tab |, got `{d}`")));
-            }
+        if let Some(d) = self.input.delimiter
+            && ![',', ';', '\t', '|'].contains(&d)
+        {
+            return Err(EngineError::Invalid(format!("input.delimiter must be one of , ; tab |, got `{d}`")));
         }
         for (name, v) in [
             ("lifecycle.new_days", self.lifecycle.new_days),

@@ -229,7 +229,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         None => None,
     };
     // output rows: purchasers and prospects, sorted by id (features are already sorted)
-    let (rows, ids, master_rows, not_in_master) = layout(&features.customer, master.as_ref());
+    let Layout { rows, ids, master_rows, not_in_master } = layout(&features.customer, master.as_ref());
     timings.insert("customers_file", t.elapsed().as_millis() as u64);
 
     let t = Instant::now();
@@ -301,20 +301,27 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     Ok(RunSummary { record, quality, master: master.map(|m| m.report), segments, lang, out_dir: req.out_dir })
 }
 
+/// The rows of customers.csv.
+struct Layout<'a> {
+    /// Per row: the feature index of a purchaser, `None` for a prospect.
+    rows: Vec<Option<usize>>,
+    /// Per row: the customer id.
+    ids: Vec<&'a str>,
+    /// Per row: the index in the master file, if there.
+    master_rows: Vec<Option<usize>>,
+    /// Purchasers missing from the master file.
+    not_in_master: u64,
+}
+
 /// Merges purchasers (sorted ids) with master-file prospects into one id-sorted list of rows.
-/// Returns (row -> feature index or None for a prospect, row ids, row -> master index, number of
-/// purchasers missing from the master file).
-fn layout<'a>(
-    customers: &'a [String],
-    master: Option<&'a Master>,
-) -> (Vec<Option<usize>>, Vec<&'a str>, Vec<Option<usize>>, u64) {
+fn layout<'a>(customers: &'a [String], master: Option<&'a Master>) -> Layout<'a> {
     let Some(m) = master else {
-        return (
-            (0..customers.len()).map(Some).collect(),
-            customers.iter().map(String::as_str).collect(),
-            vec![None; customers.len()],
-            0,
-        );
+        return Layout {
+            rows: (0..customers.len()).map(Some).collect(),
+            ids: customers.iter().map(String::as_str).collect(),
+            master_rows: vec![None; customers.len()],
+            not_in_master: 0,
+        };
     };
     let index = m.index();
     let known: std::collections::HashSet<&str> = customers.iter().map(String::as_str).collect();
@@ -336,7 +343,7 @@ fn layout<'a>(
     }
     let master_rows: Vec<Option<usize>> = ids.iter().map(|id| index.get(id).copied()).collect();
     let not_in_master = rows.iter().zip(&master_rows).filter(|(r, m)| r.is_some() && m.is_none()).count() as u64;
-    (rows, ids, master_rows, not_in_master)
+    Layout { rows, ids, master_rows, not_in_master }
 }
 
 /// Where a run writes, for messages.

@@ -99,7 +99,7 @@ mod tests {
             let share = |t: &str| values.iter().zip(&tiers).filter(|(_, x)| **x == t).map(|(v, _)| v).sum::<f64>() / total;
             prop_assert!((share("a") + share("b") + share("c") - 1.0).abs() < 1e-9);
             prop_assert!(share("a") >= 0.8 - 1e-9);
-            prop_assert!(tiers.iter().any(|t| *t == "a"));
+            prop_assert!(tiers.contains(&"a"));
         }
     }
 }

@@ -71,10 +71,10 @@ pub fn default_segment_rules() -> Vec<SegmentRule> {
 pub fn validate_rules(rules: &[SegmentRule], n_scores: u8) -> Result<(), RfmError> {
     for rule in rules {
         for (dimension, range) in [("r", rule.r), ("f", rule.f), ("m", rule.m)] {
-            if let Some([lo, hi]) = range {
-                if lo < 1 || hi > n_scores || lo > hi {
-                    return Err(RfmError::RuleRange { id: rule.id.clone(), dimension, lo, hi, n_scores });
-                }
+            if let Some([lo, hi]) = range
+                && (lo < 1 || hi > n_scores || lo > hi)
+            {
+                return Err(RfmError::RuleRange { id: rule.id.clone(), dimension, lo, hi, n_scores });
             }
         }
     }

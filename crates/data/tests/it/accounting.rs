@@ -4,7 +4,7 @@ use proptest::prelude::*;
 use crate::runtime;
 
 fn cell(kind: u8, i: usize) -> (String, String, String) {
-    let customer = if kind % 7 == 0 { String::new() } else { format!("c{}", i % 5) };
+    let customer = if kind.is_multiple_of(7) { String::new() } else { format!("c{}", i % 5) };
     let date = match kind % 5 {
         0 => "2024-02-30".to_string(),
         1 => "garbage".to_string(),
