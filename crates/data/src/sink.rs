@@ -27,6 +27,13 @@ pub enum Column {
     Float(Vec<Option<f64>>),
     /// Dates as days since 1970-01-01 (written as ISO dates).
     Date(Vec<Option<i32>>),
+    /// Text from a small set of values: `labels[code]` per row (no string per row).
+    Codes {
+        /// The distinct values.
+        labels: Vec<String>,
+        /// Per row, an index into `labels`.
+        codes: Vec<Option<u16>>,
+    },
 }
 
 impl Column {
@@ -36,6 +43,10 @@ impl Column {
             Column::Int(v) => (DataType::Int64, Arc::new(Int64Array::from(v.clone()))),
             Column::Float(v) => (DataType::Float64, Arc::new(Float64Array::from(v.clone()))),
             Column::Date(v) => (DataType::Date32, Arc::new(Date32Array::from(v.clone()))),
+            Column::Codes { labels, codes } => (
+                DataType::Utf8,
+                Arc::new(codes.iter().map(|c| c.map(|k| labels[usize::from(k)].as_str())).collect::<StringArray>()),
+            ),
         }
     }
 
@@ -46,6 +57,7 @@ impl Column {
             Column::Int(v) => v.len(),
             Column::Float(v) => v.len(),
             Column::Date(v) => v.len(),
+            Column::Codes { codes, .. } => codes.len(),
         }
     }
 

@@ -64,7 +64,7 @@ pub fn customers_table(
         ),
     );
     for s in schemes {
-        t.push(s.id, Column::Str(s.of_row.iter().map(|l| l.map(|k| s.labels[usize::from(k)].clone())).collect()));
+        t.push(s.id, Column::Codes { labels: s.labels.clone(), codes: s.of_row.clone() });
     }
     if let Some((m, master_row)) = master {
         for (a, name) in m.attributes.iter().enumerate() {

@@ -194,6 +194,8 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     let rejects_path = req.out_dir.join("rejects.csv");
     let t = Instant::now();
     write_csv(&rejects_path, &input.reject_schema, &input.rejects)?;
+    timings.insert("rejects", t.elapsed().as_millis() as u64);
+    let t = Instant::now();
     let quality = input.quality.clone();
     if config.run.strict && quality.rows_rejected > 0 {
         return Err(EngineError::Strict {

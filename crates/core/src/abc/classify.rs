@@ -1,3 +1,4 @@
+use rayon::slice::ParallelSliceMut;
 use serde::Serialize;
 
 use super::ValidAbcParams;
@@ -18,8 +19,8 @@ pub fn classify(monetary: &[f64], params: &ValidAbcParams) -> (Vec<&'static str>
     let p = &params.0;
     let n = monetary.len();
     let mut order: Vec<usize> = (0..n).collect();
-    // stable sort: ties keep input order
-    order.sort_by(|&a, &b| monetary[b].total_cmp(&monetary[a]));
+    // largest first; ties keep input order
+    order.par_sort_unstable_by(|&a, &b| monetary[b].total_cmp(&monetary[a]).then(a.cmp(&b)));
     let total: f64 = monetary.iter().filter(|v| **v > 0.0).sum();
     let mut tiers = vec!["c"; n];
     let mut before = 0.0;

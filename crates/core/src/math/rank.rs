@@ -1,5 +1,7 @@
 //! Ranking with ties: the rule every score and tier in custseg uses.
 
+use rayon::slice::ParallelSliceMut;
+
 /// For each value, the 0-based position of the first value equal to it in ascending order
 /// ("min rank" minus one). Equal values get equal ranks; NaN sorts last (values are
 /// expected finite; callers filter).
@@ -9,17 +11,19 @@
 /// assert_eq!(min_ranks(&[3.0, 1.0, 3.0, 2.0]), vec![2, 0, 2, 1]);
 /// ```
 pub fn min_ranks(values: &[f64]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    // sort (value, position) pairs in parallel: contiguous, and fully ordered so the result
+    // does not depend on the sort algorithm
+    let mut order: Vec<(f64, usize)> = values.iter().copied().zip(0..).collect();
+    order.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     let mut ranks = vec![0usize; values.len()];
     let mut start = 0;
     while start < order.len() {
-        let v = values[order[start]];
+        let v = order[start].0;
         let mut end = start + 1;
-        while end < order.len() && values[order[end]] == v {
+        while end < order.len() && order[end].0 == v {
             end += 1;
         }
-        for &i in &order[start..end] {
+        for &(_, i) in &order[start..end] {
             ranks[i] = start;
         }
         start = end;
@@ -34,7 +38,7 @@ pub fn percentile(values: &[f64], q: f64) -> Option<f64> {
         return None;
     }
     let mut v: Vec<f64> = values.to_vec();
-    v.sort_by(f64::total_cmp);
+    v.par_sort_unstable_by(f64::total_cmp);
     let h = (v.len() - 1) as f64 * q.clamp(0.0, 1.0);
     let lo = h.floor() as usize;
     let hi = h.ceil() as usize;
