@@ -46,7 +46,7 @@ reader = f"read_parquet('{src}')" if src.endswith(".parquet") else f"read_csv('{
 duckdb.sql(f"""
 COPY (
   WITH t AS (SELECT customer_id, order_id, CAST(order_date AS DATE) AS d, amount FROM {reader}),
-  asof AS (SELECT max(d) + 1 AS a FROM t),
+  asofd AS (SELECT max(d) + 1 AS a FROM t),
   c AS (SELECT customer_id, min(d) AS first_purchase, max(d) AS last_purchase,
                count(DISTINCT order_id) AS orders, sum(amount) AS monetary
         FROM t GROUP BY customer_id)
@@ -54,7 +54,7 @@ COPY (
          ntile(5) OVER (ORDER BY a - last_purchase DESC) AS r,
          ntile(5) OVER (ORDER BY orders) AS f,
          ntile(5) OVER (ORDER BY monetary) AS m
-  FROM c, asof
+  FROM c, asofd
 ) TO '{out}' (HEADER)
 """)
 PYEOF
