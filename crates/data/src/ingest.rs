@@ -449,7 +449,7 @@ async fn merge(
                 batches.push(b.clone());
             }
             for b in &batches {
-                rejects.push(reject_rows(b, &file_name, offsets[f][p], columns)?);
+                rejects.push(reject_rows(b, &file_name, offsets[f][p], columns, &reject_schema)?);
             }
             if let Some(b) = dup_raw.get(&p) {
                 rejected += b.num_rows() as u64;
@@ -633,7 +633,13 @@ async fn collect_rows(
 }
 
 /// A partition's reject batch in the output shape.
-fn reject_rows(batch: &RecordBatch, file: &str, offset: u64, columns: &[String]) -> Result<RecordBatch> {
+fn reject_rows(
+    batch: &RecordBatch,
+    file: &str,
+    offset: u64,
+    columns: &[String],
+    schema: &SchemaRef,
+) -> Result<RecordBatch> {
     let n = batch.num_rows();
     let col = |name: &str| batch.column_by_name(name).cloned();
     let local = col("_local").map(|c| c.as_primitive::<UInt64Type>().clone());
@@ -647,15 +653,7 @@ fn reject_rows(batch: &RecordBatch, file: &str, offset: u64, columns: &[String])
     for c in columns {
         out.push(col(c).unwrap_or_else(|| Arc::new(StringArray::from(vec![None::<&str>; n]))));
     }
-    let mut fields = vec![
-        Field::new("file", DataType::Utf8, false),
-        Field::new("line", DataType::UInt64, false),
-        Field::new("reason", DataType::Utf8, false),
-        Field::new("column", DataType::Utf8, true),
-        Field::new("value", DataType::Utf8, true),
-    ];
-    fields.extend(columns.iter().map(|c| Field::new(c, DataType::Utf8, true)));
-    Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), out)?)
+    Ok(RecordBatch::try_new(schema.clone(), out)?)
 }
 
 /// Orders reject rows by file (input order) then line.
