@@ -103,6 +103,22 @@ impl Dictionary {
     }
 }
 
+/// The schema of raw rows as text: every column `Utf8`, nullable, named as in the file.
+pub fn text_schema(names: &[String]) -> Schema {
+    Schema::new(names.iter().map(|n| Field::new(n, DataType::Utf8, true)).collect::<Vec<_>>())
+}
+
+/// The schema of a partition's reject batches: the raw columns as text, then `_local` (row in
+/// the partition), `_reason`, `_column`, `_value`.
+pub fn partition_reject_schema(names: &[String]) -> SchemaRef {
+    let mut fields: Vec<Field> = text_schema(names).fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.push(Field::new("_local", DataType::UInt64, false));
+    for n in ["_reason", "_column", "_value"] {
+        fields.push(Field::new(n, DataType::Utf8, true));
+    }
+    Arc::new(Schema::new(fields))
+}
+
 /// Column positions of each role in the raw batch.
 #[derive(Debug, Clone)]
 struct RoleIdx {
@@ -124,6 +140,8 @@ pub struct Cleaner {
     date_format: DateFormat,
     rules: CleanRules,
     as_of: Option<i32>,
+    raw_schema: SchemaRef,
+    reject_schema: SchemaRef,
 }
 
 /// How many latest-dated rows each partition remembers for the far-future warning.
@@ -182,7 +200,15 @@ impl Cleaner {
             category: pos(Role::Category),
             channel: pos(Role::Channel),
         };
-        Cleaner { idx, names: names.to_vec(), date_format, rules, as_of }
+        Cleaner {
+            idx,
+            names: names.to_vec(),
+            date_format,
+            rules,
+            as_of,
+            raw_schema: Arc::new(text_schema(names)),
+            reject_schema: partition_reject_schema(names),
+        }
     }
 
     /// Whether the data has an order id (exact duplicates are then errors in the data).
@@ -190,14 +216,9 @@ impl Cleaner {
         self.idx.order.is_some()
     }
 
-    /// The schema of reject batches.
+    /// The schema of reject batches ([`partition_reject_schema`]).
     pub fn reject_schema(&self) -> SchemaRef {
-        let mut fields: Vec<Field> = self.names.iter().map(|n| Field::new(n, DataType::Utf8, true)).collect();
-        fields.push(Field::new("_local", DataType::UInt64, false));
-        for n in ["_reason", "_column", "_value"] {
-            fields.push(Field::new(n, DataType::Utf8, true));
-        }
-        Arc::new(Schema::new(fields))
+        self.reject_schema.clone()
     }
 
     /// Cleans one raw batch into `state`.
@@ -288,19 +309,14 @@ impl Cleaner {
             state.kept.push(kept);
         }
         if !reject_local.is_empty() {
-            let raw = RecordBatch::try_new(
-                Arc::new(Schema::new(
-                    self.names.iter().map(|n| Field::new(n, DataType::Utf8, true)).collect::<Vec<_>>(),
-                )),
-                text.clone(),
-            )?;
+            let raw = RecordBatch::try_new(self.raw_schema.clone(), text.clone())?;
             let raw = filter_record_batch(&raw, &BooleanArray::from(reject_mask))?;
             let mut columns = raw.columns().to_vec();
             columns.push(Arc::new(UInt64Array::from(reject_local)));
             columns.push(Arc::new(StringArray::from(reject_reason)));
             columns.push(Arc::new(StringArray::from(reject_column)));
             columns.push(Arc::new(StringArray::from(reject_value)));
-            state.rejects.push(RecordBatch::try_new(self.reject_schema(), columns)?);
+            state.rejects.push(RecordBatch::try_new(self.reject_schema.clone(), columns)?);
         }
         Ok(())
     }
@@ -437,8 +453,7 @@ mod tests {
                     as ArrayRef
             })
             .collect();
-        let schema =
-            Arc::new(Schema::new(names.iter().map(|n| Field::new(n, DataType::Utf8, true)).collect::<Vec<_>>()));
+        let schema = Arc::new(text_schema(&names));
         (names.clone(), RecordBatch::try_new(schema, columns).unwrap_or_else(|e| panic!("{e}")))
     }
 

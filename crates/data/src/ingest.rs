@@ -24,7 +24,9 @@ use futures::StreamExt;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::clean::{CleanRules, Cleaner, Dictionary, PartitionState, text_columns};
+use crate::clean::{
+    CleanRules, Cleaner, Dictionary, PartitionState, partition_reject_schema, text_columns, text_schema,
+};
 use crate::error::{DataError, Result};
 use crate::mapping::{ColumnMap, Role};
 use crate::parse::{DateFormat, MONEY_SCALE, detect_date_format, format_day};
@@ -204,8 +206,7 @@ async fn read(ctx: &SessionContext, src: &SourceFile) -> Result<DataFrame> {
     let context = format!("cannot read {}", src.path.display());
     match src.format {
         Format::Csv => {
-            let schema =
-                Schema::new(src.columns.iter().map(|c| Field::new(c, DataType::Utf8, true)).collect::<Vec<_>>());
+            let schema = text_schema(&src.columns);
             let opts = CsvReadOptions::new()
                 .has_header(true)
                 .delimiter(src.delimiter)
@@ -593,6 +594,7 @@ async fn collect_rows(
     for &(p, l) in wanted {
         by_part.entry(p).or_default().insert(l);
     }
+    let schema = partition_reject_schema(&src.columns);
     let mut out = HashMap::new();
     for (p, locals) in by_part {
         let mut stream = plan.execute(p, ctx.task_ctx()).map_err(DataError::engine("cannot start the scan"))?;
@@ -617,12 +619,7 @@ async fn collect_rows(
             columns.push(Arc::new(StringArray::from(vec![RejectReason::DuplicateRow.id(); k])));
             columns.push(Arc::new(StringArray::from(vec![None::<&str>; k])));
             columns.push(Arc::new(StringArray::from(vec![None::<&str>; k])));
-            let mut fields: Vec<Field> = src.columns.iter().map(|n| Field::new(n, DataType::Utf8, true)).collect();
-            fields.push(Field::new("_local", DataType::UInt64, false));
-            for n in ["_reason", "_column", "_value"] {
-                fields.push(Field::new(n, DataType::Utf8, true));
-            }
-            parts.push(RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?);
+            parts.push(RecordBatch::try_new(schema.clone(), columns)?);
         }
         if let Some(first) = parts.first() {
             let schema = first.schema();
@@ -688,14 +685,13 @@ pub(crate) async fn read_ordered(ctx: &SessionContext, src: &mut SourceFile) -> 
         src.columns = df.schema().fields().iter().map(|f| f.name().clone()).collect();
     }
     let plan = scan_plan(ctx, src, df).await?;
+    let schema = Arc::new(text_schema(&src.columns));
     let mut out = Vec::new();
     for p in 0..plan.output_partitioning().partition_count() {
         let mut stream = plan.execute(p, ctx.task_ctx()).map_err(DataError::engine("cannot start the scan"))?;
         while let Some(batch) = stream.next().await {
             let batch = batch.map_err(DataError::engine(format!("cannot read {}", src.path.display())))?;
-            let text = text_columns(&batch)?;
-            let fields: Vec<Field> = src.columns.iter().map(|n| Field::new(n, DataType::Utf8, true)).collect();
-            out.push(RecordBatch::try_new(Arc::new(Schema::new(fields)), text)?);
+            out.push(RecordBatch::try_new(schema.clone(), text_columns(&batch)?)?);
         }
     }
     Ok(out)

@@ -11,7 +11,7 @@ use custseg_core::rfm::{Cn8Basis, RfmParams, SegmentRule, default_segment_rules,
 use custseg_core::value_tier::ValueTierParams;
 use custseg_data::clean::{CleanRules, Returns, ZeroAmount};
 use custseg_data::ingest::IngestOptions;
-use custseg_data::parse::{DateFormat, days_from_civil};
+use custseg_data::parse::DateFormat;
 use custseg_data::source::{CsvOptions, Encoding};
 use serde::{Deserialize, Serialize};
 
@@ -208,11 +208,6 @@ pub fn parse_as_of(s: &str) -> Result<i32> {
         .ok_or_else(|| EngineError::Invalid(format!("as-of date must be YYYY-MM-DD, got `{s}`")))
 }
 
-/// A date that exists (for tests and callers building one).
-pub fn ymd(y: i32, m: u32, d: u32) -> Option<i32> {
-    days_from_civil(y, m, d)
-}
-
 /// The commented default configuration written by `custseg init`. Parsing it gives exactly
 /// [`Config::default`] (a test checks this).
 pub const DEFAULT_TOML: &str = include_str!("default_config.toml");
@@ -220,6 +215,7 @@ pub const DEFAULT_TOML: &str = include_str!("default_config.toml");
 #[cfg(test)]
 mod tests {
     use super::*;
+    use custseg_data::parse::days_from_civil;
 
     #[test]
     fn default_toml_is_the_default_config() {
@@ -235,6 +231,6 @@ mod tests {
         assert!(matches!(c.check(), Err(EngineError::Invalid(m)) if m.contains("a_share")));
         let c: Config = toml::from_str("[run]\nas_of = \"1997-02-30\"\n").unwrap_or_else(|e| panic!("{e}"));
         assert!(c.check().is_err());
-        assert_eq!(parse_as_of("1997-09-30").ok(), ymd(1997, 9, 30));
+        assert_eq!(parse_as_of("1997-09-30").ok(), days_from_civil(1997, 9, 30));
     }
 }

@@ -2,7 +2,7 @@
 //! classifiers -> outputs. Every stage is timed; every output is written atomically.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use custseg_core::Lang;
@@ -346,9 +346,4 @@ fn layout<'a>(customers: &'a [String], master: Option<&'a Master>) -> Layout<'a>
     let master_rows: Vec<Option<usize>> = ids.iter().map(|id| index.get(id).copied()).collect();
     let not_in_master = rows.iter().zip(&master_rows).filter(|(r, m)| r.is_some() && m.is_none()).count() as u64;
     Layout { rows, ids, master_rows, not_in_master }
-}
-
-/// Where a run writes, for messages.
-pub fn output_paths(out_dir: &Path) -> Vec<PathBuf> {
-    OUTPUTS.iter().map(|n| out_dir.join(n)).collect()
 }
