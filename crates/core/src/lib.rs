@@ -21,6 +21,7 @@
 
 pub mod abc;
 pub mod catalog;
+pub mod clv;
 pub mod lifecycle;
 pub mod math;
 pub mod rfm;

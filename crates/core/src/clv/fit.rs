@@ -1,0 +1,175 @@
+//! The maximum-likelihood driver every model shares: log-parameters, L-BFGS from several starts,
+//! a Nelder-Mead fallback, standard errors from the Hessian, and an honest report.
+
+// `!(v > 0.0)`-style tests are deliberate here: they treat NaN as failing the check.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
+use serde::{Deserialize, Serialize};
+
+use super::{ClvError, ValidFitParams};
+use crate::math::optim::{self, Minimum, Options, Status};
+
+/// One fitted parameter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParamEstimate {
+    /// Name as in the paper (`r`, `alpha`, `a`, `b`, `s`, `beta`, `p`, `q`, `gamma`).
+    pub name: String,
+    /// Maximum-likelihood estimate.
+    pub value: f64,
+    /// Standard error from the inverse Hessian of the log-likelihood (delta method from the
+    /// log-parameters); `None` when the Hessian is not positive definite.
+    pub std_error: Option<f64>,
+}
+
+/// What a fit did: parameters, fit quality and how the optimiser got there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FitReport {
+    /// Model id (`bgnbd`, `mbgnbd`, `pnbd`, `gamma_gamma`).
+    pub model: String,
+    /// Estimates in the model's parameter order.
+    pub params: Vec<ParamEstimate>,
+    /// Total log-likelihood at the estimate, in the time unit of the data (penalty excluded).
+    pub log_likelihood: f64,
+    /// Customers the fit used.
+    pub n_customers: usize,
+    /// Distinct summaries the likelihood was evaluated on.
+    pub n_distinct: usize,
+    /// Iterations of the winning start.
+    pub iterations: usize,
+    /// `converged`, `max_iterations`, `line_search_failed` or `non_finite`.
+    pub status: Status,
+    /// `lbfgs` or `nelder_mead` (fallback, then polished by L-BFGS).
+    pub method: String,
+    /// Starting points tried.
+    pub starts_tried: usize,
+    /// Largest gradient component of the mean objective at the estimate (log-parameters).
+    pub grad_max: f64,
+    /// The L2 penalty used.
+    pub penalty: f64,
+}
+
+impl FitReport {
+    /// The estimates as a plain vector.
+    pub fn values(&self) -> Vec<f64> {
+        self.params.iter().map(|p| p.value).collect()
+    }
+}
+
+/// A likelihood to maximise.
+pub(crate) struct Problem<'a, const N: usize> {
+    pub model: &'static str,
+    pub names: [&'static str; N],
+    /// Total log-likelihood at θ (original parameters), writing ∂LL/∂θ.
+    pub ll: &'a (dyn Fn(&[f64; N], &mut [f64; N]) -> f64 + Sync),
+    /// Total weight (customers) for scaling the objective.
+    pub weight: f64,
+    pub n_customers: usize,
+    pub n_distinct: usize,
+    /// Starting points in log-parameter space, in order of preference.
+    pub starts: Vec<[f64; N]>,
+}
+
+/// Mean negative penalised log-likelihood in log-parameter space, with its gradient.
+fn objective<const N: usize>(p: &Problem<'_, N>, penalty: f64, u: &[f64], grad: &mut [f64]) -> f64 {
+    let mut theta = [0.0; N];
+    for i in 0..N {
+        theta[i] = u[i].exp();
+    }
+    if theta.iter().any(|t| !(t.is_finite() && *t > 0.0)) {
+        grad.iter_mut().for_each(|g| *g = f64::NAN);
+        return f64::NAN;
+    }
+    let mut g = [0.0; N];
+    let ll = (p.ll)(&theta, &mut g);
+    let mut f = -ll / p.weight;
+    for i in 0..N {
+        f += penalty * theta[i] * theta[i];
+        grad[i] = (-g[i] / p.weight + 2.0 * penalty * theta[i]) * theta[i];
+    }
+    f
+}
+
+/// Maximises the likelihood; returns θ and the report.
+pub(crate) fn maximise<const N: usize>(
+    p: &Problem<'_, N>,
+    fp: &ValidFitParams,
+) -> Result<([f64; N], FitReport), ClvError> {
+    let fp = fp.params();
+    let opts = Options { max_iter: fp.max_iter, grad_tol: fp.grad_tol, ..Options::default() };
+    let obj = |u: &[f64], g: &mut [f64]| objective(p, fp.penalty, u, g);
+    let mut best: Option<Minimum> = None;
+    let mut converged: Vec<f64> = Vec::new();
+    let mut tried = 0;
+    for start in p.starts.iter().take(fp.starts) {
+        tried += 1;
+        let m = optim::lbfgs(obj, start, &opts);
+        if m.status == Status::Converged {
+            let agrees = converged.iter().any(|f| (f - m.f).abs() <= 1e-9 * m.f.abs().max(1.0));
+            converged.push(m.f);
+            if best.as_ref().is_none_or(|b| b.status != Status::Converged || m.f < b.f) {
+                best = Some(m);
+            }
+            if agrees {
+                break;
+            }
+        } else if best.as_ref().is_none_or(|b| b.status != Status::Converged && m.f.is_finite() && !(b.f <= m.f)) {
+            best = Some(m);
+        }
+    }
+    let mut method = "lbfgs";
+    let mut m = best.unwrap_or(Minimum {
+        x: vec![0.0; N],
+        f: f64::NAN,
+        grad_max: f64::NAN,
+        iterations: 0,
+        status: Status::NonFinite,
+    });
+    if m.status != Status::Converged {
+        // derivative-free fallback from the best point seen, then polish with L-BFGS
+        method = "nelder_mead";
+        let from = if m.f.is_finite() { m.x.clone() } else { p.starts.first().map(|s| s.to_vec()).unwrap_or_default() };
+        let mut scratch = vec![0.0; N];
+        let nm_opts = Options { max_iter: fp.max_iter * 10, ..opts };
+        let nm = optim::nelder_mead(|u| obj(u, &mut scratch), &from, 0.5, &nm_opts);
+        let polished = optim::lbfgs(obj, &nm.x, &opts);
+        m = if polished.f.is_finite() && !(polished.f > nm.f) { polished } else { nm };
+        tried += 1;
+    }
+    let theta: [f64; N] = std::array::from_fn(|i| m.x[i].exp());
+    let mut g = [0.0; N];
+    let log_likelihood = (p.ll)(&theta, &mut g);
+    // standard errors: Hessian of the total negative LL in log-parameters, delta method back
+    let hess = optim::hessian(
+        |u, grad| {
+            objective(p, fp.penalty, u, grad);
+            grad.iter_mut().for_each(|v| *v *= p.weight);
+        },
+        &m.x,
+        1e-5,
+    );
+    let cov = optim::inverse_spd(&hess);
+    let params = (0..N)
+        .map(|i| ParamEstimate {
+            name: p.names[i].to_string(),
+            value: theta[i],
+            std_error: cov.as_ref().map(|c| theta[i] * c[i][i].sqrt()).filter(|v| v.is_finite()),
+        })
+        .collect();
+    let report = FitReport {
+        model: p.model.to_string(),
+        params,
+        log_likelihood,
+        n_customers: p.n_customers,
+        n_distinct: p.n_distinct,
+        iterations: m.iterations,
+        status: m.status,
+        method: method.to_string(),
+        starts_tried: tried,
+        grad_max: m.grad_max,
+        penalty: fp.penalty,
+    };
+    if m.status != Status::Converged || !log_likelihood.is_finite() {
+        return Err(ClvError::NotConverged { report: Box::new(report) });
+    }
+    Ok((theta, report))
+}
