@@ -33,6 +33,102 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Show how custseg reads a file: columns, encoding, dates, row counts, rejects.
     Inspect(InspectArgs),
+    /// Predictive customer lifetime value: fit, score and evaluate BG/NBD, MBG/NBD or Pareto/NBD
+    /// with Gamma-Gamma spend (time unit: weeks).
+    #[command(subcommand)]
+    Clv(ClvCommand),
+}
+
+/// `custseg clv ...`.
+#[derive(Debug, Subcommand)]
+pub enum ClvCommand {
+    /// Fit a purchase model and the Gamma-Gamma spend model; write model.json.
+    Fit(ClvFitArgs),
+    /// Score customers with a saved model; write predictions.csv.
+    Predict(ClvPredictArgs),
+    /// Fit on a calibration period and compare predictions with a holdout period, against a
+    /// naive baseline; write model.json and evaluation.csv.
+    Evaluate(ClvEvaluateArgs),
+}
+
+/// `--model` of the CLV commands.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ModelArg {
+    /// BG/NBD (Fader, Hardie & Lee 2005).
+    Bgnbd,
+    /// MBG/NBD (Batislam et al. 2007).
+    Mbgnbd,
+    /// Pareto/NBD (Schmittlein et al. 1987).
+    Pnbd,
+}
+
+/// `custseg clv fit`.
+#[derive(Debug, Args)]
+pub struct ClvFitArgs {
+    /// Transaction file or directory.
+    #[arg(long, short, value_name = "PATH")]
+    pub transactions: PathBuf,
+    /// Purchase model (default: the config's, bgnbd).
+    #[arg(long, value_enum)]
+    pub model: Option<ModelArg>,
+    /// Fit on transactions up to this date (YYYY-MM-DD), which is also the as-of date.
+    #[arg(long, value_name = "DATE")]
+    pub calibration_end: Option<String>,
+    /// L2 penalty on the parameters (default 0).
+    #[arg(long)]
+    pub penalty: Option<f64>,
+    /// Output directory for model.json.
+    #[arg(long, short, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+    /// Input options.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// `custseg clv predict`.
+#[derive(Debug, Args)]
+pub struct ClvPredictArgs {
+    /// A model.json written by `custseg clv fit` or `custseg run`.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// Transactions of the customers to score (features as of --as-of).
+    #[arg(long, short, value_name = "PATH")]
+    pub transactions: PathBuf,
+    /// Horizon in steps (months of 30.4375 days unless the config says otherwise).
+    #[arg(long, value_name = "STEPS")]
+    pub horizon: Option<u32>,
+    /// Discount rate per step, e.g. 0.01 a month.
+    #[arg(long)]
+    pub discount: Option<f64>,
+    /// Output directory for predictions.csv.
+    #[arg(long, short, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+    /// Input options.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// `custseg clv evaluate`.
+#[derive(Debug, Args)]
+pub struct ClvEvaluateArgs {
+    /// Transactions covering the calibration and the holdout period.
+    #[arg(long, short, value_name = "PATH")]
+    pub transactions: PathBuf,
+    /// Purchase model (default: the config's, bgnbd).
+    #[arg(long, value_enum)]
+    pub model: Option<ModelArg>,
+    /// Last day of the calibration period (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub calibration_end: String,
+    /// Last day of the holdout period (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub holdout_end: String,
+    /// Output directory for model.json and evaluation.csv.
+    #[arg(long, short, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+    /// Input options.
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 /// How to read the input; each flag overrides the config file.
@@ -91,6 +187,9 @@ pub struct RunArgs {
     /// Language of the summary and segment names (default: from LANG).
     #[arg(long, value_enum)]
     pub lang: Option<LangArg>,
+    /// Skip the CLV model (no p_alive, expected purchases, CLV columns or clv_tier).
+    #[arg(long)]
+    pub no_clv: bool,
     /// Input options.
     #[command(flatten)]
     pub input: InputArgs,

@@ -11,11 +11,15 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Parser;
 use custseg_core::Lang;
+use custseg_core::clv::ModelKind;
 use custseg_data::clean::{Returns, ZeroAmount};
 use custseg_data::source::Encoding;
+use custseg_engine::clv::commands;
 use custseg_engine::{Config, DEFAULT_TOML, EngineError, RunRequest, SynthFormat, SynthParams};
 
-use crate::args::{Cli, Command, EncodingArg, FormatArg, InputArgs, LangArg, ReturnsArg, ZeroArg};
+use crate::args::{
+    Cli, ClvCommand, Command, EncodingArg, FormatArg, InputArgs, LangArg, ModelArg, ReturnsArg, ZeroArg,
+};
 use crate::term::{Out, group, with_progress};
 
 fn main() -> ExitCode {
@@ -37,6 +41,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Run(a) => {
             let mut config = load_config(&a.input)?;
             config.run.strict |= a.strict;
+            config.clv.enabled &= !a.no_clv;
             if let Some(l) = a.lang {
                 config.run.lang = Some(lang(l));
             }
@@ -147,7 +152,93 @@ fn dispatch(cli: Cli) -> Result<()> {
             summary::print_quality(&mut out, &q, None, lang)?;
             Ok(())
         }
+        Command::Clv(c) => clv(c, quiet),
     }
+}
+
+fn model_kind(m: ModelArg) -> ModelKind {
+    match m {
+        ModelArg::Bgnbd => ModelKind::Bgnbd,
+        ModelArg::Mbgnbd => ModelKind::Mbgnbd,
+        ModelArg::Pnbd => ModelKind::Pnbd,
+    }
+}
+
+fn clv(c: ClvCommand, quiet: bool) -> Result<()> {
+    let mut out = Out::new();
+    match c {
+        ClvCommand::Fit(a) => {
+            let mut config = load_config(&a.input)?;
+            if let Some(m) = a.model {
+                config.clv.model = model_kind(m);
+            }
+            if let Some(p) = a.penalty {
+                config.clv.fit.penalty = p;
+            }
+            config.check()?;
+            let r = commands::fit_command(commands::FitRequest {
+                transactions: a.transactions,
+                config,
+                calibration_end: a.calibration_end,
+                out_dir: a.out,
+            })?;
+            if !quiet {
+                summary::print_model(&mut out, &r.model, &r.warnings)?;
+            }
+            out.line(format!("wrote {}", r.path.display()))?;
+        }
+        ClvCommand::Predict(a) => {
+            let mut config = load_config(&a.input)?;
+            if let Some(h) = a.horizon {
+                config.clv.horizon_months = h;
+            }
+            if let Some(d) = a.discount {
+                config.clv.discount = d;
+            }
+            config.check()?;
+            let r = commands::predict_command(commands::PredictRequest {
+                model: a.model,
+                transactions: a.transactions,
+                config,
+                out_dir: a.out,
+            })?;
+            if !quiet {
+                out.line(format!(
+                    "scored {} customers as of {}: {:.1} expected transactions, total CLV {:.2}",
+                    group(r.customers as u64),
+                    r.as_of,
+                    r.total_expected_purchases,
+                    r.total_clv
+                ))?;
+            }
+            out.line(format!("wrote {}", r.path.display()))?;
+        }
+        ClvCommand::Evaluate(a) => {
+            let mut config = load_config(&a.input)?;
+            if let Some(m) = a.model {
+                config.clv.model = model_kind(m);
+            }
+            config.check()?;
+            let out_dir = a.out.clone();
+            let ev = commands::evaluate_command(commands::EvaluateRequest {
+                transactions: a.transactions,
+                config,
+                calibration_end: a.calibration_end,
+                holdout_end: a.holdout_end,
+                out_dir: a.out,
+            })?;
+            if !quiet {
+                summary::print_model(&mut out, &ev.fit, &ev.warnings)?;
+                summary::print_evaluation(&mut out, &ev)?;
+            }
+            out.line(format!(
+                "wrote {} and {}",
+                out_dir.join("model.json").display(),
+                out_dir.join("evaluation.csv").display()
+            ))?;
+        }
+    }
+    Ok(())
 }
 
 fn lang(l: LangArg) -> Lang {

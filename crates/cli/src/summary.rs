@@ -7,6 +7,8 @@ use custseg_core::catalog::scheme_name;
 use custseg_data::master::MasterReport;
 use custseg_data::quality::QualityReport;
 use custseg_engine::RunSummary;
+use custseg_engine::clv::ModelFile;
+use custseg_engine::clv::commands::Evaluation;
 
 use crate::term::{Out, group};
 
@@ -72,6 +74,83 @@ pub fn print_quality(
     Ok(())
 }
 
+/// Prints a model fit: parameters with standard errors, log-likelihood, convergence.
+pub fn print_model(out: &mut Out, m: &ModelFile, warnings: &[String]) -> std::io::Result<()> {
+    let p = &m.purchase;
+    out.line(format!(
+        "{} fit on {} customers ({} distinct summaries) as of {}, time unit {}: LL {:.2}, {:?} after {} iterations ({})",
+        m.model.as_str(),
+        group(p.n_customers as u64),
+        group(p.n_distinct as u64),
+        m.calibration_end,
+        m.time_unit,
+        p.log_likelihood,
+        p.status,
+        p.iterations,
+        p.method
+    ))?;
+    let mut t = table(&["parameter", "estimate", "std. error"]);
+    let spend = m.spend.as_ref().map(|s| s.fit.params.iter()).into_iter().flatten();
+    for e in p.params.iter().chain(spend) {
+        t.add_row(vec![
+            Cell::new(&e.name),
+            Cell::new(format!("{:.4}", e.value)).set_alignment(CellAlignment::Right),
+            Cell::new(e.std_error.map_or("-".into(), |s| format!("{s:.4}"))).set_alignment(CellAlignment::Right),
+        ]);
+    }
+    out.line(t.to_string())?;
+    if let Some(s) = &m.spend {
+        out.line(format!(
+            "gamma_gamma spend model on {} repeat buyers: LL {:.2}, corr(x, zbar) {:.3}",
+            group(s.fit.n_customers as u64),
+            s.fit.log_likelihood,
+            s.corr_x_zbar
+        ))?;
+    }
+    out.line(format!(
+        "rows: {} read = {} kept + {} rejected; {} kept rows after the calibration end not used",
+        group(m.rows.read),
+        group(m.rows.kept),
+        group(m.rows.rejected),
+        group(m.rows.after_calibration)
+    ))?;
+    for w in warnings {
+        out.line(format!("warning: {w}"))?;
+    }
+    Ok(())
+}
+
+/// Prints the holdout comparison.
+pub fn print_evaluation(out: &mut Out, ev: &Evaluation) -> std::io::Result<()> {
+    out.line(format!(
+        "holdout: {:.2} weeks; mean transactions per customer by calibration frequency",
+        ev.holdout_weeks
+    ))?;
+    let mut t = table(&["x (calibration)", "customers", "actual", "model", "baseline"]);
+    let num = |v: f64| Cell::new(format!("{v:.3}")).set_alignment(CellAlignment::Right);
+    for r in &ev.rows {
+        t.add_row(vec![
+            Cell::new(&r.frequency),
+            Cell::new(group(r.customers)).set_alignment(CellAlignment::Right),
+            num(r.actual),
+            num(r.model),
+            num(r.baseline),
+        ]);
+    }
+    out.line(t.to_string())?;
+    out.line(format!(
+        "total transactions: actual {:.0}, model {:.1}, baseline {:.1}",
+        ev.total_actual, ev.total_model, ev.total_baseline
+    ))?;
+    let verdict = if ev.mae_model < ev.mae_baseline {
+        "the model beats the baseline"
+    } else {
+        "the model does NOT beat the baseline"
+    };
+    out.line(format!("MAE per customer: model {:.4}, baseline {:.4}: {verdict}", ev.mae_model, ev.mae_baseline))?;
+    Ok(())
+}
+
 /// Prints the summary of a finished run.
 pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
     let lang = s.lang;
@@ -110,6 +189,31 @@ pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
         zh(lang, "of revenue", "的收入"),
         r.abc.gini
     ))?;
+    if let Some(c) = &r.clv {
+        match (&c.model, &c.error) {
+            (Some(m), _) => {
+                let params: Vec<String> =
+                    m.purchase.params.iter().map(|p| format!("{} {:.4}", p.name, p.value)).collect();
+                out.line(format!(
+                    "{}: {} ({}), {} {} {}: {:.1} {}, CLV {:.2}",
+                    zh(lang, "CLV model", "CLV 模型"),
+                    m.model.as_str(),
+                    params.join(", "),
+                    zh(lang, "next", "未来"),
+                    c.horizon_months,
+                    zh(lang, "months", "个月"),
+                    c.total_expected_purchases,
+                    zh(lang, "expected transactions", "次预期交易"),
+                    c.total_clv
+                ))?;
+            }
+            (None, Some(e)) => out.line(format!("warning: no CLV columns: {e}"))?,
+            (None, None) => {}
+        }
+        for w in &c.warnings {
+            out.line(format!("warning: {w}"))?;
+        }
+    }
     let mut scheme = "";
     let mut current: Option<Table> = None;
     for row in &s.segments {

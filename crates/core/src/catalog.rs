@@ -69,6 +69,9 @@ const LABELS: &[(&str, &str, &str, &str)] = &[
     ("value_tier", "high", "High value", "高价值客户"),
     ("value_tier", "mid", "Mid value", "中价值客户"),
     ("value_tier", "low", "Low value", "低价值客户"),
+    ("clv_tier", "high", "High predicted value", "高预测价值客户"),
+    ("clv_tier", "mid", "Mid predicted value", "中预测价值客户"),
+    ("clv_tier", "low", "Low predicted value", "低预测价值客户"),
     ("lifecycle", "prospect", "Prospect", "潜在客户"),
     ("lifecycle", "new", "New", "新客户"),
     ("lifecycle", "active", "Active", "活跃客户"),
@@ -83,6 +86,7 @@ const SCHEMES: &[(&str, &str, &str)] = &[
     ("rfm_cn8", "RFM 8-class (Chinese scheme)", "RFM 八类客户"),
     ("abc", "ABC tier", "ABC 分类"),
     ("value_tier", "Value tier", "价值层级"),
+    ("clv_tier", "Predicted value tier (CLV)", "预测价值层级（CLV）"),
     ("lifecycle", "Lifecycle stage", "生命周期阶段"),
 ];
 

@@ -24,6 +24,7 @@
 pub mod clean;
 mod error;
 pub mod features;
+pub mod holdout;
 pub mod ingest;
 pub mod mapping;
 pub mod master;

@@ -3,7 +3,7 @@
 
 use custseg_core::abc::{self, AbcSummary};
 use custseg_core::catalog::{self, Lang};
-use custseg_core::lifecycle::{self, LifecycleInput, ThresholdSource, Thresholds};
+use custseg_core::lifecycle::{self, LifecycleInput, PAliveCuts, ThresholdSource, Thresholds};
 use custseg_core::rfm::{self, RfmScores, SegmentRule};
 use custseg_core::value_tier;
 use custseg_data::features::Features;
@@ -78,7 +78,13 @@ pub fn classify(f: &Features, config: &Config) -> Result<Classified> {
 
 /// Lifecycle stage of every output row; `rows[i]` is `Some(feature index)` for a purchaser and
 /// `None` for a prospect.
-pub fn lifecycle_stages(f: &Features, rows: &[Option<usize>], t: &Thresholds) -> Vec<&'static str> {
+/// With `p_alive` (per feature index, and the cut-offs), silence is judged by the CLV model.
+pub fn lifecycle_stages(
+    f: &Features,
+    rows: &[Option<usize>],
+    t: &Thresholds,
+    p_alive: Option<(&[Option<f64>], PAliveCuts)>,
+) -> Vec<&'static str> {
     let inputs: Vec<LifecycleInput> = rows
         .iter()
         .map(|r| match r {
@@ -91,7 +97,13 @@ pub fn lifecycle_stages(f: &Features, rows: &[Option<usize>], t: &Thresholds) ->
             None => LifecycleInput { prospect: true, recency_days: 0, tenure_days: 0, last_gap_days: None },
         })
         .collect();
-    lifecycle::classify(&inputs, t)
+    match p_alive {
+        Some((p, cuts)) => {
+            let per_row: Vec<Option<f64>> = rows.iter().map(|r| r.and_then(|i| p[i])).collect();
+            lifecycle::classify_with_p_alive(&inputs, t, &per_row, &cuts)
+        }
+        None => lifecycle::classify(&inputs, t),
+    }
 }
 
 /// Builds the schemes over the output rows.

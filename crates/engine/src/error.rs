@@ -18,17 +18,21 @@ pub enum EngineError {
     /// `--strict` and some rows were rejected.
     #[error("{rejected} of {read} rows were rejected and --strict is set (see {rejects})")]
     Strict { rejected: u64, read: u64, rejects: PathBuf },
+    /// A CLV model could not be fitted or used.
+    #[error("clv: {0}")]
+    Clv(Box<custseg_core::clv::ClvError>),
     /// No customer remained after cleaning.
     #[error("no rows were kept ({rejected} of {read} rejected), so there are no customers to classify (see {rejects})")]
     NothingKept { rejected: u64, read: u64, rejects: PathBuf },
 }
 
 impl EngineError {
-    /// Process exit code: 1 when the run failed on the data (`--strict`, nothing kept), 2 for
+    /// Process exit code: 1 when the run failed on the data (`--strict`, nothing kept, a model
+    /// that does not converge), 2 for
     /// usage errors and unreadable input.
     pub fn exit_code(&self) -> i32 {
         match self {
-            EngineError::Strict { .. } | EngineError::NothingKept { .. } => 1,
+            EngineError::Strict { .. } | EngineError::NothingKept { .. } | EngineError::Clv(_) => 1,
             _ => 2,
         }
     }

@@ -17,6 +17,7 @@
 //! ```
 
 pub mod classify;
+pub mod clv;
 pub mod config;
 pub mod demo;
 mod error;

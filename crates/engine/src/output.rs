@@ -18,7 +18,7 @@ fn round(v: f64, digits: i32) -> f64 {
 
 /// The customers table. `rows[i]` is `Some(feature index)` for a purchaser, `None` for a
 /// prospect whose id is `prospect_ids` in order; `master_row[i]` is the row's index in the
-/// master file, if any.
+/// master file, if any; `predictions` are the CLV columns (placed after the BTYD summary).
 pub fn customers_table(
     f: &Features,
     c: &Classified,
@@ -26,6 +26,7 @@ pub fn customers_table(
     rows: &[Option<usize>],
     ids: &[&str],
     master: Option<(&Master, &[Option<usize>])>,
+    predictions: Vec<(String, Column)>,
 ) -> Table {
     let pick_i = |get: &dyn Fn(usize) -> Option<i64>| Column::Int(rows.iter().map(|r| r.and_then(get)).collect());
     let pick_f = |get: &dyn Fn(usize) -> Option<f64>| Column::Float(rows.iter().map(|r| r.and_then(get)).collect());
@@ -54,6 +55,9 @@ pub fn customers_table(
     t.push("t_x", pick_f(&|i| Some(f.t_x[i])));
     t.push("T", pick_f(&|i| Some(f.t_cal[i])));
     t.push("zbar", pick_f(&|i| Some(round(f.zbar[i], 4))));
+    for (name, col) in predictions {
+        t.push(name, col);
+    }
     t.push("r_score", pick_i(&|i| Some(i64::from(c.scores.r[i]))));
     t.push("f_score", pick_i(&|i| Some(i64::from(c.scores.f[i]))));
     t.push("m_score", pick_i(&|i| Some(i64::from(c.scores.m[i]))));

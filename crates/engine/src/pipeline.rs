@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use custseg_core::Lang;
 use custseg_core::abc::AbcSummary;
-use custseg_data::features::{Present, aggregate};
+use custseg_core::lifecycle::PAliveCuts;
+use custseg_core::{Lang, catalog, value_tier};
+use custseg_data::features::{Features, Present, aggregate};
 use custseg_data::ingest::{Progress, ingest};
 use custseg_data::mapping::Role;
 use custseg_data::master::{Master, MasterReport, read_master};
@@ -17,8 +18,10 @@ use custseg_data::sink::{write_csv, write_json, write_parquet};
 use custseg_data::source::fingerprint;
 use serde::Serialize;
 
-use crate::classify::{ThresholdRecord, classify, lifecycle_stages, schemes};
-use crate::config::{Config, parse_as_of};
+use crate::classify::{Scheme, ThresholdRecord, classify, lifecycle_stages, schemes};
+use crate::clv::commands::score_columns;
+use crate::clv::{self, ModelFile, Models, RowCounts, Scores};
+use crate::config::{Config, LifecycleBasis, parse_as_of};
 use crate::error::{EngineError, Result};
 use crate::output::{SegmentRow, customers_table, segment_rows, segments_table};
 
@@ -38,7 +41,7 @@ pub struct RunRequest {
 }
 
 /// An input as recorded in run.json.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct InputRecord {
     /// Path as given.
     pub path: String,
@@ -91,12 +94,39 @@ pub struct RunRecord {
     pub rfm_cn8_centres: [f64; 3],
     /// ABC concentration figures.
     pub abc: AbcSummary,
+    /// The CLV models and totals (absent when `[clv] enabled = false`).
+    pub clv: Option<ClvRecord>,
     /// The effective configuration.
     pub config: Config,
     /// Files written.
     pub outputs: Vec<String>,
     /// Wall time per stage, milliseconds (the only field that varies between identical runs).
     pub timings_ms: BTreeMap<&'static str, u64>,
+}
+
+/// The CLV part of run.json.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClvRecord {
+    /// The model file also written as model.json (when the fit succeeded).
+    pub model: Option<ModelFile>,
+    /// Why there are no CLV columns, when the purchase model could not be fitted.
+    pub error: Option<String>,
+    /// Warnings about the spend model.
+    pub warnings: Vec<String>,
+    /// Horizon in steps, discount per step, step length in days.
+    pub horizon_months: u32,
+    /// Discount rate per step.
+    pub discount: f64,
+    /// Step length, days.
+    pub step_days: f64,
+    /// Expected lifetime used for the historical LTV, years.
+    pub lifetime_years: Option<f64>,
+    /// Customers scored.
+    pub customers: u64,
+    /// Sum of predicted CLV over the horizon.
+    pub total_clv: f64,
+    /// Sum of expected transactions over the horizon.
+    pub total_expected_purchases: f64,
 }
 
 /// What a run produced, for the terminal summary.
@@ -124,7 +154,7 @@ struct QualityFile<'a> {
     customers_file: Option<&'a MasterReport>,
 }
 
-/// Names of the files a run writes, in order.
+/// Names of the files every run writes, in order (plus model.json when a CLV model was fitted).
 pub const OUTPUTS: [&str; 6] =
     ["customers.csv", "customers.parquet", "segments.csv", "quality.json", "rejects.csv", "run.json"];
 
@@ -235,9 +265,24 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     timings.insert("customers_file", t.elapsed().as_millis() as u64);
 
     let t = Instant::now();
+    let predicted = if config.clv.enabled { Some(predict(&features, config)) } else { None };
+    timings.insert("clv", t.elapsed().as_millis() as u64);
+
+    let t = Instant::now();
     let classified = classify(&features, config)?;
-    let stages = lifecycle_stages(&features, &rows, &classified.thresholds);
-    let schemes = schemes(&classified, &stages, &rows, &config.rfm.segments);
+    let scores = predicted.as_ref().and_then(|p| p.as_ref().ok()).map(|(_, s)| s);
+    let p_alive = match (config.clv.lifecycle, scores) {
+        (LifecycleBasis::PAlive, Some(s)) => Some((
+            s.p_alive.as_slice(),
+            PAliveCuts { at_risk_below: config.clv.p_alive_at_risk, churned_below: config.clv.p_alive_churned },
+        )),
+        _ => None,
+    };
+    let stages = lifecycle_stages(&features, &rows, &classified.thresholds, p_alive);
+    let mut schemes = schemes(&classified, &stages, &rows, &config.rfm.segments);
+    if let Some(s) = scores.filter(|s| s.clv.iter().any(Option::is_some)) {
+        schemes.push(clv_tier(s, &rows, config)?);
+    }
     let segments = segment_rows(&features, &schemes, &rows, lang, &config.rfm.segments);
     timings.insert("classify", t.elapsed().as_millis() as u64);
 
@@ -249,6 +294,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         &rows,
         &ids,
         master.as_ref().map(|m| (m, master_rows.as_slice())),
+        scores.map(|s| score_columns(s, &rows)).unwrap_or_default(),
     );
     let batch = customers.to_batch()?;
     write_csv(&req.out_dir.join("customers.csv"), &batch.schema(), std::slice::from_ref(&batch))?;
@@ -259,6 +305,12 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         &req.out_dir.join("quality.json"),
         &QualityFile { transactions: &quality, customers_file: master.as_ref().map(|m| &m.report) },
     )?;
+    let mut outputs: Vec<String> = OUTPUTS.iter().map(|s| s.to_string()).collect();
+    let clv_record = predicted.map(|p| clv_record(p, &quality, as_of, config));
+    if let Some(model) = clv_record.as_ref().and_then(|c| c.model.as_ref()) {
+        write_json(&req.out_dir.join("model.json"), model)?;
+        outputs.insert(5, "model.json".into());
+    }
     timings.insert("write", t.elapsed().as_millis() as u64);
 
     let inputs = fp
@@ -295,12 +347,84 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         lifecycle: ThresholdRecord { thresholds: classified.thresholds, source: classified.threshold_source },
         rfm_cn8_centres: classified.cn8_centres,
         abc: classified.abc_summary.clone(),
+        clv: clv_record,
         config: config.clone(),
-        outputs: OUTPUTS.iter().map(|s| s.to_string()).collect(),
+        outputs,
         timings_ms: timings,
     };
     write_json(&req.out_dir.join("run.json"), &record)?;
     Ok(RunSummary { record, quality, master: master.map(|m| m.report), segments, lang, out_dir: req.out_dir })
+}
+
+type Predicted = std::result::Result<(Models, Scores), String>;
+
+/// Fits the CLV models and scores the purchasers; a failure becomes a message for run.json and
+/// the summary (the rest of the run does not depend on it).
+fn predict(features: &Features, config: &Config) -> Predicted {
+    let s = clv::summary(features).map_err(|e| e.to_string())?;
+    let m = clv::fit(features, &s, &config.clv).map_err(|e| e.to_string())?;
+    let scores = clv::score(features, &s, &m, &config.clv);
+    Ok((m, scores))
+}
+
+/// The CLV tier scheme: value-tier cut-offs applied to the predicted CLV of the scored customers.
+fn clv_tier(s: &Scores, rows: &[Option<usize>], config: &Config) -> Result<Scheme> {
+    let scored: Vec<usize> = (0..s.clv.len()).filter(|&i| s.clv[i].is_some()).collect();
+    let values: Vec<f64> = scored.iter().map(|&i| s.clv[i].unwrap_or(0.0)).collect();
+    let params = config.value_tier.check().map_err(|e| EngineError::Invalid(e.to_string()))?;
+    let tiers = value_tier::classify(&values, &params);
+    let labels: Vec<String> = catalog::labels_of("clv_tier").into_iter().map(str::to_string).collect();
+    let mut by_feature: Vec<Option<u16>> = vec![None; s.clv.len()];
+    for (k, &i) in scored.iter().enumerate() {
+        by_feature[i] = labels.iter().position(|l| l == tiers[k]).map(|p| p as u16);
+    }
+    Ok(Scheme { id: "clv_tier", labels, of_row: rows.iter().map(|r| r.and_then(|i| by_feature[i])).collect() })
+}
+
+fn clv_record(p: Predicted, q: &QualityReport, as_of: i32, config: &Config) -> ClvRecord {
+    let c = &config.clv;
+    let mut rec = ClvRecord {
+        model: None,
+        error: None,
+        warnings: Vec::new(),
+        horizon_months: c.horizon_months,
+        discount: c.discount,
+        step_days: c.step_days,
+        lifetime_years: None,
+        customers: 0,
+        total_clv: 0.0,
+        total_expected_purchases: 0.0,
+    };
+    match p {
+        Ok((m, s)) => {
+            rec.model = Some(ModelFile {
+                tool: "custseg".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+                model: c.model,
+                time_unit: "weeks".into(),
+                calibration_end: format_day(as_of),
+                purchase: m.purchase_fit.clone(),
+                spend: m.spend.as_ref().map(|(_, r)| r.clone()),
+                inputs: Vec::new(),
+                rows: RowCounts {
+                    read: q.rows_read,
+                    kept: q.rows_kept,
+                    rejected: q.rows_rejected,
+                    after_calibration: 0,
+                },
+            });
+            rec.warnings = m.warnings;
+            rec.lifetime_years = Some(s.lifetime_years);
+            rec.customers = s.p_alive.iter().flatten().count() as u64;
+            rec.total_clv = s.clv.iter().flatten().sum();
+            rec.total_expected_purchases = s.expected_purchases.iter().flatten().sum();
+        }
+        Err(e) => rec.error = Some(e),
+    }
+    if c.lifecycle == LifecycleBasis::PAlive && rec.model.is_none() {
+        rec.warnings.push("lifecycle stages fell back to recency: no P(alive) without a CLV model".into());
+    }
+    rec
 }
 
 /// The rows of customers.csv.

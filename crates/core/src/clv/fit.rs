@@ -36,7 +36,7 @@ pub struct FitReport {
     pub n_distinct: usize,
     /// Iterations of the winning start.
     pub iterations: usize,
-    /// `converged`, `max_iterations`, `line_search_failed` or `non_finite`.
+    /// `converged`, `max_iterations`, `line_search_failed`, `non_finite` or `boundary`.
     pub status: Status,
     /// `lbfgs` or `nelder_mead` (fallback, then polished by L-BFGS).
     pub method: String,
@@ -69,13 +69,16 @@ pub(crate) struct Problem<'a, const N: usize> {
     pub starts: Vec<[f64; N]>,
 }
 
+/// Largest |log-parameter| the search may visit: parameters stay within [1.5e-8, 6.6e7], where
+/// the gamma-function differences of the likelihoods keep their precision. A likelihood still
+/// rising at the edge means the data push a parameter to its boundary (e.g. no dropout at all):
+/// the fit then reports that it did not converge.
+pub const MAX_LOG_PARAM: f64 = 18.0;
+
 /// Mean negative penalised log-likelihood in log-parameter space, with its gradient.
 fn objective<const N: usize>(p: &Problem<'_, N>, penalty: f64, u: &[f64], grad: &mut [f64]) -> f64 {
-    let mut theta = [0.0; N];
-    for i in 0..N {
-        theta[i] = u[i].exp();
-    }
-    if theta.iter().any(|t| !(t.is_finite() && *t > 0.0)) {
+    let theta: [f64; N] = std::array::from_fn(|i| u[i].exp());
+    if u.iter().any(|v| !(v.abs() <= MAX_LOG_PARAM)) {
         grad.iter_mut().for_each(|g| *g = f64::NAN);
         return f64::NAN;
     }
@@ -134,6 +137,9 @@ pub(crate) fn maximise<const N: usize>(
         let polished = optim::lbfgs(obj, &nm.x, &opts);
         m = if polished.f.is_finite() && !(polished.f > nm.f) { polished } else { nm };
         tried += 1;
+    }
+    if m.status == Status::Converged && m.x.iter().any(|v| v.abs() > MAX_LOG_PARAM - 1.0) {
+        m.status = Status::Boundary;
     }
     let theta: [f64; N] = std::array::from_fn(|i| m.x[i].exp());
     let mut g = [0.0; N];

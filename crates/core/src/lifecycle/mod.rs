@@ -122,6 +122,42 @@ pub fn classify(customers: &[LifecycleInput], t: &Thresholds) -> Vec<&'static st
         .collect()
 }
 
+/// P(alive) cut-offs for [`classify_with_p_alive`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PAliveCuts {
+    /// Below this P(alive) a customer is at risk.
+    pub at_risk_below: f64,
+    /// Below this P(alive) a customer has churned.
+    pub churned_below: f64,
+}
+
+/// Stages with the silence rules replaced by a model's P(alive) (from a fitted BTYD model):
+/// prospect; churned when `p < churned_below`; new (`tenure_days <= new_days`); reactivated
+/// (last gap > `churn_days` and `p >= at_risk_below`); at_risk when `p < at_risk_below`; else
+/// active. A customer without a P(alive) is staged by [`classify`]'s recency rules.
+pub fn classify_with_p_alive(
+    customers: &[LifecycleInput],
+    t: &Thresholds,
+    p_alive: &[Option<f64>],
+    cuts: &PAliveCuts,
+) -> Vec<&'static str> {
+    let by_recency = classify(customers, t);
+    customers
+        .iter()
+        .zip(p_alive)
+        .zip(by_recency)
+        .map(|((c, p), fallback)| match p {
+            _ if c.prospect => "prospect",
+            None => fallback,
+            Some(p) if *p < cuts.churned_below => "churned",
+            Some(_) if c.tenure_days <= t.new_days => "new",
+            Some(p) if c.last_gap_days.is_some_and(|g| g > t.churn_days) && *p >= cuts.at_risk_below => "reactivated",
+            Some(p) if *p < cuts.at_risk_below => "at_risk",
+            Some(_) => "active",
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +191,19 @@ mod tests {
             &t,
         );
         assert_eq!(stages, vec!["prospect", "at_risk", "churned", "new", "active", "at_risk", "at_risk"]);
+    }
+
+    #[test]
+    fn p_alive_replaces_the_silence_rules() {
+        let t = Thresholds { new_days: 30, at_risk_days: 90, churn_days: 180 };
+        let cuts = PAliveCuts { at_risk_below: 0.5, churned_below: 0.2 };
+        let c = |r, ten, g| LifecycleInput { prospect: false, recency_days: r, tenure_days: ten, last_gap_days: g };
+        let inputs = [c(300, 400, None), c(10, 400, None), c(10, 20, None), c(10, 400, Some(200)), c(500, 900, None)];
+        let p = [Some(0.9), Some(0.1), Some(0.9), Some(0.6), None];
+        assert_eq!(
+            classify_with_p_alive(&inputs, &t, &p, &cuts),
+            vec!["active", "churned", "new", "reactivated", "churned"]
+        );
+        assert_eq!(classify_with_p_alive(&inputs[..1], &t, &[Some(0.3)], &cuts), vec!["at_risk"]);
     }
 }

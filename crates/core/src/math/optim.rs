@@ -21,6 +21,9 @@ pub enum Status {
     LineSearchFailed,
     /// The objective or gradient was not finite at the start.
     NonFinite,
+    /// The best point lies on the edge of the allowed parameter range (set by the caller): the
+    /// objective still improves towards the edge, so there is no interior optimum.
+    Boundary,
 }
 
 /// Result of a minimisation.

@@ -175,7 +175,9 @@ fn customer_rows(p: &SynthParams, customer: u64, rng: &mut Rng, rows: &mut Vec<S
             rows.push(row);
         }
         order += 1;
-        if rng.uniform() < death || lambda_per_day <= 0.0 {
+        // BG/NBD: a customer may drop out after each *repeat* purchase, not after the first
+        // (dropping out at the first purchase too would be MBG/NBD)
+        if (order > 1 && rng.uniform() < death) || lambda_per_day <= 0.0 {
             break;
         }
         t += rng.exponential(lambda_per_day);
