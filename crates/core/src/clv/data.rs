@@ -59,18 +59,22 @@ impl BtydData {
                 return Err(ClvError::InvalidSummary { index: i, reason, x: x[i], t_x: t_x[i], t: t[i] });
             }
         }
+        use rayon::prelude::*;
         let mut times: Vec<f64> = t_x.iter().chain(t).copied().collect();
-        times.sort_by(f64::total_cmp);
+        times.par_sort_unstable_by(f64::total_cmp);
         times.dedup();
         let mut xs = x.to_vec();
-        xs.sort_unstable();
+        xs.par_sort_unstable();
         xs.dedup();
         let time_index = |v: f64| times.partition_point(|&u| u < v) as u32;
         let keys: Vec<(u32, u32, u32)> = (0..x.len())
+            .into_par_iter()
             .map(|i| (xs.partition_point(|&u| u < x[i]) as u32, time_index(t_x[i]), time_index(t[i])))
             .collect();
-        let mut order: Vec<u32> = (0..x.len() as u32).collect();
-        order.sort_unstable_by_key(|&i| keys[i as usize]);
+        // sort customers by key (ties by input position, so the grouping is deterministic)
+        let mut order: Vec<((u32, u32, u32), u32)> = keys.iter().enumerate().map(|(i, &k)| (k, i as u32)).collect();
+        order.par_sort_unstable();
+        let order: Vec<u32> = order.into_iter().map(|(_, i)| i).collect();
         let mut data = BtydData {
             xs,
             times,
@@ -95,6 +99,29 @@ impl BtydData {
             data.tuple_of[i as usize] = tuple as u32;
         }
         Ok(data)
+    }
+
+    /// An even sample of at most `max` tuples (every k-th in (x, t_x, T) order), weights scaled
+    /// so the total weight is unchanged; `None` when there are no more than `max` tuples. The
+    /// sample has no customers (`tuple_of` is empty).
+    pub fn sample(&self, max: usize) -> Option<BtydData> {
+        let n = self.n_tuples();
+        if n <= max || max == 0 {
+            return None;
+        }
+        let stride = n.div_ceil(max);
+        let keep: Vec<usize> = (0..n).step_by(stride).collect();
+        let kept_weight: f64 = keep.iter().map(|&k| self.weight[k]).sum();
+        let scale = self.total_weight() / kept_weight;
+        Some(BtydData {
+            xs: self.xs.clone(),
+            times: self.times.clone(),
+            x_idx: keep.iter().map(|&k| self.x_idx[k]).collect(),
+            tx_idx: keep.iter().map(|&k| self.tx_idx[k]).collect(),
+            t_idx: keep.iter().map(|&k| self.t_idx[k]).collect(),
+            weight: keep.iter().map(|&k| self.weight[k] * scale).collect(),
+            tuple_of: Vec::new(),
+        })
     }
 
     /// Number of distinct tuples.

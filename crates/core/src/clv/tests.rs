@@ -194,44 +194,10 @@ fn clv_discounts_and_lifetime_is_bounded() {
     assert!((expected_lifetime(&p, 100.0) - 100.0).abs() < 1e-3);
 }
 
-/// Summary (x, t_x, T, zbar) of a log from the `custseg generate` generator, observed to the end
-/// of its window: purchase days (returns ignored), same-day orders merged.
-fn synthetic_summary(p: &crate::synth::SynthParams) -> (Vec<u64>, Vec<f64>, Vec<f64>, Vec<f64>) {
-    use rayon::prelude::*;
-    use std::collections::BTreeMap;
-    let as_of = p.start_day + p.days;
-    let per_chunk: Vec<Vec<(u64, f64, f64, f64)>> = (0..crate::synth::n_chunks(p))
-        .into_par_iter()
-        .map(|c| {
-            let mut days: BTreeMap<u64, BTreeMap<i32, i64>> = BTreeMap::new();
-            for r in crate::synth::generate_chunk(p, c).into_iter().filter(|r| !r.is_return) {
-                *days.entry(r.customer).or_default().entry(r.day).or_default() += r.amount_cents;
-            }
-            days.values()
-                .map(|d| {
-                    let (first, last) = (*d.keys().next().unwrap_or(&0), *d.keys().last().unwrap_or(&0));
-                    let x = d.len() as u64 - 1;
-                    let repeat: i64 = d.iter().skip(1).map(|(_, v)| v).sum();
-                    let zbar = if x > 0 { repeat as f64 / 100.0 / x as f64 } else { 0.0 };
-                    (x, f64::from(last - first) / 7.0, f64::from(as_of - first) / 7.0, zbar)
-                })
-                .collect()
-        })
-        .collect();
-    let mut out = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (x, tx, t, z) in per_chunk.into_iter().flatten() {
-        out.0.push(x);
-        out.1.push(tx);
-        out.2.push(t);
-        out.3.push(z);
-    }
-    out
-}
-
 #[test]
 fn fits_recover_the_parameters_of_the_synthetic_generator() {
     let p = crate::synth::SynthParams { n_customers: 100_000, seed: 7, ..Default::default() };
-    let (x, tx, t, zbar) = synthetic_summary(&p);
+    let crate::synth::BtydSummary { x, t_x: tx, t, zbar } = crate::synth::btyd_summary(&p);
     assert_eq!(x.len(), 100_000);
     let data = BtydData::new(&x, &tx, &t).expect("valid");
     let (_, report) = BgNbd::fit(&data, &ValidFitParams::default()).expect("fit");
@@ -244,4 +210,21 @@ fn fits_recover_the_parameters_of_the_synthetic_generator() {
         assert!(((est - truth) / truth).abs() < 0.1, "{:?} vs 6, 4, 15", spend.report.values());
     }
     assert!(spend.corr_x_zbar.abs() < 0.05, "{}", spend.corr_x_zbar);
+}
+
+#[test]
+fn gamma_gamma_gradient_matches_finite_differences() {
+    let (x, _, _, zbar) = cdnow();
+    let ll = |t: &[f64; 3], g: &mut [f64; 3]| gamma_gamma::test_log_likelihood(t, &x, &zbar, g);
+    let theta = [6.0, 3.5, 15.0];
+    let mut g = [0.0; 3];
+    ll(&theta, &mut g);
+    for i in 0..3 {
+        let h = 1e-6 * theta[i];
+        let (mut up, mut dn) = (theta, theta);
+        up[i] += h;
+        dn[i] -= h;
+        let fd = (ll(&up, &mut [0.0; 3]) - ll(&dn, &mut [0.0; 3])) / (2.0 * h);
+        assert!((g[i] - fd).abs() <= 1e-4 * fd.abs().max(1.0), "d{i}: {} vs {fd}", g[i]);
+    }
 }

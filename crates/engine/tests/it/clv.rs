@@ -128,3 +128,32 @@ fn predict_scores_with_a_saved_model_and_run_adds_the_columns() {
     let n: f64 = tiers.iter().filter(|r| r["scheme"] == "clv_tier").map(|r| num(r, "customers")).sum();
     assert_eq!(n, 2357.0);
 }
+
+#[test]
+fn lifecycle_can_follow_p_alive() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let input = cdnow_input(dir.path());
+    let mut config = Config::default();
+    config.clv.lifecycle = custseg_engine::config::LifecycleBasis::PAlive;
+    let (out, s) = crate::run_on(&input, None, config);
+    assert!(s.record.clv.as_ref().is_some_and(|c| c.warnings.iter().all(|w| !w.contains("fell back"))));
+    let c = read_csv(&out.path().join("customers.csv"));
+    let (mut churned, mut at_risk) = (0, 0);
+    for r in &c {
+        let p = num(r, "p_alive");
+        let stage = r["lifecycle"].as_str();
+        match stage {
+            "churned" => {
+                assert!(p < 0.2, "{} churned with p_alive {p}", r["customer_id"]);
+                churned += 1;
+            }
+            "at_risk" => {
+                assert!((0.2..0.5).contains(&p), "{} at risk with p_alive {p}", r["customer_id"]);
+                at_risk += 1;
+            }
+            "active" | "reactivated" => assert!(p >= 0.5, "{} {stage} with p_alive {p}", r["customer_id"]),
+            _ => {}
+        }
+    }
+    assert!(churned > 0 && at_risk > 0, "{churned} churned, {at_risk} at risk");
+}

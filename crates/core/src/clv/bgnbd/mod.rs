@@ -9,7 +9,7 @@ pub(crate) use predict::Family;
 
 use serde::{Deserialize, Serialize};
 
-use super::fit::{Problem, maximise};
+use super::fit::{Problem, SCREEN_MIN, SCREEN_SIZE, maximise_screened};
 use super::{BtydData, ClvError, FitReport, ModelKind, PurchaseModel, ValidFitParams};
 
 /// A fitted BG/NBD model.
@@ -105,7 +105,13 @@ pub(crate) fn fit_family(
         // all ones (as `lifetimes` starts), then two spread-out points
         starts: vec![[0.0; 4], [-1.0, 1.0, -0.5, 1.0], [0.5, 2.5, 0.5, 2.0]],
     };
-    maximise(&problem, params)
+    let sample = if data.n_tuples() > SCREEN_MIN { data.sample(SCREEN_SIZE) } else { None };
+    let sample_ll = |theta: &[f64; 4], g: &mut [f64; 4]| match &sample {
+        Some(s) => log_likelihood(theta, s, shift, g),
+        None => f64::NAN,
+    };
+    let screen = sample.as_ref().map(|s| Problem { ll: &sample_ll, n_distinct: s.n_tuples(), ..problem.clone() });
+    maximise_screened(&problem, screen.as_ref(), params)
 }
 
 impl PurchaseModel for BgNbd {

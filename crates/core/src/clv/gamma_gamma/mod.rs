@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::data::chunked_sum;
-use super::fit::{Problem, maximise};
+use super::fit::{Problem, SCREEN_MIN, SCREEN_SIZE, maximise_screened};
 use super::{ClvError, FitReport, ValidFitParams};
 use crate::math::{digamma, ln_gamma};
 
@@ -76,7 +76,25 @@ impl GammaGamma {
         if xs.is_empty() {
             return Err(ClvError::NoData { model: "gamma_gamma" });
         }
-        let ll = |theta: &[f64; 3], g: &mut [f64; 3]| log_likelihood(theta, &xs, &zs, g);
+        let grouped = Grouped::new(&xs, &zs);
+        let ll = |theta: &[f64; 3], g: &mut [f64; 3]| log_likelihood_grouped(theta, &grouped, g);
+        // an even sample of the repeat buyers to screen the starts on (see `SCREEN_SIZE`)
+        let stride = if xs.len() > SCREEN_MIN { xs.len().div_ceil(SCREEN_SIZE) } else { 1 };
+        let sampled = (stride > 1).then(|| {
+            let pick = |v: &[f64]| v.iter().step_by(stride).copied().collect::<Vec<f64>>();
+            let (sx, sz) = (pick(&xs), pick(&zs));
+            (Grouped::new(&sx, &sz), sx.len())
+        });
+        // scaled up to the full count, like the weights of a BTYD sample
+        let sample_ll = |theta: &[f64; 3], g: &mut [f64; 3]| match &sampled {
+            Some((s, n)) => {
+                let scale = xs.len() as f64 / *n as f64;
+                let v = log_likelihood_grouped(theta, s, g);
+                g.iter_mut().for_each(|v| *v *= scale);
+                v * scale
+            }
+            None => f64::NAN,
+        };
         let problem = Problem {
             model: "gamma_gamma",
             names: Self::NAMES,
@@ -86,7 +104,8 @@ impl GammaGamma {
             n_distinct: xs.len(),
             starts: vec![[0.0; 3], [1.0, 1.0, 2.0], [2.0, 0.5, 3.0]],
         };
-        let ([p, q, gamma], report) = maximise(&problem, params)?;
+        let screen = sampled.as_ref().map(|(_, n)| Problem { ll: &sample_ll, n_distinct: *n, ..problem.clone() });
+        let ([p, q, gamma], report) = maximise_screened(&problem, screen.as_ref(), params)?;
         Ok(SpendFit { model: GammaGamma { p, q, gamma }, report, corr_x_zbar: pearson(&xs, &zs) })
     }
 
@@ -110,21 +129,79 @@ impl GammaGamma {
     }
 }
 
-fn log_likelihood(theta: &[f64; 3], x: &[f64], zbar: &[f64], grad: &mut [f64; 3]) -> f64 {
+/// Repeat buyers grouped by x, with what does not depend on the parameters precomputed.
+struct Grouped {
+    /// Distinct x values with, per x: the range of customers in `zbar`, the sums of ln zbar.
+    groups: Vec<(f64, std::ops::Range<usize>, f64)>,
+    /// Mean spend per customer, ordered by x.
+    zbar: Vec<f64>,
+    /// Per customer: index into `groups`.
+    group_of: Vec<u32>,
+}
+
+impl Grouped {
+    fn new(x: &[f64], zbar: &[f64]) -> Grouped {
+        let mut order: Vec<usize> = (0..x.len()).collect();
+        order.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+        let zs: Vec<f64> = order.iter().map(|&i| zbar[i]).collect();
+        let mut groups: Vec<(f64, std::ops::Range<usize>, f64)> = Vec::new();
+        let mut group_of = Vec::with_capacity(x.len());
+        for (k, &i) in order.iter().enumerate() {
+            match groups.last_mut() {
+                Some(g) if g.0 == x[i] => {
+                    g.1.end = k + 1;
+                    g.2 += zs[k].ln();
+                }
+                _ => groups.push((x[i], k..k + 1, zs[k].ln())),
+            }
+            group_of.push((groups.len() - 1) as u32);
+        }
+        Grouped { groups, zbar: zs, group_of }
+    }
+}
+
+/// Total log-likelihood of the repeat buyers at θ = (p, q, γ), writing ∂LL/∂θ. The gamma
+/// functions depend on x only and are computed once per distinct x; a customer costs one
+/// logarithm.
+fn log_likelihood_grouped(theta: &[f64; 3], d: &Grouped, grad: &mut [f64; 3]) -> f64 {
     let [p, q, gamma] = *theta;
     let (lg_q, dg_q, ln_g) = (ln_gamma(q), digamma(q), gamma.ln());
-    let (ll, g) = chunked_sum::<3>(x.len(), |i, g| {
-        let (xi, zi) = (x[i], zbar[i]);
-        let px = p * xi;
-        let (lz, lx, lxz) = (zi.ln(), xi.ln(), (xi * zi + gamma).ln());
-        let dg_pxq = digamma(px + q);
-        g[0] += xi * (dg_pxq - digamma(px) + lz + lx - lxz);
-        g[1] += dg_pxq - dg_q + ln_g - lxz;
-        g[2] += q / gamma - (px + q) / (xi * zi + gamma);
-        ln_gamma(px + q) - ln_gamma(px) - lg_q + q * ln_g + (px - 1.0) * lz + px * lx - (px + q) * lxz
+    // per x: the constant part of LL and of the gradient (sums over the group of the terms that
+    // do not involve ln(x zbar + γ))
+    let mut total = 0.0;
+    let mut g = [0.0; 3];
+    let per_x: Vec<(f64, f64)> = d
+        .groups
+        .iter()
+        .map(|(x, range, sum_lz)| {
+            let n = range.len() as f64;
+            let px = p * x;
+            let (dg_pxq, dg_px) = (digamma(px + q), digamma(px));
+            total += n * (ln_gamma(px + q) - ln_gamma(px) - lg_q + q * ln_g + px * x.ln()) + (px - 1.0) * sum_lz;
+            g[0] += x * (n * (dg_pxq - dg_px + x.ln()) + sum_lz);
+            g[1] += n * (dg_pxq - dg_q + ln_g);
+            g[2] += n * q / gamma;
+            (px + q, *x)
+        })
+        .collect();
+    let (rest, gr) = chunked_sum::<3>(d.zbar.len(), |i, gi| {
+        let (pxq, x) = per_x[d.group_of[i] as usize];
+        let v = x * d.zbar[i] + gamma;
+        let l = v.ln();
+        gi[0] -= x * l;
+        gi[1] -= l;
+        gi[2] -= pxq / v;
+        -pxq * l
     });
+    for k in 0..3 {
+        g[k] += gr[k];
+    }
     *grad = g;
-    ll
+    total + rest
+}
+
+fn log_likelihood(theta: &[f64; 3], x: &[f64], zbar: &[f64], grad: &mut [f64; 3]) -> f64 {
+    log_likelihood_grouped(theta, &Grouped::new(x, zbar), grad)
 }
 
 fn pearson(a: &[f64], b: &[f64]) -> f64 {
@@ -137,4 +214,12 @@ fn pearson(a: &[f64], b: &[f64]) -> f64 {
         sbb += (y - mb) * (y - mb);
     }
     if saa > 0.0 && sbb > 0.0 { sab / (saa * sbb).sqrt() } else { 0.0 }
+}
+
+/// The log-likelihood over all customers (x = 0 skipped), for the gradient test.
+#[cfg(test)]
+pub(crate) fn test_log_likelihood(theta: &[f64; 3], x: &[u64], zbar: &[f64], g: &mut [f64; 3]) -> f64 {
+    let (xs, zs): (Vec<f64>, Vec<f64>) =
+        x.iter().zip(zbar).filter(|(x, _)| **x > 0).map(|(&x, &z)| (x as f64, z)).unzip();
+    log_likelihood(theta, &xs, &zs, g)
 }
