@@ -61,17 +61,21 @@ PYEOF
   measure "$PY" "$DATA/duck.py" "$1" "$2"
 }
 
-echo "| input | rows | custseg wall s | custseg peak MB | custseg stages (ms) | DuckDB wall s | DuckDB peak MB | custseg / DuckDB |"
-echo "|---|---|---|---|---|---|---|---|"
+# custseg runs twice: the job DuckDB is compared with (features + RFM + ABC + value tier +
+# lifecycle, outputs written: --no-clv), and the default run with the CLV model on top.
+echo "| input | rows | custseg wall s | custseg peak MB | custseg stages (ms) | DuckDB wall s | DuckDB peak MB | custseg / DuckDB | custseg with CLV wall s | peak MB |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for n in "${SIZES[@]}"; do
   for fmt in csv parquet; do
-    f="$DATA/log_${n}.${fmt}"
+    # "g2": the generator without dropout at the first purchase (files of the old one differ)
+    f="$DATA/log_${n}_g2.${fmt}"
     [ -f "$f" ] || "$BIN" generate --customers "$n" --seed 42 -o "$f" --format "$fmt" >&2
-    read -r cw cm < <(measure "$BIN" run -t "$f" -o "$DATA/out_${n}_${fmt}" --quiet)
+    read -r cw cm < <(measure "$BIN" run -t "$f" -o "$DATA/out_${n}_${fmt}" --quiet --no-clv)
     stages=$("$PY" -c "import json,sys; t=json.load(open(sys.argv[1]))['timings_ms']; print(' '.join(f'{k}={v}' for k,v in t.items()))" "$DATA/out_${n}_${fmt}/run.json")
     rows=$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['counts']['rows_read'])" "$DATA/out_${n}_${fmt}/run.json")
     read -r dw dm < <(duckdb_job "$f" "$DATA/duck_${n}_${fmt}.csv")
     ratio=$("$PY" -c "print(f'{$cw/$dw:.2f}')")
-    echo "| $fmt | $rows | $cw | $cm | $stages | $dw | $dm | $ratio |"
+    read -r vw vm < <(measure "$BIN" run -t "$f" -o "$DATA/out_${n}_${fmt}_clv" --quiet)
+    echo "| $fmt | $rows | $cw | $cm | $stages | $dw | $dm | $ratio | $vw | $vm |"
   done
 done

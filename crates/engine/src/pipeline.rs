@@ -217,6 +217,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     )
     .await?;
     timings.insert("ingest", t.elapsed().as_millis() as u64);
+    trace_stage("ingest", &timings);
     // fingerprints run on their own thread while the rest of the pipeline works
     let fp =
         fingerprint_all(input.files.iter().map(|f| (f.path.clone(), PathBuf::from(&f.path), f.size_bytes)).collect());
@@ -225,6 +226,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     let t = Instant::now();
     write_csv(&rejects_path, &input.reject_schema, &input.rejects)?;
     timings.insert("rejects", t.elapsed().as_millis() as u64);
+    trace_stage("rejects", &timings);
     let t = Instant::now();
     let quality = input.quality.clone();
     if config.run.strict && quality.rows_rejected > 0 {
@@ -252,6 +254,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     };
     let features = aggregate(&ctx, input.kept, &input.names, present, as_of).await?;
     timings.insert("features", t.elapsed().as_millis() as u64);
+    trace_stage("features", &timings);
 
     let t = Instant::now();
     let master = match &req.customers {
@@ -263,10 +266,12 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     // output rows: purchasers and prospects, sorted by id (features are already sorted)
     let Layout { rows, ids, master_rows, not_in_master } = layout(&features.customer, master.as_ref());
     timings.insert("customers_file", t.elapsed().as_millis() as u64);
+    trace_stage("customers_file", &timings);
 
     let t = Instant::now();
     let predicted = if config.clv.enabled { Some(predict(&features, config)) } else { None };
     timings.insert("clv", t.elapsed().as_millis() as u64);
+    trace_stage("clv", &timings);
 
     let t = Instant::now();
     let classified = classify(&features, config)?;
@@ -285,6 +290,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     }
     let segments = segment_rows(&features, &schemes, &rows, lang, &config.rfm.segments);
     timings.insert("classify", t.elapsed().as_millis() as u64);
+    trace_stage("classify", &timings);
 
     let t = Instant::now();
     let customers = customers_table(
@@ -306,12 +312,12 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         &QualityFile { transactions: &quality, customers_file: master.as_ref().map(|m| &m.report) },
     )?;
     let mut outputs: Vec<String> = OUTPUTS.iter().map(|s| s.to_string()).collect();
-    let clv_record = predicted.map(|p| clv_record(p, &quality, as_of, config));
-    if let Some(model) = clv_record.as_ref().and_then(|c| c.model.as_ref()) {
-        write_json(&req.out_dir.join("model.json"), model)?;
+    let mut clv_record = predicted.map(|p| clv_record(p, &quality, as_of, config));
+    if clv_record.as_ref().is_some_and(|c| c.model.is_some()) {
         outputs.insert(5, "model.json".into());
     }
     timings.insert("write", t.elapsed().as_millis() as u64);
+    trace_stage("write", &timings);
 
     let inputs = fp
         .join()
@@ -326,6 +332,11 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         }),
         None => None,
     };
+    // model.json carries the input fingerprints, so it is written once they are known
+    if let Some(model) = clv_record.as_mut().and_then(|c| c.model.as_mut()) {
+        model.inputs = inputs.clone();
+        write_json(&req.out_dir.join("model.json"), model)?;
+    }
     timings.insert("total", total.elapsed().as_millis() as u64);
     let n_prospects = rows.iter().filter(|r| r.is_none()).count() as u64;
     let record = RunRecord {
@@ -357,6 +368,20 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
 }
 
 type Predicted = std::result::Result<(Models, Scores), String>;
+
+/// Logs (at debug level, `CUSTSEG_LOG=debug`) a stage's time and the process's peak resident
+/// memory so far, read from /proc on Linux: the stage that raised the peak is the one to look at.
+fn trace_stage(stage: &str, timings: &BTreeMap<&'static str, u64>) {
+    let peak_kb = std::fs::read_to_string("/proc/self/status").ok().and_then(|s| {
+        s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+    });
+    tracing::debug!(
+        stage,
+        ms = timings.get(stage).copied().unwrap_or(0),
+        peak_rss_mb = peak_kb.map(|k| k / 1024),
+        "stage done"
+    );
+}
 
 /// Fits the CLV models and scores the purchasers; a failure becomes a message for run.json and
 /// the summary (the rest of the run does not depend on it).

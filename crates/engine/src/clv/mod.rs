@@ -61,7 +61,7 @@ pub struct SpendRecord {
 pub struct Models {
     /// The purchase model.
     pub purchase: Box<dyn PurchaseModel>,
-    /// Its fit report (absent for a model read from a file without one).
+    /// Its fit report (as fitted, or as read from model.json).
     pub purchase_fit: FitReport,
     /// The spend model and its record, when it could be fitted.
     pub spend: Option<(GammaGamma, SpendRecord)>,
@@ -168,14 +168,14 @@ pub fn score(f: &Features, s: &Summary, m: &Models, cfg: &ClvConfig) -> Scores {
     let step = cfg.step_days / DAYS_PER_UNIT;
     let horizon = f64::from(cfg.horizon_months) * step;
     let model = m.purchase.as_ref();
-    let per_tuple: Vec<(f64, f64, Vec<f64>)> = (0..s.data.n_tuples())
+    // per distinct summary: P(alive), expected transactions over the horizon, and the discounted
+    // expected transactions (CLV per unit of spend: spend is a factor of every step)
+    let per_tuple: Vec<(f64, f64, f64)> = (0..s.data.n_tuples())
         .into_par_iter()
         .map(|k| {
             let (x, t_x, t) = s.data.tuple(k);
-            // cumulative expected transactions at the end of each step, for the discounting
-            let cum: Vec<f64> =
-                (1..=cfg.horizon_months).map(|j| model.expected_purchases(f64::from(j) * step, x, t_x, t)).collect();
-            (model.p_alive(x, t_x, t), model.expected_purchases(horizon, x, t_x, t), cum)
+            let discounted = clv::clv(model, 1.0, cfg.horizon_months, step, cfg.discount, (x, t_x, t));
+            (model.p_alive(x, t_x, t), model.expected_purchases(horizon, x, t_x, t), discounted)
         })
         .collect();
     let lifetime_years = cfg.lifetime_years.unwrap_or_else(|| {
@@ -192,22 +192,14 @@ pub fn score(f: &Features, s: &Summary, m: &Models, cfg: &ClvConfig) -> Scores {
         lifetime_years,
     };
     for (j, &i) in s.idx.iter().enumerate() {
-        let (p, e, cum) = &per_tuple[s.data.tuple_of[j] as usize];
-        out.p_alive[i] = Some(*p);
-        out.expected_purchases[i] = Some(*e);
+        let (p, e, discounted) = per_tuple[s.data.tuple_of[j] as usize];
+        out.p_alive[i] = Some(p);
+        out.expected_purchases[i] = Some(e);
         out.historical_ltv[i] = Some(f.annual_spend[i] * lifetime_years);
         if let Some((gg, _)) = &m.spend {
             let spend = gg.expected_spend(f.x[i], f.zbar[i].max(0.0));
             out.expected_spend[i] = Some(spend);
-            let mut total = 0.0;
-            let mut prev = 0.0;
-            let mut factor = 1.0;
-            for c in cum {
-                factor /= 1.0 + cfg.discount;
-                total += spend * (c - prev) * factor;
-                prev = *c;
-            }
-            out.clv[i] = Some(total);
+            out.clv[i] = Some(spend * discounted);
         }
     }
     out
