@@ -204,6 +204,12 @@ fn clv(c: ClvCommand, quiet: bool) -> Result<()> {
             })?;
             if !quiet {
                 out.line(format!(
+                    "rows: {} read = {} kept + {} rejected",
+                    group(r.rows.read),
+                    group(r.rows.kept),
+                    group(r.rows.rejected)
+                ))?;
+                out.line(format!(
                     "scored {} customers as of {}: {:.1} expected transactions, total CLV {:.2}",
                     group(r.customers as u64),
                     r.as_of,

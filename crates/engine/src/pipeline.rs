@@ -422,22 +422,9 @@ fn clv_record(p: Predicted, q: &QualityReport, as_of: i32, config: &Config) -> C
     };
     match p {
         Ok((m, s)) => {
-            rec.model = Some(ModelFile {
-                tool: "custseg".into(),
-                version: env!("CARGO_PKG_VERSION").into(),
-                model: c.model,
-                time_unit: "weeks".into(),
-                calibration_end: format_day(as_of),
-                purchase: m.purchase_fit.clone(),
-                spend: m.spend.as_ref().map(|(_, r)| r.clone()),
-                inputs: Vec::new(),
-                rows: RowCounts {
-                    read: q.rows_read,
-                    kept: q.rows_kept,
-                    rejected: q.rows_rejected,
-                    after_calibration: 0,
-                },
-            });
+            let rows =
+                RowCounts { read: q.rows_read, kept: q.rows_kept, rejected: q.rows_rejected, after_calibration: 0 };
+            rec.model = Some(ModelFile::new(c, as_of, &m, Vec::new(), rows));
             rec.warnings = m.warnings;
             rec.lifetime_years = Some(s.lifetime_years);
             rec.customers = s.p_alive.iter().flatten().count() as u64;

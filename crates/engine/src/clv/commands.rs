@@ -89,17 +89,7 @@ async fn prepare(
 }
 
 fn model_file(p: &Prepared, config: &Config, m: &Models) -> ModelFile {
-    ModelFile {
-        tool: "custseg".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        model: config.clv.model,
-        time_unit: "weeks".into(),
-        calibration_end: format_day(p.as_of),
-        purchase: m.purchase_fit.clone(),
-        spend: m.spend.as_ref().map(|(_, r)| r.clone()),
-        inputs: p.inputs.clone(),
-        rows: p.rows,
-    }
+    ModelFile::new(&config.clv, p.as_of, m, p.inputs.clone(), p.rows)
 }
 
 /// What `clv fit` needs.
@@ -168,6 +158,8 @@ pub struct PredictOutcome {
     pub total_clv: f64,
     /// Sum of the expected transactions over the horizon.
     pub total_expected_purchases: f64,
+    /// Row accounting of the scored transactions.
+    pub rows: RowCounts,
     /// Path of predictions.csv.
     pub path: PathBuf,
 }
@@ -199,6 +191,7 @@ pub fn predict_command(req: PredictRequest) -> Result<PredictOutcome> {
         as_of: format_day(p.as_of),
         total_clv: scores.clv.iter().flatten().sum(),
         total_expected_purchases: scores.expected_purchases.iter().flatten().sum(),
+        rows: p.rows,
         path,
     })
 }

@@ -226,6 +226,46 @@ pub struct ModelFile {
     pub inputs: Vec<InputRecord>,
     /// Rows read, kept, rejected, and kept rows after the calibration end (not used).
     pub rows: RowCounts,
+    /// What the model says of a new customer (unconditional predictions).
+    pub new_customer: NewCustomer,
+}
+
+/// Unconditional predictions for a customer who has just made a first purchase.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct NewCustomer {
+    /// E[X(t)]: expected repeat transactions by the end of month 1, 2, .., horizon.
+    pub expected_purchases_by_month: Vec<f64>,
+    /// P(X(t) = n) for n = 0, 1, .., 10 at the end of the horizon (the remainder: 11 or more).
+    pub prob_purchases_at_horizon: Vec<f64>,
+    /// Probability of still being active at the end of the horizon.
+    pub survival_at_horizon: f64,
+}
+
+impl ModelFile {
+    /// The record of a fit: `as_of` is the end of the summarised period.
+    pub fn new(cfg: &ClvConfig, as_of: i32, m: &Models, inputs: Vec<InputRecord>, rows: RowCounts) -> ModelFile {
+        let step = cfg.step_days / DAYS_PER_UNIT;
+        let horizon = f64::from(cfg.horizon_months) * step;
+        let model = m.purchase.as_ref();
+        ModelFile {
+            tool: "custseg".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            model: model.id(),
+            time_unit: "weeks".into(),
+            calibration_end: custseg_data::parse::format_day(as_of),
+            purchase: m.purchase_fit.clone(),
+            spend: m.spend.as_ref().map(|(_, r)| r.clone()),
+            inputs,
+            rows,
+            new_customer: NewCustomer {
+                expected_purchases_by_month: (1..=cfg.horizon_months)
+                    .map(|k| model.expected_purchases_new(f64::from(k) * step))
+                    .collect(),
+                prob_purchases_at_horizon: (0..=10).map(|n| model.prob_purchases(n, horizon)).collect(),
+                survival_at_horizon: model.survival(horizon),
+            },
+        }
+    }
 }
 
 /// Row accounting of a fit.

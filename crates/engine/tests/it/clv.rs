@@ -120,10 +120,9 @@ fn predict_scores_with_a_saved_model_and_run_adds_the_columns() {
     let clv = s.record.clv.as_ref().unwrap_or_else(|| panic!("no clv record"));
     assert!(clv.error.is_none(), "{:?}", clv.error);
     assert!(s.record.outputs.iter().any(|o| o == "model.json"));
-    let model: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(out.path().join("model.json")).unwrap_or_else(|e| panic!("{e}")),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let model: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("model.json")).unwrap_or_else(|e| panic!("{e}")))
+            .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(model["time_unit"], "weeks");
     assert_eq!(model["inputs"][0]["xxh3_128"].as_str().map(str::len), Some(32), "{}", model["inputs"]);
     assert_eq!(model["purchase"]["status"], "converged");
