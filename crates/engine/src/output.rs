@@ -61,12 +61,16 @@ pub fn customers_table(
     t.push("r_score", pick_i(&|i| Some(i64::from(c.scores.r[i]))));
     t.push("f_score", pick_i(&|i| Some(i64::from(c.scores.f[i]))));
     t.push("m_score", pick_i(&|i| Some(i64::from(c.scores.m[i]))));
-    t.push(
-        "rfm_score",
-        Column::Str(
-            rows.iter().map(|r| r.map(|i| format!("{}{}{}", c.scores.r[i], c.scores.f[i], c.scores.m[i]))).collect(),
-        ),
-    );
+    // "RFM" cells as codes into the n^3 possible strings (no string per customer)
+    let top = |v: &[u8]| v.iter().copied().max().unwrap_or(1);
+    let n = u16::from(top(&c.scores.r).max(top(&c.scores.f)).max(top(&c.scores.m)).max(1));
+    let labels: Vec<String> =
+        (0..n * n * n).map(|k| format!("{}{}{}", k / (n * n) + 1, k / n % n + 1, k % n + 1)).collect();
+    let code = |i: usize| {
+        let s = |v: u8| u16::from(v.max(1)) - 1;
+        s(c.scores.r[i]) * n * n + s(c.scores.f[i]) * n + s(c.scores.m[i])
+    };
+    t.push("rfm_score", Column::Codes { labels, codes: rows.iter().map(|r| r.map(code)).collect() });
     for s in schemes {
         t.push(s.id, Column::Codes { labels: s.labels.clone(), codes: s.of_row.clone() });
     }

@@ -302,9 +302,13 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         master.as_ref().map(|m| (m, master_rows.as_slice())),
         scores.map(|s| score_columns(s, &rows)).unwrap_or_default(),
     );
-    let batch = customers.to_batch()?;
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers table built");
+    let batch = customers.into_batch()?;
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers batch built");
     write_csv(&req.out_dir.join("customers.csv"), &batch.schema(), std::slice::from_ref(&batch))?;
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers.csv written");
     write_parquet(&req.out_dir.join("customers.parquet"), batch.schema(), std::slice::from_ref(&batch))?;
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers.parquet written");
     let seg = segments_table(&segments).to_batch()?;
     write_csv(&req.out_dir.join("segments.csv"), &seg.schema(), std::slice::from_ref(&seg))?;
     write_json(
