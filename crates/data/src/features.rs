@@ -145,8 +145,19 @@ pub async fn aggregate(
                 MAX(CASE WHEN is_return THEN 0 ELSE 1 END) AS orders
          FROM tx GROUP BY customer, day"
     };
+    // the (customer, category, channel) aggregate comes first, so the line-level table can be
+    // dropped once the day table is built: peak memory then never holds both it and the
+    // customer-level join
+    let categories = if present.category || present.channel {
+        let sql = "SELECT customer, category, channel, SUM(amount) AS spend FROM tx WHERE NOT is_return GROUP BY customer, category, channel";
+        let e = || DataError::engine("computing customer features (categories and channels)");
+        Some(ctx.sql(sql).await.map_err(e())?.collect().await.map_err(e())?)
+    } else {
+        None
+    };
     // materialise the day table once: both the customer aggregate and the join below read it
     let days = ctx.sql(day_level).await.map_err(err("days"))?.cache().await.map_err(err("days"))?;
+    ctx.deregister_table("tx").map_err(err("table"))?;
     ctx.deregister_table("days").map_err(err("days"))?;
     ctx.register_table("days", days.into_view()).map_err(err("days"))?;
     let sql = "WITH cust AS (
@@ -170,10 +181,9 @@ pub async fn aggregate(
     let batches = ctx.sql(sql).await.map_err(err("customers"))?.collect().await.map_err(err("customers"))?;
     ctx.deregister_table("days").map_err(err("days"))?;
     let mut f = from_batches(&batches, &names.customers, as_of);
-    if present.category || present.channel {
-        add_categories_and_channels(ctx, &mut f, names, present).await?;
+    if let Some(batches) = categories {
+        add_categories_and_channels(&batches, &mut f, names, present);
     }
-    ctx.deregister_table("tx").map_err(err("table"))?;
     Ok(f)
 }
 
@@ -280,22 +290,14 @@ fn from_batches(batches: &[RecordBatch], customers: &[String], as_of: i32) -> Fe
 /// Category and channel features from one aggregation by (customer, category, channel) over
 /// purchase rows: the number of categories, the top category by spend (ties: the smaller name,
 /// which is the smaller code since codes are name-sorted), and spend shares per channel.
-async fn add_categories_and_channels(
-    ctx: &SessionContext,
-    f: &mut Features,
-    names: &Names,
-    present: Present,
-) -> Result<()> {
-    let err = || DataError::engine("computing customer features (categories and channels)");
-    let sql = "SELECT customer, category, channel, SUM(amount) AS spend FROM tx WHERE NOT is_return GROUP BY customer, category, channel";
-    let batches = ctx.sql(sql).await.map_err(err())?.collect().await.map_err(err())?;
+fn add_categories_and_channels(batches: &[RecordBatch], f: &mut Features, names: &Names, present: Present) {
     let n = f.len();
     let shares = present.channel && !names.channels.is_empty() && names.channels.len() <= MAX_CHANNELS;
     let n_ch = if shares { names.channels.len() } else { 0 };
     let mut chan_spend = vec![0i64; n * n_ch];
     // (customer, category) -> spend, summed over channels
     let mut cat_spend: Vec<(u32, u32, i64)> = Vec::new();
-    for b in &batches {
+    for b in batches {
         let c = b.column(0).as_primitive::<UInt32Type>();
         let cat = b.column(1).as_primitive::<UInt32Type>();
         let ch = b.column(2).as_primitive::<UInt32Type>();
@@ -348,5 +350,4 @@ async fn add_categories_and_channels(
             })
             .collect();
     }
-    Ok(())
 }
