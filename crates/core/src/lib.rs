@@ -22,6 +22,7 @@
 pub mod abc;
 pub mod catalog;
 pub mod clv;
+pub mod kmeans;
 pub mod lifecycle;
 pub mod math;
 pub mod rfm;

@@ -1,0 +1,316 @@
+//! k-means++ seeding and Lloyd iterations with Hamerly's bounds, parallel over fixed row chunks
+//! (results do not depend on the number of threads).
+
+use rayon::prelude::*;
+
+use super::{KMeans, KMeansError, ValidKMeansParams};
+use crate::math::Rng;
+
+/// Rows per parallel work unit; partial sums are combined in chunk order.
+const CHUNK: usize = 4096;
+
+/// A checked data matrix: `n_rows × n_features`, row-major, finite, with weights.
+pub(crate) struct Data<'a> {
+    pub x: &'a [f64],
+    pub d: usize,
+    pub w: Option<&'a [f64]>,
+}
+
+impl<'a> Data<'a> {
+    pub fn new(x: &'a [f64], d: usize, w: Option<&'a [f64]>) -> Result<Data<'a>, KMeansError> {
+        if d == 0 || !x.len().is_multiple_of(d) {
+            return Err(KMeansError::Shape { len: x.len(), n_features: d });
+        }
+        if let Some(i) = x.iter().position(|v| !v.is_finite()) {
+            return Err(KMeansError::NonFinite { row: i / d, feature: i % d, value: x[i] });
+        }
+        if let Some(w) = w {
+            if w.len() != x.len() / d {
+                return Err(KMeansError::Shape { len: w.len(), n_features: 1 });
+            }
+            if let Some(i) = w.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+                return Err(KMeansError::Weight { row: i, value: w[i] });
+            }
+        }
+        Ok(Data { x, d, w })
+    }
+
+    pub fn n(&self) -> usize {
+        self.x.len() / self.d
+    }
+
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.x[i * self.d..(i + 1) * self.d]
+    }
+
+    pub fn weight(&self, i: usize) -> f64 {
+        self.w.map_or(1.0, |w| w[i])
+    }
+
+    /// Mean of the per-feature variances (unweighted), the scale of the tolerance.
+    pub fn mean_variance(&self) -> f64 {
+        let n = self.n() as f64;
+        let mut total = 0.0;
+        for j in 0..self.d {
+            let mean = (0..self.n()).map(|i| self.x[i * self.d + j]).sum::<f64>() / n;
+            total += (0..self.n()).map(|i| (self.x[i * self.d + j] - mean).powi(2)).sum::<f64>() / n;
+        }
+        total / self.d as f64
+    }
+}
+
+pub(crate) fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
+}
+
+/// Index and squared distance of the nearest centre (ties: the lower index), and the squared
+/// distance of the second nearest.
+fn nearest_two(row: &[f64], centres: &[f64], d: usize) -> (u32, f64, f64) {
+    let (mut best, mut d1, mut d2) = (0u32, f64::INFINITY, f64::INFINITY);
+    for (j, c) in centres.chunks_exact(d).enumerate() {
+        let v = sq_dist(row, c);
+        if v < d1 {
+            d2 = d1;
+            d1 = v;
+            best = j as u32;
+        } else if v < d2 {
+            d2 = v;
+        }
+    }
+    (best, d1, d2)
+}
+
+/// Greedy k-means++ (Arthur & Vassilvitskii 2007, with the 2 + ln k candidates per step of
+/// scikit-learn): each new centre is the candidate, drawn with probability proportional to
+/// weight × squared distance to the nearest chosen centre, that lowers the potential most.
+pub(crate) fn kmeans_plus_plus(data: &Data<'_>, k: usize, rng: &mut Rng) -> Vec<f64> {
+    let n = data.n();
+    let trials = 2 + (k as f64).ln().floor() as usize;
+    let mut centres: Vec<f64> = Vec::with_capacity(k * data.d);
+    let draw = |rng: &mut Rng, cum: &[f64]| -> usize {
+        let total = cum.last().copied().unwrap_or(0.0);
+        if total.is_nan() || total <= 0.0 {
+            return rng.below(n as u64) as usize;
+        }
+        let u = rng.uniform() * total;
+        cum.partition_point(|&c| c <= u).min(n - 1)
+    };
+    let weights: Vec<f64> = (0..n).map(|i| data.weight(i)).collect();
+    let cum_w: Vec<f64> = weights
+        .iter()
+        .scan(0.0, |s, w| {
+            *s += w;
+            Some(*s)
+        })
+        .collect();
+    let first = draw(rng, &cum_w);
+    centres.extend_from_slice(data.row(first));
+    let mut closest: Vec<f64> = (0..n).into_par_iter().map(|i| sq_dist(data.row(i), data.row(first))).collect();
+    for _ in 1..k {
+        let cum: Vec<f64> = closest
+            .iter()
+            .zip(&weights)
+            .scan(0.0, |s, (d, w)| {
+                *s += d * w;
+                Some(*s)
+            })
+            .collect();
+        let candidates: Vec<usize> = (0..trials).map(|_| draw(rng, &cum)).collect();
+        // potential after adding each candidate, summed over fixed chunks
+        let mut best: Option<(f64, usize)> = None;
+        for &c in &candidates {
+            let cand = data.row(c);
+            let parts: Vec<f64> = (0..n.div_ceil(CHUNK))
+                .into_par_iter()
+                .map(|ch| {
+                    (ch * CHUNK..((ch + 1) * CHUNK).min(n))
+                        .map(|i| weights[i] * closest[i].min(sq_dist(data.row(i), cand)))
+                        .sum::<f64>()
+                })
+                .collect();
+            let potential: f64 = parts.iter().sum();
+            if best.is_none_or(|(p, _)| potential < p) {
+                best = Some((potential, c));
+            }
+        }
+        let chosen = best.map_or(0, |(_, c)| c);
+        let row = data.row(chosen).to_vec();
+        closest.par_iter_mut().enumerate().for_each(|(i, d)| *d = d.min(sq_dist(data.row(i), &row)));
+        centres.extend_from_slice(&row);
+    }
+    centres
+}
+
+/// Lloyd's algorithm from `centres` (k × d). With `accelerated`, Hamerly's (2010) bounds skip
+/// distance computations that cannot change an assignment; the assignments are those of the
+/// plain algorithm. Stops when no assignment changes, or when the squared centre shifts sum to
+/// at most `tol_abs`; the labels returned always belong to the centres returned.
+pub(crate) fn lloyd(
+    data: &Data<'_>,
+    mut centres: Vec<f64>,
+    max_iter: usize,
+    tol_abs: f64,
+    accelerated: bool,
+) -> KMeans {
+    let (n, d) = (data.n(), data.d);
+    let k = centres.len() / d;
+    // labels, upper bound on the distance to the own centre, lower bound on the second nearest
+    let mut state: Vec<(u32, f64, f64)> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let (a, d1, d2) = nearest_two(data.row(i), &centres, d);
+            (a, d1.sqrt(), d2.sqrt())
+        })
+        .collect();
+    let mut converged = false;
+    let mut n_iter = 0;
+    for iter in 1..=max_iter {
+        n_iter = iter;
+        let new_centres = update(data, &state, &centres, k);
+        let shifts: Vec<f64> =
+            new_centres.chunks_exact(d).zip(centres.chunks_exact(d)).map(|(a, b)| sq_dist(a, b).sqrt()).collect();
+        let shift_sq: f64 = shifts.iter().map(|s| s * s).sum();
+        centres = new_centres;
+        // half the distance from each centre to its nearest other centre
+        let half: Vec<f64> = (0..k)
+            .map(|j| {
+                let cj = &centres[j * d..(j + 1) * d];
+                (0..k)
+                    .filter(|&m| m != j)
+                    .map(|m| sq_dist(cj, &centres[m * d..(m + 1) * d]).sqrt())
+                    .fold(f64::INFINITY, f64::min)
+                    / 2.0
+            })
+            .collect();
+        let (max1, arg1) =
+            shifts.iter().enumerate().fold((0.0f64, usize::MAX), |(m, a), (j, &s)| if s > m { (s, j) } else { (m, a) });
+        let max2 = shifts.iter().enumerate().filter(|&(j, _)| j != arg1).map(|(_, &s)| s).fold(0.0f64, f64::max);
+        let changed: usize = state
+            .par_chunks_mut(CHUNK)
+            .enumerate()
+            .map(|(ch, part)| {
+                let mut changed = 0;
+                for (off, s) in part.iter_mut().enumerate() {
+                    let i = ch * CHUNK + off;
+                    let row = data.row(i);
+                    let (a, mut u, mut l) = *s;
+                    if accelerated {
+                        u += shifts[a as usize];
+                        l -= if a as usize == arg1 { max2 } else { max1 };
+                        let m = half[a as usize].max(l);
+                        if u <= m {
+                            *s = (a, u, l);
+                            continue;
+                        }
+                        u = sq_dist(row, &centres[a as usize * d..(a as usize + 1) * d]).sqrt();
+                        if u <= m {
+                            *s = (a, u, l);
+                            continue;
+                        }
+                    }
+                    let (b, d1, d2) = nearest_two(row, &centres, d);
+                    if b != a {
+                        changed += 1;
+                    }
+                    *s = (b, d1.sqrt(), d2.sqrt());
+                }
+                changed
+            })
+            .sum();
+        if changed == 0 || shift_sq <= tol_abs {
+            converged = true;
+            break;
+        }
+    }
+    let labels: Vec<u32> = state.iter().map(|s| s.0).collect();
+    let inertia = inertia(data, &centres, &labels);
+    KMeans { centroids: centres, n_features: d, labels, inertia, n_iter, converged }
+}
+
+/// New centres: weighted means of the assigned rows. A cluster left empty is re-seeded at the
+/// row farthest from its own centre (ties: the lower row), one row per empty cluster.
+fn update(data: &Data<'_>, state: &[(u32, f64, f64)], old: &[f64], k: usize) -> Vec<f64> {
+    let d = data.d;
+    let n = data.n();
+    let parts: Vec<(Vec<f64>, Vec<f64>)> = (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|ch| {
+            let mut sums = vec![0.0; k * d];
+            let mut weights = vec![0.0; k];
+            let start = ch * CHUNK;
+            for (off, s) in state[start..((ch + 1) * CHUNK).min(n)].iter().enumerate() {
+                let i = start + off;
+                let a = s.0 as usize;
+                let w = data.weight(i);
+                weights[a] += w;
+                for (s, v) in sums[a * d..(a + 1) * d].iter_mut().zip(data.row(i)) {
+                    *s += w * v;
+                }
+            }
+            (sums, weights)
+        })
+        .collect();
+    let mut sums = vec![0.0; k * d];
+    let mut weights = vec![0.0; k];
+    for (s, w) in parts {
+        sums.iter_mut().zip(s).for_each(|(a, b)| *a += b);
+        weights.iter_mut().zip(w).for_each(|(a, b)| *a += b);
+    }
+    let mut centres = old.to_vec();
+    let mut taken: Vec<usize> = Vec::new();
+    for j in 0..k {
+        if weights[j] > 0.0 {
+            for f in 0..d {
+                centres[j * d + f] = sums[j * d + f] / weights[j];
+            }
+        } else {
+            let far = (0..n)
+                .filter(|i| !taken.contains(i))
+                .map(|i| {
+                    let a = state[i].0 as usize;
+                    (sq_dist(data.row(i), &old[a * d..(a + 1) * d]), i)
+                })
+                .fold((f64::NEG_INFINITY, 0), |best, c| if c.0 > best.0 { c } else { best });
+            taken.push(far.1);
+            centres[j * d..(j + 1) * d].copy_from_slice(data.row(far.1));
+        }
+    }
+    centres
+}
+
+/// Σ weight × squared distance to the assigned centre, over fixed chunks.
+pub(crate) fn inertia(data: &Data<'_>, centres: &[f64], labels: &[u32]) -> f64 {
+    let d = data.d;
+    let n = data.n();
+    let parts: Vec<f64> = (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|ch| {
+            (ch * CHUNK..((ch + 1) * CHUNK).min(n))
+                .map(|i| {
+                    let a = labels[i] as usize;
+                    data.weight(i) * sq_dist(data.row(i), &centres[a * d..(a + 1) * d])
+                })
+                .sum::<f64>()
+        })
+        .collect();
+    parts.iter().sum()
+}
+
+/// Runs `n_init` seeded restarts and keeps the lowest inertia.
+pub(crate) fn fit(data: &Data<'_>, p: &ValidKMeansParams) -> Result<KMeans, KMeansError> {
+    let p = p.params();
+    if data.n() < p.n_clusters {
+        return Err(KMeansError::TooFewRows { n_rows: data.n(), n_clusters: p.n_clusters });
+    }
+    let tol_abs = p.tol * data.mean_variance();
+    let mut best: Option<KMeans> = None;
+    for run in 0..p.n_init {
+        let mut rng = Rng::for_stream(p.seed, run as u64);
+        let centres = kmeans_plus_plus(data, p.n_clusters, &mut rng);
+        let m = lloyd(data, centres, p.max_iter, tol_abs, p.accelerated);
+        if best.as_ref().is_none_or(|b| m.inertia < b.inertia) {
+            best = Some(m);
+        }
+    }
+    best.ok_or(KMeansError::InvalidParam { name: "n_init", rule: "> 0", value: 0.0 })
+}

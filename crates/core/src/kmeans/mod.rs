@@ -1,0 +1,117 @@
+//! k-means clustering: k-means++ seeding, restarts, and Lloyd iterations accelerated with
+//! Hamerly's bounds.
+//!
+//! **What it does.** Splits customers (rows of numeric features, already scaled) into k groups
+//! so that the weighted sum of squared distances to the group means (the *inertia*) is small.
+//! Each restart seeds with greedy k-means++ from its own stream of the seed; the restart with
+//! the lowest inertia wins (ties: the first). Iterations stop when no assignment changes or
+//! when the centres' squared shifts sum to at most `tol` × the mean feature variance.
+//!
+//! **Determinism.** Every parallel sum runs over fixed chunks of rows combined in order, so the
+//! result depends on the seed only, never on the number of threads. Distance ties go to the
+//! lower centre index. An empty cluster is re-seeded at the row farthest from its centre.
+//!
+//! ```
+//! use custseg_core::kmeans::{KMeansParams, fit};
+//! // two obvious groups on a line
+//! let x = [0.0, 0.1, 0.2, 10.0, 10.1, 10.2];
+//! let p = KMeansParams { n_clusters: 2, ..KMeansParams::default() }.check()?;
+//! let m = fit(&x, 1, None, &p)?;
+//! assert_eq!(m.labels[0], m.labels[2]);
+//! assert_ne!(m.labels[0], m.labels[3]);
+//! # Ok::<(), custseg_core::kmeans::KMeansError>(())
+//! ```
+
+mod errors;
+mod fit;
+mod params;
+
+pub use errors::KMeansError;
+pub use params::{KMeansParams, ValidKMeansParams};
+
+use rayon::prelude::*;
+
+/// A fitted k-means model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KMeans {
+    /// Centres, `k × n_features`, row-major.
+    pub centroids: Vec<f64>,
+    /// Features per row.
+    pub n_features: usize,
+    /// Cluster of each training row.
+    pub labels: Vec<u32>,
+    /// Weighted sum of squared distances to the assigned centres.
+    pub inertia: f64,
+    /// Iterations of the winning restart.
+    pub n_iter: usize,
+    /// Whether it stopped by its tolerance (not the iteration limit).
+    pub converged: bool,
+}
+
+impl KMeans {
+    /// Number of clusters.
+    pub fn n_clusters(&self) -> usize {
+        self.centroids.len() / self.n_features.max(1)
+    }
+
+    /// The nearest centre of each row of `x` (ties: the lower index).
+    ///
+    /// # Errors
+    /// [`KMeansError::Shape`] or [`KMeansError::NonFinite`] for unusable rows.
+    pub fn predict(&self, x: &[f64]) -> Result<Vec<u32>, KMeansError> {
+        let data = fit::Data::new(x, self.n_features, None)?;
+        let d = self.n_features;
+        Ok((0..data.n())
+            .into_par_iter()
+            .map(|i| {
+                let row = data.row(i);
+                let mut best = (0u32, f64::INFINITY);
+                for (j, c) in self.centroids.chunks_exact(d).enumerate() {
+                    let v = fit::sq_dist(row, c);
+                    if v < best.1 {
+                        best = (j as u32, v);
+                    }
+                }
+                best.0
+            })
+            .collect())
+    }
+}
+
+/// Fits k-means on `x` (`n_rows × n_features`, row-major) with optional sample weights.
+///
+/// # Errors
+/// [`KMeansError::Shape`], [`KMeansError::NonFinite`], [`KMeansError::Weight`] for unusable data;
+/// [`KMeansError::TooFewRows`] when there are fewer rows than clusters.
+pub fn fit(
+    x: &[f64],
+    n_features: usize,
+    weights: Option<&[f64]>,
+    params: &ValidKMeansParams,
+) -> Result<KMeans, KMeansError> {
+    let data = fit::Data::new(x, n_features, weights)?;
+    fit::fit(&data, params)
+}
+
+/// Runs the iterations from given initial centres (`k × n_features`), with no seeding or
+/// restarts: for comparisons with other implementations from the same start.
+///
+/// # Errors
+/// As [`fit`]; [`KMeansError::Shape`] for centres of the wrong width.
+pub fn fit_from(
+    x: &[f64],
+    n_features: usize,
+    weights: Option<&[f64]>,
+    centres: &[f64],
+    params: &ValidKMeansParams,
+) -> Result<KMeans, KMeansError> {
+    let data = fit::Data::new(x, n_features, weights)?;
+    if centres.is_empty() || n_features == 0 || !centres.len().is_multiple_of(n_features) {
+        return Err(KMeansError::Shape { len: centres.len(), n_features });
+    }
+    let p = params.params();
+    Ok(fit::lloyd(&data, centres.to_vec(), p.max_iter, p.tol * data.mean_variance(), p.accelerated))
+}
+
+#[cfg(test)]
+mod tests;
