@@ -93,6 +93,25 @@ pub fn fit(
     fit::fit(&data, params)
 }
 
+/// The k-means++ centres the first restart of [`fit`] starts from (`k × n_features`).
+///
+/// # Errors
+/// As [`fit`].
+pub fn seed_centres(
+    x: &[f64],
+    n_features: usize,
+    weights: Option<&[f64]>,
+    params: &ValidKMeansParams,
+) -> Result<Vec<f64>, KMeansError> {
+    let data = fit::Data::new(x, n_features, weights)?;
+    let p = params.params();
+    if data.n() < p.n_clusters {
+        return Err(KMeansError::TooFewRows { n_rows: data.n(), n_clusters: p.n_clusters });
+    }
+    let mut rng = crate::math::Rng::for_stream(p.seed, 0);
+    Ok(fit::kmeans_plus_plus(&data, p.n_clusters, &mut rng))
+}
+
 /// Runs the iterations from given initial centres (`k × n_features`), with no seeding or
 /// restarts: for comparisons with other implementations from the same start.
 ///

@@ -96,3 +96,26 @@ fn degenerate_inputs_give_clear_errors_or_documented_results() {
     assert!(m.centroids.iter().all(|c| *c == 5.0));
     assert!(KMeansParams { n_clusters: 0, ..KMeansParams::default() }.check().is_err());
 }
+
+/// scikit-learn 1.9.1 from the same initial centres (testdata/kmeans, scripts/kmeans_reference.py):
+/// the same final partition and inertia.
+#[test]
+fn matches_scikit_learn_from_the_same_start() {
+    let parse = |text: &str| -> Vec<f64> {
+        text.lines().flat_map(|l| l.split(',').map(|v| v.trim().parse::<f64>().expect("number"))).collect()
+    };
+    let x = parse(include_str!("../../../../testdata/kmeans/data.csv"));
+    let init = parse(include_str!("../../../../testdata/kmeans/init.csv"));
+    let expected: serde_json::Value =
+        serde_json::from_str(include_str!("../../../../testdata/kmeans/expected.json")).expect("json");
+    let want_inertia = expected["inertia"].as_f64().expect("inertia");
+    let want_labels: Vec<u32> =
+        expected["labels"].as_array().expect("labels").iter().map(|v| v.as_u64().expect("label") as u32).collect();
+    for accelerated in [true, false] {
+        let p =
+            KMeansParams { n_clusters: 4, n_init: 1, accelerated, ..KMeansParams::default() }.check().expect("valid");
+        let m = fit_from(&x, 3, None, &init, &p).expect("fit");
+        assert!(((m.inertia - want_inertia) / want_inertia).abs() < 1e-6, "{} vs {want_inertia}", m.inertia);
+        assert_eq!(m.labels, want_labels);
+    }
+}
