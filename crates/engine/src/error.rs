@@ -12,6 +12,9 @@ pub enum EngineError {
     /// The config file could not be read or is invalid.
     #[error("config {path}: {message}")]
     Config { path: PathBuf, message: String },
+    /// A model file could not be read or is not a custseg model.json.
+    #[error("model file {path}: {message}\nhint: use a model.json written by `custseg clv fit` or `custseg run`")]
+    ModelFile { path: PathBuf, message: String },
     /// A parameter is out of range.
     #[error("invalid setting: {0}")]
     Invalid(String),

@@ -167,12 +167,12 @@ pub struct PredictOutcome {
 /// Scores the customers of `transactions` with a saved model and writes `predictions.csv`.
 ///
 /// # Errors
-/// Input errors; [`EngineError::Config`] for an unreadable model file.
+/// Input errors; [`EngineError::ModelFile`] for an unreadable model file.
 pub fn predict_command(req: PredictRequest) -> Result<PredictOutcome> {
     req.config.check()?;
     let text = std::fs::read_to_string(&req.model)
-        .map_err(|e| EngineError::Config { path: req.model.clone(), message: e.to_string() })?;
-    let file: ModelFile = serde_json::from_str(&text).map_err(|e| EngineError::Config {
+        .map_err(|e| EngineError::ModelFile { path: req.model.clone(), message: e.to_string() })?;
+    let file: ModelFile = serde_json::from_str(&text).map_err(|e| EngineError::ModelFile {
         path: req.model.clone(),
         message: format!("not a custseg model.json: {e}"),
     })?;

@@ -163,3 +163,28 @@ fn lifecycle_can_follow_p_alive() {
     }
     assert!(churned > 0 && at_risk > 0, "{churned} churned, {at_risk} at risk");
 }
+
+#[test]
+fn a_bad_model_file_or_period_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let input = cdnow_input(dir.path());
+    let bad = dir.path().join("model.json");
+    std::fs::write(&bad, "{}").unwrap_or_else(|e| panic!("{e}"));
+    let err = predict_command(PredictRequest {
+        model: bad,
+        transactions: input.clone(),
+        config: Config::default(),
+        out_dir: dir.path().to_path_buf(),
+    })
+    .expect_err("not a model file");
+    assert!(matches!(err, custseg_engine::EngineError::ModelFile { .. }), "{err}");
+    let err = evaluate_command(EvaluateRequest {
+        transactions: input,
+        config: Config::default(),
+        calibration_end: "1998-01-01".into(),
+        holdout_end: "1997-06-01".into(),
+        out_dir: dir.path().to_path_buf(),
+    })
+    .expect_err("holdout before calibration");
+    assert!(err.to_string().contains("must be after"), "{err}");
+}
