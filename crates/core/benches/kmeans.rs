@@ -29,14 +29,14 @@ fn main() {
     let n: usize = arg("--rows").and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
     let out = arg("--out");
     let (d, k) = (6usize, 8usize);
-    // 8 blobs with random centres in [0, 10]^6, unit spread: overlapping, as real features are
+    // 8 blobs with random centres in [0, 10]^6, spread 3: heavily overlapping, as real customer features are
     let mut rng = Rng::new(7);
     let centres: Vec<f64> = (0..k * d).map(|_| rng.uniform() * 10.0).collect();
     let mut x = Vec::with_capacity(n * d);
     for i in 0..n {
         let c = i % k;
         for f in 0..d {
-            x.push(centres[c * d + f] + 1.5 * rng.normal());
+            x.push(centres[c * d + f] + 3.0 * rng.normal());
         }
     }
     // initial centres: k-means++ from seed 42, shared with scikit-learn
