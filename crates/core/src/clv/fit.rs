@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ClvError, ValidFitParams};
+use super::{BtydData, ClvError, ValidFitParams};
 use crate::math::optim::{self, Minimum, Options, Status};
 
 /// One fitted parameter.
@@ -123,6 +123,38 @@ pub(crate) fn maximise_screened<const N: usize>(
         }
         _ => maximise(full, fp),
     }
+}
+
+/// Fits a four-parameter purchase model whose log-likelihood over a [`BtydData`] is `ll`: the
+/// problem on all tuples, and above [`SCREEN_MIN`] tuples the starts screened on an even sample.
+pub(crate) fn fit_btyd(
+    model: &'static str,
+    names: [&'static str; 4],
+    starts: Vec<[f64; 4]>,
+    data: &BtydData,
+    ll: impl Fn(&[f64; 4], &BtydData, &mut [f64; 4]) -> f64 + Sync,
+    params: &ValidFitParams,
+) -> Result<([f64; 4], FitReport), ClvError> {
+    if data.n_tuples() == 0 {
+        return Err(ClvError::NoData { model });
+    }
+    let full_ll = |theta: &[f64; 4], g: &mut [f64; 4]| ll(theta, data, g);
+    let problem = Problem {
+        model,
+        names,
+        ll: &full_ll,
+        weight: data.total_weight(),
+        n_customers: data.n_customers(),
+        n_distinct: data.n_tuples(),
+        starts,
+    };
+    let sample = if data.n_tuples() > SCREEN_MIN { data.sample(SCREEN_SIZE) } else { None };
+    let sample_ll = |theta: &[f64; 4], g: &mut [f64; 4]| match &sample {
+        Some(s) => ll(theta, s, g),
+        None => f64::NAN,
+    };
+    let screen = sample.as_ref().map(|s| Problem { ll: &sample_ll, n_distinct: s.n_tuples(), ..problem.clone() });
+    maximise_screened(&problem, screen.as_ref(), params)
 }
 
 /// Maximises the likelihood; returns θ and the report.

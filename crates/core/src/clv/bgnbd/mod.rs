@@ -9,7 +9,7 @@ pub(crate) use predict::Family;
 
 use serde::{Deserialize, Serialize};
 
-use super::fit::{Problem, SCREEN_MIN, SCREEN_SIZE, maximise_screened};
+use super::fit::fit_btyd;
 use super::{BtydData, ClvError, FitReport, ModelKind, PurchaseModel, ValidFitParams};
 
 /// A fitted BG/NBD model.
@@ -78,10 +78,6 @@ impl BgNbd {
     pub fn log_likelihood(&self, data: &BtydData) -> f64 {
         log_likelihood(&[self.r, self.alpha, self.a, self.b], data, 0.0, &mut [0.0; 4])
     }
-
-    fn family(&self) -> Family {
-        Family { r: self.r, alpha: self.alpha, a: self.a, b: self.b, shift: 0.0 }
-    }
 }
 
 /// Fits the family with the given shift.
@@ -91,32 +87,22 @@ pub(crate) fn fit_family(
     shift: f64,
     params: &ValidFitParams,
 ) -> Result<([f64; 4], FitReport), ClvError> {
-    if data.n_tuples() == 0 {
-        return Err(ClvError::NoData { model });
-    }
-    let ll = |theta: &[f64; 4], g: &mut [f64; 4]| log_likelihood(theta, data, shift, g);
-    let problem = Problem {
-        model,
-        names: BgNbd::NAMES,
-        ll: &ll,
-        weight: data.total_weight(),
-        n_customers: data.n_customers(),
-        n_distinct: data.n_tuples(),
-        // all ones (as `lifetimes` starts), then two spread-out points
-        starts: vec![[0.0; 4], [-1.0, 1.0, -0.5, 1.0], [0.5, 2.5, 0.5, 2.0]],
-    };
-    let sample = if data.n_tuples() > SCREEN_MIN { data.sample(SCREEN_SIZE) } else { None };
-    let sample_ll = |theta: &[f64; 4], g: &mut [f64; 4]| match &sample {
-        Some(s) => log_likelihood(theta, s, shift, g),
-        None => f64::NAN,
-    };
-    let screen = sample.as_ref().map(|s| Problem { ll: &sample_ll, n_distinct: s.n_tuples(), ..problem.clone() });
-    maximise_screened(&problem, screen.as_ref(), params)
+    // all ones (as `lifetimes` starts), then two spread-out points
+    let starts = vec![[0.0; 4], [-1.0, 1.0, -0.5, 1.0], [0.5, 2.5, 0.5, 2.0]];
+    fit_btyd(model, BgNbd::NAMES, starts, data, |theta, d, g| log_likelihood(theta, d, shift, g), params)
 }
 
-impl PurchaseModel for BgNbd {
+/// A model of the beta-geometric family: BG/NBD and MBG/NBD share their predictions.
+pub(crate) trait FamilyModel: Send + Sync {
+    /// Which model.
+    fn kind(&self) -> ModelKind;
+    /// Its parameters with the family's shift.
+    fn family(&self) -> Family;
+}
+
+impl<M: FamilyModel> PurchaseModel for M {
     fn id(&self) -> ModelKind {
-        ModelKind::Bgnbd
+        self.kind()
     }
     fn p_alive(&self, x: u64, t_x: f64, t: f64) -> f64 {
         self.family().p_alive(x, t_x, t)
@@ -134,6 +120,16 @@ impl PurchaseModel for BgNbd {
         self.family().survival(t)
     }
     fn params(&self) -> Vec<(&'static str, f64)> {
-        Self::NAMES.into_iter().zip([self.r, self.alpha, self.a, self.b]).collect()
+        let f = self.family();
+        BgNbd::NAMES.into_iter().zip([f.r, f.alpha, f.a, f.b]).collect()
+    }
+}
+
+impl FamilyModel for BgNbd {
+    fn kind(&self) -> ModelKind {
+        ModelKind::Bgnbd
+    }
+    fn family(&self) -> Family {
+        Family { r: self.r, alpha: self.alpha, a: self.a, b: self.b, shift: 0.0 }
     }
 }

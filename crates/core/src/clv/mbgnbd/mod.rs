@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::bgnbd::{Family, fit_family, log_likelihood};
-use super::{BtydData, ClvError, FitReport, ModelKind, PurchaseModel, ValidFitParams};
+use super::bgnbd::{Family, FamilyModel, fit_family, log_likelihood};
+use super::{BtydData, ClvError, FitReport, ModelKind, ValidFitParams};
 
 /// A fitted MBG/NBD model.
 ///
@@ -51,32 +51,13 @@ impl MbgNbd {
     pub fn log_likelihood(&self, data: &BtydData) -> f64 {
         log_likelihood(&[self.r, self.alpha, self.a, self.b], data, 1.0, &mut [0.0; 4])
     }
-
-    fn family(&self) -> Family {
-        Family { r: self.r, alpha: self.alpha, a: self.a, b: self.b, shift: 1.0 }
-    }
 }
 
-impl PurchaseModel for MbgNbd {
-    fn id(&self) -> ModelKind {
+impl FamilyModel for MbgNbd {
+    fn kind(&self) -> ModelKind {
         ModelKind::Mbgnbd
     }
-    fn p_alive(&self, x: u64, t_x: f64, t: f64) -> f64 {
-        self.family().p_alive(x, t_x, t)
-    }
-    fn expected_purchases(&self, horizon: f64, x: u64, t_x: f64, t: f64) -> f64 {
-        self.family().expected(horizon, x, t_x, t)
-    }
-    fn expected_purchases_new(&self, t: f64) -> f64 {
-        self.family().expected(t, 0, 0.0, 0.0)
-    }
-    fn prob_purchases(&self, n: u64, t: f64) -> f64 {
-        self.family().prob(n, t)
-    }
-    fn survival(&self, t: f64) -> f64 {
-        self.family().survival(t)
-    }
-    fn params(&self) -> Vec<(&'static str, f64)> {
-        super::BgNbd::NAMES.into_iter().zip([self.r, self.alpha, self.a, self.b]).collect()
+    fn family(&self) -> Family {
+        Family { r: self.r, alpha: self.alpha, a: self.a, b: self.b, shift: 1.0 }
     }
 }

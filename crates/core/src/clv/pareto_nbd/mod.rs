@@ -5,7 +5,7 @@ mod likelihood;
 
 use serde::{Deserialize, Serialize};
 
-use super::fit::{Problem, SCREEN_MIN, SCREEN_SIZE, maximise_screened};
+use super::fit::fit_btyd;
 use super::{BtydData, ClvError, FitReport, ModelKind, PurchaseModel, ValidFitParams};
 use crate::math::{integrate, ln_gamma};
 
@@ -51,26 +51,9 @@ impl ParetoNbd {
     /// # Errors
     /// See the type documentation.
     pub fn fit(data: &BtydData, params: &ValidFitParams) -> Result<(ParetoNbd, FitReport), ClvError> {
-        if data.n_tuples() == 0 {
-            return Err(ClvError::NoData { model: "pnbd" });
-        }
-        let ll = |theta: &[f64; 4], g: &mut [f64; 4]| likelihood::log_likelihood(theta, data, g);
-        let problem = Problem {
-            model: "pnbd",
-            names: Self::NAMES,
-            ll: &ll,
-            weight: data.total_weight(),
-            n_customers: data.n_customers(),
-            n_distinct: data.n_tuples(),
-            starts: vec![[0.0; 4], [-0.5, 2.0, -0.5, 2.0], [0.5, 1.0, 0.5, 3.0]],
-        };
-        let sample = if data.n_tuples() > SCREEN_MIN { data.sample(SCREEN_SIZE) } else { None };
-        let sample_ll = |theta: &[f64; 4], g: &mut [f64; 4]| match &sample {
-            Some(s) => likelihood::log_likelihood(theta, s, g),
-            None => f64::NAN,
-        };
-        let screen = sample.as_ref().map(|s| Problem { ll: &sample_ll, n_distinct: s.n_tuples(), ..problem.clone() });
-        let ([r, alpha, s, beta], report) = maximise_screened(&problem, screen.as_ref(), params)?;
+        let starts = vec![[0.0; 4], [-0.5, 2.0, -0.5, 2.0], [0.5, 1.0, 0.5, 3.0]];
+        let ll = |theta: &[f64; 4], d: &BtydData, g: &mut [f64; 4]| likelihood::log_likelihood(theta, d, g);
+        let ([r, alpha, s, beta], report) = fit_btyd("pnbd", Self::NAMES, starts, data, ll, params)?;
         Ok((ParetoNbd { r, alpha, s, beta }, report))
     }
 
