@@ -9,6 +9,9 @@ use crate::math::Rng;
 /// Rows per parallel work unit; partial sums are combined in chunk order.
 const CHUNK: usize = 4096;
 
+/// Changes to the cluster sums and weights from the rows of one chunk that changed cluster.
+type SumsDelta = (Vec<f64>, Vec<f64>);
+
 /// A checked data matrix: `n_rows × n_features`, row-major, finite, with weights.
 pub(crate) struct Data<'a> {
     pub x: &'a [f64],
@@ -164,9 +167,12 @@ pub(crate) fn lloyd(
         .collect();
     let mut converged = false;
     let mut n_iter = 0;
+    // cluster sums are kept up to date by the rows that change cluster, so an iteration reads
+    // the rows only where a distance is needed
+    let (mut sums, mut weights) = accumulate(data, &state, k);
     for iter in 1..=max_iter {
         n_iter = iter;
-        let new_centres = update(data, &state, &centres, k);
+        let new_centres = centres_from(data, &state, &centres, &sums, &weights);
         let shifts: Vec<f64> =
             new_centres.chunks_exact(d).zip(centres.chunks_exact(d)).map(|(a, b)| sq_dist(a, b).sqrt()).collect();
         let shift_sq: f64 = shifts.iter().map(|s| s * s).sum();
@@ -185,11 +191,12 @@ pub(crate) fn lloyd(
         let (max1, arg1) =
             shifts.iter().enumerate().fold((0.0f64, usize::MAX), |(m, a), (j, &s)| if s > m { (s, j) } else { (m, a) });
         let max2 = shifts.iter().enumerate().filter(|&(j, _)| j != arg1).map(|(_, &s)| s).fold(0.0f64, f64::max);
-        let changed: usize = state
+        let moves: Vec<(usize, Option<SumsDelta>)> = state
             .par_chunks_mut(CHUNK)
             .enumerate()
             .map(|(ch, part)| {
                 let mut changed = 0;
+                let mut delta: Option<SumsDelta> = None;
                 for (off, s) in part.iter_mut().enumerate() {
                     let i = ch * CHUNK + off;
                     let row = data.row(i);
@@ -211,12 +218,28 @@ pub(crate) fn lloyd(
                     let (b, d1, d2) = nearest_two(row, &centres, d);
                     if b != a {
                         changed += 1;
+                        let (ds, dw) = delta.get_or_insert_with(|| (vec![0.0; k * d], vec![0.0; k]));
+                        let w = data.weight(i);
+                        dw[a as usize] -= w;
+                        dw[b as usize] += w;
+                        for (f, v) in row.iter().enumerate() {
+                            ds[a as usize * d + f] -= w * v;
+                            ds[b as usize * d + f] += w * v;
+                        }
                     }
                     *s = (b, d1.sqrt(), d2.sqrt());
                 }
-                changed
+                (changed, delta)
             })
-            .sum();
+            .collect();
+        let mut changed = 0;
+        for (c, delta) in moves {
+            changed += c;
+            if let Some((ds, dw)) = delta {
+                sums.iter_mut().zip(ds).for_each(|(a, b)| *a += b);
+                weights.iter_mut().zip(dw).for_each(|(a, b)| *a += b);
+            }
+        }
         if changed == 0 || shift_sq <= tol_abs {
             converged = true;
             break;
@@ -229,7 +252,8 @@ pub(crate) fn lloyd(
 
 /// New centres: weighted means of the assigned rows. A cluster left empty is re-seeded at the
 /// row farthest from its own centre (ties: the lower row), one row per empty cluster.
-fn update(data: &Data<'_>, state: &[(u32, f64, f64)], old: &[f64], k: usize) -> Vec<f64> {
+/// Weighted sums of the rows and total weights per cluster, over fixed chunks in order.
+fn accumulate(data: &Data<'_>, state: &[(u32, f64, f64)], k: usize) -> (Vec<f64>, Vec<f64>) {
     let d = data.d;
     let n = data.n();
     let parts: Vec<(Vec<f64>, Vec<f64>)> = (0..n.div_ceil(CHUNK))
@@ -256,6 +280,15 @@ fn update(data: &Data<'_>, state: &[(u32, f64, f64)], old: &[f64], k: usize) -> 
         sums.iter_mut().zip(s).for_each(|(a, b)| *a += b);
         weights.iter_mut().zip(w).for_each(|(a, b)| *a += b);
     }
+    (sums, weights)
+}
+
+/// New centres from the cluster sums: weighted means. A cluster left empty is re-seeded at the
+/// row farthest from its own centre (ties: the lower row), one row per empty cluster.
+fn centres_from(data: &Data<'_>, state: &[(u32, f64, f64)], old: &[f64], sums: &[f64], weights: &[f64]) -> Vec<f64> {
+    let d = data.d;
+    let n = data.n();
+    let k = weights.len();
     let mut centres = old.to_vec();
     let mut taken: Vec<usize> = Vec::new();
     for j in 0..k {
