@@ -105,23 +105,6 @@ impl Table {
         }
         Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)?)
     }
-
-    /// The table as one Arrow batch.
-    ///
-    /// # Errors
-    /// [`DataError::Engine`] when columns differ in length.
-    pub fn to_batch(&self) -> Result<RecordBatch> {
-        let (fields, arrays): (Vec<Field>, Vec<ArrayRef>) = self
-            .names
-            .iter()
-            .zip(&self.columns)
-            .map(|(n, c)| {
-                let (t, a) = c.to_array();
-                (Field::new(n, t, true), a)
-            })
-            .unzip();
-        Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)?)
-    }
 }
 
 /// Writes a file atomically: `write` fills a temporary file next to `path`, which is then
@@ -267,7 +250,7 @@ mod tests {
         t.push("n", Column::Int(vec![Some(1), None]));
         t.push("x", Column::Float(vec![Some(29.33), Some(0.5)]));
         t.push("d", Column::Date(vec![Some(9862), None]));
-        let b = t.to_batch().unwrap_or_else(|e| panic!("{e}"));
+        let b = t.into_batch().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("t.csv");
         write_csv(&path, &b.schema(), std::slice::from_ref(&b)).unwrap_or_else(|e| panic!("{e}"));
         let text = std::fs::read_to_string(&path).unwrap_or_default();

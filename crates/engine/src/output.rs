@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::classify::{Classified, Scheme, label_display};
 
-fn round(v: f64, digits: i32) -> f64 {
+pub(crate) fn round(v: f64, digits: i32) -> f64 {
     let p = 10f64.powi(digits);
     let r = (v * p).round() / p;
     if r == 0.0 { 0.0 } else { r }

@@ -309,7 +309,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers.csv written");
     write_parquet(&req.out_dir.join("customers.parquet"), batch.schema(), std::slice::from_ref(&batch))?;
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers.parquet written");
-    let seg = segments_table(&segments).to_batch()?;
+    let seg = segments_table(&segments).into_batch()?;
     write_csv(&req.out_dir.join("segments.csv"), &seg.schema(), std::slice::from_ref(&seg))?;
     write_json(
         &req.out_dir.join("quality.json"),

@@ -50,7 +50,7 @@ pub use gamma_gamma::{GammaGamma, SpendFit};
 pub use mbgnbd::MbgNbd;
 pub use params::{FitParams, ValidFitParams};
 pub use pareto_nbd::ParetoNbd;
-pub use value::{DAYS_PER_MONTH, clv, expected_lifetime};
+pub use value::{DAYS_PER_MONTH, clv, discounted_purchases, expected_lifetime};
 
 use serde::{Deserialize, Serialize};
 

@@ -106,21 +106,27 @@ fn gamma_gamma_conditional_spend_of_the_first_ten_customers() {
     }
 }
 
+/// Asserts that the analytic gradient of `ll` at `theta` agrees with central differences
+/// (relative steps of 1e-6) to `tol`, relative to max(|difference quotient|, 1).
+fn check_gradient<const N: usize>(name: &str, theta: [f64; N], tol: f64, ll: &dyn Fn(&[f64; N], &mut [f64; N]) -> f64) {
+    let mut g = [0.0; N];
+    ll(&theta, &mut g);
+    for i in 0..N {
+        let h = 1e-6 * theta[i];
+        let (mut up, mut dn) = (theta, theta);
+        up[i] += h;
+        dn[i] -= h;
+        let fd = (ll(&up, &mut [0.0; N]) - ll(&dn, &mut [0.0; N])) / (2.0 * h);
+        assert!((g[i] - fd).abs() <= tol * fd.abs().max(1.0), "{name} d{i}: {} vs {fd}", g[i]);
+    }
+}
+
 /// Analytic gradients agree with central differences.
 #[test]
 fn gradients_match_finite_differences() {
     let data = cdnow_data();
     let check = |name: &str, theta: [f64; 4], ll: &dyn Fn(&[f64; 4], &mut [f64; 4]) -> f64| {
-        let mut g = [0.0; 4];
-        ll(&theta, &mut g);
-        for i in 0..4 {
-            let h = 1e-6 * theta[i];
-            let (mut up, mut dn) = (theta, theta);
-            up[i] += h;
-            dn[i] -= h;
-            let fd = (ll(&up, &mut [0.0; 4]) - ll(&dn, &mut [0.0; 4])) / (2.0 * h);
-            assert!((g[i] - fd).abs() <= 1e-5 * fd.abs().max(1.0), "{name} d{i}: {} vs {fd}", g[i]);
-        }
+        check_gradient(name, theta, 1e-5, ll)
     };
     for theta in [[0.24, 4.4, 0.79, 2.4], [1.5, 0.3, 3.0, 0.5]] {
         check("bgnbd", theta, &|t, g| bgnbd::log_likelihood(t, &data, 0.0, g));
@@ -216,15 +222,5 @@ fn fits_recover_the_parameters_of_the_synthetic_generator() {
 fn gamma_gamma_gradient_matches_finite_differences() {
     let (x, _, _, zbar) = cdnow();
     let ll = |t: &[f64; 3], g: &mut [f64; 3]| gamma_gamma::test_log_likelihood(t, &x, &zbar, g);
-    let theta = [6.0, 3.5, 15.0];
-    let mut g = [0.0; 3];
-    ll(&theta, &mut g);
-    for i in 0..3 {
-        let h = 1e-6 * theta[i];
-        let (mut up, mut dn) = (theta, theta);
-        up[i] += h;
-        dn[i] -= h;
-        let fd = (ll(&up, &mut [0.0; 3]) - ll(&dn, &mut [0.0; 3])) / (2.0 * h);
-        assert!((g[i] - fd).abs() <= 1e-4 * fd.abs().max(1.0), "d{i}: {} vs {fd}", g[i]);
-    }
+    check_gradient("gamma_gamma", [6.0, 3.5, 15.0], 1e-4, &ll);
 }

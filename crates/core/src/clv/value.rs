@@ -18,18 +18,30 @@ pub fn clv(
     steps: u32,
     step: f64,
     discount: f64,
-    (x, t_x, t): (u64, f64, f64),
+    summary: (u64, f64, f64),
 ) -> f64 {
+    spend * discounted_purchases(model, steps, step, discount, summary).0
+}
+
+/// The expected transactions of [`clv`]'s steps, discounted (CLV per unit of spend), and
+/// undiscounted: the expected transactions over the whole horizon, E[Y(steps · step)].
+pub fn discounted_purchases(
+    model: &dyn PurchaseModel,
+    steps: u32,
+    step: f64,
+    discount: f64,
+    (x, t_x, t): (u64, f64, f64),
+) -> (f64, f64) {
     let mut total = 0.0;
     let mut prev = 0.0;
     let mut factor = 1.0;
     for k in 1..=steps {
         let e = model.expected_purchases(f64::from(k) * step, x, t_x, t);
         factor /= 1.0 + discount;
-        total += spend * (e - prev) * factor;
+        total += (e - prev) * factor;
         prev = e;
     }
-    total
+    (total, prev)
 }
 
 /// Expected lifetime of a new customer, capped at `cap` (same unit as the model):

@@ -16,6 +16,7 @@ use serde::Serialize;
 use super::{DAYS_PER_UNIT, ModelFile, Models, RowCounts, Scores, fit, score, summary};
 use crate::config::{Config, parse_as_of};
 use crate::error::{EngineError, Result};
+use crate::output::round;
 use crate::pipeline::{InputRecord, runtime};
 
 /// Features of the calibration period with their accounting.
@@ -183,7 +184,7 @@ pub fn predict_command(req: PredictRequest) -> Result<PredictOutcome> {
     let s = summary(&p.features)?;
     let scores = score(&p.features, &s, &models, &req.config.clv);
     let table = predictions_table(&p.features, &scores);
-    let batch = table.to_batch()?;
+    let batch = table.into_batch()?;
     let path = req.out_dir.join("predictions.csv");
     write_csv(&path, &batch.schema(), std::slice::from_ref(&batch))?;
     Ok(PredictOutcome {
@@ -194,11 +195,6 @@ pub fn predict_command(req: PredictRequest) -> Result<PredictOutcome> {
         rows: p.rows,
         path,
     })
-}
-
-fn round(v: f64, digits: i32) -> f64 {
-    let f = 10f64.powi(digits);
-    (v * f).round() / f
 }
 
 /// The prediction columns of customers.csv / predictions.csv, named after the horizon.
@@ -363,7 +359,7 @@ pub fn evaluate_command(req: EvaluateRequest) -> Result<Evaluation> {
     t.push("actual_mean", mean_col(&|v| v.actual, ev.total_actual));
     t.push("model_mean", mean_col(&|v| v.model, ev.total_model));
     t.push("baseline_mean", mean_col(&|v| v.baseline, ev.total_baseline));
-    let batch = t.to_batch()?;
+    let batch = t.into_batch()?;
     write_csv(&req.out_dir.join("evaluation.csv"), &batch.schema(), std::slice::from_ref(&batch))?;
     Ok(ev)
 }

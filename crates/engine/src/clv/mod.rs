@@ -166,7 +166,6 @@ pub struct Scores {
 pub fn score(f: &Features, s: &Summary, m: &Models, cfg: &ClvConfig) -> Scores {
     let n = f.len();
     let step = cfg.step_days / DAYS_PER_UNIT;
-    let horizon = f64::from(cfg.horizon_months) * step;
     let model = m.purchase.as_ref();
     // per distinct summary: P(alive), expected transactions over the horizon, and the discounted
     // expected transactions (CLV per unit of spend: spend is a factor of every step)
@@ -174,8 +173,10 @@ pub fn score(f: &Features, s: &Summary, m: &Models, cfg: &ClvConfig) -> Scores {
         .into_par_iter()
         .map(|k| {
             let (x, t_x, t) = s.data.tuple(k);
-            let discounted = clv::clv(model, 1.0, cfg.horizon_months, step, cfg.discount, (x, t_x, t));
-            (model.p_alive(x, t_x, t), model.expected_purchases(horizon, x, t_x, t), discounted)
+            // the last step's cumulative expectation is the horizon's: no extra evaluation
+            let (discounted, expected) =
+                clv::discounted_purchases(model, cfg.horizon_months, step, cfg.discount, (x, t_x, t));
+            (model.p_alive(x, t_x, t), expected, discounted)
         })
         .collect();
     let lifetime_years = cfg.lifetime_years.unwrap_or_else(|| {
