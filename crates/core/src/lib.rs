@@ -21,8 +21,10 @@
 
 pub mod abc;
 pub mod catalog;
+pub mod cluster;
 pub mod clv;
 pub mod kmeans;
+pub mod kprototypes;
 pub mod lifecycle;
 pub mod math;
 pub mod rfm;

@@ -68,7 +68,7 @@ pub(crate) fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
 
 /// Index and squared distance of the nearest centre (ties: the lower index), and the squared
 /// distance of the second nearest.
-fn nearest_two(row: &[f64], centres: &[f64], d: usize) -> (u32, f64, f64) {
+pub(crate) fn nearest_two(row: &[f64], centres: &[f64], d: usize) -> (u32, f64, f64) {
     let (mut best, mut d1, mut d2) = (0u32, f64::INFINITY, f64::INFINITY);
     for (j, c) in centres.chunks_exact(d).enumerate() {
         let v = sq_dist(row, c);
@@ -250,8 +250,6 @@ pub(crate) fn lloyd(
     KMeans { centroids: centres, n_features: d, labels, inertia, n_iter, converged }
 }
 
-/// New centres: weighted means of the assigned rows. A cluster left empty is re-seeded at the
-/// row farthest from its own centre (ties: the lower row), one row per empty cluster.
 /// Weighted sums of the rows and total weights per cluster, over fixed chunks in order.
 fn accumulate(data: &Data<'_>, state: &[(u32, f64, f64)], k: usize) -> (Vec<f64>, Vec<f64>) {
     let d = data.d;
@@ -330,17 +328,22 @@ pub(crate) fn inertia(data: &Data<'_>, centres: &[f64], labels: &[u32]) -> f64 {
 }
 
 /// Runs `n_init` seeded restarts and keeps the lowest inertia.
-pub(crate) fn fit(data: &Data<'_>, p: &ValidKMeansParams) -> Result<KMeans, KMeansError> {
-    let p = p.params();
+pub(crate) fn fit(data: &Data<'_>, valid: &ValidKMeansParams) -> Result<KMeans, KMeansError> {
+    let p = valid.params();
     if data.n() < p.n_clusters {
         return Err(KMeansError::TooFewRows { n_rows: data.n(), n_clusters: p.n_clusters });
     }
     let tol_abs = p.tol * data.mean_variance();
+    let minibatch = valid.uses_minibatch(data.n());
     let mut best: Option<KMeans> = None;
     for run in 0..p.n_init {
         let mut rng = Rng::for_stream(p.seed, run as u64);
-        let centres = kmeans_plus_plus(data, p.n_clusters, &mut rng);
-        let m = lloyd(data, centres, p.max_iter, tol_abs, p.accelerated);
+        let m = if minibatch {
+            super::minibatch::fit(data, p.n_clusters, p.batch_size, p.max_iter, tol_abs, &mut rng)
+        } else {
+            let centres = kmeans_plus_plus(data, p.n_clusters, &mut rng);
+            lloyd(data, centres, p.max_iter, tol_abs, p.accelerated)
+        };
         if best.as_ref().is_none_or(|b| m.inertia < b.inertia) {
             best = Some(m);
         }

@@ -7,6 +7,10 @@
 //! the lowest inertia wins (ties: the first). Iterations stop when no assignment changes or
 //! when the centres' squared shifts sum to at most `tol` × the mean feature variance.
 //!
+//! **Large inputs.** Above `minibatch_above` rows (2,000,000 by default; `algorithm` overrides)
+//! each restart runs mini-batch k-means (Sculley 2010) on seeded batches, seeded by k-means++ on
+//! a seeded 100,000-row sample, and ends with three full Lloyd iterations.
+//!
 //! **Determinism.** Every parallel sum runs over fixed chunks of rows combined in order, so the
 //! result depends on the seed only, never on the number of threads. Distance ties go to the
 //! lower centre index. An empty cluster is re-seeded at the row farthest from its centre.
@@ -23,11 +27,12 @@
 //! ```
 
 mod errors;
-mod fit;
+pub(crate) mod fit;
+mod minibatch;
 mod params;
 
 pub use errors::KMeansError;
-pub use params::{KMeansParams, ValidKMeansParams};
+pub use params::{Algorithm, KMeansParams, ValidKMeansParams};
 
 use rayon::prelude::*;
 

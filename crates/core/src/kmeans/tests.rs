@@ -119,3 +119,21 @@ fn matches_scikit_learn_from_the_same_start() {
         assert_eq!(m.labels, want_labels);
     }
 }
+
+#[test]
+fn mini_batch_recovers_blobs_and_is_deterministic() {
+    let (x, truth) = blobs(&CENTRES, 5000, 1.0, 5);
+    let p = KMeansParams { n_clusters: 4, algorithm: Algorithm::MiniBatch, batch_size: 512, ..KMeansParams::default() }
+        .check()
+        .expect("valid");
+    assert!(p.uses_minibatch(10));
+    let run = |threads| {
+        rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool").install(|| fit(&x, 2, None, &p))
+    };
+    let (a, b) = (run(1).expect("fit"), run(2).expect("fit"));
+    assert_eq!(a, b);
+    assert!(same_partition(&a.labels, &truth));
+    // auto switches at the documented size
+    let auto = KMeansParams::default().check().expect("valid");
+    assert!(!auto.uses_minibatch(2_000_000) && auto.uses_minibatch(2_000_001));
+}
