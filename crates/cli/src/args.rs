@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 ///
 /// Reads a transaction export (CSV, Parquet or JSON lines; UTF-8 or GBK), accounts for every
 /// row, computes per-customer features and classifies each customer by RFM segment, the Chinese
-/// RFM 8-class scheme, ABC tier, value tier and lifecycle stage.
+/// RFM 8-class scheme, ABC tier, value tier, lifecycle stage, predicted CLV and k-means cluster.
 #[derive(Debug, Parser)]
 #[command(name = "custseg", version, max_term_width = 100)]
 pub struct Cli {
@@ -37,6 +37,47 @@ pub enum Command {
     /// with Gamma-Gamma spend (time unit: weeks).
     #[command(subcommand)]
     Clv(ClvCommand),
+    /// Cluster customers with k-means (k-prototypes with categorical attributes), choosing k
+    /// automatically, and profile the clusters; or assign customers to a saved model.
+    Cluster(ClusterArgs),
+}
+
+/// `custseg cluster`.
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    /// Transaction file or directory.
+    #[arg(long, short, value_name = "PATH")]
+    pub transactions: PathBuf,
+    /// Customer master file: its attributes can be features or categorical attributes.
+    #[arg(long, value_name = "FILE")]
+    pub customers: Option<PathBuf>,
+    /// A fixed number of clusters (default: chosen over --k-range by silhouette).
+    #[arg(long, conflicts_with = "k_range")]
+    pub k: Option<usize>,
+    /// Range of k to search, e.g. `2..10` (inclusive).
+    #[arg(long, value_name = "MIN..MAX")]
+    pub k_range: Option<String>,
+    /// Numeric features, comma-separated (default: recency_days,frequency,monetary).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub features: Option<Vec<String>>,
+    /// Categorical attributes, comma-separated (switches to k-prototypes).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub categorical: Option<Vec<String>>,
+    /// Assign customers to the clusters of this cluster_model.json instead of fitting.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["k", "k_range", "features", "categorical"])]
+    pub model: Option<PathBuf>,
+    /// Seed of every random choice.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Language of the cluster names (default: from LANG).
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+    /// Output directory.
+    #[arg(long, short, value_name = "DIR", default_value = "custseg-clusters")]
+    pub out: PathBuf,
+    /// Input options.
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 /// `custseg clv ...`.
@@ -190,6 +231,9 @@ pub struct RunArgs {
     /// Skip the CLV model (no p_alive, expected purchases, CLV columns or clv_tier).
     #[arg(long)]
     pub no_clv: bool,
+    /// Skip the clustering (no cluster column or cluster files).
+    #[arg(long)]
+    pub no_cluster: bool,
     /// Input options.
     #[command(flatten)]
     pub input: InputArgs,

@@ -14,11 +14,12 @@ use custseg_core::Lang;
 use custseg_core::clv::ModelKind;
 use custseg_data::clean::{Returns, ZeroAmount};
 use custseg_data::source::Encoding;
+use custseg_engine::cluster::commands::{ClusterRequest, cluster_command};
 use custseg_engine::clv::commands;
 use custseg_engine::{Config, DEFAULT_TOML, EngineError, RunRequest, SynthFormat, SynthParams};
 
 use crate::args::{
-    Cli, ClvCommand, Command, EncodingArg, FormatArg, InputArgs, LangArg, ModelArg, ReturnsArg, ZeroArg,
+    Cli, ClusterArgs, ClvCommand, Command, EncodingArg, FormatArg, InputArgs, LangArg, ModelArg, ReturnsArg, ZeroArg,
 };
 use crate::term::{Out, group, with_progress};
 
@@ -42,6 +43,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             let mut config = load_config(&a.input)?;
             config.run.strict |= a.strict;
             config.clv.enabled &= !a.no_clv;
+            config.cluster.enabled &= !a.no_cluster;
             if let Some(l) = a.lang {
                 config.run.lang = Some(lang(l));
             }
@@ -153,7 +155,58 @@ fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Clv(c) => clv(c, quiet),
+        Command::Cluster(a) => cluster(a, quiet),
     }
+}
+
+/// Parses `MIN..MAX` (or `MIN..=MAX`), inclusive.
+fn k_range(s: &str) -> Result<(usize, usize)> {
+    let (a, b) = s.split_once("..").ok_or_else(|| anyhow!("--k-range expects MIN..MAX, e.g. 2..10, got `{s}`"))?;
+    let b = b.trim_start_matches('=');
+    let parse =
+        |v: &str| v.trim().parse::<usize>().map_err(|_| anyhow!("--k-range expects MIN..MAX, e.g. 2..10, got `{s}`"));
+    Ok((parse(a)?, parse(b)?))
+}
+
+fn cluster(a: ClusterArgs, quiet: bool) -> Result<()> {
+    let mut config = load_config(&a.input)?;
+    let c = &mut config.cluster;
+    if let Some(k) = a.k {
+        c.k = Some(k);
+    }
+    if let Some(r) = &a.k_range {
+        (c.k_min, c.k_max) = k_range(r)?;
+        c.k = None;
+    }
+    if let Some(f) = a.features {
+        c.features = f.into_iter().filter(|s| !s.trim().is_empty()).collect();
+    }
+    if let Some(f) = a.categorical {
+        c.categorical = f.into_iter().filter(|s| !s.trim().is_empty()).collect();
+    }
+    if let Some(s) = a.seed {
+        c.seed = s;
+    }
+    if let Some(l) = a.lang {
+        config.run.lang = Some(lang(l));
+    }
+    config.check()?;
+    let lang = config.run.lang.unwrap_or_else(Lang::from_env);
+    let r = cluster_command(ClusterRequest {
+        transactions: a.transactions,
+        customers: a.customers,
+        config,
+        model: a.model,
+        out_dir: a.out,
+    })?;
+    let mut out = Out::new();
+    if !quiet {
+        summary::print_clusters(&mut out, &r, lang)?;
+    }
+    for p in &r.outputs {
+        out.line(format!("wrote {}", p.display()))?;
+    }
+    Ok(())
 }
 
 fn model_kind(m: ModelArg) -> ModelKind {

@@ -7,6 +7,7 @@ use custseg_core::catalog::scheme_name;
 use custseg_data::master::MasterReport;
 use custseg_data::quality::QualityReport;
 use custseg_engine::RunSummary;
+use custseg_engine::cluster::commands::ClusterOutcome;
 use custseg_engine::clv::ModelFile;
 use custseg_engine::clv::commands::Evaluation;
 
@@ -214,6 +215,21 @@ pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
             out.line(format!("warning: {w}"))?;
         }
     }
+    if let Some(c) = &r.cluster {
+        match &c.error {
+            None => out.line(format!(
+                "{}: {} {} ({}{}), {} {}",
+                zh(lang, "Clusters", "聚类"),
+                c.k,
+                zh(lang, "clusters", "个群"),
+                c.algorithm,
+                c.silhouette.map_or_else(String::new, |s| format!(", silhouette {s:.3}")),
+                zh(lang, "k chosen by", "k 的选择依据"),
+                c.chosen_by
+            ))?,
+            Some(e) => out.line(format!("warning: no cluster column: {e}"))?,
+        }
+    }
     let mut scheme = "";
     let mut current: Option<Table> = None;
     for row in &s.segments {
@@ -256,5 +272,75 @@ pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
         out.line(format!("  {}", s.out_dir.join(name).display()))?;
     }
     out.line(format!("{}: {} ms", zh(lang, "Time", "耗时"), r.timings_ms.get("total").copied().unwrap_or(0)))?;
+    Ok(())
+}
+
+/// Prints the outcome of `custseg cluster`: the k search and the cluster profiles.
+pub fn print_clusters(out: &mut Out, r: &ClusterOutcome, lang: Lang) -> std::io::Result<()> {
+    let q = &r.quality;
+    print_quality(out, q, None, lang)?;
+    let m = &r.model;
+    if r.fitted {
+        if m.selection.len() > 1 {
+            let mut t = table(&["k", "silhouette", "Calinski-Harabasz", "Davies-Bouldin", "inertia", ""]);
+            for c in &m.selection {
+                let mark = match (c.chosen, c.elbow) {
+                    (true, true) => "chosen, elbow",
+                    (true, false) => "chosen",
+                    (false, true) => "elbow",
+                    (false, false) => "",
+                };
+                let opt = |v: Option<f64>, d: usize| v.map_or_else(|| "-".to_string(), |v| format!("{v:.d$}"));
+                t.add_row(vec![
+                    Cell::new(c.k).set_alignment(CellAlignment::Right),
+                    Cell::new(format!("{:.4}", c.silhouette)).set_alignment(CellAlignment::Right),
+                    Cell::new(opt(c.calinski_harabasz, 1)).set_alignment(CellAlignment::Right),
+                    Cell::new(opt(c.davies_bouldin, 4)).set_alignment(CellAlignment::Right),
+                    Cell::new(format!("{:.1}", c.inertia)).set_alignment(CellAlignment::Right),
+                    Cell::new(mark),
+                ]);
+            }
+            out.line(t.to_string())?;
+        }
+        out.line(format!(
+            "{}: {} ({}, k {} {}), {} {}",
+            zh(lang, "Clusters", "聚类"),
+            m.k,
+            m.algorithm,
+            zh(lang, "by", "依据"),
+            m.chosen_by,
+            group(r.customers as u64),
+            zh(lang, "customers", "位客户"),
+        ))?;
+    } else {
+        out.line(format!(
+            "{} {} {}",
+            group(r.customers as u64),
+            zh(lang, "customers assigned to the saved clusters, k =", "位客户已归入已保存模型的群，k ="),
+            m.k
+        ))?;
+    }
+    let mut t = table(&[
+        zh(lang, "cluster", "群"),
+        zh(lang, "name", "名称"),
+        zh(lang, "customers", "客户数"),
+        zh(lang, "share", "占比"),
+        zh(lang, "revenue share", "收入占比"),
+        zh(lang, "defining traits", "主要特征"),
+    ]);
+    for (c, &size) in m.clusters.iter().zip(&r.sizes) {
+        let name = if lang == Lang::Zh { &c.name_zh } else { &c.name_en };
+        let share = if r.customers > 0 { size as f64 / r.customers as f64 } else { 0.0 };
+        t.add_row(vec![
+            Cell::new(c.cluster).set_alignment(CellAlignment::Right),
+            Cell::new(name),
+            Cell::new(group(size)).set_alignment(CellAlignment::Right),
+            Cell::new(format!("{:.1}%", share * 100.0)).set_alignment(CellAlignment::Right),
+            Cell::new(if r.fitted { format!("{:.1}%", c.revenue_share * 100.0) } else { "-".into() })
+                .set_alignment(CellAlignment::Right),
+            Cell::new(c.traits.join("; ")),
+        ]);
+    }
+    out.line(t.to_string())?;
     Ok(())
 }

@@ -87,6 +87,7 @@ const SCHEMES: &[(&str, &str, &str)] = &[
     ("abc", "ABC tier", "ABC 分类"),
     ("value_tier", "Value tier", "价值层级"),
     ("clv_tier", "Predicted value tier (CLV)", "预测价值层级（CLV）"),
+    ("cluster", "Clusters (k-means)", "聚类分群"),
     ("lifecycle", "Lifecycle stage", "生命周期阶段"),
 ];
 

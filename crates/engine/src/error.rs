@@ -24,6 +24,9 @@ pub enum EngineError {
     /// A CLV model could not be fitted or used.
     #[error("clv: {0}")]
     Clv(Box<custseg_core::clv::ClvError>),
+    /// The customers could not be clustered.
+    #[error("cluster: {0}")]
+    Cluster(custseg_core::cluster::ClusterError),
     /// No customer remained after cleaning.
     #[error("no rows were kept ({rejected} of {read} rejected), so there are no customers to classify (see {rejects})")]
     NothingKept { rejected: u64, read: u64, rejects: PathBuf },
@@ -35,7 +38,10 @@ impl EngineError {
     /// usage errors and unreadable input.
     pub fn exit_code(&self) -> i32 {
         match self {
-            EngineError::Strict { .. } | EngineError::NothingKept { .. } | EngineError::Clv(_) => 1,
+            EngineError::Strict { .. }
+            | EngineError::NothingKept { .. }
+            | EngineError::Clv(_)
+            | EngineError::Cluster(_) => 1,
             _ => 2,
         }
     }

@@ -17,6 +17,7 @@
 //! ```
 
 pub mod classify;
+pub mod cluster;
 pub mod clv;
 pub mod config;
 pub mod demo;

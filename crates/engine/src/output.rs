@@ -73,6 +73,9 @@ pub fn customers_table(
     t.push("rfm_score", Column::Codes { labels, codes: rows.iter().map(|r| r.map(code)).collect() });
     for s in schemes {
         t.push(s.id, Column::Codes { labels: s.labels.clone(), codes: s.of_row.clone() });
+        if let Some(names) = &s.names {
+            t.push(format!("{}_name", s.id), Column::Codes { labels: names.clone(), codes: s.of_row.clone() });
+        }
     }
     if let Some((m, master_row)) = master {
         for (a, name) in m.attributes.iter().enumerate() {
@@ -148,7 +151,10 @@ pub fn segment_rows(
             out.push(SegmentRow {
                 scheme: s.id,
                 label: s.labels[l].clone(),
-                name: label_display(s.id, &s.labels[l], lang, rules),
+                name: match &s.names {
+                    Some(names) => names[l].clone(),
+                    None => label_display(s.id, &s.labels[l], lang, rules),
+                },
                 customers: n[l],
                 share: if total_n > 0 { round(n[l] as f64 / total_n as f64, 6) } else { 0.0 },
                 revenue: round(revenue[l], 2),

@@ -19,6 +19,7 @@ use custseg_data::source::fingerprint;
 use serde::Serialize;
 
 use crate::classify::{Scheme, ThresholdRecord, classify, lifecycle_stages, schemes};
+use crate::cluster::{self, Clustering, Inputs};
 use crate::clv::commands::score_columns;
 use crate::clv::{self, ModelFile, Models, RowCounts, Scores};
 use crate::config::{Config, LifecycleBasis, parse_as_of};
@@ -96,6 +97,8 @@ pub struct RunRecord {
     pub abc: AbcSummary,
     /// The CLV models and totals (absent when `[clv] enabled = false`).
     pub clv: Option<ClvRecord>,
+    /// The clustering (absent when `[cluster] enabled = false`).
+    pub cluster: Option<ClusterRecord>,
     /// The effective configuration.
     pub config: Config,
     /// Files written.
@@ -127,6 +130,39 @@ pub struct ClvRecord {
     pub total_clv: f64,
     /// Sum of expected transactions over the horizon.
     pub total_expected_purchases: f64,
+}
+
+/// The clustering part of run.json (the model itself is in cluster_model.json).
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ClusterRecord {
+    /// `kmeans` or `kprototypes`.
+    pub algorithm: String,
+    /// Number of clusters.
+    pub k: usize,
+    /// `fixed` or `silhouette`.
+    pub chosen_by: String,
+    /// Silhouette of the chosen k.
+    pub silhouette: Option<f64>,
+    /// Customers clustered.
+    pub customers: u64,
+    /// Cluster names in number order (run language).
+    pub names: Vec<String>,
+    /// Why there is no cluster column, when clustering failed.
+    pub error: Option<String>,
+}
+
+impl From<&Clustering> for ClusterRecord {
+    fn from(c: &Clustering) -> Self {
+        ClusterRecord {
+            algorithm: c.model.algorithm.clone(),
+            k: c.model.k,
+            chosen_by: c.model.chosen_by.clone(),
+            silhouette: c.candidates.iter().find(|x| x.chosen).map(|x| x.silhouette),
+            customers: c.labels.len() as u64,
+            names: c.profiles.iter().map(|p| p.name_en.clone()).collect(),
+            error: None,
+        }
+    }
 }
 
 /// What a run produced, for the terminal summary.
@@ -273,9 +309,37 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     timings.insert("clv", t.elapsed().as_millis() as u64);
     trace_stage("clv", &timings);
 
+    let scores = predicted.as_ref().and_then(|p| p.as_ref().ok()).map(|(_, s)| s);
+    let t = Instant::now();
+    let clustered = if config.cluster.enabled {
+        let purchaser_master: Vec<Option<usize>> = match &master {
+            Some(_) => {
+                let mut v = vec![None; features.len()];
+                for (r, m) in rows.iter().zip(&master_rows) {
+                    if let Some(i) = r {
+                        v[*i] = *m;
+                    }
+                }
+                v
+            }
+            None => Vec::new(),
+        };
+        let inputs =
+            Inputs { features: &features, master: master.as_ref().map(|m| (m, purchaser_master.as_slice())), scores };
+        match cluster::cluster(&inputs, &config.cluster) {
+            Ok(c) => Some(Ok(c)),
+            // a configuration that names features the run lacks is the user's to fix
+            Err(e @ EngineError::Invalid(_)) => return Err(e),
+            Err(e) => Some(Err(e.to_string())),
+        }
+    } else {
+        None
+    };
+    timings.insert("cluster", t.elapsed().as_millis() as u64);
+    trace_stage("cluster", &timings);
+
     let t = Instant::now();
     let classified = classify(&features, config)?;
-    let scores = predicted.as_ref().and_then(|p| p.as_ref().ok()).map(|(_, s)| s);
     let p_alive = match (config.clv.lifecycle, scores) {
         (LifecycleBasis::PAlive, Some(s)) => Some((
             s.p_alive.as_slice(),
@@ -287,6 +351,9 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     let mut schemes = schemes(&classified, &stages, &rows, &config.rfm.segments);
     if let Some(s) = scores.filter(|s| s.clv.iter().any(Option::is_some)) {
         schemes.push(clv_tier(s, &rows, config)?);
+    }
+    if let Some(Ok(c)) = &clustered {
+        schemes.push(cluster_scheme(c, &rows, lang));
     }
     let segments = segment_rows(&features, &schemes, &rows, lang, &config.rfm.segments);
     timings.insert("classify", t.elapsed().as_millis() as u64);
@@ -320,6 +387,16 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     if clv_record.as_ref().is_some_and(|c| c.model.is_some()) {
         outputs.insert(5, "model.json".into());
     }
+    let cluster_record = match clustered {
+        Some(Ok(c)) => {
+            for p in cluster::commands::write_outputs(&c, &features.customer, lang, &req.out_dir)? {
+                outputs.push(p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());
+            }
+            Some(ClusterRecord::from(&c))
+        }
+        Some(Err(e)) => Some(ClusterRecord { error: Some(e), ..ClusterRecord::default() }),
+        None => None,
+    };
     timings.insert("write", t.elapsed().as_millis() as u64);
     trace_stage("write", &timings);
 
@@ -363,6 +440,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         rfm_cn8_centres: classified.cn8_centres,
         abc: classified.abc_summary.clone(),
         clv: clv_record,
+        cluster: cluster_record,
         config: config.clone(),
         outputs,
         timings_ms: timings,
@@ -396,6 +474,16 @@ fn predict(features: &Features, config: &Config) -> Predicted {
     Ok((m, scores))
 }
 
+/// The cluster scheme: labels "1".."k" with the profiles' names; prospects have none.
+fn cluster_scheme(c: &Clustering, rows: &[Option<usize>], lang: Lang) -> Scheme {
+    Scheme {
+        id: "cluster",
+        labels: (1..=c.model.k).map(|n| n.to_string()).collect(),
+        of_row: rows.iter().map(|r| r.map(|i| (c.labels[i] - 1) as u16)).collect(),
+        names: Some(c.profiles.iter().map(|p| p.name(lang).to_string()).collect()),
+    }
+}
+
 /// The CLV tier scheme: value-tier cut-offs applied to the predicted CLV of the scored customers.
 fn clv_tier(s: &Scores, rows: &[Option<usize>], config: &Config) -> Result<Scheme> {
     let scored: Vec<usize> = (0..s.clv.len()).filter(|&i| s.clv[i].is_some()).collect();
@@ -407,7 +495,12 @@ fn clv_tier(s: &Scores, rows: &[Option<usize>], config: &Config) -> Result<Schem
     for (k, &i) in scored.iter().enumerate() {
         by_feature[i] = labels.iter().position(|l| l == tiers[k]).map(|p| p as u16);
     }
-    Ok(Scheme { id: "clv_tier", labels, of_row: rows.iter().map(|r| r.and_then(|i| by_feature[i])).collect() })
+    Ok(Scheme {
+        id: "clv_tier",
+        labels,
+        of_row: rows.iter().map(|r| r.and_then(|i| by_feature[i])).collect(),
+        names: None,
+    })
 }
 
 fn clv_record(p: Predicted, q: &QualityReport, as_of: i32, config: &Config) -> ClvRecord {

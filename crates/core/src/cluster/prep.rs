@@ -89,7 +89,7 @@ impl FeatureScale {
 }
 
 /// What preparation did to one feature.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureReport {
     /// Column name.
     pub name: String,

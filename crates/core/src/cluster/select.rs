@@ -12,7 +12,7 @@
 
 use std::collections::HashSet;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::ClusterError;
 use super::metrics::{calinski_harabasz, davies_bouldin, kneedle, silhouette_many};
@@ -20,7 +20,7 @@ use crate::kmeans::{self, KMeans, KMeansParams};
 use crate::math::Rng;
 
 /// Scores of one k.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Candidate {
     /// Number of clusters.
     pub k: usize,
@@ -87,24 +87,61 @@ pub fn select_k(
         let p = KMeansParams { n_clusters: k, ..params.clone() }.check()?;
         models.push(kmeans::fit(x, d, weights, &p)?);
     }
-    let sample = sample_rows(n, sample_size, params.seed);
-    let labelings: Vec<&[u32]> = models.iter().map(|m| m.labels.as_slice()).collect();
-    let ks: Vec<usize> = (k_min..=k_max).collect();
-    let sil = silhouette_many(x, d, &sample, &labelings, &ks);
-    let mut candidates: Vec<Candidate> = models
+    let fits: Vec<Fitted<'_>> = models
         .iter()
-        .zip(&ks)
-        .zip(&sil)
-        .map(|((m, &k), &s)| Candidate {
-            k,
+        .map(|m| Fitted {
+            k: m.n_clusters(),
+            labels: &m.labels,
             inertia: m.inertia,
-            silhouette: if k == 1 { 0.0 } else { s },
-            calinski_harabasz: calinski_harabasz(x, d, &m.labels, &m.centroids),
-            davies_bouldin: davies_bouldin(x, d, &m.labels, &m.centroids),
             n_iter: m.n_iter,
             converged: m.converged,
-            elbow: false,
-            chosen: false,
+        })
+        .collect();
+    let sample = sample_rows(n, sample_size, params.seed);
+    let candidates = score(x, d, &fits, &sample);
+    let best = candidates.iter().position(|c| c.chosen).unwrap_or(0);
+    let model = models.swap_remove(best);
+    Ok(Selection { candidates, model, silhouette_rows: sample.len() })
+}
+
+/// One fitted k, as [`score`] needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct Fitted<'a> {
+    /// Number of clusters.
+    pub k: usize,
+    /// Cluster index of every row.
+    pub labels: &'a [u32],
+    /// The algorithm's cost (inertia, or the k-prototypes cost).
+    pub inertia: f64,
+    /// Iterations.
+    pub n_iter: usize,
+    /// Whether it converged.
+    pub converged: bool,
+}
+
+/// Scores fitted labelings of the rows of `x` (`n × d`): silhouette on the rows in `sample`,
+/// Calinski-Harabasz and Davies-Bouldin around the clusters' means, the elbow of the cost
+/// curve; marks the chosen k by the rule of the module docs.
+pub fn score(x: &[f64], d: usize, fits: &[Fitted<'_>], sample: &[usize]) -> Vec<Candidate> {
+    let labelings: Vec<&[u32]> = fits.iter().map(|f| f.labels).collect();
+    let ks: Vec<usize> = fits.iter().map(|f| f.k).collect();
+    let sil = silhouette_many(x, d, sample, &labelings, &ks);
+    let mut candidates: Vec<Candidate> = fits
+        .iter()
+        .zip(&sil)
+        .map(|(f, &s)| {
+            let centres = means(x, d, f.labels, f.k);
+            Candidate {
+                k: f.k,
+                inertia: f.inertia,
+                silhouette: if f.k == 1 { 0.0 } else { s },
+                calinski_harabasz: calinski_harabasz(x, d, f.labels, &centres),
+                davies_bouldin: davies_bouldin(x, d, f.labels, &centres),
+                n_iter: f.n_iter,
+                converged: f.converged,
+                elbow: false,
+                chosen: false,
+            }
         })
         .collect();
     let xs: Vec<f64> = ks.iter().map(|&k| k as f64).collect();
@@ -112,10 +149,28 @@ pub fn select_k(
     if let Some(e) = kneedle(&xs, &ys) {
         candidates[e].elbow = true;
     }
-    let best = choose(&candidates);
-    candidates[best].chosen = true;
-    let model = models.swap_remove(best);
-    Ok(Selection { candidates, model, silhouette_rows: sample.len() })
+    if !candidates.is_empty() {
+        let best = choose(&candidates);
+        candidates[best].chosen = true;
+    }
+    candidates
+}
+
+/// Unweighted mean of each cluster's rows (`k × d`; an empty cluster's mean is 0).
+pub fn means(x: &[f64], d: usize, labels: &[u32], k: usize) -> Vec<f64> {
+    let mut sums = vec![0.0; k * d];
+    let mut sizes = vec![0usize; k];
+    for (row, &l) in x.chunks_exact(d).zip(labels) {
+        let l = l as usize;
+        sizes[l] += 1;
+        sums[l * d..(l + 1) * d].iter_mut().zip(row).for_each(|(s, v)| *s += v);
+    }
+    for (j, &n) in sizes.iter().enumerate() {
+        if n > 0 {
+            sums[j * d..(j + 1) * d].iter_mut().for_each(|s| *s /= n as f64);
+        }
+    }
+    sums
 }
 
 /// Index of the candidate with the highest silhouette (exact ties: the first, i.e. smaller k).

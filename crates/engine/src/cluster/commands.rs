@@ -1,0 +1,224 @@
+//! `custseg cluster`: clusters the customers of a transaction log on their own (or assigns them
+//! to the clusters of a saved `cluster_model.json`), without the rest of the run.
+
+use std::path::{Path, PathBuf};
+
+use custseg_core::Lang;
+use custseg_data::features::{Present, aggregate};
+use custseg_data::ingest::ingest;
+use custseg_data::mapping::Role;
+use custseg_data::master::read_master;
+use custseg_data::quality::QualityReport;
+use custseg_data::sink::{Column, Table, write_csv, write_json};
+
+use super::{ClusterModel, Clustering, Inputs, assign, cluster, clusters_table, points_table, selection_table};
+use crate::clv::Scores;
+use crate::config::Config;
+use crate::error::{EngineError, Result};
+use crate::output::round;
+use crate::pipeline::runtime;
+
+/// Feature names that need a fitted CLV model.
+const CLV_FEATURES: [&str; 5] = ["p_alive", "expected_purchases", "expected_spend", "clv", "historical_ltv"];
+
+/// What `custseg cluster` needs.
+#[derive(Debug, Clone)]
+pub struct ClusterRequest {
+    /// Transaction file or directory.
+    pub transactions: PathBuf,
+    /// Optional customer master file (attributes usable as features).
+    pub customers: Option<PathBuf>,
+    /// Configuration (`[cluster]` says what to do).
+    pub config: Config,
+    /// A saved cluster_model.json to assign customers to instead of fitting.
+    pub model: Option<PathBuf>,
+    /// Output directory.
+    pub out_dir: PathBuf,
+}
+
+/// What `custseg cluster` did.
+#[derive(Debug, Clone)]
+pub struct ClusterOutcome {
+    /// Transaction row accounting.
+    pub quality: QualityReport,
+    /// Customers clustered.
+    pub customers: usize,
+    /// The model fitted or used.
+    pub model: ClusterModel,
+    /// Customers per cluster number (index 0 = cluster 1).
+    pub sizes: Vec<u64>,
+    /// Whether the model was fitted here (false: assigned to a saved one).
+    pub fitted: bool,
+    /// Files written.
+    pub outputs: Vec<PathBuf>,
+}
+
+/// Reads a cluster_model.json.
+///
+/// # Errors
+/// [`EngineError::ModelFile`] when it cannot be read or is not a usable model.
+pub fn read_model(path: &Path) -> Result<ClusterModel> {
+    let err = |message: String| EngineError::ModelFile { path: path.to_path_buf(), message };
+    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+    let m: ClusterModel = serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
+    m.validate().map_err(err)?;
+    Ok(m)
+}
+
+/// Runs `custseg cluster`.
+///
+/// # Errors
+/// See [`EngineError`].
+pub fn cluster_command(req: ClusterRequest) -> Result<ClusterOutcome> {
+    runtime(req.config.run.threads)?.block_on(cluster_async(req))
+}
+
+async fn cluster_async(req: ClusterRequest) -> Result<ClusterOutcome> {
+    let config = &req.config;
+    config.check()?;
+    let saved = req.model.as_deref().map(read_model).transpose()?;
+    std::fs::create_dir_all(&req.out_dir).map_err(|e| {
+        EngineError::Data(custseg_data::DataError::Io {
+            action: "create directory",
+            path: req.out_dir.clone(),
+            source: e,
+        })
+    })?;
+    let ctx = custseg_data::session(config.run.threads);
+    let as_of_given = config.run.as_of.as_deref().map(crate::config::parse_as_of).transpose()?;
+    let input =
+        ingest(&ctx, &req.transactions, &config.input.ingest_options(), as_of_given, &req.out_dir, None).await?;
+    let rejects = req.out_dir.join("rejects.csv");
+    write_csv(&rejects, &input.reject_schema, &input.rejects)?;
+    let quality = input.quality.clone();
+    if quality.rows_kept == 0 {
+        return Err(EngineError::NothingKept { rejected: quality.rows_rejected, read: quality.rows_read, rejects });
+    }
+    if config.run.strict && quality.rows_rejected > 0 {
+        return Err(EngineError::Strict { rejected: quality.rows_rejected, read: quality.rows_read, rejects });
+    }
+    let as_of = as_of_given.unwrap_or(input.max_day.unwrap_or(0) + 1);
+    let present = Present {
+        order_id: input.column_map.get(Role::OrderId).is_some(),
+        category: input.column_map.get(Role::Category).is_some(),
+        channel: input.column_map.get(Role::Channel).is_some(),
+    };
+    let features = aggregate(&ctx, input.kept, &input.names, present, as_of).await?;
+    let master = match &req.customers {
+        Some(p) => {
+            Some(read_master(&ctx, p, &config.input.ingest_options().csv, &config.input.map, &req.out_dir).await?)
+        }
+        None => None,
+    };
+    let master_rows: Vec<Option<usize>> = match &master {
+        Some(m) => {
+            let index = m.index();
+            features.customer.iter().map(|id| index.get(id.as_str()).copied()).collect()
+        }
+        None => Vec::new(),
+    };
+    let wanted: Vec<&str> = match &saved {
+        Some(m) => m.features.iter().map(|f| f.name.as_str()).collect(),
+        None => config.cluster.features.iter().map(String::as_str).collect(),
+    };
+    let scores: Option<Scores> = if wanted.iter().any(|f| CLV_FEATURES.contains(f)) {
+        let s = crate::clv::summary(&features)?;
+        let m = crate::clv::fit(&features, &s, &config.clv)?;
+        Some(crate::clv::score(&features, &s, &m, &config.clv))
+    } else {
+        None
+    };
+    let inputs = Inputs {
+        features: &features,
+        master: master.as_ref().map(|m| (m, master_rows.as_slice())),
+        scores: scores.as_ref(),
+    };
+    let lang = config.run.lang.unwrap_or_else(Lang::from_env);
+    let mut outputs = vec![rejects];
+    let (model, labels, fitted) = match saved {
+        Some(model) => {
+            let labels = assign(&model, &inputs)?;
+            let cols = super::columns(
+                &inputs,
+                &model.features.iter().map(|f| f.name.clone()).collect::<Vec<_>>(),
+                &model.categorical.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
+            )?;
+            let names: Vec<String> = model.clusters.iter().map(|c| name_in(lang, &c.name_zh, &c.name_en)).collect();
+            let path = req.out_dir.join("customers.csv");
+            let t = customers_table(&features.customer, &cols.numeric, &cols.categorical, &labels, &names);
+            let batch = t.into_batch()?;
+            write_csv(&path, &batch.schema(), std::slice::from_ref(&batch))?;
+            outputs.push(path);
+            (model, labels, false)
+        }
+        None => {
+            let c = cluster(&inputs, &config.cluster)?;
+            outputs.extend(write_outputs(&c, &features.customer, lang, &req.out_dir)?);
+            let names: Vec<String> = c.profiles.iter().map(|p| p.name(lang).to_string()).collect();
+            let path = req.out_dir.join("customers.csv");
+            let t = customers_table(&features.customer, &c.raw, &c.raw_categorical, &c.labels, &names);
+            let batch = t.into_batch()?;
+            write_csv(&path, &batch.schema(), std::slice::from_ref(&batch))?;
+            outputs.insert(1, path);
+            (c.model, c.labels, true)
+        }
+    };
+    let mut sizes = vec![0u64; model.k];
+    for &l in &labels {
+        sizes[l as usize - 1] += 1;
+    }
+    Ok(ClusterOutcome { quality, customers: labels.len(), model, sizes, fitted, outputs })
+}
+
+fn name_in(lang: Lang, zh: &str, en: &str) -> String {
+    match lang {
+        Lang::Zh => zh.to_string(),
+        Lang::En => en.to_string(),
+    }
+}
+
+/// Writes clusters.csv, cluster_selection.csv, cluster_points.csv and cluster_model.json.
+///
+/// # Errors
+/// A write failure.
+pub fn write_outputs(c: &Clustering, ids: &[String], lang: Lang, dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for (name, table) in [
+        ("clusters.csv", clusters_table(c, lang)),
+        ("cluster_selection.csv", selection_table(&c.candidates)),
+        ("cluster_points.csv", points_table(c, ids)),
+    ] {
+        let path = dir.join(name);
+        let batch = table.into_batch()?;
+        write_csv(&path, &batch.schema(), std::slice::from_ref(&batch))?;
+        out.push(path);
+    }
+    let path = dir.join("cluster_model.json");
+    write_json(&path, &c.model)?;
+    out.push(path);
+    Ok(out)
+}
+
+/// customers.csv of `custseg cluster`: the id, the raw values used, the cluster and its name.
+fn customers_table(
+    ids: &[String],
+    numeric: &[(String, Vec<Option<f64>>)],
+    categorical: &[(String, Vec<Option<String>>)],
+    labels: &[u32],
+    names: &[String],
+) -> Table {
+    let mut t = Table::default();
+    t.push("customer_id", Column::Str(ids.iter().map(|s| Some(s.clone())).collect()));
+    for (name, v) in numeric {
+        t.push(name.clone(), Column::Float(v.iter().map(|x| x.map(|x| round(x, 6))).collect()));
+    }
+    for (name, v) in categorical {
+        t.push(name.clone(), Column::Str(v.clone()));
+    }
+    t.push("cluster", Column::Int(labels.iter().map(|&l| Some(i64::from(l))).collect()));
+    t.push(
+        "cluster_name",
+        Column::Codes { labels: names.to_vec(), codes: labels.iter().map(|&l| Some((l - 1) as u16)).collect() },
+    );
+    t
+}
