@@ -108,3 +108,44 @@ fn init_generate_and_inspect() {
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap_or_default();
     assert_eq!(v["rows_read"], v["rows_kept"]);
 }
+
+#[test]
+fn cluster_fits_then_assigns_and_reports_bad_ranges() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let tx = repo().join("testdata/fixture/transactions.csv");
+    let tx = tx.to_string_lossy();
+    let out = custseg(&["cluster", "--transactions", &tx, "--k-range", "2..4", "--out", "c"], dir.path());
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(stdout.contains("Calinski-Harabasz") && stdout.contains("chosen"), "{stdout}");
+    assert!(stdout.contains("defining traits"), "{stdout}");
+    for f in ["customers.csv", "clusters.csv", "cluster_selection.csv", "cluster_points.csv", "cluster_model.json"] {
+        assert!(dir.path().join("c").join(f).exists(), "{f}");
+        assert!(stdout.contains(f), "{f} not listed: {stdout}");
+    }
+    let out = custseg(
+        &["cluster", "--transactions", &tx, "--model", "c/cluster_model.json", "--out", "a", "--lang", "zh"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("已归入"), "{}", text(&out.stdout));
+    let fitted = std::fs::read_to_string(dir.path().join("c/customers.csv")).unwrap_or_default();
+    let assigned = std::fs::read_to_string(dir.path().join("a/customers.csv")).unwrap_or_default();
+    // id and cluster number: the name (last field, quoted when it has commas) is cut off
+    let clusters = |s: &str| -> Vec<String> {
+        s.lines()
+            .map(|l| {
+                let cut = if l.ends_with('"') { l.rfind(",\"") } else { l.rfind(',') }.unwrap_or(l.len());
+                let head = &l[..cut];
+                format!("{},{}", head.split(',').next().unwrap_or(""), head.rsplit(',').next().unwrap_or(""))
+            })
+            .collect()
+    };
+    assert_eq!(clusters(&fitted), clusters(&assigned));
+    let out = custseg(&["cluster", "--transactions", &tx, "--k-range", "5"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--k-range expects MIN..MAX"), "{}", text(&out.stderr));
+    let out = custseg(&["cluster", "--transactions", &tx, "--model", "nope.json"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("nope.json"), "{}", text(&out.stderr));
+}

@@ -2,6 +2,7 @@
 //! against the published summaries, determinism, and the error paths.
 
 mod cdnow;
+mod cluster;
 mod clv;
 mod determinism;
 mod errors;
