@@ -12,7 +12,7 @@ if ! "$DATA/.venv/bin/python" -c "import sklearn" 2>/dev/null; then
   "$DATA/.venv/bin/pip" install --quiet scikit-learn >&2
 fi
 echo "== custseg (cargo bench -p custseg-core --bench kmeans)"
-cargo bench --quiet -p custseg-core --bench kmeans -- --rows "$ROWS" --out "$DATA"
+cargo bench --quiet -p custseg-core --bench kmeans -- --rows "$ROWS" --out "$DATA" ${FIT_ONLY:+--fit-only}
 echo "== scikit-learn, same data and initial centres"
 "$DATA/.venv/bin/python" - "$DATA" <<'PY'
 import sys, time

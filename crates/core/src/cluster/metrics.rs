@@ -22,28 +22,32 @@ pub fn silhouette_many(x: &[f64], d: usize, sample: &[usize], labelings: &[&[u32
         })
         .collect();
     let total: usize = ks.iter().sum();
+    let n_lab = labelings.len();
+    // the sample's rows and labels, contiguous: the pair loop then stays in cache instead of
+    // touching every labeling's full array at random places
+    let rows: Vec<f64> = sample.iter().flat_map(|&j| x[j * d..(j + 1) * d].iter().copied()).collect();
+    let slots: Vec<usize> =
+        sample.iter().flat_map(|&j| labelings.iter().zip(&offsets).map(move |(l, o)| o + l[j] as usize)).collect();
     // cluster sizes within the sample, per labeling
     let mut counts = vec![0usize; total];
-    for &j in sample {
-        for (m, labels) in labelings.iter().enumerate() {
-            counts[offsets[m] + labels[j] as usize] += 1;
-        }
+    for &slot in &slots {
+        counts[slot] += 1;
     }
-    let per_row: Vec<Vec<f64>> = sample
-        .par_iter()
-        .map(|&i| {
-            let row = &x[i * d..(i + 1) * d];
+    let per_row: Vec<Vec<f64>> = (0..sample.len())
+        .into_par_iter()
+        .map(|p| {
+            let row = &rows[p * d..(p + 1) * d];
             let mut sums = vec![0.0; total];
-            for &j in sample {
-                let dist = sq(row, &x[j * d..(j + 1) * d]).sqrt();
-                for (m, labels) in labelings.iter().enumerate() {
-                    sums[offsets[m] + labels[j] as usize] += dist;
+            for (q, other) in rows.chunks_exact(d).enumerate() {
+                let dist = sq(row, other).sqrt();
+                for &slot in &slots[q * n_lab..(q + 1) * n_lab] {
+                    sums[slot] += dist;
                 }
             }
-            (0..labelings.len())
+            (0..n_lab)
                 .map(|m| {
-                    let own = labelings[m][i] as usize;
                     let base = offsets[m];
+                    let own = slots[p * n_lab + m] - base;
                     let n_own = counts[base + own];
                     if n_own <= 1 {
                         return 0.0;
