@@ -106,17 +106,22 @@ pub(crate) fn nearest_two(row: &[f64], centres: &[f64], d: usize) -> (u32, f64, 
 /// Rows per block of [`nearest_two_block`].
 const BLOCK: usize = 8;
 
-/// [`nearest_two`] for up to [`BLOCK`] rows at once. The rows are copied feature-major into
+/// [`nearest_two`] for [`BLOCK`] rows at once (a short block repeats a row; callers ignore the
+/// extra results). The rows are copied feature-major into
 /// `buf`, so each centre's distances to the block are eight independent sums that the compiler
 /// vectorises, instead of one latency-bound chain per distance. Each distance adds the same terms
 /// in the same order as [`sq_dist`], so the results are bit-for-bit those of [`nearest_two`].
-fn nearest_two_block(rows: &[&[f64]], centres: &[f64], d: usize, buf: &mut Vec<f64>) -> [(u32, f64, f64); BLOCK] {
+fn nearest_two_block(
+    rows: &[&[f64]; BLOCK],
+    centres: &[f64],
+    d: usize,
+    buf: &mut Vec<f64>,
+) -> [(u32, f64, f64); BLOCK] {
     buf.clear();
     buf.resize(d * BLOCK, 0.0);
-    for f in 0..d {
-        for r in 0..BLOCK {
-            // short blocks repeat their first row; those results are not used
-            buf[f * BLOCK + r] = rows.get(r).unwrap_or(&rows[0])[f];
+    for (r, row) in rows.iter().enumerate() {
+        for (slot, &v) in buf[r..].iter_mut().step_by(BLOCK).zip(row.iter()) {
+            *slot = v;
         }
     }
     let mut best = [0u32; BLOCK];
@@ -242,7 +247,7 @@ pub(crate) fn lloyd(
             for (r, i) in (start..start + block.len()).enumerate() {
                 rows[r] = data.row(i);
             }
-            let near = nearest_two_block(&rows[..block.len()], &centres, d, &mut buf);
+            let near = nearest_two_block(&rows, &centres, d, &mut buf);
             for (s, &(a, d1, d2)) in block.iter_mut().zip(&near) {
                 *s = Bound::new(a, d1.sqrt(), d2.sqrt());
             }
@@ -303,7 +308,7 @@ pub(crate) fn lloyd(
                     for (r, &off) in block.iter().enumerate() {
                         rows[r] = data.row(ch * CHUNK + off);
                     }
-                    let near = nearest_two_block(&rows[..block.len()], &centres, d, &mut buf);
+                    let near = nearest_two_block(&rows, &centres, d, &mut buf);
                     for (&off, &(b, d1, d2)) in block.iter().zip(&near) {
                         let i = ch * CHUNK + off;
                         let a = part[off].label;
