@@ -62,15 +62,16 @@ PYEOF
 }
 
 # custseg runs twice: the job DuckDB is compared with (features + RFM + ABC + value tier +
-# lifecycle, outputs written: --no-clv), and the default run with the CLV model on top.
-echo "| input | rows | custseg wall s | custseg peak MB | custseg stages (ms) | DuckDB wall s | DuckDB peak MB | custseg / DuckDB | custseg with CLV wall s | peak MB |"
+# lifecycle, outputs written: --no-clv --no-cluster), and the default run with the CLV model and
+# the clustering (auto-k) on top.
+echo "| input | rows | custseg wall s | custseg peak MB | custseg stages (ms) | DuckDB wall s | DuckDB peak MB | custseg / DuckDB | custseg default (CLV + clusters) wall s | peak MB |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 for n in "${SIZES[@]}"; do
   for fmt in csv parquet; do
     # "g2": the generator without dropout at the first purchase (files of the old one differ)
     f="$DATA/log_${n}_g2.${fmt}"
     [ -f "$f" ] || "$BIN" generate --customers "$n" --seed 42 -o "$f" --format "$fmt" >&2
-    read -r cw cm < <(measure "$BIN" run -t "$f" -o "$DATA/out_${n}_${fmt}" --quiet --no-clv)
+    read -r cw cm < <(measure "$BIN" run -t "$f" -o "$DATA/out_${n}_${fmt}" --quiet --no-clv --no-cluster)
     stages=$("$PY" -c "import json,sys; t=json.load(open(sys.argv[1]))['timings_ms']; print(' '.join(f'{k}={v}' for k,v in t.items()))" "$DATA/out_${n}_${fmt}/run.json")
     rows=$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['counts']['rows_read'])" "$DATA/out_${n}_${fmt}/run.json")
     read -r dw dm < <(duckdb_job "$f" "$DATA/duck_${n}_${fmt}.csv")
