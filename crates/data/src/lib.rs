@@ -30,6 +30,7 @@ pub mod mapping;
 pub mod master;
 pub mod parse;
 pub mod quality;
+pub mod rules;
 pub mod sink;
 pub mod source;
 pub mod synth_io;

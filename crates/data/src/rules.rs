@@ -1,0 +1,208 @@
+//! User rules: SQL boolean expressions over the customer table (`monetary >= 100000 AND
+//! tenure_days > 730`), parsed and type-checked by DataFusion and evaluated on the customers'
+//! record batch. Only expressions are accepted: a statement, a subquery or trailing text is an
+//! error, so a rule can read the customer's columns and nothing else.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::common::DFSchema;
+use datafusion::common::tree_node::TreeNode;
+use datafusion::execution::context::SessionContext;
+use datafusion::logical_expr::{Expr, ExprSchemable};
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::sql::sqlparser::ast::{self as sql_ast, visit_expressions};
+use datafusion::sql::sqlparser::dialect::GenericDialect;
+use datafusion::sql::sqlparser::parser::Parser;
+use datafusion::sql::sqlparser::tokenizer::Token;
+use thiserror::Error;
+
+/// Why a rule cannot be used.
+#[derive(Debug, Error, PartialEq)]
+pub enum RuleError {
+    /// Not valid SQL expression syntax.
+    #[error("rule `{sql}`: {message}")]
+    Syntax { sql: String, message: String },
+    /// A statement, subquery or trailing text instead of one expression.
+    #[error(
+        "rule `{sql}`: {what} is not allowed in a rule\nhint: write one condition over the customer columns, e.g. `monetary >= 1000 AND frequency > 3`"
+    )]
+    NotExpression { sql: String, what: String },
+    /// A column that the customer table does not have.
+    #[error("rule `{sql}`: {message}\navailable columns: {columns}")]
+    Column { sql: String, message: String, columns: String },
+    /// Not a true/false condition.
+    #[error("rule `{sql}` gives {found}, not true/false\nhint: compare it, e.g. `{sql} > 0`")]
+    NotBoolean { sql: String, found: String },
+    /// Evaluation failed (e.g. a cast of a text value).
+    #[error("rule `{sql}`: {message}")]
+    Eval { sql: String, message: String },
+}
+
+/// Checks that `sql` is one SQL expression without subqueries (no schema needed: run when the
+/// configuration loads).
+///
+/// # Errors
+/// [`RuleError::Syntax`] or [`RuleError::NotExpression`].
+pub fn check_syntax(sql: &str) -> Result<(), RuleError> {
+    let dialect = GenericDialect {};
+    let syntax = |e: &dyn std::fmt::Display| RuleError::Syntax { sql: sql.to_string(), message: e.to_string() };
+    let mut parser = Parser::new(&dialect).try_with_sql(sql).map_err(|e| syntax(&e))?;
+    let expr = parser.parse_expr().map_err(|e| syntax(&e))?;
+    let next = parser.peek_token();
+    if next.token != Token::EOF {
+        return Err(RuleError::NotExpression {
+            sql: sql.to_string(),
+            what: format!("text after the expression (`{next}`)"),
+        });
+    }
+    let mut bad: Option<&'static str> = None;
+    let _ = visit_expressions(&expr, |e| {
+        if matches!(e, sql_ast::Expr::Subquery(_) | sql_ast::Expr::Exists { .. } | sql_ast::Expr::InSubquery { .. }) {
+            bad = Some("a subquery");
+            return std::ops::ControlFlow::Break(());
+        }
+        std::ops::ControlFlow::Continue(())
+    });
+    match bad {
+        Some(what) => Err(RuleError::NotExpression { sql: sql.to_string(), what: what.to_string() }),
+        None => Ok(()),
+    }
+}
+
+/// A rule ready to evaluate.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// The SQL text.
+    pub sql: String,
+    expr: Arc<dyn PhysicalExpr>,
+}
+
+/// Parses and type-checks `sql` against `schema`: it must be a boolean expression over its
+/// columns.
+///
+/// # Errors
+/// [`RuleError`] naming the rule, with the available columns for an unknown one.
+pub fn compile(ctx: &SessionContext, schema: &SchemaRef, sql: &str) -> Result<Rule, RuleError> {
+    check_syntax(sql)?;
+    let df_schema = DFSchema::try_from(schema.as_ref().clone())
+        .map_err(|e| RuleError::Eval { sql: sql.to_string(), message: e.to_string() })?;
+    let columns = || schema.fields().iter().map(|f| f.name().as_str()).collect::<Vec<_>>().join(", ");
+    let expr = ctx.parse_sql_expr(sql, &df_schema).map_err(|e| {
+        let message = first_line(&e.to_string());
+        if message.contains("field") || message.contains("column") {
+            RuleError::Column { sql: sql.to_string(), message, columns: columns() }
+        } else {
+            RuleError::Syntax { sql: sql.to_string(), message }
+        }
+    })?;
+    let subquery = expr
+        .exists(|e| Ok(matches!(e, Expr::ScalarSubquery(_) | Expr::Exists(_) | Expr::InSubquery(_))))
+        .unwrap_or(true);
+    if subquery {
+        return Err(RuleError::NotExpression { sql: sql.to_string(), what: "a subquery".into() });
+    }
+    let found = expr
+        .get_type(&df_schema)
+        .map_err(|e| RuleError::Eval { sql: sql.to_string(), message: first_line(&e.to_string()) })?;
+    if found != DataType::Boolean && found != DataType::Null {
+        return Err(RuleError::NotBoolean { sql: sql.to_string(), found: found.to_string() });
+    }
+    let expr = ctx
+        .create_physical_expr(expr, &df_schema)
+        .map_err(|e| RuleError::Eval { sql: sql.to_string(), message: first_line(&e.to_string()) })?;
+    Ok(Rule { sql: sql.to_string(), expr })
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or("").trim().to_string()
+}
+
+/// For every row of `batch`, the index of the first rule that is true (NULL counts as false),
+/// `None` when none is.
+///
+/// # Errors
+/// [`RuleError::Eval`] when a rule cannot be evaluated on the data.
+pub fn first_match(batch: &RecordBatch, rules: &[Rule]) -> Result<Vec<Option<u16>>, RuleError> {
+    let n = batch.num_rows();
+    let mut out: Vec<Option<u16>> = vec![None; n];
+    for (k, rule) in rules.iter().enumerate() {
+        let eval =
+            |e: &dyn std::fmt::Display| RuleError::Eval { sql: rule.sql.clone(), message: first_line(&e.to_string()) };
+        let value = rule.expr.evaluate(batch).map_err(|e| eval(&e))?;
+        let array = value.into_array(n).map_err(|e| eval(&e))?;
+        if array.data_type() == &DataType::Null {
+            continue;
+        }
+        let Some(b) = array.as_boolean_opt() else {
+            return Err(eval(&format!("gives {}, not true/false", array.data_type())));
+        };
+        for (i, slot) in out.iter_mut().enumerate() {
+            if slot.is_none() && b.is_valid(i) && b.value(i) {
+                *slot = Some(k as u16);
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::{Float64Array, Int64Array, StringArray};
+    use datafusion::arrow::datatypes::{Field, Schema};
+
+    fn batch() -> RecordBatch {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("monetary", DataType::Float64, true),
+            Field::new("frequency", DataType::Int64, true),
+            Field::new("industry", DataType::Utf8, true),
+        ]));
+        RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(Float64Array::from(vec![Some(5000.0), Some(50.0), None, Some(800.0)])),
+                Arc::new(Int64Array::from(vec![Some(10), Some(1), Some(0), Some(4)])),
+                Arc::new(StringArray::from(vec![Some("retail"), Some("software"), None, Some("retail")])),
+            ],
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn first_true_rule_wins_and_null_is_false() {
+        let ctx = SessionContext::new();
+        let b = batch();
+        let rules: Vec<Rule> = ["monetary >= 1000", "frequency >= 4 AND industry = 'retail'", "monetary < 100"]
+            .iter()
+            .map(|s| compile(&ctx, &b.schema(), s).unwrap_or_else(|e| panic!("{e}")))
+            .collect();
+        // row 3: monetary 800 fails the first, matches the second; row 2: NULL monetary matches none
+        assert_eq!(first_match(&b, &rules).unwrap_or_else(|e| panic!("{e}")), vec![Some(0), Some(2), None, Some(1)]);
+    }
+
+    #[test]
+    fn each_kind_of_bad_rule_has_its_error() {
+        let ctx = SessionContext::new();
+        let s = batch().schema();
+        assert!(matches!(compile(&ctx, &s, "monetary >="), Err(RuleError::Syntax { .. })));
+        assert!(matches!(compile(&ctx, &s, "monetary > 1; DROP TABLE x"), Err(RuleError::NotExpression { .. })));
+        assert!(matches!(
+            compile(&ctx, &s, "frequency IN (SELECT 1)"),
+            Err(RuleError::NotExpression { what, .. }) if what == "a subquery"
+        ));
+        assert!(matches!(compile(&ctx, &s, "EXISTS (SELECT 1)"), Err(RuleError::NotExpression { .. })));
+        let err = compile(&ctx, &s, "monetry > 10").err();
+        assert!(
+            matches!(&err, Some(RuleError::Column { columns, .. }) if columns == "monetary, frequency, industry"),
+            "{err:?}"
+        );
+        assert!(
+            matches!(compile(&ctx, &s, "monetary * 2"), Err(RuleError::NotBoolean { found, .. }) if found == "Float64")
+        );
+        assert!(check_syntax("a > 1 AND b < 2").is_ok());
+        assert!(check_syntax("SELECT 1").is_err());
+    }
+}
