@@ -237,9 +237,17 @@ pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
             if let Some(t) = current.take() {
                 out.line(t.to_string())?;
             }
-            scheme = row.scheme;
+            scheme = &row.scheme;
             out.line("")?;
-            out.line(scheme_name(scheme, lang).unwrap_or(scheme))?;
+            // built-in schemes from the catalog, rule schemes from their config entry
+            let rule = r.config.schemes.iter().find(|x| x.id == *scheme);
+            let title = match (scheme_name(scheme, lang), rule) {
+                (Some(n), _) => n.to_string(),
+                (None, Some(x)) if lang == Lang::Zh => x.name_zh.clone().or(x.name_en.clone()).unwrap_or(x.id.clone()),
+                (None, Some(x)) => x.name_en.clone().or(x.name_zh.clone()).unwrap_or(x.id.clone()),
+                (None, None) => scheme.to_string(),
+            };
+            out.line(title)?;
             current = Some(table(&[
                 zh(lang, "label", "类别"),
                 zh(lang, "customers", "客户数"),

@@ -72,6 +72,18 @@ pub fn check_syntax(sql: &str) -> Result<(), RuleError> {
     }
 }
 
+/// The DataFusion session rules are parsed and planned with (function registry, type coercion).
+#[derive(Default)]
+pub struct RuleContext {
+    ctx: SessionContext,
+}
+
+impl std::fmt::Debug for RuleContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RuleContext")
+    }
+}
+
 /// A rule ready to evaluate.
 #[derive(Debug, Clone)]
 pub struct Rule {
@@ -85,7 +97,8 @@ pub struct Rule {
 ///
 /// # Errors
 /// [`RuleError`] naming the rule, with the available columns for an unknown one.
-pub fn compile(ctx: &SessionContext, schema: &SchemaRef, sql: &str) -> Result<Rule, RuleError> {
+pub fn compile(rc: &RuleContext, schema: &SchemaRef, sql: &str) -> Result<Rule, RuleError> {
+    let ctx = &rc.ctx;
     check_syntax(sql)?;
     let df_schema = DFSchema::try_from(schema.as_ref().clone())
         .map_err(|e| RuleError::Eval { sql: sql.to_string(), message: e.to_string() })?;
@@ -148,6 +161,47 @@ pub fn first_match(batch: &RecordBatch, rules: &[Rule]) -> Result<Vec<Option<u16
     Ok(out)
 }
 
+/// `batch` with the named text columns turned into numbers where every non-empty value parses
+/// as one (master-file attributes such as `employees` or `age` arrive as text), so rules can
+/// compare them with numbers. Columns with any other text stay text.
+///
+/// # Errors
+/// [`RuleError::Eval`] if the batch cannot be rebuilt.
+pub fn numeric_text_columns(batch: &RecordBatch, names: &[String]) -> Result<RecordBatch, RuleError> {
+    use datafusion::arrow::array::{ArrayRef, Float64Array};
+    use datafusion::arrow::datatypes::{Field, Schema};
+    let schema = batch.schema();
+    let mut fields: Vec<Field> = Vec::with_capacity(schema.fields().len());
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+    for (field, column) in schema.fields().iter().zip(batch.columns()) {
+        let converted = match column.as_string_opt::<i32>() {
+            Some(text) if names.contains(field.name()) => {
+                let parsed: Option<Vec<Option<f64>>> = text
+                    .iter()
+                    .map(|v| match v.map(str::trim) {
+                        None | Some("") => Some(None),
+                        Some(s) => s.parse::<f64>().ok().filter(|x| x.is_finite()).map(Some),
+                    })
+                    .collect();
+                parsed.map(|p| Arc::new(Float64Array::from(p)) as ArrayRef)
+            }
+            _ => None,
+        };
+        match converted {
+            Some(c) => {
+                fields.push(Field::new(field.name(), DataType::Float64, true));
+                columns.push(c);
+            }
+            None => {
+                fields.push(field.as_ref().clone());
+                columns.push(column.clone());
+            }
+        }
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+        .map_err(|e| RuleError::Eval { sql: String::new(), message: e.to_string() })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,7 +227,7 @@ mod tests {
 
     #[test]
     fn first_true_rule_wins_and_null_is_false() {
-        let ctx = SessionContext::new();
+        let ctx = RuleContext::default();
         let b = batch();
         let rules: Vec<Rule> = ["monetary >= 1000", "frequency >= 4 AND industry = 'retail'", "monetary < 100"]
             .iter()
@@ -185,7 +239,7 @@ mod tests {
 
     #[test]
     fn each_kind_of_bad_rule_has_its_error() {
-        let ctx = SessionContext::new();
+        let ctx = RuleContext::default();
         let s = batch().schema();
         assert!(matches!(compile(&ctx, &s, "monetary >="), Err(RuleError::Syntax { .. })));
         assert!(matches!(compile(&ctx, &s, "monetary > 1; DROP TABLE x"), Err(RuleError::NotExpression { .. })));

@@ -7,7 +7,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray};
+use datafusion::arrow::array::{ArrayRef, Date32Array, Float64Array, Int64Array, StringArray};
 use datafusion::arrow::csv::WriterBuilder;
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::parquet::arrow::ArrowWriter;
@@ -16,6 +16,8 @@ use datafusion::parquet::file::properties::WriterProperties;
 use rayon::prelude::*;
 
 use crate::error::{DataError, Result};
+
+pub use datafusion::arrow::record_batch::RecordBatch;
 
 /// One output column.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,6 +102,22 @@ impl Table {
         for (n, c) in self.names.into_iter().zip(self.columns) {
             let (t, a) = c.to_array();
             drop(c);
+            fields.push(Field::new(n, t, true));
+            arrays.push(a);
+        }
+        Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)?)
+    }
+
+    /// `batch` with this table's columns appended (same number of rows).
+    ///
+    /// # Errors
+    /// [`DataError`] when the row counts differ.
+    pub fn append_to(self, batch: &RecordBatch) -> Result<RecordBatch> {
+        let schema = batch.schema();
+        let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+        let mut arrays: Vec<ArrayRef> = batch.columns().to_vec();
+        for (n, c) in self.names.into_iter().zip(self.columns) {
+            let (t, a) = c.to_array();
             fields.push(Field::new(n, t, true));
             arrays.push(a);
         }

@@ -16,7 +16,7 @@ use crate::error::{EngineError, Result};
 #[derive(Debug, Clone)]
 pub struct Scheme {
     /// Scheme id, also the column name in customers.csv.
-    pub id: &'static str,
+    pub id: String,
     /// Label ids in display order.
     pub labels: Vec<String>,
     /// Per output row, the index into `labels` (None: not classified by this scheme, e.g. a
@@ -122,7 +122,7 @@ pub fn schemes(
             .iter()
             .map(|r| r.map(|i| labels.iter().position(|l| l == per_purchaser[i]).unwrap_or(0) as u16))
             .collect();
-        Scheme { id, labels, of_row, names: None }
+        Scheme { id: id.to_string(), labels, of_row, names: None }
     };
     let mut seg_labels: Vec<String> = Vec::new();
     for r in rules {
@@ -150,11 +150,11 @@ pub fn schemes(
     let life_labels: Vec<String> = catalog::labels_of("lifecycle").into_iter().map(str::to_string).collect();
     let life_rows = lifecycle.iter().map(|s| life_labels.iter().position(|l| l == s).map(|p| p as u16)).collect();
     vec![
-        Scheme { id: "rfm_segment", labels: seg_labels, of_row: seg_rows, names: None },
+        Scheme { id: "rfm_segment".into(), labels: seg_labels, of_row: seg_rows, names: None },
         builtin("rfm_cn8", &c.cn8),
         builtin("abc", &c.abc),
         builtin("value_tier", &c.value_tier),
-        Scheme { id: "lifecycle", labels: life_labels, of_row: life_rows, names: None },
+        Scheme { id: "lifecycle".into(), labels: life_labels, of_row: life_rows, names: None },
     ]
 }
 

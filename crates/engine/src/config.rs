@@ -21,9 +21,10 @@ use custseg_data::source::{CsvOptions, Encoding};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngineError, Result};
+use crate::rules::RuleScheme;
 
 /// The whole configuration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// `[input]`: how to read the transactions.
@@ -42,6 +43,50 @@ pub struct Config {
     pub clv: ClvConfig,
     /// `[cluster]`: k-means / k-prototypes clusters with profiles.
     pub cluster: ClusterConfig,
+    /// `[[schemes]]`: rule-based classifications (the built-in ones by default).
+    pub schemes: Vec<RuleScheme>,
+    /// `[crosstab]`: pairs of dimensions for crosstab.csv.
+    pub crosstab: CrosstabConfig,
+}
+
+/// `[crosstab]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CrosstabConfig {
+    /// Pairs of scheme ids or master attributes.
+    pub pairs: Vec<[String; 2]>,
+}
+
+/// The built-in `[[schemes]]` and `[crosstab]`, also the end of the default config file.
+pub const BUILTIN_SCHEMES_TOML: &str = include_str!("builtin_schemes.toml");
+
+/// The file's shape, without serde defaults (a default of `CrosstabConfig` reads this file).
+#[derive(Deserialize)]
+struct Builtin {
+    schemes: Vec<RuleScheme>,
+    crosstab: BuiltinCrosstab,
+}
+
+#[derive(Deserialize)]
+struct BuiltinCrosstab {
+    pairs: Vec<[String; 2]>,
+}
+
+fn builtin() -> Builtin {
+    // a test parses the file; an empty set would only ever show up in that test
+    toml::from_str(BUILTIN_SCHEMES_TOML)
+        .unwrap_or(Builtin { schemes: Vec::new(), crosstab: BuiltinCrosstab { pairs: Vec::new() } })
+}
+
+/// The built-in rule schemes.
+pub fn builtin_schemes() -> Vec<RuleScheme> {
+    builtin().schemes
+}
+
+impl Default for CrosstabConfig {
+    fn default() -> Self {
+        CrosstabConfig { pairs: builtin().crosstab.pairs }
+    }
 }
 
 /// `[cluster]`.
@@ -169,6 +214,23 @@ impl ClusterConfig {
             .check()
             .map_err(|e| EngineError::Invalid(format!("cluster: {e}")))?;
         Ok(())
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            input: InputConfig::default(),
+            run: RunConfig::default(),
+            rfm: RfmConfig::default(),
+            abc: AbcParams::default(),
+            value_tier: ValueTierParams::default(),
+            lifecycle: LifecycleParams::default(),
+            clv: ClvConfig::default(),
+            cluster: ClusterConfig::default(),
+            schemes: builtin_schemes(),
+            crosstab: CrosstabConfig::default(),
+        }
     }
 }
 
@@ -407,6 +469,10 @@ impl Config {
         self.value_tier.check().map_err(|e| invalid(&e))?;
         self.clv.check()?;
         self.cluster.check()?;
+        crate::rules::check(
+            &self.schemes,
+            &["rfm_segment", "rfm_cn8", "abc", "value_tier", "lifecycle", "clv_tier", "cluster", "customer_id"],
+        )?;
         if let Some(f) = &self.input.date_format {
             DateFormat::from_user(f).map_err(|e| invalid(&e))?;
         }
@@ -444,12 +510,21 @@ pub fn parse_as_of(s: &str) -> Result<i32> {
 
 /// The commented default configuration written by `custseg init`. Parsing it gives exactly
 /// [`Config::default`] (a test checks this).
-pub const DEFAULT_TOML: &str = include_str!("default_config.toml");
+pub const DEFAULT_TOML: &str = concat!(include_str!("default_config.toml"), include_str!("builtin_schemes.toml"));
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use custseg_data::parse::days_from_civil;
+
+    #[test]
+    fn builtin_schemes_parse_and_check() {
+        let b: Builtin = toml::from_str(BUILTIN_SCHEMES_TOML).unwrap_or_else(|e| panic!("{e}"));
+        let ids: Vec<&str> = b.schemes.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["importance", "loyalty", "purchase_behaviour", "size", "age_band"]);
+        assert_eq!(b.crosstab.pairs.len(), 3);
+        assert!(Config::default().check().is_ok());
+    }
 
     #[test]
     fn default_toml_is_the_default_config() {

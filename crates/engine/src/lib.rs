@@ -25,6 +25,7 @@ mod error;
 pub mod inspect;
 pub mod output;
 pub mod pipeline;
+pub mod rules;
 
 pub use config::{Config, DEFAULT_TOML};
 pub use error::{EngineError, Result};

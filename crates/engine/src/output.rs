@@ -72,7 +72,7 @@ pub fn customers_table(
     };
     t.push("rfm_score", Column::Codes { labels, codes: rows.iter().map(|r| r.map(code)).collect() });
     for s in schemes {
-        t.push(s.id, Column::Codes { labels: s.labels.clone(), codes: s.of_row.clone() });
+        t.push(s.id.clone(), Column::Codes { labels: s.labels.clone(), codes: s.of_row.clone() });
         if let Some(names) = &s.names {
             t.push(format!("{}_name", s.id), Column::Codes { labels: names.clone(), codes: s.of_row.clone() });
         }
@@ -90,7 +90,7 @@ pub fn customers_table(
 #[derive(Debug, Clone, Serialize)]
 pub struct SegmentRow {
     /// Scheme id.
-    pub scheme: &'static str,
+    pub scheme: String,
     /// Label id.
     pub label: String,
     /// Display name.
@@ -149,11 +149,11 @@ pub fn segment_rows(
             let b = buyers[l] as f64;
             let mean = |x: f64| (buyers[l] > 0).then(|| round(x / b, 4));
             out.push(SegmentRow {
-                scheme: s.id,
+                scheme: s.id.clone(),
                 label: s.labels[l].clone(),
                 name: match &s.names {
                     Some(names) => names[l].clone(),
-                    None => label_display(s.id, &s.labels[l], lang, rules),
+                    None => label_display(&s.id, &s.labels[l], lang, rules),
                 },
                 customers: n[l],
                 share: if total_n > 0 { round(n[l] as f64 / total_n as f64, 6) } else { 0.0 },
@@ -172,7 +172,7 @@ pub fn segment_rows(
 /// segments.csv as a table.
 pub fn segments_table(rows: &[SegmentRow]) -> Table {
     let mut t = Table::default();
-    t.push("scheme", Column::Str(rows.iter().map(|r| Some(r.scheme.to_string())).collect()));
+    t.push("scheme", Column::Str(rows.iter().map(|r| Some(r.scheme.clone())).collect()));
     t.push("label", Column::Str(rows.iter().map(|r| Some(r.label.clone())).collect()));
     t.push("name", Column::Str(rows.iter().map(|r| Some(r.name.clone())).collect()));
     t.push("customers", Column::Int(rows.iter().map(|r| Some(r.customers as i64)).collect()));
@@ -184,4 +184,70 @@ pub fn segments_table(rows: &[SegmentRow]) -> Table {
     t.push("mean_monetary", Column::Float(rows.iter().map(|r| r.mean_monetary).collect()));
     t.push("aov", Column::Float(rows.iter().map(|r| r.aov).collect()));
     t
+}
+
+/// The label of every output row in one crosstab dimension: a scheme's label id, or a
+/// master-file attribute's value. `None` when the run has no such dimension.
+fn dimension(
+    name: &str,
+    schemes: &[Scheme],
+    master: Option<(&Master, &[Option<usize>])>,
+    n_rows: usize,
+) -> Option<Vec<Option<String>>> {
+    if let Some(s) = schemes.iter().find(|s| s.id == name) {
+        return Some(s.of_row.iter().map(|c| c.map(|k| s.labels[usize::from(k)].clone())).collect());
+    }
+    let (m, master_row) = master?;
+    let a = m.attributes.iter().position(|c| c == name)?;
+    let values: Vec<Option<String>> = master_row.iter().map(|r| r.and_then(|j| m.values[a][j].clone())).collect();
+    (values.len() == n_rows).then_some(values)
+}
+
+/// crosstab.csv: for each configured pair of dimensions, customers and revenue per pair of
+/// labels, with each cell's share of its row. Every output row is counted: a missing label is
+/// `(none)`, so each pair's counts add up to all customers. Pairs naming a dimension the run
+/// does not have are returned as skipped.
+pub fn crosstab_table(
+    pairs: &[[String; 2]],
+    schemes: &[Scheme],
+    master: Option<(&Master, &[Option<usize>])>,
+    rows: &[Option<usize>],
+    monetary: &[f64],
+) -> (Table, Vec<[String; 2]>) {
+    use std::collections::BTreeMap;
+    let none = "(none)".to_string();
+    let mut out: Vec<(String, String, String, String, u64, f64, f64)> = Vec::new();
+    let mut skipped = Vec::new();
+    for [a, b] in pairs {
+        let (Some(da), Some(db)) =
+            (dimension(a, schemes, master, rows.len()), dimension(b, schemes, master, rows.len()))
+        else {
+            skipped.push([a.clone(), b.clone()]);
+            continue;
+        };
+        let mut cells: BTreeMap<(String, String), (u64, f64)> = BTreeMap::new();
+        let mut row_total: BTreeMap<String, u64> = BTreeMap::new();
+        for (i, r) in rows.iter().enumerate() {
+            let la = da[i].clone().unwrap_or_else(|| none.clone());
+            let lb = db[i].clone().unwrap_or_else(|| none.clone());
+            let rev = r.map_or(0.0, |k| monetary[k]);
+            *row_total.entry(la.clone()).or_default() += 1;
+            let cell = cells.entry((la, lb)).or_default();
+            cell.0 += 1;
+            cell.1 += rev;
+        }
+        for ((la, lb), (n, rev)) in cells {
+            let share = n as f64 / row_total[&la].max(1) as f64;
+            out.push((a.clone(), la, b.clone(), lb, n, round(rev, 2), round(share, 6)));
+        }
+    }
+    let mut t = Table::default();
+    t.push("row_dimension", Column::Str(out.iter().map(|r| Some(r.0.clone())).collect()));
+    t.push("row_label", Column::Str(out.iter().map(|r| Some(r.1.clone())).collect()));
+    t.push("column_dimension", Column::Str(out.iter().map(|r| Some(r.2.clone())).collect()));
+    t.push("column_label", Column::Str(out.iter().map(|r| Some(r.3.clone())).collect()));
+    t.push("customers", Column::Int(out.iter().map(|r| Some(r.4 as i64)).collect()));
+    t.push("revenue", Column::Float(out.iter().map(|r| Some(r.5)).collect()));
+    t.push("share_of_row", Column::Float(out.iter().map(|r| Some(r.6)).collect()));
+    (t, skipped)
 }

@@ -24,7 +24,8 @@ use crate::clv::commands::score_columns;
 use crate::clv::{self, ModelFile, Models, RowCounts, Scores};
 use crate::config::{Config, LifecycleBasis, parse_as_of};
 use crate::error::{EngineError, Result};
-use crate::output::{SegmentRow, customers_table, segment_rows, segments_table};
+use crate::output::{SegmentRow, crosstab_table, customers_table, segment_rows, segments_table};
+use crate::rules;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -99,6 +100,8 @@ pub struct RunRecord {
     pub clv: Option<ClvRecord>,
     /// The clustering (absent when `[cluster] enabled = false`).
     pub cluster: Option<ClusterRecord>,
+    /// Rule schemes and cross-tabulations left out for lack of columns.
+    pub skipped: Skipped,
     /// The effective configuration.
     pub config: Config,
     /// Files written.
@@ -130,6 +133,15 @@ pub struct ClvRecord {
     pub total_clv: f64,
     /// Sum of expected transactions over the horizon.
     pub total_expected_purchases: f64,
+}
+
+/// What the configuration asked for but the data could not give.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Skipped {
+    /// Rule schemes whose required columns are missing (and that have no fallback).
+    pub schemes: Vec<rules::Skipped>,
+    /// Cross-tabulations naming a dimension the run does not have.
+    pub crosstabs: Vec<[String; 2]>,
 }
 
 /// The clustering part of run.json (the model itself is in cluster_model.json).
@@ -191,8 +203,8 @@ struct QualityFile<'a> {
 }
 
 /// Names of the files every run writes, in order (plus model.json when a CLV model was fitted).
-pub const OUTPUTS: [&str; 6] =
-    ["customers.csv", "customers.parquet", "segments.csv", "quality.json", "rejects.csv", "run.json"];
+pub const OUTPUTS: [&str; 7] =
+    ["customers.csv", "customers.parquet", "segments.csv", "crosstab.csv", "quality.json", "rejects.csv", "run.json"];
 
 /// Runs the whole job on a fresh multi-threaded runtime.
 ///
@@ -355,7 +367,6 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     if let Some(Ok(c)) = &clustered {
         schemes.push(cluster_scheme(c, &rows, lang));
     }
-    let segments = segment_rows(&features, &schemes, &rows, lang, &config.rfm.segments);
     timings.insert("classify", t.elapsed().as_millis() as u64);
     trace_stage("classify", &timings);
 
@@ -372,12 +383,29 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers table built");
     let batch = customers.into_batch()?;
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers batch built");
+    // rule schemes see every column of the table, and their labels join it
+    let attributes: Vec<String> = master.as_ref().map(|m| m.attributes.clone()).unwrap_or_default();
+    let purchaser: Vec<bool> = rows.iter().map(Option::is_some).collect();
+    let (rule_schemes, batch, skipped_schemes) =
+        rules::apply(&config.schemes, batch, &attributes, &purchaser, lang == Lang::Zh)?;
+    schemes.extend(rule_schemes);
+    let segments = segment_rows(&features, &schemes, &rows, lang, &config.rfm.segments);
+    let (crosstab, skipped_crosstabs) = crosstab_table(
+        &config.crosstab.pairs,
+        &schemes,
+        master.as_ref().map(|m| (m, master_rows.as_slice())),
+        &rows,
+        &features.monetary,
+    );
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, "rule schemes applied");
     write_csv(&req.out_dir.join("customers.csv"), &batch.schema(), std::slice::from_ref(&batch))?;
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers.csv written");
     write_parquet(&req.out_dir.join("customers.parquet"), batch.schema(), std::slice::from_ref(&batch))?;
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers.parquet written");
     let seg = segments_table(&segments).into_batch()?;
     write_csv(&req.out_dir.join("segments.csv"), &seg.schema(), std::slice::from_ref(&seg))?;
+    let ct = crosstab.into_batch()?;
+    write_csv(&req.out_dir.join("crosstab.csv"), &ct.schema(), std::slice::from_ref(&ct))?;
     write_json(
         &req.out_dir.join("quality.json"),
         &QualityFile { transactions: &quality, customers_file: master.as_ref().map(|m| &m.report) },
@@ -385,7 +413,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     let mut outputs: Vec<String> = OUTPUTS.iter().map(|s| s.to_string()).collect();
     let mut clv_record = predicted.map(|p| clv_record(p, &quality, as_of, config));
     if clv_record.as_ref().is_some_and(|c| c.model.is_some()) {
-        outputs.insert(5, "model.json".into());
+        outputs.insert(6, "model.json".into());
     }
     let cluster_record = match clustered {
         Some(Ok(c)) => {
@@ -441,6 +469,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         abc: classified.abc_summary.clone(),
         clv: clv_record,
         cluster: cluster_record,
+        skipped: Skipped { schemes: skipped_schemes, crosstabs: skipped_crosstabs },
         config: config.clone(),
         outputs,
         timings_ms: timings,
@@ -477,7 +506,7 @@ fn predict(features: &Features, config: &Config) -> Predicted {
 /// The cluster scheme: labels "1".."k" with the profiles' names; prospects have none.
 fn cluster_scheme(c: &Clustering, rows: &[Option<usize>], lang: Lang) -> Scheme {
     Scheme {
-        id: "cluster",
+        id: "cluster".into(),
         labels: (1..=c.model.k).map(|n| n.to_string()).collect(),
         of_row: rows.iter().map(|r| r.map(|i| (c.labels[i] - 1) as u16)).collect(),
         names: Some(c.profiles.iter().map(|p| p.name(lang).to_string()).collect()),
@@ -496,7 +525,7 @@ fn clv_tier(s: &Scores, rows: &[Option<usize>], config: &Config) -> Result<Schem
         by_feature[i] = labels.iter().position(|l| l == tiers[k]).map(|p| p as u16);
     }
     Ok(Scheme {
-        id: "clv_tier",
+        id: "clv_tier".into(),
         labels,
         of_row: rows.iter().map(|r| r.and_then(|i| by_feature[i])).collect(),
         names: None,

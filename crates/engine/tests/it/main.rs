@@ -7,6 +7,7 @@ mod clv;
 mod determinism;
 mod errors;
 mod golden;
+mod rules;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

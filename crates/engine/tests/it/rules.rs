@@ -1,0 +1,111 @@
+//! Rule-based schemes end to end on the fixture: the built-in schemes with and without the
+//! master file (hand-checked labels), a user scheme that reads attributes and an earlier
+//! scheme, cross-tabulations that account for every customer, and rule errors.
+
+use custseg_engine::rules::{RuleEntry, RuleScheme};
+use custseg_engine::{Config, EngineError};
+
+use crate::{by_id, num, read_csv, repo, run_on};
+
+fn rule(label: &str, when: &str) -> RuleEntry {
+    RuleEntry { label: label.into(), when: when.into(), name_en: None, name_zh: None }
+}
+
+#[test]
+fn builtin_schemes_use_master_columns_when_present() {
+    let root = repo().join("testdata/fixture");
+    let mut config = Config::default();
+    config.schemes.push(RuleScheme {
+        id: "focus".into(),
+        name_en: Some("Sales focus".into()),
+        name_zh: None,
+        requires: Vec::new(),
+        // an earlier scheme's label and a text attribute; first match wins
+        rules: vec![
+            rule("retail_key", "importance = 'key' AND industry = 'retail'"),
+            rule("any_key", "importance = 'key'"),
+        ],
+        fallback: Vec::new(),
+        default: Some("other".into()),
+        default_en: None,
+        default_zh: None,
+        purchasers_only: false,
+    });
+    let (dir, summary) = run_on(&root.join("transactions.csv"), Some(&root.join("customers.csv")), config);
+    let c = by_id(read_csv(&dir.path().join("customers.csv")));
+    // size from employees (numbers in the master file): A 120, B 15, D 900, M 40; no employees: small
+    let size: Vec<&str> = ["A", "B", "D", "M", "N", "C"].iter().map(|id| c[*id]["size"].as_str()).collect();
+    assert_eq!(size, ["medium", "small", "large", "small", "small", "small"]);
+    // prospects are potential customers, and have no loyalty
+    assert_eq!((c["M"]["importance"].as_str(), c["M"]["loyalty"].as_str()), ("potential", ""));
+    assert_eq!(c["M"]["purchase_behaviour"], "potential");
+    // the user scheme
+    let focus: Vec<&str> = ["A", "B", "D", "C", "M"].iter().map(|id| c[*id]["focus"].as_str()).collect();
+    assert_eq!(focus, ["retail_key", "retail_key", "any_key", "other", "other"]);
+    // segments.csv names the labels
+    let seg = read_csv(&dir.path().join("segments.csv"));
+    let key = seg.iter().find(|r| r["scheme"] == "importance" && r["label"] == "key").unwrap_or_else(|| panic!("row"));
+    assert_eq!(key["name"], "Key customer");
+    assert_eq!(num(key, "customers"), 3.0);
+    // crosstab: each configured pair adds up to all 14 customers; age is missing, so age_band
+    // is skipped and said so
+    let ct = read_csv(&dir.path().join("crosstab.csv"));
+    for (a, b) in [("rfm_segment", "importance"), ("rfm_segment", "industry"), ("cluster", "rfm_cn8")] {
+        let n: f64 = ct
+            .iter()
+            .filter(|r| r["row_dimension"] == a && r["column_dimension"] == b)
+            .map(|r| num(r, "customers"))
+            .sum();
+        assert_eq!(n, 14.0, "{a} x {b}");
+    }
+    let retail = ct
+        .iter()
+        .filter(|r| r["column_dimension"] == "industry" && r["column_label"] == "retail")
+        .map(|r| num(r, "customers"))
+        .sum::<f64>();
+    assert_eq!(retail, 2.0);
+    let skipped = &summary.record.skipped;
+    assert_eq!(skipped.schemes.len(), 1);
+    assert_eq!(skipped.schemes[0].scheme, "age_band");
+    assert!(skipped.crosstabs.is_empty());
+}
+
+#[test]
+fn bad_rules_fail_with_the_scheme_and_the_columns() {
+    let root = repo().join("testdata/fixture");
+    let mut config = Config::default();
+    config.schemes[0].rules[0].when = "monetry > 100".into();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let err = custseg_engine::run(custseg_engine::RunRequest {
+        transactions: root.join("transactions.csv"),
+        customers: None,
+        config,
+        out_dir: dir.path().to_path_buf(),
+        progress: None,
+    })
+    .err()
+    .unwrap_or_else(|| panic!("expected an error"));
+    let msg = err.to_string();
+    assert!(matches!(err, EngineError::Invalid(_)), "{msg}");
+    assert!(
+        msg.contains("schemes `importance`") && msg.contains("monetry") && msg.contains("available columns"),
+        "{msg}"
+    );
+    // syntax and statements fail when the config loads, before any data is read
+    for (when, expect) in [
+        ("monetary >", "rule `monetary >`"),
+        ("1 = 1; DROP TABLE t", "not allowed"),
+        ("frequency IN (SELECT 1)", "subquery"),
+    ] {
+        let mut c = Config::default();
+        c.schemes[1].rules[0].when = when.into();
+        let e = c.check().err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("schemes `loyalty`") && e.contains(expect), "{when}: {e}");
+    }
+    let text = "[[schemes]]\nid = \"x\"\nrules = [{ label = \"a\", when = \"frequency > 1\", colour = \"red\" }]\n";
+    let e = toml::from_str::<Config>(text).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(e.contains("colour") && e.contains("line"), "{e}");
+    let mut c = Config::default();
+    c.schemes[0].id = "abc".into();
+    assert!(c.check().is_err(), "a scheme may not take a built-in column's name");
+}
