@@ -88,6 +88,7 @@ const SCHEMES: &[(&str, &str, &str)] = &[
     ("value_tier", "Value tier", "价值层级"),
     ("clv_tier", "Predicted value tier (CLV)", "预测价值层级（CLV）"),
     ("cluster", "Clusters (k-means)", "聚类分群"),
+    ("matrix", "Value × loyalty matrix", "客户分类矩阵"),
     ("lifecycle", "Lifecycle stage", "生命周期阶段"),
 ];
 

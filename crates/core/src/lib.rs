@@ -27,6 +27,7 @@ pub mod kmeans;
 pub mod kprototypes;
 pub mod lifecycle;
 pub mod math;
+pub mod matrix;
 pub mod rfm;
 pub mod synth;
 pub mod value_tier;

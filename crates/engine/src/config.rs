@@ -21,6 +21,7 @@ use custseg_data::source::{CsvOptions, Encoding};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngineError, Result};
+use crate::matrix::MatrixConfig;
 use crate::rules::RuleScheme;
 
 /// The whole configuration.
@@ -43,6 +44,8 @@ pub struct Config {
     pub clv: ClvConfig,
     /// `[cluster]`: k-means / k-prototypes clusters with profiles.
     pub cluster: ClusterConfig,
+    /// `[matrix]`: the value × loyalty matrix.
+    pub matrix: MatrixConfig,
     /// `[[schemes]]`: rule-based classifications (the built-in ones by default).
     pub schemes: Vec<RuleScheme>,
     /// `[crosstab]`: pairs of dimensions for crosstab.csv.
@@ -228,6 +231,7 @@ impl Default for Config {
             lifecycle: LifecycleParams::default(),
             clv: ClvConfig::default(),
             cluster: ClusterConfig::default(),
+            matrix: MatrixConfig::default(),
             schemes: builtin_schemes(),
             crosstab: CrosstabConfig::default(),
         }
@@ -469,9 +473,20 @@ impl Config {
         self.value_tier.check().map_err(|e| invalid(&e))?;
         self.clv.check()?;
         self.cluster.check()?;
+        self.matrix.check()?;
         crate::rules::check(
             &self.schemes,
-            &["rfm_segment", "rfm_cn8", "abc", "value_tier", "lifecycle", "clv_tier", "cluster", "customer_id"],
+            &[
+                "rfm_segment",
+                "rfm_cn8",
+                "abc",
+                "value_tier",
+                "lifecycle",
+                "clv_tier",
+                "cluster",
+                "matrix",
+                "customer_id",
+            ],
         )?;
         if let Some(f) = &self.input.date_format {
             DateFormat::from_user(f).map_err(|e| invalid(&e))?;

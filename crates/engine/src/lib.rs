@@ -23,6 +23,7 @@ pub mod config;
 pub mod demo;
 mod error;
 pub mod inspect;
+pub mod matrix;
 pub mod output;
 pub mod pipeline;
 pub mod rules;

@@ -24,6 +24,7 @@ use crate::clv::commands::score_columns;
 use crate::clv::{self, ModelFile, Models, RowCounts, Scores};
 use crate::config::{Config, LifecycleBasis, parse_as_of};
 use crate::error::{EngineError, Result};
+use crate::matrix::{self, MatrixRecord};
 use crate::output::{SegmentRow, crosstab_table, customers_table, segment_rows, segments_table};
 use crate::rules;
 
@@ -100,6 +101,8 @@ pub struct RunRecord {
     pub clv: Option<ClvRecord>,
     /// The clustering (absent when `[cluster] enabled = false`).
     pub cluster: Option<ClusterRecord>,
+    /// The value × loyalty matrix axes and cut-offs.
+    pub matrix: Option<MatrixRecord>,
     /// Rule schemes and cross-tabulations left out for lack of columns.
     pub skipped: Skipped,
     /// The effective configuration.
@@ -323,21 +326,21 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
 
     let scores = predicted.as_ref().and_then(|p| p.as_ref().ok()).map(|(_, s)| s);
     let t = Instant::now();
-    let clustered = if config.cluster.enabled {
-        let purchaser_master: Vec<Option<usize>> = match &master {
-            Some(_) => {
-                let mut v = vec![None; features.len()];
-                for (r, m) in rows.iter().zip(&master_rows) {
-                    if let Some(i) = r {
-                        v[*i] = *m;
-                    }
+    let purchaser_master: Vec<Option<usize>> = match &master {
+        Some(_) => {
+            let mut v = vec![None; features.len()];
+            for (r, m) in rows.iter().zip(&master_rows) {
+                if let Some(i) = r {
+                    v[*i] = *m;
                 }
-                v
             }
-            None => Vec::new(),
-        };
-        let inputs =
-            Inputs { features: &features, master: master.as_ref().map(|m| (m, purchaser_master.as_slice())), scores };
+            v
+        }
+        None => Vec::new(),
+    };
+    let inputs =
+        Inputs { features: &features, master: master.as_ref().map(|m| (m, purchaser_master.as_slice())), scores };
+    let clustered = if config.cluster.enabled {
         match cluster::cluster(&inputs, &config.cluster) {
             Ok(c) => Some(Ok(c)),
             // a configuration that names features the run lacks is the user's to fix
@@ -366,6 +369,10 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     }
     if let Some(Ok(c)) = &clustered {
         schemes.push(cluster_scheme(c, &rows, lang));
+    }
+    let matrix = if config.matrix.enabled { Some(matrix::place(&inputs, &config.matrix, &rows, lang)?) } else { None };
+    if let Some(m) = &matrix {
+        schemes.push(m.scheme.clone());
     }
     timings.insert("classify", t.elapsed().as_millis() as u64);
     trace_stage("classify", &timings);
@@ -404,6 +411,10 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers.parquet written");
     let seg = segments_table(&segments).into_batch()?;
     write_csv(&req.out_dir.join("segments.csv"), &seg.schema(), std::slice::from_ref(&seg))?;
+    if let Some(m) = &matrix {
+        let mt = m.table.clone().into_batch()?;
+        write_csv(&req.out_dir.join("matrix.csv"), &mt.schema(), std::slice::from_ref(&mt))?;
+    }
     let ct = crosstab.into_batch()?;
     write_csv(&req.out_dir.join("crosstab.csv"), &ct.schema(), std::slice::from_ref(&ct))?;
     write_json(
@@ -414,6 +425,9 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     let mut clv_record = predicted.map(|p| clv_record(p, &quality, as_of, config));
     if clv_record.as_ref().is_some_and(|c| c.model.is_some()) {
         outputs.insert(6, "model.json".into());
+    }
+    if matrix.is_some() {
+        outputs.push("matrix.csv".into());
     }
     let cluster_record = match clustered {
         Some(Ok(c)) => {
@@ -469,6 +483,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         abc: classified.abc_summary.clone(),
         clv: clv_record,
         cluster: cluster_record,
+        matrix: matrix.map(|m| m.record),
         skipped: Skipped { schemes: skipped_schemes, crosstabs: skipped_crosstabs },
         config: config.clone(),
         outputs,

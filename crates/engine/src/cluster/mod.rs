@@ -66,7 +66,7 @@ impl Inputs<'_> {
     }
 
     /// A numeric column by name; `Ok(None)` for an unknown name.
-    fn numeric(&self, name: &str) -> Result<Option<Vec<Option<f64>>>> {
+    pub(crate) fn numeric(&self, name: &str) -> Result<Option<Vec<Option<f64>>>> {
         let f = self.features;
         let all = |v: &dyn Fn(usize) -> f64| Some((0..f.len()).map(|i| Some(v(i))).collect());
         let opt = |v: &[Option<f64>]| Some(v.to_vec());
@@ -138,7 +138,7 @@ impl Inputs<'_> {
     }
 
     /// Names usable as numeric features and as categorical attributes, for error messages.
-    fn available(&self) -> String {
+    pub(crate) fn available(&self) -> String {
         let mut names: Vec<&str> = vec![
             "recency_days",
             "frequency",

@@ -109,3 +109,56 @@ fn bad_rules_fail_with_the_scheme_and_the_columns() {
     c.schemes[0].id = "abc".into();
     assert!(c.check().is_err(), "a scheme may not take a built-in column's name");
 }
+
+#[test]
+fn matrix_cells_on_the_fixture_by_hand() {
+    let root = repo().join("testdata/fixture");
+    let mut config = Config::default();
+    config.clv.enabled = false;
+    // value = monetary (no CLV): median 62.5; loyalty = frequency: median 1.5
+    let (dir, summary) = run_on(&root.join("transactions.csv"), Some(&root.join("customers.csv")), config.clone());
+    let c = by_id(read_csv(&dir.path().join("customers.csv")));
+    let cell = |id: &str| c[id]["matrix"].clone();
+    for (ids, want) in [
+        (["A", "B", "D"], "stars"),
+        (["F", "G", "H"], "develop"),
+        (["I", "J", "L"], "maintain"),
+        (["C", "E", "K"], "low_priority"),
+    ] {
+        for id in ids {
+            assert_eq!(cell(id), want, "{id}");
+        }
+    }
+    assert_eq!(cell("M"), "", "prospects are not on the matrix");
+    let m = read_csv(&dir.path().join("matrix.csv"));
+    let revenue: Vec<f64> = m.iter().map(|r| num(r, "revenue")).collect();
+    assert_eq!(revenue, vec![1400.0, 225.0, 135.0, 110.0]);
+    assert!(m.iter().all(|r| num(r, "customers") == 3.0));
+    assert_eq!(m[0]["name"], "Stars");
+    let rec = summary.record.matrix.unwrap_or_else(|| panic!("matrix record"));
+    assert_eq!(
+        (rec.value.as_str(), rec.value_cuts.clone(), rec.loyalty_cuts.clone()),
+        ("monetary", vec![62.5], vec![1.5])
+    );
+    // 3 x 3 with explicit cut-offs and a renamed cell
+    config.matrix.bands = 3;
+    config.matrix.value_cuts = Some(vec![45.0, 100.0]);
+    config.matrix.loyalty_cuts = Some(vec![1.0, 2.0]);
+    config.matrix.names.insert("value_high_loyalty_high".into(), "VIP".into());
+    let (dir, _) = run_on(&root.join("transactions.csv"), None, config.clone());
+    let c = by_id(read_csv(&dir.path().join("customers.csv")));
+    // A: 300 > 100, 3 > 2; D: 800, 2 (not above 2); J: 45 (not above 45), 2; F: 75, 1
+    let got: Vec<&str> = ["A", "D", "J", "F"].iter().map(|id| c[*id]["matrix"].as_str()).collect();
+    assert_eq!(
+        got,
+        ["value_high_loyalty_high", "value_high_loyalty_mid", "value_low_loyalty_mid", "value_mid_loyalty_low"]
+    );
+    let m = read_csv(&dir.path().join("matrix.csv"));
+    assert_eq!(m.len(), 9);
+    assert_eq!(m[0]["name"], "VIP");
+    config.matrix.value_cuts = Some(vec![100.0, 45.0]);
+    assert!(config.check().is_err(), "cut-offs must ascend");
+    config.matrix.value_cuts = None;
+    config.matrix.names.insert("nope".into(), "x".into());
+    assert!(config.check().err().map(|e| e.to_string()).unwrap_or_default().contains("`nope` is not a cell"));
+}
