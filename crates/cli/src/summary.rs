@@ -230,6 +230,22 @@ pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
             Some(e) => out.line(format!("warning: no cluster column: {e}"))?,
         }
     }
+    let w = &r.wallet;
+    if w.available {
+        out.line(format!(
+            "{}: {} {}, {} {:.1}%, {} {:.2} ({})",
+            zh(lang, "Share of wallet", "钱包份额"),
+            group(w.customers),
+            zh(lang, "customers with a budget", "位客户有预算"),
+            zh(lang, "overall share", "总体份额"),
+            w.overall_share.unwrap_or(0.0) * 100.0,
+            zh(lang, "growth potential", "增长潜力"),
+            w.total_growth_potential,
+            w.source
+        ))?;
+    } else {
+        out.line(format!("{}: {}", zh(lang, "Share of wallet", "钱包份额"), w.source))?;
+    }
     let mut scheme = "";
     let mut current: Option<Table> = None;
     for row in &s.segments {

@@ -72,6 +72,9 @@ const LABELS: &[(&str, &str, &str, &str)] = &[
     ("clv_tier", "high", "High predicted value", "高预测价值客户"),
     ("clv_tier", "mid", "Mid predicted value", "中预测价值客户"),
     ("clv_tier", "low", "Low predicted value", "低预测价值客户"),
+    ("value_class", "better", "Best customers", "最佳客户"),
+    ("value_class", "good", "Good customers", "良好客户"),
+    ("value_class", "poor", "Other customers", "其他客户"),
     ("lifecycle", "prospect", "Prospect", "潜在客户"),
     ("lifecycle", "new", "New", "新客户"),
     ("lifecycle", "active", "Active", "活跃客户"),
@@ -89,6 +92,7 @@ const SCHEMES: &[(&str, &str, &str)] = &[
     ("clv_tier", "Predicted value tier (CLV)", "预测价值层级（CLV）"),
     ("cluster", "Clusters (k-means)", "聚类分群"),
     ("matrix", "Value × loyalty matrix", "客户分类矩阵"),
+    ("value_class", "Value class (best customers)", "价值细分（最佳客户）"),
     ("lifecycle", "Lifecycle stage", "生命周期阶段"),
 ];
 

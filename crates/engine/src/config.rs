@@ -21,8 +21,10 @@ use custseg_data::source::{CsvOptions, Encoding};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngineError, Result};
+use crate::lookalike::LookalikeConfig;
 use crate::matrix::MatrixConfig;
 use crate::rules::RuleScheme;
+use crate::wallet::WalletConfig;
 
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,6 +48,10 @@ pub struct Config {
     pub cluster: ClusterConfig,
     /// `[matrix]`: the value × loyalty matrix.
     pub matrix: MatrixConfig,
+    /// `[wallet]`: share of wallet.
+    pub wallet: WalletConfig,
+    /// `[lookalike]`: best customers and lookalike scores.
+    pub lookalike: LookalikeConfig,
     /// `[[schemes]]`: rule-based classifications (the built-in ones by default).
     pub schemes: Vec<RuleScheme>,
     /// `[crosstab]`: pairs of dimensions for crosstab.csv.
@@ -232,6 +238,8 @@ impl Default for Config {
             clv: ClvConfig::default(),
             cluster: ClusterConfig::default(),
             matrix: MatrixConfig::default(),
+            wallet: WalletConfig::default(),
+            lookalike: LookalikeConfig::default(),
             schemes: builtin_schemes(),
             crosstab: CrosstabConfig::default(),
         }
@@ -474,6 +482,8 @@ impl Config {
         self.clv.check()?;
         self.cluster.check()?;
         self.matrix.check()?;
+        self.wallet.check()?;
+        self.lookalike.check()?;
         crate::rules::check(
             &self.schemes,
             &[

@@ -23,10 +23,12 @@ pub mod config;
 pub mod demo;
 mod error;
 pub mod inspect;
+pub mod lookalike;
 pub mod matrix;
 pub mod output;
 pub mod pipeline;
 pub mod rules;
+pub mod wallet;
 
 pub use config::{Config, DEFAULT_TOML};
 pub use error::{EngineError, Result};

@@ -24,9 +24,11 @@ use crate::clv::commands::score_columns;
 use crate::clv::{self, ModelFile, Models, RowCounts, Scores};
 use crate::config::{Config, LifecycleBasis, parse_as_of};
 use crate::error::{EngineError, Result};
+use crate::lookalike;
 use crate::matrix::{self, MatrixRecord};
 use crate::output::{SegmentRow, crosstab_table, customers_table, segment_rows, segments_table};
 use crate::rules;
+use crate::wallet::{self, WalletRecord};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -103,6 +105,8 @@ pub struct RunRecord {
     pub cluster: Option<ClusterRecord>,
     /// The value × loyalty matrix axes and cut-offs.
     pub matrix: Option<MatrixRecord>,
+    /// Share of wallet, or why there is none.
+    pub wallet: WalletRecord,
     /// Rule schemes and cross-tabulations left out for lack of columns.
     pub skipped: Skipped,
     /// The effective configuration.
@@ -374,6 +378,13 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     if let Some(m) = &matrix {
         schemes.push(m.scheme.clone());
     }
+    // best customers: value = predicted CLV when there is one, else monetary
+    let value: Vec<Option<f64>> =
+        rows.iter().map(|r| r.map(|i| scores.and_then(|s| s.clv[i]).unwrap_or(features.monetary[i]))).collect();
+    let master_view = master.as_ref().map(|m| (m, master_rows.as_slice()));
+    let lookalike = lookalike::compute(&config.lookalike, &value, master_view);
+    schemes.push(lookalike.scheme.clone());
+    let wallet = wallet::compute(&config.wallet, &features, master_view, &rows, &ids);
     timings.insert("classify", t.elapsed().as_millis() as u64);
     trace_stage("classify", &timings);
 
@@ -390,6 +401,11 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers table built");
     let batch = customers.into_batch()?;
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers batch built");
+    let batch = match &wallet {
+        Some(w) => w.columns.clone().append_to(&batch)?,
+        None => batch,
+    };
+    let batch = if master.is_some() { lookalike.columns.clone().append_to(&batch)? } else { batch };
     // rule schemes see every column of the table, and their labels join it
     let attributes: Vec<String> = master.as_ref().map(|m| m.attributes.clone()).unwrap_or_default();
     let purchaser: Vec<bool> = rows.iter().map(Option::is_some).collect();
@@ -411,6 +427,14 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers.parquet written");
     let seg = segments_table(&segments).into_batch()?;
     write_csv(&req.out_dir.join("segments.csv"), &seg.schema(), std::slice::from_ref(&seg))?;
+    if let Some(w) = &wallet {
+        let wt = w.table.clone().into_batch()?;
+        write_csv(&req.out_dir.join("wallet.csv"), &wt.schema(), std::slice::from_ref(&wt))?;
+    }
+    if master.is_some() {
+        let lt = lookalike.table.clone().into_batch()?;
+        write_csv(&req.out_dir.join("lookalike.csv"), &lt.schema(), std::slice::from_ref(&lt))?;
+    }
     if let Some(m) = &matrix {
         let mt = m.table.clone().into_batch()?;
         write_csv(&req.out_dir.join("matrix.csv"), &mt.schema(), std::slice::from_ref(&mt))?;
@@ -428,6 +452,12 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     }
     if matrix.is_some() {
         outputs.push("matrix.csv".into());
+    }
+    if wallet.is_some() {
+        outputs.push("wallet.csv".into());
+    }
+    if master.is_some() {
+        outputs.push("lookalike.csv".into());
     }
     let cluster_record = match clustered {
         Some(Ok(c)) => {
@@ -484,6 +514,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         clv: clv_record,
         cluster: cluster_record,
         matrix: matrix.map(|m| m.record),
+        wallet: wallet.map_or_else(|| wallet::unavailable(&config.wallet), |w| w.record),
         skipped: Skipped { schemes: skipped_schemes, crosstabs: skipped_crosstabs },
         config: config.clone(),
         outputs,

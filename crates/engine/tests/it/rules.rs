@@ -162,3 +162,55 @@ fn matrix_cells_on_the_fixture_by_hand() {
     config.matrix.names.insert("nope".into(), "x".into());
     assert!(config.check().err().map(|e| e.to_string()).unwrap_or_default().contains("`nope` is not a cell"));
 }
+
+#[test]
+fn share_of_wallet_and_lookalikes_by_hand() {
+    let root = repo().join("testdata/fixture");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // the fixture's master file plus budgets for A and D, and segment estimates for the rest
+    let master = dir.path().join("customers.csv");
+    std::fs::write(
+        &master,
+        "customer_id,industry,segment,category_budget\nA,retail,smb,1000\nB,retail,smb,\nD,manufacturing,enterprise,400\nM,software,smb,\nN,,enterprise,\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut config = Config::default();
+    config.clv.enabled = false;
+    config.wallet.estimate_by = Some("segment".into());
+    config.wallet.estimates.insert("smb".into(), 500.0);
+    config.lookalike.min_customers = 1;
+    let (out, summary) = run_on(&root.join("transactions.csv"), Some(&master), config);
+    let c = by_id(read_csv(&out.path().join("customers.csv")));
+    // A: annual spend 300 of its own budget 1000; B: 300 of the smb estimate 500; D: annual
+    // spend 797.8142 over 400 (share above 1, no potential); M: prospect, 0 of 500; C: no master row
+    assert_eq!((num(&c["A"], "share_of_wallet"), num(&c["A"], "growth_potential")), (0.3, 700.0));
+    assert_eq!((num(&c["B"], "wallet_budget"), num(&c["B"], "growth_potential")), (500.0, 200.0));
+    assert_eq!((num(&c["D"], "share_of_wallet"), num(&c["D"], "growth_potential")), (1.994536, 0.0));
+    assert_eq!((num(&c["M"], "share_of_wallet"), num(&c["M"], "growth_potential")), (0.0, 500.0));
+    assert_eq!(c["C"]["share_of_wallet"], "");
+    let w = &summary.record.wallet;
+    assert!(w.available);
+    // A and D by their own budget, B and M by the smb estimate; N (enterprise) has none
+    assert_eq!(w.customers, 4);
+    let top = read_csv(&out.path().join("wallet.csv"));
+    assert_eq!(top[0]["customer_id"], "A");
+    // value classes by monetary (800, 300, 300, 75, 75, 75, 50, 45, 40, 40, 40, 30): min-ranks
+    // 0, 1, 1 are within the top 10% of 12 (rank / 12 < 0.1), ranks up to 5 within the next 40%
+    let class: Vec<&str> =
+        ["D", "A", "B", "F", "L", "C", "M"].iter().map(|id| c[*id]["value_class"].as_str()).collect();
+    assert_eq!(class, ["better", "better", "better", "good", "poor", "poor", ""]);
+    // lift among the better customers (A, B, D): industry known for A, B, D, M; manufacturing is
+    // 1 of 3 better vs 1 of 4 all = 1.3333; segment: enterprise (D, N) 1/3 vs 2/5 = 0.8333
+    let lift = read_csv(&out.path().join("lookalike.csv"));
+    let get = |v: &str| num(lift.iter().find(|r| r["value"] == v).unwrap_or_else(|| panic!("{v}")), "lift");
+    assert_eq!(
+        (get("manufacturing"), get("retail"), get("software"), get("enterprise")),
+        (1.3333, 1.3333, 0.0, 0.8333)
+    );
+    // D's score: the geometric mean of its values' lifts
+    assert!((num(&c["D"], "lookalike_score") - (4.0f64 / 3.0 * 5.0 / 6.0).sqrt()).abs() < 1e-4);
+    // without budgets the run says so
+    let (_, s) = run_on(&root.join("transactions.csv"), None, Config::default());
+    assert!(!s.record.wallet.available);
+    assert!(s.record.wallet.source.contains("no budget data"));
+}
