@@ -40,6 +40,22 @@ pub enum Command {
     /// Cluster customers with k-means (k-prototypes with categorical attributes), choosing k
     /// automatically, and profile the clusters; or assign customers to a saved model.
     Cluster(ClusterArgs),
+    /// Print the effective strategy playbook (built-in entries merged with the config's).
+    Playbook(PlaybookArgs),
+}
+
+/// `custseg playbook`.
+#[derive(Debug, Args)]
+pub struct PlaybookArgs {
+    /// Configuration file whose [[playbook]] entries change the built-in ones.
+    #[arg(long, short, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Language (default: from LANG).
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+    /// Only this scheme.
+    #[arg(long)]
+    pub scheme: Option<String>,
 }
 
 /// `custseg cluster`.

@@ -156,6 +156,21 @@ fn dispatch(cli: Cli) -> Result<()> {
         }
         Command::Clv(c) => clv(c, quiet),
         Command::Cluster(a) => cluster(a, quiet),
+        Command::Playbook(a) => {
+            let config = match &a.config {
+                Some(p) => Config::load(p)?,
+                None => Config::default(),
+            };
+            let lang = a.lang.map(lang).or(config.run.lang).unwrap_or_else(Lang::from_env);
+            let plays = custseg_engine::playbook::effective(&config.playbook);
+            let plays: Vec<_> =
+                plays.into_iter().filter(|p| a.scheme.as_ref().is_none_or(|s| *s == p.scheme)).collect();
+            if plays.is_empty() {
+                bail!("no playbook entries for scheme `{}`", a.scheme.unwrap_or_default());
+            }
+            summary::print_playbook(&mut Out::new(), &plays, &config.schemes, lang)?;
+            Ok(())
+        }
     }
 }
 

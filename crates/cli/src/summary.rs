@@ -10,6 +10,8 @@ use custseg_engine::RunSummary;
 use custseg_engine::cluster::commands::ClusterOutcome;
 use custseg_engine::clv::ModelFile;
 use custseg_engine::clv::commands::Evaluation;
+use custseg_engine::playbook::Play;
+use custseg_engine::rules::RuleScheme;
 
 use crate::term::{Out, group};
 
@@ -367,4 +369,43 @@ pub fn print_clusters(out: &mut Out, r: &ClusterOutcome, lang: Lang) -> std::io:
     }
     out.line(t.to_string())?;
     Ok(())
+}
+
+/// Prints the playbook: one table row per scheme and label.
+pub fn print_playbook(out: &mut Out, plays: &[Play], rules: &[RuleScheme], lang: Lang) -> std::io::Result<()> {
+    let mut t = table(&[
+        zh(lang, "scheme", "分类方案"),
+        zh(lang, "label", "类别"),
+        zh(lang, "priority", "优先级"),
+        zh(lang, "objective", "目标"),
+        zh(lang, "actions", "行动"),
+        zh(lang, "channel", "渠道"),
+        zh(lang, "service", "服务等级"),
+    ]);
+    for p in plays {
+        let (objective, actions, channel, service) = p.text(lang);
+        // built-in schemes from the catalog, rule schemes from their config entry
+        let rule = rules.iter().find(|r| r.id == p.scheme);
+        let scheme = match (scheme_name(&p.scheme, lang), rule) {
+            (Some(n), _) => n.to_string(),
+            (None, Some(r)) if lang == Lang::Zh => r.name_zh.clone().or(r.name_en.clone()).unwrap_or(p.scheme.clone()),
+            (None, Some(r)) => r.name_en.clone().or(r.name_zh.clone()).unwrap_or(p.scheme.clone()),
+            (None, None) => p.scheme.clone(),
+        };
+        let name = match (custseg_core::catalog::label_name(&p.scheme, &p.label, lang), rule) {
+            (Some(n), _) => n.to_string(),
+            (None, Some(r)) => r.label_name(&p.label, lang == Lang::Zh),
+            (None, None) => p.label.clone(),
+        };
+        t.add_row(vec![
+            Cell::new(scheme),
+            Cell::new(name),
+            Cell::new(p.priority).set_alignment(CellAlignment::Right),
+            Cell::new(objective),
+            Cell::new(actions.join("\n")),
+            Cell::new(channel),
+            Cell::new(service),
+        ]);
+    }
+    out.line(t.to_string())
 }

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{EngineError, Result};
 use crate::lookalike::LookalikeConfig;
 use crate::matrix::MatrixConfig;
+use crate::playbook::PlayOverride;
 use crate::rules::RuleScheme;
 use crate::wallet::WalletConfig;
 
@@ -56,6 +57,8 @@ pub struct Config {
     pub schemes: Vec<RuleScheme>,
     /// `[crosstab]`: pairs of dimensions for crosstab.csv.
     pub crosstab: CrosstabConfig,
+    /// `[[playbook]]`: changes to the built-in strategy playbook.
+    pub playbook: Vec<PlayOverride>,
 }
 
 /// `[crosstab]`.
@@ -242,6 +245,7 @@ impl Default for Config {
             lookalike: LookalikeConfig::default(),
             schemes: builtin_schemes(),
             crosstab: CrosstabConfig::default(),
+            playbook: Vec::new(),
         }
     }
 }
@@ -484,6 +488,7 @@ impl Config {
         self.matrix.check()?;
         self.wallet.check()?;
         self.lookalike.check()?;
+        crate::playbook::check(&self.playbook)?;
         crate::rules::check(
             &self.schemes,
             &[

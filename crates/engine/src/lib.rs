@@ -27,6 +27,7 @@ pub mod lookalike;
 pub mod matrix;
 pub mod output;
 pub mod pipeline;
+pub mod playbook;
 pub mod rules;
 pub mod wallet;
 

@@ -27,6 +27,7 @@ use crate::error::{EngineError, Result};
 use crate::lookalike;
 use crate::matrix::{self, MatrixRecord};
 use crate::output::{SegmentRow, crosstab_table, customers_table, segment_rows, segments_table};
+use crate::playbook;
 use crate::rules;
 use crate::wallet::{self, WalletRecord};
 
@@ -420,7 +421,15 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         &rows,
         &features.monetary,
     );
-    tracing::debug!(ms = t.elapsed().as_millis() as u64, "rule schemes applied");
+    // the playbook over every scheme of the run, and each customer's next action
+    let plays = playbook::effective(&config.playbook);
+    let revenue_row: Vec<f64> = rows.iter().map(|r| r.map_or(0.0, |i| features.monetary[i])).collect();
+    let clv_row: Option<Vec<Option<f64>>> = scores
+        .filter(|s| s.clv.iter().any(Option::is_some))
+        .map(|s| rows.iter().map(|r| r.and_then(|i| s.clv[i])).collect());
+    let (playbook_table, next_action) = playbook::apply(&plays, &schemes, &revenue_row, clv_row.as_deref(), lang);
+    let batch = next_action.append_to(&batch)?;
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, "rule schemes and playbook applied");
     write_csv(&req.out_dir.join("customers.csv"), &batch.schema(), std::slice::from_ref(&batch))?;
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers.csv written");
     write_parquet(&req.out_dir.join("customers.parquet"), batch.schema(), std::slice::from_ref(&batch))?;
@@ -439,6 +448,8 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         let mt = m.table.clone().into_batch()?;
         write_csv(&req.out_dir.join("matrix.csv"), &mt.schema(), std::slice::from_ref(&mt))?;
     }
+    let pt = playbook_table.into_batch()?;
+    write_csv(&req.out_dir.join("playbook.csv"), &pt.schema(), std::slice::from_ref(&pt))?;
     let ct = crosstab.into_batch()?;
     write_csv(&req.out_dir.join("crosstab.csv"), &ct.schema(), std::slice::from_ref(&ct))?;
     write_json(
@@ -448,7 +459,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     let mut outputs: Vec<String> = OUTPUTS.iter().map(|s| s.to_string()).collect();
     let mut clv_record = predicted.map(|p| clv_record(p, &quality, as_of, config));
     if clv_record.as_ref().is_some_and(|c| c.model.is_some()) {
-        outputs.insert(6, "model.json".into());
+        outputs.insert(7, "model.json".into());
     }
     if matrix.is_some() {
         outputs.push("matrix.csv".into());
