@@ -264,6 +264,19 @@ pub struct DemoArgs {
     /// Language of the summary and segment names (default: from LANG).
     #[arg(long, value_enum)]
     pub lang: Option<LangArg>,
+    /// Which data: `cdnow` (the real retail sample, no master data) or `b2b` (a generated B2B
+    /// base of 5,000 customers with a master file: industry, size, region, budgets, prospects).
+    #[arg(long, value_enum, default_value = "cdnow")]
+    pub dataset: DatasetArg,
+}
+
+/// `--dataset` of `custseg demo`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DatasetArg {
+    /// The CDNOW sample.
+    Cdnow,
+    /// A generated B2B base with a customer master file.
+    B2b,
 }
 
 /// `custseg init`.
@@ -292,6 +305,10 @@ pub struct GenerateArgs {
     /// Output format (default: from the file extension, else csv).
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
+    /// Also write a matching customer master file (industry, employees, annual revenue, region,
+    /// category budget, 10% prospects) as `<FILE stem>_customers.csv` beside the log.
+    #[arg(long)]
+    pub with_master: bool,
 }
 
 /// `custseg inspect`.

@@ -19,7 +19,8 @@ use custseg_engine::clv::commands;
 use custseg_engine::{Config, DEFAULT_TOML, EngineError, RunRequest, SynthFormat, SynthParams};
 
 use crate::args::{
-    Cli, ClusterArgs, ClvCommand, Command, EncodingArg, FormatArg, InputArgs, LangArg, ModelArg, ReturnsArg, ZeroArg,
+    Cli, ClusterArgs, ClvCommand, Command, DatasetArg, EncodingArg, FormatArg, InputArgs, LangArg, ModelArg,
+    ReturnsArg, ZeroArg,
 };
 use crate::term::{Out, group, with_progress};
 
@@ -68,12 +69,20 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Demo(a) => {
             let mut config = Config::default();
             config.run.lang = a.lang.map(lang);
-            let (input, summary) = custseg_engine::demo::run_demo(&a.out, config)?;
+            let (input, summary) = match a.dataset {
+                DatasetArg::Cdnow => custseg_engine::demo::run_demo(&a.out, config)?,
+                DatasetArg::B2b => custseg_engine::demo::run_b2b_demo(&a.out, config)?,
+            };
             let mut out = Out::new();
             if !quiet {
-                out.line(
-                    "custseg demo: the CDNOW sample (2,357 customers who first bought in 1997 Q1, followed to 1998-06)",
-                )?;
+                out.line(match a.dataset {
+                    DatasetArg::Cdnow => {
+                        "custseg demo: the CDNOW sample (2,357 customers who first bought in 1997 Q1, followed to 1998-06)"
+                    }
+                    DatasetArg::B2b => {
+                        "custseg demo: a generated B2B base (5,000 buyers and 500 prospects with industry, size, region and budgets)"
+                    }
+                })?;
                 out.line(format!("input: {}", input.display()))?;
                 summary::print_run(&mut out, &summary)?;
                 out.line("")?;
@@ -118,6 +127,12 @@ fn dispatch(cli: Cli) -> Result<()> {
                 a.out.display(),
                 start.elapsed().as_secs_f64()
             ))?;
+            if a.with_master {
+                let stem = a.out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "log".into());
+                let path = a.out.with_file_name(format!("{stem}_customers.csv"));
+                let n = custseg_data::synth_io::write_synth_master(&params, &path)?;
+                Out::new().line(format!("wrote {} master-file rows to {}", group(n), path.display()))?;
+            }
             Ok(())
         }
         Command::Inspect(a) => {

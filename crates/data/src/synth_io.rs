@@ -154,6 +154,52 @@ fn batch(schema: &Arc<Schema>, rows: &[SynthRow]) -> Result<RecordBatch> {
     Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
 
+/// Writes the customer master file that goes with the synthetic log of `params` (see
+/// [`custseg_core::synth::master`]): `customer_id,industry,employees,annual_revenue,region,
+/// category_budget`, buyers first, then prospects. Returns the number of rows.
+///
+/// # Errors
+/// I/O errors naming the file.
+pub fn write_synth_master(params: &SynthParams, path: &Path) -> Result<u64> {
+    use custseg_core::synth::master::master_chunk;
+    let total = n_chunks(params);
+    let mut rows = 0u64;
+    let mut prospects: Vec<u8> = Vec::new();
+    write_atomic(path, |w| {
+        w.write_all(b"customer_id,industry,employees,annual_revenue,region,category_budget\n")
+            .map_err(DataError::io("write", path))?;
+        let mut start = 0;
+        while start < total {
+            let end = (start + WAVE).min(total);
+            let parts: Vec<Vec<custseg_core::synth::master::SynthCustomer>> =
+                (start..end).into_par_iter().map(|c| master_chunk(params, c, &generate_chunk(params, c))).collect();
+            for part in parts {
+                for m in part {
+                    rows += 1;
+                    let line = format!(
+                        "C{:07},{},{},{:.0},{},{}\n",
+                        m.customer + 1,
+                        m.industry,
+                        m.employees,
+                        m.annual_revenue,
+                        m.region,
+                        m.category_budget.map(|b| format!("{b:.0}")).unwrap_or_default()
+                    );
+                    // buyers in id order first, prospects (higher ids) after all of them
+                    if m.customer < params.n_customers {
+                        w.write_all(line.as_bytes()).map_err(DataError::io("write", path))?;
+                    } else {
+                        prospects.extend_from_slice(line.as_bytes());
+                    }
+                }
+            }
+            start = end;
+        }
+        w.write_all(&prospects).map_err(DataError::io("write", path))
+    })?;
+    Ok(rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -46,6 +46,32 @@ pub fn run_demo(out_dir: &Path, config: Config) -> Result<(PathBuf, RunSummary)>
     Ok((input, summary))
 }
 
+/// Customers of the generated B2B demo.
+pub const B2B_CUSTOMERS: u64 = 5_000;
+
+/// Generates a B2B data set (a seeded synthetic log of [`B2B_CUSTOMERS`] customers and its
+/// customer master file: industry, employees, annual revenue, region, category budget,
+/// prospects) into `out_dir` and runs the pipeline on it, so the master-data features (size,
+/// lift table, share of wallet, prospects) all show.
+///
+/// # Errors
+/// See [`EngineError`].
+pub fn run_b2b_demo(out_dir: &Path, config: Config) -> Result<(PathBuf, RunSummary)> {
+    let params = custseg_core::synth::SynthParams { n_customers: B2B_CUSTOMERS, seed: 42, ..Default::default() };
+    let input = out_dir.join("b2b_transactions.csv");
+    let master = out_dir.join("b2b_customers.csv");
+    custseg_data::synth_io::write_synth(&params, &input, custseg_data::synth_io::SynthFormat::Csv)?;
+    custseg_data::synth_io::write_synth_master(&params, &master)?;
+    let summary = run(RunRequest {
+        transactions: input.clone(),
+        customers: Some(master),
+        config,
+        out_dir: out_dir.to_path_buf(),
+        progress: None,
+    })?;
+    Ok((input, summary))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -211,8 +211,16 @@ struct QualityFile<'a> {
 }
 
 /// Names of the files every run writes, in order (plus model.json when a CLV model was fitted).
-pub const OUTPUTS: [&str; 7] =
-    ["customers.csv", "customers.parquet", "segments.csv", "crosstab.csv", "quality.json", "rejects.csv", "run.json"];
+pub const OUTPUTS: [&str; 8] = [
+    "customers.csv",
+    "customers.parquet",
+    "segments.csv",
+    "crosstab.csv",
+    "playbook.csv",
+    "quality.json",
+    "rejects.csv",
+    "run.json",
+];
 
 /// Runs the whole job on a fresh multi-threaded runtime.
 ///

@@ -149,3 +149,19 @@ fn cluster_fits_then_assigns_and_reports_bad_ranges() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("nope.json"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn generate_with_master_and_playbook() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = custseg(&["generate", "--customers", "200", "-o", "log.csv", "--with-master"], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("wrote 220 master-file rows to log_customers.csv"), "{}", text(&out.stdout));
+    let master = std::fs::read_to_string(dir.path().join("log_customers.csv")).unwrap_or_default();
+    assert!(master.starts_with("customer_id,industry,employees,annual_revenue,region,category_budget\nC0000001,"));
+    let out = custseg(&["playbook", "--scheme", "importance", "--lang", "en"], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Key customer") && stdout.contains("Key-account management"), "{stdout}");
+    let out = custseg(&["playbook", "--scheme", "nope"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -20,6 +20,8 @@
 //! assert_eq!(rows, generate_chunk(&p, 0));
 //! ```
 
+pub mod master;
+
 use serde::Serialize;
 
 use crate::math::Rng;

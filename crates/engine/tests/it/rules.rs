@@ -214,3 +214,27 @@ fn share_of_wallet_and_lookalikes_by_hand() {
     assert!(!s.record.wallet.available);
     assert!(s.record.wallet.source.contains("no budget data"));
 }
+
+#[test]
+fn b2b_demo_shows_every_business_output() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (_, s) = custseg_engine::demo::run_b2b_demo(dir.path(), Config::default()).unwrap_or_else(|e| panic!("{e}"));
+    let counts = &s.record.counts;
+    assert_eq!((counts.purchasers, counts.prospects, counts.not_in_master), (5000, 500, 0));
+    for f in ["wallet.csv", "lookalike.csv", "matrix.csv", "playbook.csv", "crosstab.csv"] {
+        assert!(s.record.outputs.iter().any(|o| o == f), "{f}");
+    }
+    assert!(s.record.wallet.available);
+    // the generator makes manufacturing and construction over-represented among the best
+    let lift = read_csv(&dir.path().join("lookalike.csv"));
+    let get = |v: &str| num(lift.iter().find(|r| r["value"] == v).unwrap_or_else(|| panic!("{v}")), "lift");
+    assert!(get("manufacturing") > 1.2 && get("retail") < 0.9, "{} {}", get("manufacturing"), get("retail"));
+    // size by employees has all three classes; prospects are sized too
+    let c = read_csv(&dir.path().join("customers.csv"));
+    for size in ["large", "medium", "small"] {
+        assert!(c.iter().any(|r| r["size"] == size), "{size}");
+    }
+    // prospects get a lookalike score, and the ones most like the best customers rank first
+    assert!(c.iter().filter(|r| r["lifecycle"] == "prospect").all(|r| !r["lookalike_score"].is_empty()));
+    assert!(s.record.skipped.crosstabs.is_empty());
+}
