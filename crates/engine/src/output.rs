@@ -51,6 +51,10 @@ pub fn customers_table(
         let name: String = ch.chars().map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
         t.push(format!("channel_share_{name}"), pick_f(&|i| Some(round(f.channel_share[k][i], 6))));
     }
+    if !f.channels.is_empty() {
+        let codes = rows.iter().map(|r| r.and_then(|i| preferred_channel(f, i)).map(|c| c as u16)).collect();
+        t.push("preferred_channel", Column::Codes { labels: f.channels.clone(), codes });
+    }
     t.push("x", pick_i(&|i| Some(f.x[i] as i64)));
     t.push("t_x", pick_f(&|i| Some(f.t_x[i])));
     t.push("T", pick_f(&|i| Some(f.t_cal[i])));
@@ -84,6 +88,17 @@ pub fn customers_table(
         }
     }
     t
+}
+
+/// Index of the channel with the largest share of a customer's spend (ties: the first listed);
+/// `None` without any channel spend.
+pub fn preferred_channel(f: &Features, i: usize) -> Option<usize> {
+    (0..f.channels.len())
+        .fold(None::<(usize, f64)>, |b, c| {
+            let s = f.channel_share[c][i];
+            if s > 0.0 && b.is_none_or(|(_, v)| s > v) { Some((c, s)) } else { b }
+        })
+        .map(|(c, _)| c)
 }
 
 /// One row of segments.csv.

@@ -115,17 +115,7 @@ impl Inputs<'_> {
         match name {
             "top_category" => f.top_category.clone(),
             "channel" if !f.channels.is_empty() => Some(
-                (0..f.len())
-                    .map(|i| {
-                        // the channel with the largest share (ties: the first listed)
-                        (0..f.channels.len())
-                            .fold(None::<(usize, f64)>, |b, c| {
-                                let s = f.channel_share[c][i];
-                                if s > 0.0 && b.is_none_or(|(_, v)| s > v) { Some((c, s)) } else { b }
-                            })
-                            .map(|(c, _)| f.channels[c].clone())
-                    })
-                    .collect(),
+                (0..f.len()).map(|i| crate::output::preferred_channel(f, i).map(|c| f.channels[c].clone())).collect(),
             ),
             _ => self.master_column(name),
         }
