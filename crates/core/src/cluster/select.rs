@@ -87,16 +87,7 @@ pub fn select_k(
         let p = KMeansParams { n_clusters: k, ..params.clone() }.check()?;
         models.push(kmeans::fit(x, d, weights, &p)?);
     }
-    let fits: Vec<Fitted<'_>> = models
-        .iter()
-        .map(|m| Fitted {
-            k: m.n_clusters(),
-            labels: &m.labels,
-            inertia: m.inertia,
-            n_iter: m.n_iter,
-            converged: m.converged,
-        })
-        .collect();
+    let fits: Vec<Fitted<'_>> = models.iter().map(Fitted::of_kmeans).collect();
     let sample = sample_rows(n, sample_size, params.seed);
     let candidates = score(x, d, &fits, &sample);
     let best = candidates.iter().position(|c| c.chosen).unwrap_or(0);
@@ -117,6 +108,18 @@ pub struct Fitted<'a> {
     pub n_iter: usize,
     /// Whether it converged.
     pub converged: bool,
+}
+
+impl<'a> Fitted<'a> {
+    /// A fitted k-means model as a candidate.
+    pub fn of_kmeans(m: &'a KMeans) -> Fitted<'a> {
+        Fitted { k: m.n_clusters(), labels: &m.labels, inertia: m.inertia, n_iter: m.n_iter, converged: m.converged }
+    }
+
+    /// A fitted k-prototypes model as a candidate (its cost as the inertia).
+    pub fn of_kprototypes(m: &'a crate::kprototypes::KPrototypes) -> Fitted<'a> {
+        Fitted { k: m.n_clusters(), labels: &m.labels, inertia: m.cost, n_iter: m.n_iter, converged: m.converged }
+    }
 }
 
 /// Scores fitted labelings of the rows of `x` (`n × d`): silhouette on the rows in `sample`,

@@ -11,15 +11,14 @@ use custseg_data::master::read_master;
 use custseg_data::quality::QualityReport;
 use custseg_data::sink::{Column, Table, write_csv, write_json};
 
-use super::{ClusterModel, Clustering, Inputs, assign, cluster, clusters_table, points_table, selection_table};
+use super::{
+    CLV_FEATURES, ClusterModel, Clustering, Inputs, assign, cluster, clusters_table, points_table, selection_table,
+};
 use crate::clv::Scores;
 use crate::config::Config;
 use crate::error::{EngineError, Result};
 use crate::output::round;
 use crate::pipeline::runtime;
-
-/// Feature names that need a fitted CLV model.
-const CLV_FEATURES: [&str; 5] = ["p_alive", "expected_purchases", "expected_spend", "clv", "historical_ltv"];
 
 /// What `custseg cluster` needs.
 #[derive(Debug, Clone)]

@@ -29,9 +29,8 @@ use crate::clv::Scores;
 use crate::config::ClusterConfig;
 use crate::error::{EngineError, Result};
 
-/// Features that get log1p unless configured otherwise: amounts and counts, whose skew would
-/// otherwise let a few large customers decide the clusters.
-pub const LOG1P_FEATURES: [&str; 15] = [
+/// The numeric features every run has.
+const BASE_FEATURES: [&str; 9] = [
     "recency_days",
     "frequency",
     "monetary",
@@ -41,13 +40,19 @@ pub const LOG1P_FEATURES: [&str; 15] = [
     "returns_amount",
     "avg_interpurchase_days",
     "annual_spend",
-    "n_categories",
-    "expected_purchases",
-    "expected_spend",
-    "clv",
-    "historical_ltv",
-    "x",
 ];
+
+/// The CLV columns usable as features (runs with a CLV model).
+pub(crate) const CLV_FEATURES: [&str; 5] = ["p_alive", "expected_purchases", "expected_spend", "clv", "historical_ltv"];
+
+/// Whether a feature gets log1p unless configured otherwise: the amounts and counts (every base
+/// feature, category counts, the CLV amounts), whose skew would otherwise let a few large
+/// customers decide the clusters; not probabilities or master attributes.
+pub fn log1p_by_default(name: &str) -> bool {
+    BASE_FEATURES.contains(&name)
+        || ["n_categories", "x"].contains(&name)
+        || (CLV_FEATURES.contains(&name) && name != "p_alive")
+}
 
 /// What the clustering can draw on, per purchaser (feature index).
 #[derive(Debug, Clone, Copy)]
@@ -129,17 +134,7 @@ impl Inputs<'_> {
 
     /// Names usable as numeric features and as categorical attributes, for error messages.
     pub(crate) fn available(&self) -> String {
-        let mut names: Vec<&str> = vec![
-            "recency_days",
-            "frequency",
-            "monetary",
-            "aov",
-            "tenure_days",
-            "returns_count",
-            "returns_amount",
-            "avg_interpurchase_days",
-            "annual_spend",
-        ];
+        let mut names: Vec<&str> = BASE_FEATURES.to_vec();
         if self.features.n_categories.is_some() {
             names.extend(["n_categories", "top_category"]);
         }
@@ -147,7 +142,7 @@ impl Inputs<'_> {
             names.push("channel");
         }
         if self.scores.is_some() {
-            names.extend(["p_alive", "expected_purchases", "expected_spend", "clv", "historical_ltv"]);
+            names.extend(CLV_FEATURES);
         }
         let mut s = names.join(", ");
         if let Some((m, _)) = self.master {
@@ -258,7 +253,7 @@ pub fn cluster(inputs: &Inputs<'_>, cfg: &ClusterConfig) -> Result<Clustering> {
         .iter()
         .map(|(name, _)| FeatureSpec {
             name: name.clone(),
-            transform: cfg.transform.get(name).copied().unwrap_or(if LOG1P_FEATURES.contains(&name.as_str()) {
+            transform: cfg.transform.get(name).copied().unwrap_or(if log1p_by_default(name) {
                 Transform::Log1p
             } else {
                 Transform::None
@@ -366,8 +361,7 @@ fn fit_kmeans(x: &[f64], d: usize, cfg: &ClusterConfig, km: &KMeansParams, sampl
             }
             let p = KMeansParams { n_clusters: k, ..km.clone() }.check().map_err(cluster_err)?;
             let m = kmeans::fit(x, d, None, &p).map_err(cluster_err)?;
-            let fitted =
-                [Fitted { k, labels: &m.labels, inertia: m.inertia, n_iter: m.n_iter, converged: m.converged }];
+            let fitted = [Fitted::of_kmeans(&m)];
             let c = score(x, d, &fitted, sample);
             (m, c, "fixed")
         }
@@ -445,16 +439,7 @@ fn fit_kprototypes(
             off += levels[j] as usize;
         }
     }
-    let fitted: Vec<Fitted<'_>> = models
-        .iter()
-        .map(|m| Fitted {
-            k: m.n_clusters(),
-            labels: &m.labels,
-            inertia: m.cost,
-            n_iter: m.n_iter,
-            converged: m.converged,
-        })
-        .collect();
+    let fitted: Vec<Fitted<'_>> = models.iter().map(Fitted::of_kprototypes).collect();
     let candidates = score(&aug, wide, &fitted, sample);
     let best = candidates.iter().position(|c| c.chosen).unwrap_or(0);
     let m = models.swap_remove(best);
