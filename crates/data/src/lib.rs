@@ -37,7 +37,8 @@ pub mod synth_io;
 
 pub use error::{DataError, Result};
 
-use datafusion::execution::context::SessionContext;
+/// The DataFusion session every reader and aggregation runs in (see [`session`]).
+pub use datafusion::execution::context::SessionContext;
 use datafusion::prelude::SessionConfig;
 
 /// A DataFusion session for custseg work: `threads` partitions (0 = number of cores), file

@@ -238,6 +238,39 @@ pub(crate) fn runtime(threads: usize) -> Result<tokio::runtime::Runtime> {
     b.enable_all().build().map_err(|e| EngineError::Invalid(format!("cannot start the runtime: {e}")))
 }
 
+/// For the commands that read a log on their own (`clv`, `cluster`): creates `out_dir`, reads
+/// and cleans the transactions, writes rejects.csv, and fails when nothing was kept or when
+/// `--strict` meets a reject.
+///
+/// # Errors
+/// See [`EngineError`].
+pub(crate) async fn read_checked(
+    ctx: &custseg_data::SessionContext,
+    transactions: &std::path::Path,
+    config: &Config,
+    as_of: Option<i32>,
+    out_dir: &std::path::Path,
+) -> Result<custseg_data::ingest::Ingested> {
+    std::fs::create_dir_all(out_dir).map_err(|e| {
+        EngineError::Data(custseg_data::DataError::Io {
+            action: "create directory",
+            path: out_dir.to_path_buf(),
+            source: e,
+        })
+    })?;
+    let input = ingest(ctx, transactions, &config.input.ingest_options(), as_of, out_dir, None).await?;
+    let rejects = out_dir.join("rejects.csv");
+    write_csv(&rejects, &input.reject_schema, &input.rejects)?;
+    let q = &input.quality;
+    if q.rows_kept == 0 {
+        return Err(EngineError::NothingKept { rejected: q.rows_rejected, read: q.rows_read, rejects });
+    }
+    if config.run.strict && q.rows_rejected > 0 {
+        return Err(EngineError::Strict { rejected: q.rows_rejected, read: q.rows_read, rejects });
+    }
+    Ok(input)
+}
+
 fn fingerprint_all(paths: Vec<(String, PathBuf, u64)>) -> std::thread::JoinHandle<Vec<Result<InputRecord>>> {
     std::thread::spawn(move || {
         paths

@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 
 use custseg_core::Lang;
 use custseg_data::features::{Present, aggregate};
-use custseg_data::ingest::ingest;
 use custseg_data::mapping::Role;
 use custseg_data::master::read_master;
 use custseg_data::quality::QualityReport;
@@ -18,7 +17,7 @@ use crate::clv::Scores;
 use crate::config::Config;
 use crate::error::{EngineError, Result};
 use crate::output::round;
-use crate::pipeline::runtime;
+use crate::pipeline::{read_checked, runtime};
 
 /// What `custseg cluster` needs.
 #[derive(Debug, Clone)]
@@ -76,26 +75,11 @@ async fn cluster_async(req: ClusterRequest) -> Result<ClusterOutcome> {
     let config = &req.config;
     config.check()?;
     let saved = req.model.as_deref().map(read_model).transpose()?;
-    std::fs::create_dir_all(&req.out_dir).map_err(|e| {
-        EngineError::Data(custseg_data::DataError::Io {
-            action: "create directory",
-            path: req.out_dir.clone(),
-            source: e,
-        })
-    })?;
     let ctx = custseg_data::session(config.run.threads);
     let as_of_given = config.run.as_of.as_deref().map(crate::config::parse_as_of).transpose()?;
-    let input =
-        ingest(&ctx, &req.transactions, &config.input.ingest_options(), as_of_given, &req.out_dir, None).await?;
+    let input = read_checked(&ctx, &req.transactions, config, as_of_given, &req.out_dir).await?;
     let rejects = req.out_dir.join("rejects.csv");
-    write_csv(&rejects, &input.reject_schema, &input.rejects)?;
     let quality = input.quality.clone();
-    if quality.rows_kept == 0 {
-        return Err(EngineError::NothingKept { rejected: quality.rows_rejected, read: quality.rows_read, rejects });
-    }
-    if config.run.strict && quality.rows_rejected > 0 {
-        return Err(EngineError::Strict { rejected: quality.rows_rejected, read: quality.rows_read, rejects });
-    }
     let as_of = as_of_given.unwrap_or(input.max_day.unwrap_or(0) + 1);
     let present = Present {
         order_id: input.column_map.get(Role::OrderId).is_some(),

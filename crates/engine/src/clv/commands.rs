@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use custseg_data::features::{Features, Present, aggregate};
 use custseg_data::holdout::split;
-use custseg_data::ingest::ingest;
 use custseg_data::mapping::Role;
 use custseg_data::parse::format_day;
 use custseg_data::sink::{Column, Table, write_csv, write_json};
@@ -17,7 +16,7 @@ use super::{DAYS_PER_UNIT, ModelFile, Models, RowCounts, Scores, fit, score, sum
 use crate::config::{Config, parse_as_of};
 use crate::error::{EngineError, Result};
 use crate::output::round;
-use crate::pipeline::{InputRecord, runtime};
+use crate::pipeline::{InputRecord, read_checked, runtime};
 
 /// Features of the calibration period with their accounting.
 struct Prepared {
@@ -39,24 +38,9 @@ async fn prepare(
     calibration_end: Option<i32>,
     holdout_end: Option<i32>,
 ) -> Result<Prepared> {
-    std::fs::create_dir_all(out_dir).map_err(|e| {
-        EngineError::Data(custseg_data::DataError::Io {
-            action: "create directory",
-            path: out_dir.to_path_buf(),
-            source: e,
-        })
-    })?;
     let ctx = custseg_data::session(config.run.threads);
-    let input = ingest(&ctx, transactions, &config.input.ingest_options(), as_of, out_dir, None).await?;
-    let rejects = out_dir.join("rejects.csv");
-    write_csv(&rejects, &input.reject_schema, &input.rejects)?;
+    let input = read_checked(&ctx, transactions, config, as_of, out_dir).await?;
     let q = &input.quality;
-    if q.rows_kept == 0 {
-        return Err(EngineError::NothingKept { rejected: q.rows_rejected, read: q.rows_read, rejects });
-    }
-    if config.run.strict && q.rows_rejected > 0 {
-        return Err(EngineError::Strict { rejected: q.rows_rejected, read: q.rows_read, rejects });
-    }
     let present = Present { order_id: input.column_map.get(Role::OrderId).is_some(), category: false, channel: false };
     let as_of_day = calibration_end.or(as_of).unwrap_or(input.max_day.unwrap_or(0) + 1);
     let (kept, after, holdout_codes) = match calibration_end {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use custseg_engine::cluster::commands::{ClusterRequest, cluster_command, read_model};
 use custseg_engine::{Config, EngineError};
 
-use crate::{num, read_csv, repo, run_on};
+use crate::{num, read_csv, repo, run_on, try_run};
 
 fn cdnow_input(dir: &std::path::Path) -> std::path::PathBuf {
     let input = dir.join("cdnow.csv");
@@ -153,16 +153,8 @@ fn unknown_features_and_bad_settings_fail_before_any_work() {
     let fixture = repo().join("testdata/fixture");
     let mut config = Config::default();
     config.cluster.features = vec!["monetry".into()];
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let err = custseg_engine::run(custseg_engine::RunRequest {
-        transactions: fixture.join("transactions.csv"),
-        customers: None,
-        config,
-        out_dir: dir.path().to_path_buf(),
-        progress: None,
-    })
-    .err()
-    .unwrap_or_else(|| panic!("expected an error"));
+    let err =
+        try_run(&fixture.join("transactions.csv"), None, config).err().unwrap_or_else(|| panic!("expected an error"));
     assert!(
         matches!(&err, EngineError::Invalid(m) if m.contains("monetry") && m.contains("available: recency_days")),
         "{err}"

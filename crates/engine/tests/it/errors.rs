@@ -4,20 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use custseg_data::DataError;
-use custseg_engine::{Config, EngineError, RunRequest};
+use custseg_engine::{Config, EngineError};
 
-use crate::{by_id, num, read_csv, repo, run_on};
-
-fn try_run(transactions: &Path, config: Config) -> Result<custseg_engine::RunSummary, EngineError> {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    custseg_engine::run(RunRequest {
-        transactions: transactions.to_path_buf(),
-        customers: None,
-        config,
-        out_dir: dir.path().into(),
-        progress: None,
-    })
-}
+use crate::{by_id, num, read_csv, repo, run_on, try_run};
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let p = dir.join(name);
@@ -152,33 +141,36 @@ fn as_of_returns_and_quantity_times_price() {
 #[test]
 fn hard_errors_name_the_file_and_exit_codes_differ() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let missing = try_run(&dir.path().join("nope.csv"), Config::default());
+    let missing = try_run(&dir.path().join("nope.csv"), None, Config::default());
     assert!(matches!(missing, Err(EngineError::Data(DataError::Io { .. }))));
     let empty = write(dir.path(), "empty.csv", b"");
-    assert!(matches!(try_run(&empty, Config::default()), Err(EngineError::Data(DataError::NoDataRows { .. }))));
+    assert!(matches!(try_run(&empty, None, Config::default()), Err(EngineError::Data(DataError::NoDataRows { .. }))));
     let header_only = write(dir.path(), "header.csv", b"customer_id,date,amount\n");
-    assert!(matches!(try_run(&header_only, Config::default()), Err(EngineError::Data(DataError::NoDataRows { .. }))));
+    assert!(matches!(
+        try_run(&header_only, None, Config::default()),
+        Err(EngineError::Data(DataError::NoDataRows { .. }))
+    ));
     let no_amount = write(dir.path(), "noamount.csv", b"customer_id,date,colour\na,2024-01-01,red\n");
-    let err = try_run(&no_amount, Config::default()).err().map(|e| e.to_string()).unwrap_or_default();
+    let err = try_run(&no_amount, None, Config::default()).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(
         err.contains("no column for amount") && err.contains("customer_id, date, colour") && err.contains("--map"),
         "{err}"
     );
     let ambiguous = write(dir.path(), "amb.csv", b"customer_id,date,amount\na,03/04/2024,1\nb,05/06/2024,2\n");
-    let err = try_run(&ambiguous, Config::default()).err();
+    let err = try_run(&ambiguous, None, Config::default()).err();
     assert!(matches!(err, Some(EngineError::Data(DataError::DateFormat { .. }))), "{err:?}");
     let mut dmy = Config::default();
     dmy.input.date_format = Some("dmy".into());
-    assert!(try_run(&ambiguous, dmy).is_ok());
+    assert!(try_run(&ambiguous, None, dmy).is_ok());
     let mut strict = Config::default();
     strict.run.strict = true;
-    let err = try_run(&repo().join("testdata/fixture/transactions.csv"), strict).err();
+    let err = try_run(&repo().join("testdata/fixture/transactions.csv"), None, strict).err();
     assert!(matches!(err, Some(EngineError::Strict { rejected: 4, read: 25, .. })));
     assert_eq!(err.map(|e| e.exit_code()), Some(1));
     let all_bad = write(dir.path(), "bad.csv", b"customer_id,date,amount\na,2024-01-01,x\n");
-    assert_eq!(try_run(&all_bad, Config::default()).err().map(|e| e.exit_code()), Some(1));
+    assert_eq!(try_run(&all_bad, None, Config::default()).err().map(|e| e.exit_code()), Some(1));
     let too_many = write(dir.path(), "wide.csv", b"customer_id,date,amount\na,2024-01-01,1,extra\n");
-    let err = try_run(&too_many, Config::default()).err().map(|e| e.to_string()).unwrap_or_default();
+    let err = try_run(&too_many, None, Config::default()).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(err.contains("wide.csv"), "{err}");
 }
 

@@ -47,6 +47,22 @@ pub fn run_on(transactions: &Path, customers: Option<&Path>, config: Config) -> 
     (dir, summary)
 }
 
+/// Runs the pipeline into a throw-away directory, returning its result (for error paths).
+pub fn try_run(
+    transactions: &Path,
+    customers: Option<&Path>,
+    config: Config,
+) -> Result<RunSummary, custseg_engine::EngineError> {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    custseg_engine::run(RunRequest {
+        transactions: transactions.to_path_buf(),
+        customers: customers.map(Path::to_path_buf),
+        config,
+        out_dir: dir.path().to_path_buf(),
+        progress: None,
+    })
+}
+
 /// A float field.
 pub fn num(row: &HashMap<String, String>, col: &str) -> f64 {
     row[col].parse().unwrap_or_else(|_| panic!("{col} = `{}` is not a number", row[col]))

@@ -5,7 +5,7 @@
 use custseg_engine::rules::{RuleEntry, RuleScheme};
 use custseg_engine::{Config, EngineError};
 
-use crate::{by_id, num, read_csv, repo, run_on};
+use crate::{by_id, num, read_csv, repo, run_on, try_run};
 
 fn rule(label: &str, when: &str) -> RuleEntry {
     RuleEntry { label: label.into(), when: when.into(), name_en: None, name_zh: None }
@@ -75,16 +75,8 @@ fn bad_rules_fail_with_the_scheme_and_the_columns() {
     let root = repo().join("testdata/fixture");
     let mut config = Config::default();
     config.schemes[0].rules[0].when = "monetry > 100".into();
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let err = custseg_engine::run(custseg_engine::RunRequest {
-        transactions: root.join("transactions.csv"),
-        customers: None,
-        config,
-        out_dir: dir.path().to_path_buf(),
-        progress: None,
-    })
-    .err()
-    .unwrap_or_else(|| panic!("expected an error"));
+    let err =
+        try_run(&root.join("transactions.csv"), None, config).err().unwrap_or_else(|| panic!("expected an error"));
     let msg = err.to_string();
     assert!(matches!(err, EngineError::Invalid(_)), "{msg}");
     assert!(
