@@ -42,6 +42,22 @@ pub enum Command {
     Cluster(ClusterArgs),
     /// Print the effective strategy playbook (built-in entries merged with the config's).
     Playbook(PlaybookArgs),
+    /// Rebuild the HTML report of a run from its output directory (e.g. in another language).
+    Report(ReportArgs),
+}
+
+/// `custseg report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The run's output directory (the --out of `custseg run` or `custseg demo`).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Language of the report (default: the run's).
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+    /// Where to write the report (default: DIR/report.html).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `custseg playbook`.
@@ -250,6 +266,9 @@ pub struct RunArgs {
     /// Skip the clustering (no cluster column or cluster files).
     #[arg(long)]
     pub no_cluster: bool,
+    /// Do not write report.html.
+    #[arg(long)]
+    pub no_report: bool,
     /// Input options.
     #[command(flatten)]
     pub input: InputArgs,

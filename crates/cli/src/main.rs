@@ -45,6 +45,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             config.run.strict |= a.strict;
             config.clv.enabled &= !a.no_clv;
             config.cluster.enabled &= !a.no_cluster;
+            config.run.report &= !a.no_report;
             if let Some(l) = a.lang {
                 config.run.lang = Some(lang(l));
             }
@@ -184,6 +185,11 @@ fn dispatch(cli: Cli) -> Result<()> {
                 bail!("no playbook entries for scheme `{}`", a.scheme.unwrap_or_default());
             }
             summary::print_playbook(&mut Out::new(), &plays, &config.schemes, lang)?;
+            Ok(())
+        }
+        Command::Report(a) => {
+            let (path, _) = custseg_engine::report::rebuild(&a.dir, a.lang.map(lang), a.output.as_deref())?;
+            Out::new().line(format!("{}", path.display()))?;
             Ok(())
         }
     }

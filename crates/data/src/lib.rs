@@ -8,7 +8,8 @@
 //! - [`quality`]: the accounting of rows (read = kept + rejected);
 //! - [`features`]: per-customer features aggregated by DataFusion;
 //! - [`master`]: the optional customer master file;
-//! - [`sink`]: atomic CSV / Parquet / JSON writers; [`synth_io`]: the synthetic log writer.
+//! - [`sink`]: atomic CSV / Parquet / JSON writers; [`readback`]: a run's outputs read back (for
+//!   the report); [`synth_io`]: the synthetic log writer.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), custseg_data::DataError> {
@@ -30,6 +31,7 @@ pub mod mapping;
 pub mod master;
 pub mod parse;
 pub mod quality;
+pub mod readback;
 pub mod rules;
 pub mod sink;
 pub mod source;

@@ -68,6 +68,29 @@ impl Column {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Row `i` as a number: integers and floats as they are, dates as days since 1970-01-01,
+    /// text parsed (`None` when it is not a number or the row is missing).
+    pub fn number(&self, i: usize) -> Option<f64> {
+        match self {
+            Column::Str(v) => v.get(i)?.as_deref()?.trim().parse().ok(),
+            Column::Int(v) => v.get(i).copied().flatten().map(|x| x as f64),
+            Column::Float(v) => v.get(i).copied().flatten(),
+            Column::Date(v) => v.get(i).copied().flatten().map(f64::from),
+            Column::Codes { labels, codes } => labels.get(usize::from(codes.get(i).copied().flatten()?))?.parse().ok(),
+        }
+    }
+
+    /// Row `i` as text, as the CSV writer writes it (dates as ISO dates).
+    pub fn text(&self, i: usize) -> Option<String> {
+        match self {
+            Column::Str(v) => v.get(i)?.clone(),
+            Column::Int(v) => v.get(i).copied().flatten().map(|x| x.to_string()),
+            Column::Float(v) => v.get(i).copied().flatten().map(|x| x.to_string()),
+            Column::Date(v) => v.get(i).copied().flatten().map(crate::parse::format_day),
+            Column::Codes { labels, codes } => labels.get(usize::from(codes.get(i).copied().flatten()?)).cloned(),
+        }
+    }
 }
 
 /// Named columns of equal length.
@@ -84,6 +107,11 @@ impl Table {
     pub fn push(&mut self, name: impl Into<String>, column: Column) {
         self.names.push(name.into());
         self.columns.push(column);
+    }
+
+    /// The column called `name`.
+    pub fn get(&self, name: &str) -> Option<&Column> {
+        self.names.iter().position(|n| n == name).map(|k| &self.columns[k])
     }
 
     /// Number of rows (of the first column).

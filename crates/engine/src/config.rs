@@ -401,7 +401,7 @@ impl InputConfig {
 }
 
 /// `[run]`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RunConfig {
     /// `YYYY-MM-DD`; default: the day after the last kept transaction.
@@ -412,6 +412,14 @@ pub struct RunConfig {
     pub strict: bool,
     /// Worker threads (0 = all cores).
     pub threads: usize,
+    /// Write report.html at the end of the run.
+    pub report: bool,
+}
+
+impl Default for RunConfig {
+    fn default() -> RunConfig {
+        RunConfig { as_of: None, lang: None, strict: false, threads: 0, report: true }
+    }
 }
 
 /// `[rfm]`.

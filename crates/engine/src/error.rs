@@ -27,6 +27,9 @@ pub enum EngineError {
     /// The customers could not be clustered.
     #[error("cluster: {0}")]
     Cluster(custseg_core::cluster::ClusterError),
+    /// A report could not be made from a directory.
+    #[error("report: {0}")]
+    Report(String),
     /// No customer remained after cleaning.
     #[error("no rows were kept ({rejected} of {read} rejected), so there are no customers to classify (see {rejects})")]
     NothingKept { rejected: u64, read: u64, rejects: PathBuf },

@@ -28,6 +28,7 @@ pub mod matrix;
 pub mod output;
 pub mod pipeline;
 pub mod playbook;
+pub mod report;
 pub mod rules;
 pub mod wallet;
 

@@ -511,6 +511,9 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     if master.is_some() {
         outputs.push("lookalike.csv".into());
     }
+    if config.run.report {
+        outputs.push(crate::report::REPORT_FILE.into());
+    }
     let cluster_record = match clustered {
         Some(Ok(c)) => {
             for p in cluster::commands::write_outputs(&c, &features.customer, lang, &req.out_dir)? {
@@ -573,6 +576,16 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         timings_ms: timings,
     };
     write_json(&req.out_dir.join("run.json"), &record)?;
+    let mut record = record;
+    if config.run.report {
+        // the report is made from the files just written (as `custseg report DIR` makes it);
+        // run.json is then rewritten with the report's time, which the report does not show
+        let t = Instant::now();
+        crate::report::write(&req.out_dir, lang)?;
+        record.timings_ms.insert("report", t.elapsed().as_millis() as u64);
+        record.timings_ms.insert("total", total.elapsed().as_millis() as u64);
+        write_json(&req.out_dir.join("run.json"), &record)?;
+    }
     Ok(RunSummary { record, quality, master: master.map(|m| m.report), segments, lang, out_dir: req.out_dir })
 }
 

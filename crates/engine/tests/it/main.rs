@@ -7,6 +7,7 @@ mod clv;
 mod determinism;
 mod errors;
 mod golden;
+mod report;
 mod rules;
 
 use std::collections::HashMap;
