@@ -88,8 +88,8 @@ fn dispatch(cli: Cli) -> Result<()> {
                 summary::print_run(&mut out, &summary)?;
                 out.line("")?;
                 out.line(format!(
-                    "Next: open {} in a spreadsheet, or run your own data with",
-                    a.out.join("customers.csv").display()
+                    "Next: open {} in a browser (or customers.csv in a spreadsheet), or run your own data with",
+                    a.out.join("report.html").display()
                 ))?;
                 out.line("  custseg run --transactions YOUR_FILE.csv --out results")?;
             } else {

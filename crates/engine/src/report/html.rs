@@ -227,6 +227,10 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12px; border-top: 1px
   nav.toc a { color: var(--ink); }
   .grid { grid-template-columns: 1fr 1fr; }
   section { break-before: page; }
+  main > section:first-child { break-before: auto; }
+  table { font-size: 8.5pt; }
+  th, td { padding: 3px 5px; }
+  .kpis { grid-template-columns: repeat(3, 1fr); }
   figure, .kpis, tr, dl.glossary dd { break-inside: avoid; }
   h2, h3 { break-after: avoid; }
   .tw { overflow: visible; }
