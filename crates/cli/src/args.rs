@@ -44,6 +44,104 @@ pub enum Command {
     Playbook(PlaybookArgs),
     /// Rebuild the HTML report of a run from its output directory (e.g. in another language).
     Report(ReportArgs),
+    /// List the runs recorded in the store.
+    History(HistoryArgs),
+    /// Show a recorded run's label counts, or one customer's record across all runs.
+    Show(ShowArgs),
+    /// Migration between two recorded runs: transition matrices, net flows, upgrades and
+    /// downgrades, alerts; writes migration.csv and alerts.csv.
+    Diff(DiffArgs),
+    /// Classify the same log as of a series of dates (each with only the transactions up to
+    /// it), record every run, and write label counts over time and the migrations between dates.
+    Track(TrackArgs),
+}
+
+/// Where the run history lives.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// The run history database (SQLite).
+    #[arg(long, value_name = "FILE", default_value = "custseg.db")]
+    pub store: PathBuf,
+}
+
+/// `custseg history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// `custseg show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Run id (see `custseg history`); ignored with --customer.
+    #[arg(value_name = "RUN")]
+    pub run: Option<i64>,
+    /// One customer's record in every run (their classification history).
+    #[arg(long, value_name = "ID")]
+    pub customer: Option<String>,
+    /// Language of the label names (default: from LANG).
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// `custseg diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier run.
+    #[arg(value_name = "RUN_A")]
+    pub a: i64,
+    /// The later run.
+    #[arg(value_name = "RUN_B")]
+    pub b: i64,
+    /// Only this scheme (e.g. rfm_segment, rfm_cn8, abc, lifecycle); its full transition matrix
+    /// is printed.
+    #[arg(long)]
+    pub scheme: Option<String>,
+    /// Directory for migration.csv and alerts.csv.
+    #[arg(long, short, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+    /// Language of the actions in alerts.csv (default: from LANG).
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// `custseg track`.
+#[derive(Debug, Args)]
+pub struct TrackArgs {
+    /// Transaction file or directory.
+    #[arg(long, short, value_name = "PATH")]
+    pub transactions: PathBuf,
+    /// Customer master file.
+    #[arg(long, value_name = "FILE")]
+    pub customers: Option<PathBuf>,
+    /// First as-of date, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub from: String,
+    /// Last as-of date (inclusive).
+    #[arg(long, value_name = "DATE")]
+    pub to: String,
+    /// Step between dates: 1month, 2weeks, 7days ...
+    #[arg(long, default_value = "1month")]
+    pub every: String,
+    /// Output directory (track.csv, track_migration.csv, track_stability.csv, runs/DATE/).
+    #[arg(long, short, value_name = "DIR", default_value = "custseg-track")]
+    pub out: PathBuf,
+    /// Skip the CLV model in every run.
+    #[arg(long)]
+    pub no_clv: bool,
+    /// Skip the clustering in every run.
+    #[arg(long)]
+    pub no_cluster: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Input options.
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 /// `custseg report`.
@@ -269,6 +367,13 @@ pub struct RunArgs {
     /// Do not write report.html.
     #[arg(long)]
     pub no_report: bool,
+    /// The run history database the run is recorded in (and compared with the previous run of
+    /// the same configuration: migration.csv, alerts.csv).
+    #[arg(long, value_name = "FILE", default_value = "custseg.db")]
+    pub store: PathBuf,
+    /// Do not record the run in the store.
+    #[arg(long)]
+    pub no_store: bool,
     /// Input options.
     #[command(flatten)]
     pub input: InputArgs,

@@ -2,6 +2,7 @@
 //! custseg-engine.
 
 mod args;
+mod history_view;
 mod summary;
 mod term;
 
@@ -57,6 +58,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                     config,
                     out_dir: a.out.clone(),
                     progress,
+                    store: (!a.no_store).then(|| a.store.clone()),
                 })
             })?;
             let mut out = Out::new();
@@ -185,6 +187,56 @@ fn dispatch(cli: Cli) -> Result<()> {
                 bail!("no playbook entries for scheme `{}`", a.scheme.unwrap_or_default());
             }
             summary::print_playbook(&mut Out::new(), &plays, &config.schemes, lang)?;
+            Ok(())
+        }
+        Command::History(a) => {
+            let store = custseg_engine::store::Store::open(&a.store.store)?;
+            history_view::print_history(&mut Out::new(), &store.runs()?)?;
+            Ok(())
+        }
+        Command::Show(a) => {
+            let store = custseg_engine::store::Store::open(&a.store.store)?;
+            let lang = a.lang.map(lang).unwrap_or_else(Lang::from_env);
+            let mut out = Out::new();
+            match (&a.customer, a.run) {
+                (Some(c), _) => {
+                    let h = store.customer_history(c)?;
+                    if h.rows.is_empty() {
+                        bail!("customer `{c}` is in no run of {}", a.store.store.display());
+                    }
+                    history_view::print_customer_history(&mut out, &h, lang)?;
+                }
+                (None, Some(id)) => history_view::print_stored_run(&mut out, &store.load(id)?, lang)?,
+                (None, None) => bail!("give a run id (see `custseg history`) or --customer ID"),
+            }
+            Ok(())
+        }
+        Command::Diff(a) => {
+            let lang = a.lang.map(lang).unwrap_or_else(Lang::from_env);
+            let (ra, rb, ms, alerts) =
+                custseg_engine::track::diff(&a.store.store, a.a, a.b, a.scheme.as_deref(), &a.out, lang)?;
+            let mut out = Out::new();
+            history_view::print_diff(&mut out, &ra, &rb, &ms, &alerts, a.scheme.is_some(), lang)?;
+            out.line(format!("{}", a.out.join("migration.csv").display()))?;
+            out.line(format!("{}", a.out.join("alerts.csv").display()))?;
+            Ok(())
+        }
+        Command::Track(a) => {
+            let mut config = load_config(&a.input)?;
+            config.clv.enabled &= !a.no_clv;
+            config.cluster.enabled &= !a.no_cluster;
+            config.check()?;
+            let outcome = custseg_engine::track::track(custseg_engine::track::TrackRequest {
+                transactions: a.transactions.clone(),
+                customers: a.customers.clone(),
+                config,
+                out_dir: a.out.clone(),
+                store: a.store.store.clone(),
+                from: a.from.clone(),
+                to: a.to.clone(),
+                every: custseg_engine::track::Every::parse(&a.every)?,
+            })?;
+            history_view::print_track(&mut Out::new(), &outcome, quiet)?;
             Ok(())
         }
         Command::Report(a) => {

@@ -297,6 +297,26 @@ pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
     for name in &r.outputs {
         out.line(format!("  {}", s.out_dir.join(name).display()))?;
     }
+    if let Some(h) = &r.history {
+        out.line(format!(
+            "{} {} {} {}",
+            zh(lang, "Recorded as run", "已记录为运行"),
+            h.run_id,
+            zh(lang, "in", "于"),
+            h.store
+        ))?;
+        if let (Some(prev), Some(as_of), Some(n)) = (h.previous_run_id, &h.previous_as_of, h.alerts) {
+            out.line(format!(
+                "{} {} ({} {}): {} {} (alerts.csv, migration.csv)",
+                zh(lang, "Compared with run", "与运行"),
+                prev,
+                zh(lang, "as of", "基准日"),
+                as_of,
+                group(n as u64),
+                zh(lang, "alerts", "条预警")
+            ))?;
+        }
+    }
     out.line(format!("{}: {} ms", zh(lang, "Time", "耗时"), r.timings_ms.get("total").copied().unwrap_or(0)))?;
     Ok(())
 }

@@ -59,6 +59,8 @@ pub struct Config {
     pub crosstab: CrosstabConfig,
     /// `[[playbook]]`: changes to the built-in strategy playbook.
     pub playbook: Vec<PlayOverride>,
+    /// `[[alerts]]`: alert rules on migrations between runs (the built-in ones by default).
+    pub alerts: Vec<crate::alerts::AlertRule>,
 }
 
 /// `[crosstab]`.
@@ -246,6 +248,7 @@ impl Default for Config {
             schemes: builtin_schemes(),
             crosstab: CrosstabConfig::default(),
             playbook: Vec::new(),
+            alerts: crate::alerts::default_rules(),
         }
     }
 }
@@ -497,6 +500,7 @@ impl Config {
         self.wallet.check()?;
         self.lookalike.check()?;
         crate::playbook::check(&self.playbook)?;
+        crate::alerts::check(&self.alerts)?;
         crate::rules::check(
             &self.schemes,
             &[

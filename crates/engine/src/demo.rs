@@ -42,6 +42,7 @@ pub fn run_demo(out_dir: &Path, config: Config) -> Result<(PathBuf, RunSummary)>
         config,
         out_dir: out_dir.to_path_buf(),
         progress: None,
+        store: None,
     })?;
     Ok((input, summary))
 }
@@ -68,6 +69,7 @@ pub fn run_b2b_demo(out_dir: &Path, config: Config) -> Result<(PathBuf, RunSumma
         config,
         out_dir: out_dir.to_path_buf(),
         progress: None,
+        store: None,
     })?;
     Ok((input, summary))
 }

@@ -27,6 +27,12 @@ pub enum EngineError {
     /// The customers could not be clustered.
     #[error("cluster: {0}")]
     Cluster(custseg_core::cluster::ClusterError),
+    /// The run history database failed.
+    #[error("store {path}: {message}")]
+    Store { path: PathBuf, message: String },
+    /// A run id that the store does not have.
+    #[error("store {path} has no run {id}\nhint: `custseg history` lists the runs")]
+    NoSuchRun { id: i64, path: PathBuf },
     /// A report could not be made from a directory.
     #[error("report: {0}")]
     Report(String),

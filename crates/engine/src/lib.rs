@@ -11,25 +11,31 @@
 //!     config: Config::default(),
 //!     out_dir: "out".into(),
 //!     progress: None,
+//!     store: None,
 //! })?;
 //! println!("{} customers as of {}", summary.record.counts.customers, summary.record.as_of);
 //! # Ok::<(), custseg_engine::EngineError>(())
 //! ```
 
+pub mod alerts;
 pub mod classify;
 pub mod cluster;
 pub mod clv;
 pub mod config;
 pub mod demo;
 mod error;
+pub mod history;
 pub mod inspect;
 pub mod lookalike;
 pub mod matrix;
+pub mod migration;
 pub mod output;
 pub mod pipeline;
 pub mod playbook;
 pub mod report;
 pub mod rules;
+pub mod store;
+pub mod track;
 pub mod wallet;
 
 pub use config::{Config, DEFAULT_TOML};

@@ -44,6 +44,8 @@ pub struct RunRequest {
     pub out_dir: PathBuf,
     /// Row counter for a progress display.
     pub progress: Option<Progress>,
+    /// The run history database to record the run in (`None`: not recorded).
+    pub store: Option<PathBuf>,
 }
 
 /// An input as recorded in run.json.
@@ -114,6 +116,10 @@ pub struct RunRecord {
     pub config: Config,
     /// Files written.
     pub outputs: Vec<String>,
+    /// The run history (with a store): this run's id, the run compared with and its alerts;
+    /// depends on what the store held before, like `timings_ms`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<crate::history::HistoryRecord>,
     /// Wall time per stage, milliseconds (the only field that varies between identical runs).
     pub timings_ms: BTreeMap<&'static str, u64>,
 }
@@ -470,6 +476,17 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         .map(|s| rows.iter().map(|r| r.and_then(|i| s.clv[i])).collect());
     let (playbook_table, next_action) = playbook::apply(&plays, &schemes, &revenue_row, clv_row.as_deref(), lang);
     let batch = next_action.append_to(&batch)?;
+    // what the history keeps per customer, taken while the CLV scores are at hand
+    let history_features: Option<[Vec<Option<f64>>; 5]> = req.store.as_ref().map(|_| {
+        let per_row = |f: &dyn Fn(usize) -> Option<f64>| rows.iter().map(|r| r.and_then(f)).collect::<Vec<_>>();
+        [
+            per_row(&|i| Some(features.recency_days[i] as f64)),
+            per_row(&|i| Some(features.frequency[i] as f64)),
+            per_row(&|i| Some(features.monetary[i])),
+            per_row(&|i| scores.and_then(|s| s.clv[i])),
+            per_row(&|i| scores.and_then(|s| s.p_alive[i])),
+        ]
+    });
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "rule schemes and playbook applied");
     write_csv(&req.out_dir.join("customers.csv"), &batch.schema(), std::slice::from_ref(&batch))?;
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers.csv written");
@@ -545,6 +562,33 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         model.inputs = inputs.clone();
         write_json(&req.out_dir.join("model.json"), model)?;
     }
+    // the run history: record, compare with the previous run of the same configuration
+    let history = match (&req.store, history_features) {
+        (Some(path), Some(features_per_row)) => {
+            let t = Instant::now();
+            let (rec, _) = crate::history::record(
+                path,
+                crate::history::RunFacts {
+                    as_of: &format_day(as_of),
+                    config,
+                    inputs_json: serde_json::to_string(&inputs).unwrap_or_default(),
+                    rows: (quality.rows_read, quality.rows_kept, quality.rows_rejected),
+                    ids: &ids,
+                    schemes: &schemes,
+                    segments: &segments,
+                    features: features_per_row,
+                },
+                &req.out_dir,
+                &plays,
+                lang,
+            )?;
+            outputs.extend(rec.outputs.iter().cloned());
+            timings.insert("store", t.elapsed().as_millis() as u64);
+            trace_stage("store", &timings);
+            Some(rec)
+        }
+        _ => None,
+    };
     timings.insert("total", total.elapsed().as_millis() as u64);
     let n_prospects = rows.iter().filter(|r| r.is_none()).count() as u64;
     let record = RunRecord {
@@ -573,6 +617,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         skipped: Skipped { schemes: skipped_schemes, crosstabs: skipped_crosstabs },
         config: config.clone(),
         outputs,
+        history,
         timings_ms: timings,
     };
     write_json(&req.out_dir.join("run.json"), &record)?;

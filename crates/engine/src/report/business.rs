@@ -302,7 +302,7 @@ pub fn playbook(page: &mut Page, o: &RunOutputs, lang: Lang) {
 pub fn glossary(page: &mut Page, lang: Lang) {
     let tr = Tr(lang);
     page.section("glossary", tr.t("Glossary", "术语表"));
-    let en: [(&str, &str); 14] = [
+    let en: [(&str, &str); 15] = [
         (
             "RFM",
             "Recency (days since the last purchase), Frequency (number of orders) and Monetary value (net spend), each scored 1 to 5 from the customer base's quantiles; segments are named by rules on the R and F scores.",
@@ -346,9 +346,16 @@ pub fn glossary(page: &mut Page, lang: Lang) {
             "Share of wallet",
             "A customer's spend with us divided by their total budget for the category; the rest is growth potential.",
         ),
-        ("Value at stake", "The predicted CLV (or revenue) of the customers a playbook entry covers."),
+        (
+            "Value at stake",
+            "The predicted CLV (or revenue) of the customers a playbook entry covers; for an alert, the customer's predicted CLV (or revenue) in the earlier run.",
+        ),
+        (
+            "Migration",
+            "How customers moved between the labels of a scheme from one run to the next; upgrades and downgrades follow each scheme's order of labels, best first.",
+        ),
     ];
-    let zh: [(&str, &str); 14] = [
+    let zh: [(&str, &str); 15] = [
         (
             "RFM",
             "最近一次购买（R，距今天数）、购买频次（F，订单数）和消费金额（M，净消费额），按客户群的分位各打 1 到 5 分；分群名称由 R、F 分数的规则给出。",
@@ -374,7 +381,11 @@ pub fn glossary(page: &mut Page, lang: Lang) {
         ),
         ("Gamma-Gamma", "重复购买平均订单金额的模型（Fader、Hardie 与 Lee 2005），与购买模型结合得到 CLV。"),
         ("钱包份额", "客户在我们这里的消费占其该品类总预算的比例；其余部分为增长潜力。"),
-        ("涉及价值", "策略条目所覆盖客户的预测 CLV（或收入）。"),
+        ("涉及价值", "策略条目所覆盖客户的预测 CLV（或收入）；对预警而言，是客户在上次运行中的预测 CLV（或收入）。"),
+        (
+            "迁移",
+            "客户从一次运行到下一次运行在某一分类各标签之间的移动；升级和降级按各分类的标签顺序（由好到差）判断。",
+        ),
     ];
     page.definitions(if lang == Lang::Zh { &zh } else { &en });
 }

@@ -66,6 +66,10 @@ pub struct RunOutputs {
     pub crosstab: Option<Table>,
     /// evaluation.csv (from `custseg clv evaluate --out` into the same directory).
     pub evaluation: Option<Table>,
+    /// migration.csv (against the previous run of the same configuration in the store).
+    pub migration: Option<Table>,
+    /// alerts.csv.
+    pub alerts: Option<Table>,
 }
 
 impl RunOutputs {
@@ -107,6 +111,9 @@ impl RunOutputs {
             playbook: optional("playbook.csv")?,
             crosstab: optional("crosstab.csv")?,
             evaluation: optional("evaluation.csv")?,
+            // only this run's own comparison: files left from an earlier run are not its
+            migration: if run["history"]["previous_run_id"].is_null() { None } else { optional("migration.csv")? },
+            alerts: if run["history"]["previous_run_id"].is_null() { None } else { optional("alerts.csv")? },
             run,
             quality,
             config,

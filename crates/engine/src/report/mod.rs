@@ -15,6 +15,7 @@ mod behaviour;
 mod business;
 mod html;
 mod load;
+mod migration;
 mod models;
 mod overview;
 pub mod svg;
@@ -93,6 +94,7 @@ pub fn render(o: &RunOutputs, lang: Lang) -> String {
     models::clv(&mut page, o, lang);
     business::classes(&mut page, o, lang);
     business::playbook(&mut page, o, lang);
+    migration::migration(&mut page, o, lang);
     business::glossary(&mut page, lang);
     let title = tr.t("Customer classification report", "客户分类报告");
     let subtitle = match lang {

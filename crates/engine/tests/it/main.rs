@@ -43,6 +43,7 @@ pub fn run_on(transactions: &Path, customers: Option<&Path>, config: Config) -> 
         config,
         out_dir: dir.path().to_path_buf(),
         progress: None,
+        store: None,
     })
     .unwrap_or_else(|e| panic!("run failed: {e}"));
     (dir, summary)
@@ -61,6 +62,7 @@ pub fn try_run(
         config,
         out_dir: dir.path().to_path_buf(),
         progress: None,
+        store: None,
     })
 }
 

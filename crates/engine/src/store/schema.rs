@@ -1,0 +1,86 @@
+//! Schema versions and the migrations between them.
+
+use rusqlite::Connection;
+
+/// Version 1: runs, their schemes, and one row per customer per run.
+pub const SCHEMA_V1: &str = "
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    as_of TEXT NOT NULL,
+    version TEXT NOT NULL,
+    config_hash TEXT NOT NULL,
+    config TEXT NOT NULL,
+    inputs TEXT NOT NULL,
+    rows_read INTEGER NOT NULL,
+    rows_kept INTEGER NOT NULL,
+    rows_rejected INTEGER NOT NULL,
+    customers INTEGER NOT NULL,
+    out_dir TEXT NOT NULL
+);
+CREATE TABLE run_schemes (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    scheme TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    PRIMARY KEY (run_id, position)
+) WITHOUT ROWID;
+CREATE TABLE run_customers (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    customer_id TEXT NOT NULL,
+    recency_days REAL,
+    frequency REAL,
+    monetary REAL,
+    clv REAL,
+    labels BLOB NOT NULL,
+    PRIMARY KEY (run_id, customer_id)
+) WITHOUT ROWID;
+";
+
+/// Version 2: P(alive) per customer (for the P(alive) alert) and an index to find one
+/// customer's records across runs (`custseg show RUN --customer ID`).
+pub const SCHEMA_V2: &str = "
+ALTER TABLE run_customers ADD COLUMN p_alive REAL;
+CREATE INDEX run_customers_by_customer ON run_customers (customer_id, run_id);
+";
+
+/// The migrations: `MIGRATIONS[k]` takes a store from version `k` to `k + 1`.
+pub const MIGRATIONS: [&str; 2] = [SCHEMA_V1, SCHEMA_V2];
+
+/// The schema version this custseg writes.
+pub const CURRENT: i64 = MIGRATIONS.len() as i64;
+
+/// Why a store could not be brought up to date.
+#[derive(Debug)]
+pub enum MigrateError {
+    /// SQLite failed.
+    Sql(rusqlite::Error),
+    /// The store is newer than this custseg.
+    Newer(i64),
+}
+
+impl From<rusqlite::Error> for MigrateError {
+    fn from(e: rusqlite::Error) -> Self {
+        MigrateError::Sql(e)
+    }
+}
+
+/// The store's schema version (0 for a new, empty file).
+pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.pragma_query_value(None, "user_version", |r| r.get(0))
+}
+
+/// Applies the missing migrations, each with its version bump in one transaction.
+pub fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
+    let v = version(conn)?;
+    if v > CURRENT {
+        return Err(MigrateError::Newer(v));
+    }
+    for (k, sql) in MIGRATIONS.iter().enumerate().skip(v as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (k + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
