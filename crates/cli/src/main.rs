@@ -190,12 +190,12 @@ fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::History(a) => {
-            let store = custseg_engine::store::Store::open(&a.store.store)?;
+            let store = custseg_engine::store::Store::open_existing(&a.store.store)?;
             history_view::print_history(&mut Out::new(), &store.runs()?)?;
             Ok(())
         }
         Command::Show(a) => {
-            let store = custseg_engine::store::Store::open(&a.store.store)?;
+            let store = custseg_engine::store::Store::open_existing(&a.store.store)?;
             let lang = a.lang.map(lang).unwrap_or_else(Lang::from_env);
             let mut out = Out::new();
             match (&a.customer, a.run) {

@@ -247,3 +247,107 @@ pub fn alerts_table(alerts: &[Alert]) -> Table {
     t.push("recommended_action", s(&|a| a.action.clone()));
     t
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{RunInfo, SchemeLabels};
+
+    fn scheme(id: &str, labels: &[&str]) -> SchemeLabels {
+        SchemeLabels { scheme: id.into(), labels: labels.iter().map(|l| (l.to_string(), l.to_string())).collect() }
+    }
+
+    /// Customers P..T; schemes rfm_segment (champions, loyal, at_risk, lost), value_tier
+    /// (high, low), lifecycle (active, at_risk, churned).
+    fn run(codes: [[u16; 5]; 3], clv: [f64; 5], p_alive: [f64; 5], monetary: [f64; 5]) -> StoredRun {
+        StoredRun {
+            info: RunInfo {
+                id: 1,
+                created_at: String::new(),
+                as_of: String::new(),
+                version: String::new(),
+                config_hash: String::new(),
+                customers: 5,
+                rows: (0, 0, 0),
+                out_dir: String::new(),
+                inputs: String::new(),
+            },
+            schemes: vec![
+                scheme("rfm_segment", &["champions", "loyal", "at_risk", "lost"]),
+                scheme("value_tier", &["high", "low"]),
+                scheme("lifecycle", &["active", "at_risk", "churned"]),
+            ],
+            ids: ["P", "Q", "R", "S", "T"].iter().map(|s| s.to_string()).collect(),
+            codes: codes.iter().map(|c| c.iter().map(|&x| Some(x)).collect()).collect(),
+            recency_days: vec![None; 5],
+            frequency: vec![None; 5],
+            monetary: monetary.iter().map(|&m| Some(m)).collect(),
+            clv: clv.iter().map(|&c| Some(c)).collect(),
+            p_alive: p_alive.iter().map(|&p| Some(p)).collect(),
+        }
+    }
+
+    #[test]
+    fn rules_by_hand() {
+        // before: P champions/high/active, Q loyal/high/active, R champions/low/active,
+        //         S lost/high/churned, T at_risk/low/at_risk
+        let a = run(
+            [[0, 1, 0, 3, 2], [0, 0, 1, 0, 1], [0, 0, 0, 2, 1]],
+            [500.0, 300.0, 100.0, 50.0, 10.0],
+            [0.9, 0.8, 0.9, 0.1, 0.4],
+            [900.0, 600.0, 200.0, 700.0, 20.0],
+        );
+        // after: P at_risk/high/at_risk (slipped), Q lost/high/churned (slipped), R lost/low
+        //        (slipped but not valuable by value tier), S lost/high/churned (standing: no
+        //        lifecycle alert), T champions
+        let b = run(
+            [[2, 3, 3, 3, 0], [0, 0, 1, 0, 1], [1, 2, 2, 2, 0]],
+            [50.0, 20.0, 5.0, 5.0, 40.0],
+            [0.3, 0.6, 0.2, 0.05, 0.9],
+            [950.0, 600.0, 200.0, 700.0, 80.0],
+        );
+        let rules = vec![
+            moves("rfm", "rfm_segment", &["champions", "loyal"], "rfm_segment", &["at_risk", "lost"]),
+            moves("lapsing", "value_tier", &["high"], "lifecycle", &["at_risk", "churned"]),
+            AlertRule {
+                id: "p_alive".into(),
+                from_scheme: None,
+                from: vec![],
+                to_scheme: None,
+                to: vec![],
+                p_alive_below: Some(0.5),
+                top_clv_share: Some(0.4),
+            },
+        ];
+        check(&rules).expect("valid rules");
+        let got: Vec<(String, String, f64)> = evaluate(&a, &b, &rules, &[], Lang::En)
+            .into_iter()
+            .map(|x| (x.customer, x.rule, x.value_at_stake))
+            .collect();
+        // value at stake = CLV before; sorted by it, ties by customer then rule order
+        let want = [
+            ("P", "rfm", 500.0),
+            ("P", "lapsing", 500.0),
+            ("P", "p_alive", 500.0),
+            ("Q", "rfm", 300.0),
+            ("Q", "lapsing", 300.0),
+            ("R", "rfm", 100.0),
+        ];
+        assert_eq!(got, want.iter().map(|(c, r, v)| (c.to_string(), r.to_string(), *v)).collect::<Vec<_>>());
+        // Q's P(alive) stayed above 0.5; S was not in the top 40% by CLV and was churned already
+        let table = alerts_table(&evaluate(&a, &b, &rules, &[], Lang::En));
+        assert_eq!(table.n_rows(), 6);
+        assert_eq!(table.get("from").and_then(|c| c.text(2)).as_deref(), Some("p_alive=0.900"));
+    }
+
+    #[test]
+    fn bad_rules_are_named() {
+        let mut r = default_rules();
+        check(&r).expect("defaults are valid");
+        r[0].to.clear();
+        assert!(check(&r).expect_err("no to").to_string().contains("valuable_rfm_slipping"));
+        let mut r = default_rules();
+        r[4].p_alive_below = Some(1.5);
+        assert!(check(&r).is_err());
+    }
+}

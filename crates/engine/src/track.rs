@@ -277,7 +277,7 @@ pub fn diff(
     out_dir: &Path,
     lang: Lang,
 ) -> Result<(StoredRun, StoredRun, Vec<SchemeMigration>, Vec<crate::alerts::Alert>)> {
-    let store = Store::open(store_path)?;
+    let store = Store::open_existing(store_path)?;
     let (ra, rb) = (store.load(a)?, store.load(b)?);
     if let Some(s) = only
         && rb.scheme(s).is_none()

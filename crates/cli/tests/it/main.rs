@@ -165,3 +165,43 @@ fn generate_with_master_and_playbook() {
     let out = custseg(&["playbook", "--scheme", "nope"], dir.path());
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_run_killed_mid_write_leaves_the_store_as_it_was() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let fixture = repo().join("testdata/fixture/transactions.csv");
+    let fixture = fixture.to_str().unwrap_or_default();
+    let first = custseg(&["run", "-t", fixture, "-o", "a", "--store", "s.db", "--no-report"], dir.path());
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(text(&first.stdout).contains("Recorded as run 1 in s.db"));
+    // the process dies after writing 5 of the 12 customers of its run, inside the transaction
+    let killed = Command::new(env!("CARGO_BIN_EXE_custseg"))
+        .args(["run", "-t", fixture, "-o", "b", "--store", "s.db", "--no-report", "--quiet"])
+        .current_dir(dir.path())
+        .env("CUSTSEG_STORE_CRASH_AFTER", "5")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!killed.status.success(), "the crash seam did not fire");
+    // only the first run is there, whole
+    let history = text(&custseg(&["history", "--store", "s.db"], dir.path()).stdout);
+    let runs: Vec<&str> = history.lines().filter(|l| l.contains("2024-07-01")).collect();
+    assert_eq!(runs.len(), 1, "{history}");
+    assert!(runs[0].contains("  12 "), "{history}");
+    let show = text(&custseg(&["show", "--customer", "A", "--store", "s.db"], dir.path()).stdout);
+    assert_eq!(show.lines().filter(|l| l.contains("2024-07-01")).count(), 1, "{show}");
+    // and the store takes the next run normally, comparing it with the first
+    let third = custseg(&["run", "-t", fixture, "-o", "c", "--store", "s.db", "--no-report"], dir.path());
+    let out = text(&third.stdout);
+    assert!(out.contains("Recorded as run 2 in s.db") && out.contains("Compared with run 1"), "{out}");
+    let diff = custseg(&["diff", "1", "2", "--store", "s.db", "--scheme", "abc", "-o", "d"], dir.path());
+    assert!(diff.status.success(), "{}", text(&diff.stderr));
+    let d = text(&diff.stdout);
+    assert!(
+        d.contains("ABC tier") && d.contains("12 (100.0%)") && d.contains("alerts (valuable customers slipping): 0"),
+        "{d}"
+    );
+    assert!(dir.path().join("d/migration.csv").is_file() && dir.path().join("d/alerts.csv").is_file());
+    let missing = custseg(&["history", "--store", "none.db"], dir.path());
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("no such store"));
+}

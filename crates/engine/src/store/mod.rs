@@ -65,6 +65,20 @@ impl Store {
         Ok(Store { conn, path: path.to_path_buf() })
     }
 
+    /// Opens a store that must exist already (for commands that only read it).
+    ///
+    /// # Errors
+    /// [`EngineError::Store`] when there is no such file, and as [`Store::open`].
+    pub fn open_existing(path: &Path) -> Result<Store> {
+        if !path.is_file() {
+            return Err(EngineError::Store {
+                path: path.to_path_buf(),
+                message: "no such store\nhint: `custseg run` records every run in ./custseg.db unless --no-store; give --store FILE for another one".into(),
+            });
+        }
+        Store::open(path)
+    }
+
     /// The store's file.
     pub fn path(&self) -> &Path {
         &self.path

@@ -7,6 +7,7 @@ mod clv;
 mod determinism;
 mod errors;
 mod golden;
+mod history;
 mod report;
 mod rules;
 
