@@ -62,8 +62,9 @@ PYEOF
 }
 
 # custseg runs twice: the job DuckDB is compared with (features + RFM + ABC + value tier +
-# lifecycle, outputs written: --no-clv --no-cluster), and the default run with the CLV model and
-# the clustering (auto-k) on top.
+# lifecycle, outputs written: --no-clv --no-cluster --no-report --no-store), and the default run
+# with the CLV model, the clustering (auto-k), report.html and the recording in a fresh run
+# history store on top.
 echo "| input | rows | custseg wall s | custseg peak MB | custseg stages (ms) | DuckDB wall s | DuckDB peak MB | custseg / DuckDB | custseg default (CLV + clusters) wall s | peak MB |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 for n in "${SIZES[@]}"; do
@@ -71,12 +72,13 @@ for n in "${SIZES[@]}"; do
     # "g2": the generator without dropout at the first purchase (files of the old one differ)
     f="$DATA/log_${n}_g2.${fmt}"
     [ -f "$f" ] || "$BIN" generate --customers "$n" --seed 42 -o "$f" --format "$fmt" >&2
-    read -r cw cm < <(measure "$BIN" run -t "$f" -o "$DATA/out_${n}_${fmt}" --quiet --no-clv --no-cluster)
+    read -r cw cm < <(measure "$BIN" run -t "$f" -o "$DATA/out_${n}_${fmt}" --quiet --no-clv --no-cluster --no-report --no-store)
     stages=$("$PY" -c "import json,sys; t=json.load(open(sys.argv[1]))['timings_ms']; print(' '.join(f'{k}={v}' for k,v in t.items()))" "$DATA/out_${n}_${fmt}/run.json")
     rows=$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['counts']['rows_read'])" "$DATA/out_${n}_${fmt}/run.json")
     read -r dw dm < <(duckdb_job "$f" "$DATA/duck_${n}_${fmt}.csv")
     ratio=$("$PY" -c "print(f'{$cw/$dw:.2f}')")
-    read -r vw vm < <(measure "$BIN" run -t "$f" -o "$DATA/out_${n}_${fmt}_clv" --quiet)
+    rm -f "$DATA/bench.db" "$DATA/bench.db-wal" "$DATA/bench.db-shm"
+    read -r vw vm < <(measure "$BIN" run -t "$f" -o "$DATA/out_${n}_${fmt}_clv" --quiet --store "$DATA/bench.db")
     echo "| $fmt | $rows | $cw | $cm | $stages | $dw | $dm | $ratio | $vw | $vm |"
   done
 done
