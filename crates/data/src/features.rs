@@ -68,6 +68,9 @@ pub struct Features {
     pub n_categories: Option<Vec<u64>>,
     /// Category with the most spend (ties: alphabetical).
     pub top_category: Option<Vec<Option<String>>>,
+    /// The top category's share of the customer's purchase spend with a category (`None`
+    /// without such spend).
+    pub top_category_share: Option<Vec<Option<f64>>>,
     /// Channel names, when the data has at most [`MAX_CHANNELS`] of them.
     pub channels: Vec<String>,
     /// Share of purchase spend per channel, `channel_share[c][i]` for customer i.
@@ -317,6 +320,7 @@ fn add_categories_and_channels(batches: &[RecordBatch], f: &mut Features, names:
         cat_spend.sort_unstable_by_key(|&(i, k, _)| (i, k));
         let mut n_categories = vec![0u64; n];
         let mut top: Vec<Option<(u32, i64)>> = vec![None; n];
+        let mut total = vec![0i64; n];
         let mut k = 0;
         while k < cat_spend.len() {
             let (i, cat, mut v) = cat_spend[k];
@@ -326,6 +330,7 @@ fn add_categories_and_channels(batches: &[RecordBatch], f: &mut Features, names:
                 k += 1;
             }
             n_categories[i as usize] += 1;
+            total[i as usize] += v;
             // ascending category codes: replace only on strictly more spend, so ties keep the
             // smaller name
             let t = &mut top[i as usize];
@@ -334,6 +339,12 @@ fn add_categories_and_channels(batches: &[RecordBatch], f: &mut Features, names:
             }
         }
         f.n_categories = Some(n_categories);
+        f.top_category_share = Some(
+            top.iter()
+                .zip(&total)
+                .map(|(t, &sum)| t.filter(|_| sum > 0).map(|(_, best)| best as f64 / sum as f64))
+                .collect(),
+        );
         f.top_category = Some(top.into_iter().map(|t| t.map(|(c, _)| names.categories[c as usize].clone())).collect());
     }
     if shares {

@@ -46,6 +46,9 @@ pub fn customers_table(
     if let (Some(n), Some(top)) = (&f.n_categories, &f.top_category) {
         t.push("n_categories", pick_i(&|i| Some(n[i] as i64)));
         t.push("top_category", Column::Str(rows.iter().map(|r| r.and_then(|i| top[i].clone())).collect()));
+        if let Some(share) = &f.top_category_share {
+            t.push("top_category_share", pick_f(&|i| share[i].map(|v| round(v, 4))));
+        }
     }
     for (k, ch) in f.channels.iter().enumerate() {
         let name: String = ch.chars().map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();

@@ -64,6 +64,8 @@ fn fixture_features_scores_and_every_label() {
     assert!((num(a, "t_x") - 167.0 / 7.0).abs() < 1e-12);
     assert!((num(a, "T") - 178.0 / 7.0).abs() < 1e-12);
     assert_eq!(a["top_category"], "books");
+    // books 250 of 300 with a category
+    assert_eq!(a["top_category_share"], "0.8333");
     assert!((num(a, "channel_share_online") - 0.5).abs() < 1e-9);
     let b = &c["B"];
     assert_eq!((num(b, "frequency"), num(b, "x"), num(b, "recency_days"), num(b, "zbar")), (3.0, 1.0, 47.0, 80.0));

@@ -74,15 +74,13 @@ fn builtin_schemes_use_master_columns_when_present() {
 fn bad_rules_fail_with_the_scheme_and_the_columns() {
     let root = repo().join("testdata/fixture");
     let mut config = Config::default();
-    config.schemes[0].rules[0].when = "monetry > 100".into();
+    // (loyalty: importance uses its fallback rules on the fixture, which has no CLV model)
+    config.schemes[1].rules[0].when = "monetry > 100".into();
     let err =
         try_run(&root.join("transactions.csv"), None, config).err().unwrap_or_else(|| panic!("expected an error"));
     let msg = err.to_string();
     assert!(matches!(err, EngineError::Invalid(_)), "{msg}");
-    assert!(
-        msg.contains("schemes `importance`") && msg.contains("monetry") && msg.contains("available columns"),
-        "{msg}"
-    );
+    assert!(msg.contains("schemes `loyalty`") && msg.contains("monetry") && msg.contains("available columns"), "{msg}");
     // syntax and statements fail when the config loads, before any data is read
     for (when, expect) in [
         ("monetary >", "rule `monetary >`"),
