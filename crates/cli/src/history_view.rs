@@ -1,6 +1,6 @@
 //! Terminal views of the run history: `history`, `show`, `diff`, `track`.
 
-use comfy_table::{Cell, CellAlignment, Table, presets};
+use comfy_table::{Cell, CellAlignment};
 use custseg_core::Lang;
 use custseg_core::catalog;
 use custseg_engine::alerts::Alert;
@@ -8,18 +8,8 @@ use custseg_engine::migration::{GONE, NEW, SchemeMigration};
 use custseg_engine::store::{CustomerHistory, RunInfo, StoredRun};
 use custseg_engine::track::TrackOutcome;
 
+use crate::summary::{table, zh};
 use crate::term::{Out, group};
-
-fn table(header: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(presets::UTF8_BORDERS_ONLY);
-    t.set_header(header.iter().map(Cell::new).collect::<Vec<_>>());
-    t
-}
-
-fn zh(lang: Lang, en: &'static str, zh: &'static str) -> &'static str {
-    if lang == Lang::Zh { zh } else { en }
-}
 
 fn right(s: impl ToString) -> Cell {
     Cell::new(s.to_string()).set_alignment(CellAlignment::Right)

@@ -15,14 +15,16 @@ use custseg_engine::rules::RuleScheme;
 
 use crate::term::{Out, group};
 
-fn table(header: &[&str]) -> Table {
+/// A borderless-inside table with a header row (every terminal table of the CLI).
+pub(crate) fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(presets::UTF8_BORDERS_ONLY);
     t.set_header(header.iter().map(Cell::new).collect::<Vec<_>>());
     t
 }
 
-fn zh(lang: Lang, en: &'static str, zh: &'static str) -> &'static str {
+/// `en` or `zh` by language.
+pub(crate) fn zh(lang: Lang, en: &'static str, zh: &'static str) -> &'static str {
     if lang == Lang::Zh { zh } else { en }
 }
 

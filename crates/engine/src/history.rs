@@ -90,7 +90,7 @@ pub fn record(
     let mut store = Store::open(store_path)?;
     let hash = config_hash(facts.config);
     let [recency_days, frequency, monetary, clv, p_alive] = facts.features;
-    let run_id = store.record(&NewRun {
+    let new_run = NewRun {
         as_of: facts.as_of,
         version: env!("CARGO_PKG_VERSION"),
         config_hash: hash.clone(),
@@ -106,7 +106,8 @@ pub fn record(
         monetary,
         clv,
         p_alive,
-    })?;
+    };
+    let run_id = store.record(&new_run)?;
     let mut rec = HistoryRecord {
         store: store_path.display().to_string(),
         run_id,
@@ -117,7 +118,8 @@ pub fn record(
     };
     let Some(prev) = store.previous_with_config(&hash, run_id)? else { return Ok((rec, Vec::new())) };
     let a = store.load(prev)?;
-    let b = store.load(run_id)?;
+    // this run as the store now has it, from memory rather than read back
+    let b = StoredRun::of_new(store.run_info(run_id)?, new_run);
     let (ms, alerts) = compare(&a, &b, None, &facts.config.alerts, plays, lang);
     write_comparison(out_dir, &ms, &alerts)?;
     rec.previous_run_id = Some(prev);

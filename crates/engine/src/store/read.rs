@@ -52,6 +52,21 @@ pub struct StoredRun {
 }
 
 impl StoredRun {
+    /// The run just recorded from `new`, as [`Store::load`] would read it back.
+    pub fn of_new(info: RunInfo, new: super::NewRun<'_>) -> StoredRun {
+        StoredRun {
+            info,
+            schemes: new.schemes,
+            ids: new.ids.iter().map(|s| s.to_string()).collect(),
+            codes: new.codes.iter().map(|c| c.to_vec()).collect(),
+            recency_days: new.recency_days,
+            frequency: new.frequency,
+            monetary: new.monetary,
+            clv: new.clv,
+            p_alive: new.p_alive,
+        }
+    }
+
     /// Position of a scheme.
     pub fn scheme(&self, id: &str) -> Option<usize> {
         self.schemes.iter().position(|s| s.scheme == id)
