@@ -120,10 +120,19 @@ impl RunOutputs {
         })
     }
 
-    /// Display name of a label of a scheme in `lang`: the catalog's, a rule scheme's or RFM
-    /// rule's configured name, a cluster's generated name, else the name segments.csv carries,
-    /// else the id.
+    /// Display name of a label of a scheme in `lang`: a name configured for a matrix cell or a
+    /// cluster, a cluster's generated name, the catalog's, a rule scheme's or RFM rule's
+    /// configured name, else the name segments.csv carries, else the id.
     pub fn label_name(&self, scheme: &str, label: &str, lang: Lang) -> String {
+        // names the user gave in the config win, in every language
+        let configured = match scheme {
+            "matrix" => self.config.matrix.names.get(label),
+            "cluster" => self.config.cluster.names.get(label),
+            _ => None,
+        };
+        if let Some(n) = configured {
+            return n.clone();
+        }
         if scheme == "cluster"
             && let Some(c) = &self.clusters
             && let Some(row) = find_row(c, "cluster", label)

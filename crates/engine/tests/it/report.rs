@@ -163,3 +163,16 @@ fn decode(path: &Path) -> Vec<[u8; 3]> {
         .map(|p| if channels >= 3 { [p[0], p[1], p[2]] } else { [p[0]; 3] })
         .collect()
 }
+
+#[test]
+fn configured_names_reach_the_report() {
+    let mut config = Config::default();
+    config.matrix.names.insert("stars".into(), "VIP 明星".into());
+    config.cluster.k = Some(2);
+    config.cluster.names.insert("1".into(), "Our best".into());
+    let (dir, _) = run_on(&repo().join("testdata/fixture/transactions.csv"), None, config);
+    for lang in [Lang::En, Lang::Zh] {
+        let html = report::build(dir.path(), lang).expect("build");
+        assert!(html.contains("VIP 明星") && html.contains("Our best"), "{lang:?}");
+    }
+}
