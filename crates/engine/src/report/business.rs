@@ -219,15 +219,47 @@ fn crosstabs(page: &mut Page, o: &RunOutputs, c: &Table, lang: Lang) {
     }
 }
 
-/// The first rows of a small output table as they are, with a note when cut.
+/// How a column of wallet.csv or lookalike.csv reads in the report: its header in each language
+/// and how its numbers print.
+fn column_view(name: &str) -> (&'static str, &'static str, fn(f64) -> String) {
+    let plain = |v: f64| svg::plain(v);
+    match name {
+        "rank" => ("Rank", "排名", count),
+        "customer_id" => ("Customer", "客户", plain),
+        "annual_spend" => ("Annual spend", "年消费额", money),
+        "wallet_budget" => ("Category budget", "品类预算", money),
+        "share_of_wallet" => ("Share of wallet", "钱包份额", pct),
+        "growth_potential" => ("Growth potential", "增长潜力", money),
+        "attribute" => ("Attribute", "属性", plain),
+        "value" => ("Value", "取值", plain),
+        "customers" => ("Customers", "客户数", count),
+        "better_customers" => ("Best customers", "最佳客户数", count),
+        "share_all" => ("Share of all", "在全部客户中占比", pct),
+        "share_better" => ("Share of the best", "在最佳客户中占比", pct),
+        "lift" => ("Lift", "提升度", |v| format!("{v:.2}×")),
+        _ => ("", "", plain),
+    }
+}
+
+/// The first rows of wallet.csv or lookalike.csv with readable headers and numbers, and a note
+/// when cut.
 fn generic(t: &Table, text_cols: usize, lang: Lang) -> Tbl {
-    let mut out = Tbl::new(t.names.clone(), text_cols);
+    let tr = Tr(lang);
+    let views: Vec<_> = t.names.iter().map(|n| column_view(n)).collect();
+    let headers = t
+        .names
+        .iter()
+        .zip(&views)
+        .map(|(n, (en, zh, _))| if en.is_empty() { n.clone() } else { tr.t(en, zh).to_string() })
+        .collect();
+    let mut out = Tbl::new(headers, text_cols);
     for r in 0..t.n_rows().min(MAX_ROWS) {
         out.row(
             t.columns
                 .iter()
-                .map(|c| match c.number(r) {
-                    Some(v) if c.text(r).is_some_and(|s| s.contains('.')) => svg::plain(v),
+                .enumerate()
+                .map(|(k, c)| match c.number(r) {
+                    Some(v) if k >= text_cols => (views[k].2)(v),
                     _ => c.text(r).unwrap_or_default(),
                 })
                 .collect(),
