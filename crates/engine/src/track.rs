@@ -166,7 +166,7 @@ pub fn track(req: TrackRequest) -> Result<TrackOutcome> {
 
 /// Per date, scheme and label: customers, share and revenue.
 fn sizes_table(runs: &[StoredRun]) -> Table {
-    let mut cols: [Vec<Option<String>>; 5] = Default::default();
+    let mut cols: [Vec<Option<String>>; 4] = Default::default();
     let (mut run_id, mut n, mut share, mut revenue) = (vec![], vec![], vec![], vec![]);
     for r in runs {
         for (s, scheme) in r.schemes.iter().enumerate() {
@@ -181,7 +181,7 @@ fn sizes_table(runs: &[StoredRun]) -> Table {
                 }
             }
             for (k, (label, name)) in scheme.labels.iter().enumerate() {
-                for (col, v) in cols.iter_mut().zip([&r.info.as_of, &scheme.scheme, label, name, &r.info.out_dir]) {
+                for (col, v) in cols.iter_mut().zip([&r.info.as_of, &scheme.scheme, label, name]) {
                     col.push(Some(v.clone()));
                 }
                 run_id.push(Some(r.info.id));
@@ -191,7 +191,7 @@ fn sizes_table(runs: &[StoredRun]) -> Table {
             }
         }
     }
-    let [as_of, scheme, label, name, _dir] = cols;
+    let [as_of, scheme, label, name] = cols;
     let mut t = Table::default();
     t.push("as_of", Column::Str(as_of));
     t.push("run_id", Column::Int(run_id));
@@ -205,42 +205,24 @@ fn sizes_table(runs: &[StoredRun]) -> Table {
 }
 
 fn migration_over_time(ms: &[(String, String, Vec<SchemeMigration>)]) -> Table {
-    let mut from_as_of = Vec::new();
-    let mut to_as_of = Vec::new();
-    let mut parts: Vec<Table> = Vec::new();
-    for (a, b, m) in ms {
-        let t = migration::migration_table(m);
-        from_as_of.extend(std::iter::repeat_n(Some(a.clone()), t.n_rows()));
-        to_as_of.extend(std::iter::repeat_n(Some(b.clone()), t.n_rows()));
-        parts.push(t);
-    }
+    // one migration table over every pair's schemes in order, with the pair's dates in front:
+    // each scheme migration gives one row per cell
+    let all: Vec<SchemeMigration> = ms.iter().flat_map(|(_, _, m)| m.iter().cloned()).collect();
+    let dates = |pick: fn(&(String, String, Vec<SchemeMigration>)) -> &String| {
+        Column::Str(
+            ms.iter()
+                .flat_map(|p| std::iter::repeat_n(Some(pick(p).clone()), p.2.iter().map(|m| m.cells.len()).sum()))
+                .collect(),
+        )
+    };
+    let rest = migration::migration_table(&all);
     let mut out = Table::default();
-    out.push("from_as_of", Column::Str(from_as_of));
-    out.push("to_as_of", Column::Str(to_as_of));
-    let template = migration::migration_table(&[]);
-    for (k, name) in template.names.iter().enumerate() {
-        let col = match &template.columns[k] {
-            Column::Int(_) => Column::Int(parts.iter().flat_map(|p| ints(&p.columns[k])).collect()),
-            Column::Float(_) => Column::Float(parts.iter().flat_map(|p| floats(&p.columns[k])).collect()),
-            _ => Column::Str(parts.iter().flat_map(|p| (0..p.n_rows()).map(|i| p.columns[k].text(i))).collect()),
-        };
-        out.push(name.clone(), col);
+    out.push("from_as_of", dates(|p| &p.0));
+    out.push("to_as_of", dates(|p| &p.1));
+    for (name, col) in rest.names.into_iter().zip(rest.columns) {
+        out.push(name, col);
     }
     out
-}
-
-fn ints(c: &Column) -> Vec<Option<i64>> {
-    match c {
-        Column::Int(v) => v.clone(),
-        _ => Vec::new(),
-    }
-}
-
-fn floats(c: &Column) -> Vec<Option<f64>> {
-    match c {
-        Column::Float(v) => v.clone(),
-        _ => Vec::new(),
-    }
 }
 
 /// Per consecutive pair of dates and scheme: matched, stayed, stability, upgrades, downgrades,

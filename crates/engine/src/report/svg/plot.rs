@@ -32,20 +32,20 @@ impl Plot {
             num(w),
             num(h)
         );
-        self.close(tip);
+        self.close("rect", tip);
     }
 
     /// A circle with an optional hover title.
     pub fn circle(&mut self, x: f64, y: f64, r: f64, fill: &str, extra: &str, tip: Option<&str>) {
         let _ = write!(self.body, r#"<circle cx="{}" cy="{}" r="{}" fill="{fill}"{extra}"#, num(x), num(y), num(r));
-        self.close(tip);
+        self.close("circle", tip);
     }
 
     /// A path (`d` already built with [`super::num`] coordinates).
     pub fn path(&mut self, d: &str, fill: &str, stroke: &str, stroke_width: f64, tip: Option<&str>) {
         let _ =
             write!(self.body, r#"<path d="{d}" fill="{fill}" stroke="{stroke}" stroke-width="{}""#, num(stroke_width));
-        self.close(tip);
+        self.close("path", tip);
     }
 
     /// A straight line.
@@ -130,23 +130,13 @@ impl Plot {
         cy + 8.0
     }
 
-    fn close(&mut self, tip: Option<&str>) {
+    /// Ends the element `tag` just opened: self-closing, or with a hover title inside.
+    fn close(&mut self, tag: &str, tip: Option<&str>) {
         match tip {
             Some(t) => {
-                let _ = writeln!(self.body, "><title>{}</title></{}>", esc(t), self.last_tag());
+                let _ = writeln!(self.body, "><title>{}</title></{tag}>", esc(t));
             }
             None => self.body.push_str("/>\n"),
-        }
-    }
-
-    fn last_tag(&self) -> &'static str {
-        let open = self.body.rfind('<').map_or("", |k| &self.body[k + 1..]);
-        if open.starts_with("rect") {
-            "rect"
-        } else if open.starts_with("circle") {
-            "circle"
-        } else {
-            "path"
         }
     }
 
