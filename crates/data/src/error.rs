@@ -7,6 +7,9 @@ use thiserror::Error;
 /// they are counted and written to the rejects file (see [`crate::quality`]).
 #[derive(Debug, Error)]
 pub enum DataError {
+    /// The caller's own check on the input's columns failed (the message says why).
+    #[error("{0}")]
+    Stopped(String),
     /// A file or directory could not be opened, read or written.
     #[error("cannot {action} {path}: {source}")]
     Io { action: &'static str, path: PathBuf, source: std::io::Error },

@@ -117,6 +117,24 @@ pub async fn ingest(
     temp_dir: &Path,
     progress: Option<Progress>,
 ) -> Result<Ingested> {
+    ingest_with(ctx, path, options, as_of, temp_dir, progress, &|_| Ok(())).await
+}
+
+/// [`ingest`], calling `on_mapping` with the first file's column mapping before any row is
+/// read: an `Err(message)` from it stops the ingest with [`DataError::Stopped`] (the caller's
+/// own check, e.g. rules over columns the input lacks).
+///
+/// # Errors
+/// As [`ingest`], and [`DataError::Stopped`].
+pub async fn ingest_with(
+    ctx: &SessionContext,
+    path: &Path,
+    options: &IngestOptions,
+    as_of: Option<i32>,
+    temp_dir: &Path,
+    progress: Option<Progress>,
+    on_mapping: &(dyn Fn(&ColumnMap) -> std::result::Result<(), String> + Send + Sync),
+) -> Result<Ingested> {
     let found = source::discover(path)?;
     let user_format = options.date_format.as_deref().map(DateFormat::from_user).transpose()?;
     let mut first: Option<FirstFile> = None;
@@ -132,6 +150,7 @@ pub async fn ingest(
         let cleaner = match &first {
             None => {
                 let map = ColumnMap::resolve(&src.columns, &options.map, file_path)?;
+                on_mapping(&map).map_err(DataError::Stopped)?;
                 let date_format = match &user_format {
                     Some(f) => f.clone(),
                     None => {

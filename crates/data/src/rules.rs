@@ -19,6 +19,8 @@ use datafusion::sql::sqlparser::parser::Parser;
 use datafusion::sql::sqlparser::tokenizer::Token;
 use thiserror::Error;
 
+use crate::sink::Kind;
+
 /// Why a rule cannot be used.
 #[derive(Debug, Error, PartialEq)]
 pub enum RuleError {
@@ -129,6 +131,17 @@ pub fn compile(rc: &RuleContext, schema: &SchemaRef, sql: &str) -> Result<Rule, 
     Ok(Rule { sql: sql.to_string(), expr })
 }
 
+/// Parses and type-checks `sql` against a table that has these columns, before there is any
+/// data (the same checks as [`compile`]).
+///
+/// # Errors
+/// [`RuleError`] naming the rule, with the available columns for an unknown one.
+pub fn check_against(rc: &RuleContext, columns: &[(String, Kind)], sql: &str) -> Result<(), RuleError> {
+    use datafusion::arrow::datatypes::{Field, Schema};
+    let fields: Vec<Field> = columns.iter().map(|(n, k)| Field::new(n, k.data_type(), true)).collect();
+    compile(rc, &Arc::new(Schema::new(fields)), sql).map(|_| ())
+}
+
 fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or("").trim().to_string()
 }
@@ -176,13 +189,7 @@ pub fn numeric_text_columns(batch: &RecordBatch, names: &[String]) -> Result<Rec
     for (field, column) in schema.fields().iter().zip(batch.columns()) {
         let converted = match column.as_string_opt::<i32>() {
             Some(text) if names.contains(field.name()) => {
-                let parsed: Option<Vec<Option<f64>>> = text
-                    .iter()
-                    .map(|v| match v.map(str::trim) {
-                        None | Some("") => Some(None),
-                        Some(s) => s.parse::<f64>().ok().filter(|x| x.is_finite()).map(Some),
-                    })
-                    .collect();
+                let parsed: Option<Vec<Option<f64>>> = text.iter().map(number_or_empty).collect();
                 parsed.map(|p| Arc::new(Float64Array::from(p)) as ArrayRef)
             }
             _ => None,
@@ -200,6 +207,20 @@ pub fn numeric_text_columns(batch: &RecordBatch, names: &[String]) -> Result<Rec
     }
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
         .map_err(|e| RuleError::Eval { sql: String::new(), message: e.to_string() })
+}
+
+/// `Some(None)` for an empty value, `Some(Some(x))` for a finite number, `None` for other text.
+fn number_or_empty(v: Option<&str>) -> Option<Option<f64>> {
+    match v.map(str::trim) {
+        None | Some("") => Some(None),
+        Some(s) => s.parse::<f64>().ok().filter(|x| x.is_finite()).map(Some),
+    }
+}
+
+/// Whether a text column of these values compares as numbers in a rule (every non-empty value
+/// is a finite number), the test [`numeric_text_columns`] applies.
+pub fn is_numeric_text<'a>(values: impl IntoIterator<Item = Option<&'a str>>) -> bool {
+    values.into_iter().all(|v| number_or_empty(v).is_some())
 }
 
 #[cfg(test)]

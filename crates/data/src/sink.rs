@@ -39,7 +39,42 @@ pub enum Column {
     },
 }
 
+/// The type of a column, without its values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Text (also [`Column::Codes`]).
+    Text,
+    /// Integers.
+    Int,
+    /// Floating point.
+    Float,
+    /// Dates.
+    Date,
+}
+
+impl Kind {
+    /// The Arrow type a column of this kind is written as.
+    pub(crate) fn data_type(self) -> DataType {
+        match self {
+            Kind::Text => DataType::Utf8,
+            Kind::Int => DataType::Int64,
+            Kind::Float => DataType::Float64,
+            Kind::Date => DataType::Date32,
+        }
+    }
+}
+
 impl Column {
+    /// The column's type.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Column::Str(_) | Column::Codes { .. } => Kind::Text,
+            Column::Int(_) => Kind::Int,
+            Column::Float(_) => Kind::Float,
+            Column::Date(_) => Kind::Date,
+        }
+    }
+
     fn to_array(&self) -> (DataType, ArrayRef) {
         match self {
             Column::Str(v) => (DataType::Utf8, Arc::new(v.iter().map(|s| s.as_deref()).collect::<StringArray>())),

@@ -2,7 +2,7 @@
 //! a typo or an out-of-range value fails before any data is read.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use custseg_core::Lang;
 use custseg_core::abc::AbcParams;
@@ -24,7 +24,7 @@ use crate::error::{EngineError, Result};
 use crate::lookalike::LookalikeConfig;
 use crate::matrix::MatrixConfig;
 use crate::playbook::PlayOverride;
-use crate::rules::RuleScheme;
+use crate::rules::{RuleScheme, SchemeError};
 use crate::wallet::WalletConfig;
 
 /// The whole configuration.
@@ -61,6 +61,39 @@ pub struct Config {
     pub playbook: Vec<PlayOverride>,
     /// `[[alerts]]`: alert rules on migrations between runs (the built-in ones by default).
     pub alerts: Vec<crate::alerts::AlertRule>,
+    /// The file this configuration was read from (not part of the configuration: messages use
+    /// it to name the line of a bad rule).
+    #[serde(skip)]
+    pub source: Option<Source>,
+}
+
+/// A configuration file's path and text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Source {
+    /// The file.
+    pub path: PathBuf,
+    /// Its text.
+    pub text: String,
+}
+
+impl Source {
+    /// Line (1-based) of a scheme's rule in the file: the first line holding `sql` after the
+    /// line that declares `id = "<scheme>"` (the scheme's own line without a rule).
+    pub fn line_of(&self, scheme: &str, sql: Option<&str>) -> Option<usize> {
+        let lines: Vec<&str> = self.text.lines().collect();
+        let declared = |l: &str| {
+            let l = l.trim_start();
+            l.starts_with("id")
+                && l.split_once('=').is_some_and(|(k, v)| {
+                    k.trim() == "id" && v.trim().trim_matches(|c| c == '"' || c == '\'') == scheme
+                })
+        };
+        let start = lines.iter().position(|l| declared(l))?;
+        match sql {
+            None => Some(start + 1),
+            Some(sql) => lines[start..].iter().position(|l| l.contains(sql)).map(|k| start + k + 1),
+        }
+    }
 }
 
 /// `[crosstab]`.
@@ -249,6 +282,7 @@ impl Default for Config {
             crosstab: CrosstabConfig::default(),
             playbook: Vec::new(),
             alerts: crate::alerts::default_rules(),
+            source: None,
         }
     }
 }
@@ -478,10 +512,26 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| EngineError::Config { path: path.to_path_buf(), message: e.to_string() })?;
-        let config: Config = toml::from_str(&text)
+        let mut config: Config = toml::from_str(&text)
             .map_err(|e| EngineError::Config { path: path.to_path_buf(), message: e.to_string() })?;
-        config.check().map_err(|e| EngineError::Config { path: path.to_path_buf(), message: e.to_string() })?;
+        config.source = Some(Source { path: path.to_path_buf(), text });
+        config.check().map_err(|e| match e {
+            e @ EngineError::Config { .. } => e,
+            e => EngineError::Config { path: path.to_path_buf(), message: e.to_string() },
+        })?;
         Ok(config)
+    }
+
+    /// The error for a scheme that cannot be used, naming the config file and line when the
+    /// configuration came from a file and the scheme is in it.
+    pub fn rule_error(&self, e: SchemeError) -> EngineError {
+        match &self.source {
+            Some(src) => {
+                let at = src.line_of(&e.scheme, e.sql.as_deref()).map(|n| format!("line {n}: ")).unwrap_or_default();
+                EngineError::Config { path: src.path.clone(), message: format!("{at}{e}") }
+            }
+            None => EngineError::Invalid(e.to_string()),
+        }
     }
 
     /// Validates every parameter.
@@ -514,7 +564,8 @@ impl Config {
                 "matrix",
                 "customer_id",
             ],
-        )?;
+        )
+        .map_err(|e| self.rule_error(e))?;
         if let Some(f) = &self.input.date_format {
             DateFormat::from_user(f).map_err(|e| invalid(&e))?;
         }

@@ -32,6 +32,7 @@ pub mod migration;
 pub mod output;
 pub mod pipeline;
 pub mod playbook;
+pub mod preflight;
 pub mod report;
 pub mod rules;
 pub mod store;

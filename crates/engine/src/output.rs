@@ -51,8 +51,7 @@ pub fn customers_table(
         }
     }
     for (k, ch) in f.channels.iter().enumerate() {
-        let name: String = ch.chars().map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
-        t.push(format!("channel_share_{name}"), pick_f(&|i| Some(round(f.channel_share[k][i], 6))));
+        t.push(channel_column(ch), pick_f(&|i| Some(round(f.channel_share[k][i], 6))));
     }
     if !f.channels.is_empty() {
         let codes = rows.iter().map(|r| r.and_then(|i| preferred_channel(f, i)).map(|c| c as u16)).collect();
@@ -91,6 +90,14 @@ pub fn customers_table(
         }
     }
     t
+}
+
+/// The column of a channel's share of spend: `channel_share_<value>`, lower case, other
+/// characters than letters and digits as `_`.
+pub fn channel_column(channel: &str) -> String {
+    let name: String =
+        channel.chars().map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+    format!("channel_share_{name}")
 }
 
 /// Index of the channel with the largest share of a customer's spend (ties: the first listed);

@@ -3,14 +3,15 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Instant;
 
 use custseg_core::abc::AbcSummary;
 use custseg_core::lifecycle::PAliveCuts;
 use custseg_core::{Lang, catalog, value_tier};
 use custseg_data::features::{Features, Present, aggregate};
-use custseg_data::ingest::{Progress, ingest};
-use custseg_data::mapping::Role;
+use custseg_data::ingest::{Progress, ingest, ingest_with};
+use custseg_data::mapping::{ColumnMap, Role};
 use custseg_data::master::{Master, MasterReport, read_master};
 use custseg_data::parse::format_day;
 use custseg_data::quality::QualityReport;
@@ -28,6 +29,7 @@ use crate::lookalike;
 use crate::matrix::{self, MatrixRecord};
 use crate::output::{SegmentRow, crosstab_table, customers_table, segment_rows, segments_table};
 use crate::playbook;
+use crate::preflight::{self, Shape};
 use crate::rules;
 use crate::wallet::{self, WalletRecord};
 
@@ -309,16 +311,44 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     let ctx = custseg_data::session(config.run.threads);
     let as_of_given = config.run.as_of.as_deref().map(parse_as_of).transpose()?;
 
+    // the master file first: the rules are checked against its attributes before the (much
+    // larger) transactions are read
     let t = Instant::now();
-    let input = ingest(
+    let master = match &req.customers {
+        Some(p) => {
+            Some(read_master(&ctx, p, &config.input.ingest_options().csv, &config.input.map, &req.out_dir).await?)
+        }
+        None => None,
+    };
+    let master_ms = t.elapsed().as_millis() as u64;
+
+    let t = Instant::now();
+    let refused: Mutex<Option<EngineError>> = Mutex::new(None);
+    let preflight = |map: &ColumnMap| {
+        let shape =
+            Shape { present: present_of(map), channels: Vec::new(), master: master.as_ref().map(Shape::master_of) };
+        preflight::check_rules(config, &shape).map_err(|e| {
+            let message = e.to_string();
+            *refused.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(e);
+            message
+        })
+    };
+    let ingested = ingest_with(
         &ctx,
         &req.transactions,
         &config.input.ingest_options(),
         as_of_given,
         &req.out_dir,
         req.progress.clone(),
+        &preflight,
     )
-    .await?;
+    .await;
+    let input = match ingested {
+        Ok(input) => input,
+        Err(e) => {
+            return Err(refused.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner).unwrap_or(e.into()));
+        }
+    };
     timings.insert("ingest", t.elapsed().as_millis() as u64);
     trace_stage("ingest", &timings);
     // fingerprints run on their own thread while the rest of the pipeline works
@@ -350,25 +380,14 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         Some(a) => (a, "given"),
         None => (input.max_day.unwrap_or(0) + 1, "derived"),
     };
-    let present = Present {
-        order_id: input.column_map.get(Role::OrderId).is_some(),
-        category: input.column_map.get(Role::Category).is_some(),
-        channel: input.column_map.get(Role::Channel).is_some(),
-    };
-    let features = aggregate(&ctx, input.kept, &input.names, present, as_of).await?;
+    let features = aggregate(&ctx, input.kept, &input.names, present_of(&input.column_map), as_of).await?;
     timings.insert("features", t.elapsed().as_millis() as u64);
     trace_stage("features", &timings);
 
     let t = Instant::now();
-    let master = match &req.customers {
-        Some(p) => {
-            Some(read_master(&ctx, p, &config.input.ingest_options().csv, &config.input.map, &req.out_dir).await?)
-        }
-        None => None,
-    };
     // output rows: purchasers and prospects, sorted by id (features are already sorted)
     let Layout { rows, ids, master_rows, not_in_master } = layout(&features.customer, master.as_ref());
-    timings.insert("customers_file", t.elapsed().as_millis() as u64);
+    timings.insert("customers_file", master_ms + t.elapsed().as_millis() as u64);
     trace_stage("customers_file", &timings);
 
     let t = Instant::now();
@@ -447,6 +466,19 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         scores.map(|s| score_columns(s, &rows)).unwrap_or_default(),
     );
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers table built");
+    // master attributes by their column names (`attr_<name>` where a feature has the name)
+    let attributes: Vec<String> = master
+        .as_ref()
+        .map(|m| {
+            m.attributes
+                .iter()
+                .map(|a| {
+                    let prefixed = format!("attr_{a}");
+                    if customers.names.contains(&prefixed) { prefixed } else { a.clone() }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let batch = customers.into_batch()?;
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers batch built");
     let batch = match &wallet {
@@ -455,10 +487,10 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     };
     let batch = if master.is_some() { lookalike.columns.clone().append_to(&batch)? } else { batch };
     // rule schemes see every column of the table, and their labels join it
-    let attributes: Vec<String> = master.as_ref().map(|m| m.attributes.clone()).unwrap_or_default();
     let purchaser: Vec<bool> = rows.iter().map(Option::is_some).collect();
     let (rule_schemes, batch, skipped_schemes) =
-        rules::apply(&config.schemes, batch, &attributes, &purchaser, lang == Lang::Zh)?;
+        rules::apply(&config.schemes, batch, &attributes, &purchaser, lang == Lang::Zh)
+            .map_err(|e| config.rule_error(e))?;
     schemes.extend(rule_schemes);
     let segments = segment_rows(&features, &schemes, &rows, lang, &config.rfm.segments);
     let (crosstab, skipped_crosstabs) = crosstab_table(
@@ -638,6 +670,15 @@ type Predicted = std::result::Result<(Models, Scores), String>;
 
 /// Logs (at debug level, `CUSTSEG_LOG=debug`) a stage's time and the process's peak resident
 /// memory so far, read from /proc on Linux: the stage that raised the peak is the one to look at.
+/// The optional transaction columns a mapping has.
+fn present_of(map: &ColumnMap) -> Present {
+    Present {
+        order_id: map.get(Role::OrderId).is_some(),
+        category: map.get(Role::Category).is_some(),
+        channel: map.get(Role::Channel).is_some(),
+    }
+}
+
 fn trace_stage(stage: &str, timings: &BTreeMap<&'static str, u64>) {
     let peak_kb = std::fs::read_to_string("/proc/self/status").ok().and_then(|s| {
         s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())

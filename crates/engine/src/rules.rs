@@ -7,12 +7,13 @@
 //! built-in schemes and of the rule schemes before it, the CLV and cluster columns, and the
 //! master-file attributes (numeric where every value is a number).
 
-use custseg_data::rules::{RuleContext, RuleError, check_syntax, compile, first_match, numeric_text_columns};
-use custseg_data::sink::{Column, RecordBatch, Table};
+use custseg_data::rules::{
+    RuleContext, RuleError, check_against, check_syntax, compile, first_match, numeric_text_columns,
+};
+use custseg_data::sink::{Column, Kind, RecordBatch, Table};
 use serde::{Deserialize, Serialize};
 
 use crate::classify::Scheme;
-use crate::error::{EngineError, Result};
 
 /// One rule of a scheme.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,30 +96,92 @@ impl RuleScheme {
     }
 }
 
-/// Checks the schemes when the configuration loads: ids, labels, and the syntax of every rule.
+/// A rule scheme that cannot be used: the scheme, the rule's SQL when one rule is at fault, and
+/// why. [`crate::config::Config::rule_error`] turns it into a message with the config line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchemeError {
+    /// Scheme id.
+    pub scheme: String,
+    /// The rule at fault.
+    pub sql: Option<String>,
+    /// What is wrong (for a rule: the rule and the reason).
+    pub message: String,
+}
+
+impl SchemeError {
+    fn of(s: &RuleScheme, message: impl Into<String>) -> SchemeError {
+        SchemeError { scheme: s.id.clone(), sql: None, message: message.into() }
+    }
+
+    fn rule(s: &RuleScheme, sql: &str, e: &RuleError) -> SchemeError {
+        SchemeError { scheme: s.id.clone(), sql: Some(sql.to_string()), message: e.to_string() }
+    }
+}
+
+impl std::fmt::Display for SchemeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "schemes `{}`: {}", self.scheme, self.message)
+    }
+}
+
+/// Checks the schemes without any data: ids, labels, and the syntax of every rule.
 ///
 /// # Errors
-/// [`EngineError::Invalid`] naming the scheme and rule.
-pub fn check(schemes: &[RuleScheme], reserved: &[&str]) -> Result<()> {
+/// The first [`SchemeError`].
+pub fn check(schemes: &[RuleScheme], reserved: &[&str]) -> std::result::Result<(), SchemeError> {
     let mut seen: Vec<&str> = Vec::new();
     for s in schemes {
-        let bad = |m: String| Err(EngineError::Invalid(format!("schemes `{}`: {m}", s.id)));
         if s.id.is_empty() || !s.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return bad("id must be letters, digits and _".into());
+            return Err(SchemeError::of(s, "id must be letters, digits and _"));
         }
         if seen.contains(&s.id.as_str()) || reserved.contains(&s.id.as_str()) {
-            return bad("the id is already used by another scheme or column".into());
+            return Err(SchemeError::of(s, "the id is already used by another scheme or column"));
         }
         seen.push(&s.id);
         if s.rules.is_empty() {
-            return bad("needs at least one rule".into());
+            return Err(SchemeError::of(s, "needs at least one rule"));
         }
         for r in s.rules.iter().chain(&s.fallback) {
             if r.label.is_empty() {
-                return bad("a rule has an empty label".into());
+                return Err(SchemeError::of(s, "a rule has an empty label"));
             }
-            check_syntax(&r.when).map_err(|e| EngineError::Invalid(format!("schemes `{}`: {e}", s.id)))?;
+            check_syntax(&r.when).map_err(|e| SchemeError::rule(s, &r.when, &e))?;
         }
+    }
+    Ok(())
+}
+
+/// Which rules of a scheme apply to a table with these columns: its rules when every required
+/// column is there, else its fallback, else none (the missing columns).
+fn choose<'a>(s: &'a RuleScheme, has: &dyn Fn(&str) -> bool) -> std::result::Result<&'a [RuleEntry], Vec<String>> {
+    let missing: Vec<String> = s.requires.iter().filter(|c| !has(c)).cloned().collect();
+    if missing.is_empty() {
+        Ok(&s.rules)
+    } else if !s.fallback.is_empty() {
+        Ok(&s.fallback)
+    } else {
+        Err(missing)
+    }
+}
+
+/// Type-checks every rule against the columns a run's customer table will have (`columns`,
+/// without the rule schemes' own), before any data is read: the rules that will apply and the
+/// fallback rules, each scheme seeing the ones before it.
+///
+/// # Errors
+/// The first [`SchemeError`] (unknown column with the column list, not a condition, ...).
+pub fn check_types(schemes: &[RuleScheme], columns: &[(String, Kind)]) -> std::result::Result<(), SchemeError> {
+    let ctx = RuleContext::default();
+    let mut columns = columns.to_vec();
+    for s in schemes {
+        let has = |c: &str| columns.iter().any(|(n, _)| n == c);
+        let Ok(rules) = choose(s, &has) else { continue };
+        // the fallback may apply at run time when a required column turns out to be missing
+        let fallback: &[RuleEntry] = if std::ptr::eq(rules, s.fallback.as_slice()) { &[] } else { &s.fallback };
+        for r in rules.iter().chain(fallback) {
+            check_against(&ctx, &columns, &r.when).map_err(|e| SchemeError::rule(s, &r.when, &e))?;
+        }
+        columns.push((s.id.clone(), Kind::Text));
     }
     Ok(())
 }
@@ -134,38 +197,42 @@ pub struct Skipped {
 
 /// Evaluates the schemes in order on the customers batch (each sees the ones before it).
 /// Returns the schemes (over the output rows) and the batch with their columns appended.
+/// `numeric_candidates` are the text columns (master attributes) that compare as numbers when
+/// every value is one.
 ///
 /// # Errors
-/// [`EngineError::Invalid`] for a rule that does not compile against the customer columns.
+/// [`SchemeError`] for a rule that does not compile against the customer columns or cannot be
+/// evaluated.
 pub fn apply(
     schemes: &[RuleScheme],
     batch: RecordBatch,
     numeric_candidates: &[String],
     purchaser: &[bool],
     zh: bool,
-) -> Result<(Vec<Scheme>, RecordBatch, Vec<Skipped>)> {
+) -> std::result::Result<(Vec<Scheme>, RecordBatch, Vec<Skipped>), SchemeError> {
     let ctx = RuleContext::default();
     let mut batch = batch;
     let mut out = Vec::new();
     let mut skipped = Vec::new();
     for s in schemes {
-        let view = numeric_text_columns(&batch, numeric_candidates).map_err(|e| rule_error(s, e))?;
+        let view = numeric_text_columns(&batch, numeric_candidates).map_err(|e| SchemeError::of(s, e.to_string()))?;
         let schema = view.schema();
-        let has = |c: &String| schema.fields().iter().any(|f| f.name() == c);
-        let missing: Vec<String> = s.requires.iter().filter(|c| !has(c)).cloned().collect();
-        let rules: &[RuleEntry] = if missing.is_empty() {
-            &s.rules
-        } else if !s.fallback.is_empty() {
-            &s.fallback
-        } else {
-            skipped.push(Skipped { scheme: s.id.clone(), missing });
-            continue;
+        let has = |c: &str| schema.fields().iter().any(|f| f.name() == c);
+        let rules = match choose(s, &has) {
+            Ok(r) => r,
+            Err(missing) => {
+                skipped.push(Skipped { scheme: s.id.clone(), missing });
+                continue;
+            }
         };
         let compiled = rules
             .iter()
-            .map(|r| compile(&ctx, &schema, &r.when).map_err(|e| rule_error(s, e)))
-            .collect::<Result<Vec<_>>>()?;
-        let matched = first_match(&view, &compiled).map_err(|e| rule_error(s, e))?;
+            .map(|r| compile(&ctx, &schema, &r.when).map_err(|e| SchemeError::rule(s, &r.when, &e)))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let matched = first_match(&view, &compiled).map_err(|e| match &e {
+            RuleError::Eval { sql, .. } => SchemeError::rule(s, &sql.clone(), &e),
+            _ => SchemeError::of(s, e.to_string()),
+        })?;
         let labels = s.labels(rules);
         let default = s.default.as_ref().and_then(|d| labels.iter().position(|l| l == d)).map(|p| p as u16);
         let of_row: Vec<Option<u16>> = matched
@@ -184,12 +251,8 @@ pub fn apply(
         let names: Vec<String> = labels.iter().map(|l| s.label_name(l, zh)).collect();
         let mut t = Table::default();
         t.push(s.id.clone(), Column::Codes { labels: labels.clone(), codes: of_row.clone() });
-        batch = t.append_to(&batch)?;
+        batch = t.append_to(&batch).map_err(|e| SchemeError::of(s, e.to_string()))?;
         out.push(Scheme { id: s.id.clone(), labels, of_row, names: Some(names) });
     }
     Ok((out, batch, skipped))
-}
-
-fn rule_error(s: &RuleScheme, e: RuleError) -> EngineError {
-    EngineError::Invalid(format!("schemes `{}`: {e}", s.id))
 }

@@ -43,6 +43,13 @@ impl Default for WalletConfig {
 }
 
 impl WalletConfig {
+    /// Whether a master file with these attributes gives budgets: its own budget column, or the
+    /// `estimate_by` attribute with estimates.
+    pub fn applies(&self, attributes: &[String]) -> bool {
+        let has = |name: &str| attributes.iter().any(|a| a == name);
+        has(&self.budget_column) || (self.estimate_by.as_deref().is_some_and(has) && !self.estimates.is_empty())
+    }
+
     /// Validates the settings.
     ///
     /// # Errors
@@ -96,12 +103,12 @@ pub fn compute(
     ids: &[&str],
 ) -> Option<Wallet> {
     let (m, master_rows) = master?;
+    if !cfg.applies(&m.attributes) {
+        return None;
+    }
     let col = |name: &str| m.attributes.iter().position(|a| a == name);
     let own = col(&cfg.budget_column);
     let by = cfg.estimate_by.as_deref().and_then(col);
-    if own.is_none() && (by.is_none() || cfg.estimates.is_empty()) {
-        return None;
-    }
     let budget: Vec<Option<f64>> = master_rows
         .iter()
         .map(|r| {

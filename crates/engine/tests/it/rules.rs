@@ -228,3 +228,131 @@ fn b2b_demo_shows_every_business_output() {
     assert!(c.iter().filter(|r| r["lifecycle"] == "prospect").all(|r| !r["lookalike_score"].is_empty()));
     assert!(s.record.skipped.crosstabs.is_empty());
 }
+
+/// The columns the rules are checked against before the data is read are the columns the run
+/// writes (minus the rule schemes and the next action), name for name and type for type.
+#[test]
+fn preflight_columns_are_the_columns_a_run_writes() {
+    use custseg_data::features::Present;
+    use custseg_engine::preflight::{Shape, customer_columns};
+    let root = repo().join("testdata/fixture");
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let budgets = tmp.path().join("budgets.csv");
+    std::fs::write(&budgets, "customer_id,monetary,category_budget\nA,x,1000\nD,y,400\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let fixture_master: Vec<(String, bool)> = [("industry", false), ("region", false), ("employees", true)]
+        .iter()
+        .map(|(a, n)| (a.to_string(), *n))
+        .collect();
+    let all = Present { order_id: true, category: true, channel: true };
+    let channels: Vec<String> = ["app", "online", "store"].iter().map(|s| s.to_string()).collect();
+    let mut no_clv = Config::default();
+    no_clv.clv.enabled = false;
+    let mut nothing_optional = no_clv.clone();
+    nothing_optional.cluster.enabled = false;
+    nothing_optional.matrix.enabled = false;
+    let cases: Vec<(&str, std::path::PathBuf, Option<std::path::PathBuf>, Config, Shape)> = vec![
+        (
+            "fixture + master",
+            root.join("transactions.csv"),
+            Some(root.join("customers.csv")),
+            no_clv.clone(),
+            Shape { present: all, channels: channels.clone(), master: Some(fixture_master) },
+        ),
+        (
+            "fixture, nothing optional",
+            root.join("transactions.csv"),
+            None,
+            nothing_optional,
+            Shape { present: all, channels: channels.clone(), master: None },
+        ),
+        (
+            "fixture + budgets (wallet, an attribute named like a feature)",
+            root.join("transactions.csv"),
+            Some(budgets),
+            no_clv.clone(),
+            Shape {
+                present: all,
+                channels: channels.clone(),
+                master: Some(vec![("monetary".into(), false), ("category_budget".into(), true)]),
+            },
+        ),
+        ("cdnow, every model (the demo)", std::path::PathBuf::new(), None, Config::default(), Shape::default()),
+    ];
+    for (what, transactions, master, config, shape) in cases {
+        let rule_ids: Vec<String> = config.schemes.iter().map(|s| s.id.clone()).collect();
+        let predicted = customer_columns(&config, &shape);
+        let dir = if transactions.as_os_str().is_empty() {
+            let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+            custseg_engine::demo::run_demo(dir.path(), config).unwrap_or_else(|e| panic!("{e}"));
+            dir
+        } else {
+            run_on(&transactions, master.as_deref(), config).0
+        };
+        let table = custseg_data::readback::read_parquet(&dir.path().join("customers.parquet"), &[])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let written: Vec<(String, custseg_data::sink::Kind)> = table
+            .names
+            .iter()
+            .zip(&table.columns)
+            .filter(|(n, _)| !rule_ids.contains(n) && !n.starts_with("next_action"))
+            .map(|(n, c)| (n.clone(), c.kind()))
+            .collect();
+        assert_eq!(predicted, written, "{what}");
+    }
+}
+
+/// A rule naming a column the run will not have stops the run before the transactions are
+/// read, naming the config file, the line, the rule and the columns; the fallback rules are
+/// checked too, and numeric master attributes and channel shares are known.
+#[test]
+fn rules_are_type_checked_before_the_data_is_read() {
+    let root = repo().join("testdata/fixture");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let write = |name: &str, scheme: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, scheme).unwrap_or_else(|e| panic!("{e}"));
+        custseg_engine::Config::load(&p).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let scheme = |rules: &str, fallback: &str| {
+        format!(
+            "[clv]\nenabled = false\n\n[[schemes]]\nid = \"focus\"\nrequires = [\"employees\"]\nrules = [\n  {{ label = \"big\", when = \"employees >= 100\" }},\n  {{ label = \"x\", when = \"{rules}\" }},\n]\nfallback = [{{ label = \"y\", when = \"{fallback}\" }}]\n"
+        )
+    };
+    let run = |config: Config, master: bool| {
+        let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let r = custseg_engine::run(custseg_engine::RunRequest {
+            transactions: root.join("transactions.csv"),
+            customers: master.then(|| root.join("customers.csv")),
+            config,
+            out_dir: out.path().to_path_buf(),
+            progress: None,
+            store: None,
+        });
+        // rejects.csv is the first file written after the transactions are read
+        (r.err().map(|e| e.to_string()), out.path().join("rejects.csv").exists())
+    };
+    // a typo on line 9: the file, the line, the rule and the columns, and nothing was read
+    let (err, read) = run(write("typo.toml", &scheme("montary > 5", "frequency > 1")), true);
+    let err = err.unwrap_or_else(|| panic!("expected an error"));
+    assert!(err.contains("typo.toml") && err.contains("line 9:") && err.contains("schemes `focus`"), "{err}");
+    assert!(err.contains("montary") && err.contains("available columns") && err.contains("employees"), "{err}");
+    assert!(!read, "the transactions were read");
+    // not a condition
+    let (err, read) = run(write("sum.toml", &scheme("monetary + 1", "frequency > 1")), true);
+    assert!(err.unwrap_or_default().contains("not true/false") && !read);
+    // the fallback is checked although the master file has employees
+    let (err, _) = run(write("fallback.toml", &scheme("frequency > 1", "frequncy > 1")), true);
+    let err = err.unwrap_or_default();
+    assert!(err.contains("line 11:") && err.contains("frequncy"), "{err}");
+    // without the master file the fallback applies; channel shares and numbers from the master
+    // file are columns like any other
+    let ok = scheme("channel_share_online > 0.5 AND employees * 2 > 10", "channel_share_store >= 0.5");
+    assert_eq!(run(write("ok.toml", &ok), true), (None, true));
+    assert_eq!(run(write("ok.toml", &ok), false), (None, true));
+    // a label of an earlier scheme is a column; a later scheme's is not
+    let mut c = Config::default();
+    c.schemes[0].rules[0].when = "loyalty = 'loyal'".into();
+    let (err, read) = run(c, false);
+    assert!(err.unwrap_or_default().contains("schemes `importance`") && !read);
+}
