@@ -433,6 +433,11 @@ pub struct GenerateArgs {
     /// category budget, 10% prospects) as `<FILE stem>_customers.csv` beside the log.
     #[arg(long)]
     pub with_master: bool,
+    /// Add a `discount` column (money off per line; each customer buys on discount with a
+    /// propensity of their own), for the price-sensitivity class. The other columns are the
+    /// same with or without it.
+    #[arg(long)]
+    pub with_discounts: bool,
 }
 
 /// `custseg inspect`.

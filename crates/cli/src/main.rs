@@ -120,7 +120,12 @@ fn dispatch(cli: Cli) -> Result<()> {
                 None if a.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) => SynthFormat::Parquet,
                 None => SynthFormat::Csv,
             };
-            let params = SynthParams { n_customers: a.customers, seed: a.seed, ..SynthParams::default() };
+            let params = SynthParams {
+                n_customers: a.customers,
+                seed: a.seed,
+                discounts: a.with_discounts,
+                ..SynthParams::default()
+            };
             let start = std::time::Instant::now();
             let rows = custseg_engine::write_synth(&params, &a.out, format)?;
             Out::new().line(format!(

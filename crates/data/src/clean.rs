@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, BooleanBuilder, Int32Builder, Int64Builder, StringArray, UInt32Builder,
-    UInt64Array, UInt64Builder,
+    Array, ArrayBuilder, ArrayRef, AsArray, BooleanArray, BooleanBuilder, Int32Builder, Int64Builder, StringArray,
+    UInt32Builder, UInt64Array, UInt64Builder,
 };
 use datafusion::arrow::compute::{cast, filter_record_batch};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::mapping::{ColumnMap, Role};
-use crate::parse::{AmountError, DateFormat, parse_number, to_money_units};
+use crate::parse::{AmountError, DateFormat, is_discounted, parse_number, to_money_units};
 use crate::quality::RejectReason;
 
 /// What to do with zero-amount rows.
@@ -78,6 +78,7 @@ pub fn kept_schema() -> SchemaRef {
         Field::new("is_return", DataType::Boolean, false),
         Field::new("category", DataType::UInt32, true),
         Field::new("channel", DataType::UInt32, true),
+        Field::new("discounted", DataType::Boolean, true),
         Field::new("_local", DataType::UInt64, false),
     ]))
 }
@@ -130,6 +131,7 @@ struct RoleIdx {
     order: Option<usize>,
     category: Option<usize>,
     channel: Option<usize>,
+    discount: Option<usize>,
 }
 
 /// Cleans batches of one input (all files share columns).
@@ -199,6 +201,7 @@ impl Cleaner {
             order: pos(Role::OrderId),
             category: pos(Role::Category),
             channel: pos(Role::Channel),
+            discount: pos(Role::Discount),
         };
         Cleaner {
             idx,
@@ -237,6 +240,7 @@ impl Cleaner {
         let mut is_return = BooleanBuilder::with_capacity(n);
         let mut category = UInt32Builder::with_capacity(n);
         let mut channel = UInt32Builder::with_capacity(n);
+        let mut discounted = BooleanBuilder::with_capacity(if self.idx.discount.is_some() { n } else { 0 });
         let mut local = UInt64Builder::with_capacity(n);
         let mut reject_mask = Vec::with_capacity(n);
         let mut reject_local = Vec::new();
@@ -266,6 +270,9 @@ impl Cleaner {
                     category.append_option(cat.map(|c| state.categories.code(c)));
                     let chan = get(self.idx.channel, row).map(str::trim).filter(|s| !s.is_empty());
                     channel.append_option(chan.map(|c| state.channels.code(c)));
+                    if self.idx.discount.is_some() {
+                        discounted.append_value(get(self.idx.discount, row).is_some_and(is_discounted));
+                    }
                     local.append_value(local_row);
                     if t.is_return {
                         state.returns_rows += 1;
@@ -302,6 +309,11 @@ impl Cleaner {
             Arc::new(is_return.finish()),
             Arc::new(category.finish()),
             Arc::new(channel.finish()),
+            if self.idx.discount.is_some() {
+                Arc::new(discounted.finish())
+            } else {
+                datafusion::arrow::array::new_null_array(&DataType::Boolean, ArrayBuilder::len(&local))
+            },
             Arc::new(local.finish()),
         ];
         let kept = RecordBatch::try_new(kept_schema(), kept_columns)?;

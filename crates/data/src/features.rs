@@ -71,6 +71,9 @@ pub struct Features {
     /// The top category's share of the customer's purchase spend with a category (`None`
     /// without such spend).
     pub top_category_share: Option<Vec<Option<f64>>>,
+    /// Share of the customer's purchase spend on discounted lines (when the data has a discount
+    /// column; `None` for a customer without purchase spend).
+    pub discounted_share: Option<Vec<Option<f64>>>,
     /// Channel names, when the data has at most [`MAX_CHANNELS`] of them.
     pub channels: Vec<String>,
     /// Share of purchase spend per channel, `channel_share[c][i]` for customer i.
@@ -108,6 +111,8 @@ pub struct Present {
     pub category: bool,
     /// A channel column.
     pub channel: bool,
+    /// A discount column.
+    pub discount: bool,
 }
 
 /// Aggregates the kept transactions (partitions of [`kept_schema`] batches with codes into
@@ -151,10 +156,14 @@ pub async fn aggregate(
     // the (customer, category, channel) aggregate comes first, so the line-level table can be
     // dropped once the day table is built: peak memory then never holds both it and the
     // customer-level join
-    let categories = if present.category || present.channel {
-        let sql = "SELECT customer, category, channel, SUM(amount) AS spend FROM tx WHERE NOT is_return GROUP BY customer, category, channel";
-        let e = || DataError::engine("computing customer features (categories and channels)");
-        Some(ctx.sql(sql).await.map_err(e())?.collect().await.map_err(e())?)
+    let categories = if present.category || present.channel || present.discount {
+        let discounted =
+            if present.discount { ", SUM(CASE WHEN discounted THEN amount ELSE 0 END) AS disc" } else { "" };
+        let sql = format!(
+            "SELECT customer, category, channel, SUM(amount) AS spend{discounted} FROM tx WHERE NOT is_return GROUP BY customer, category, channel"
+        );
+        let e = || DataError::engine("computing customer features (categories, channels and discounts)");
+        Some(ctx.sql(&sql).await.map_err(e())?.collect().await.map_err(e())?)
     } else {
         None
     };
@@ -191,7 +200,7 @@ pub async fn aggregate(
 }
 
 /// The kept columns the aggregation reads (all but the row position `_local`).
-const TABLE_COLUMNS: [usize; 7] = [0, 1, 2, 3, 4, 5, 6];
+const TABLE_COLUMNS: [usize; 8] = [0, 1, 2, 3, 4, 5, 6, 7];
 
 /// Spreads batches over `n` partitions so the aggregation uses every core.
 fn rebalance(kept: Vec<Vec<RecordBatch>>, n: usize) -> Vec<Vec<RecordBatch>> {
@@ -290,14 +299,17 @@ fn from_batches(batches: &[RecordBatch], customers: &[String], as_of: i32) -> Fe
     f
 }
 
-/// Category and channel features from one aggregation by (customer, category, channel) over
-/// purchase rows: the number of categories, the top category by spend (ties: the smaller name,
-/// which is the smaller code since codes are name-sorted), and spend shares per channel.
+/// Category, channel and discount features from one aggregation by (customer, category,
+/// channel) over purchase rows: the number of categories, the top category by spend (ties: the
+/// smaller name, which is the smaller code since codes are name-sorted), spend shares per
+/// channel, and the discounted share of spend.
 fn add_categories_and_channels(batches: &[RecordBatch], f: &mut Features, names: &Names, present: Present) {
     let n = f.len();
     let shares = present.channel && !names.channels.is_empty() && names.channels.len() <= MAX_CHANNELS;
     let n_ch = if shares { names.channels.len() } else { 0 };
     let mut chan_spend = vec![0i64; n * n_ch];
+    // (purchase spend, discounted spend) per customer
+    let mut disc_spend = vec![(0i64, 0i64); if present.discount { n } else { 0 }];
     // (customer, category) -> spend, summed over channels
     let mut cat_spend: Vec<(u32, u32, i64)> = Vec::new();
     for b in batches {
@@ -305,9 +317,15 @@ fn add_categories_and_channels(batches: &[RecordBatch], f: &mut Features, names:
         let cat = b.column(1).as_primitive::<UInt32Type>();
         let ch = b.column(2).as_primitive::<UInt32Type>();
         let spend = i64_col(b, 3);
+        let disc = present.discount.then(|| i64_col(b, 4));
         for r in 0..b.num_rows() {
             let i = c.value(r);
             let v = spend(r).unwrap_or(0);
+            if let Some(disc) = &disc {
+                let d = &mut disc_spend[i as usize];
+                d.0 += v;
+                d.1 += disc(r).unwrap_or(0);
+            }
             if shares && !ch.is_null(r) {
                 chan_spend[i as usize * n_ch + ch.value(r) as usize] += v;
             }
@@ -346,6 +364,10 @@ fn add_categories_and_channels(batches: &[RecordBatch], f: &mut Features, names:
                 .collect(),
         );
         f.top_category = Some(top.into_iter().map(|t| t.map(|(c, _)| names.categories[c as usize].clone())).collect());
+    }
+    if present.discount {
+        f.discounted_share =
+            Some(disc_spend.iter().map(|&(all, d)| (all > 0).then(|| d as f64 / all as f64)).collect());
     }
     if shares {
         f.channels = names.channels.clone();

@@ -32,11 +32,14 @@ pub enum Role {
     Category,
     /// Sales channel.
     Channel,
+    /// Discount on the line (an amount, a rate, a flag or a promotion code): a row is
+    /// discounted when the value is neither empty nor zero / false / no.
+    Discount,
 }
 
 impl Role {
     /// Every role, in a fixed order.
-    pub const ALL: [Role; 9] = [
+    pub const ALL: [Role; 10] = [
         Role::Customer,
         Role::Date,
         Role::Amount,
@@ -46,6 +49,7 @@ impl Role {
         Role::Product,
         Role::Category,
         Role::Channel,
+        Role::Discount,
     ];
 
     /// The role's name as used in `--map` and messages.
@@ -60,6 +64,7 @@ impl Role {
             Role::Product => "product",
             Role::Category => "category",
             Role::Channel => "channel",
+            Role::Discount => "discount",
         }
     }
 
@@ -158,6 +163,22 @@ impl Role {
             ],
             Role::Category => &["category", "productcategory", "品类", "类别", "商品类别", "类目"],
             Role::Channel => &["channel", "saleschannel", "渠道", "销售渠道"],
+            Role::Discount => &[
+                "discount",
+                "discountamount",
+                "discountamt",
+                "discountvalue",
+                "discounted",
+                "ondiscount",
+                "promotion",
+                "promo",
+                "ispromo",
+                "折扣",
+                "折扣金额",
+                "优惠",
+                "优惠金额",
+                "促销",
+            ],
         }
     }
 }

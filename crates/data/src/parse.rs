@@ -271,6 +271,25 @@ pub fn parse_number(s: &str) -> Result<f64, AmountError> {
     Ok(if negative { -v } else { v })
 }
 
+/// Whether a discount-column value marks the line as discounted: any value but an empty one, a
+/// number equal to zero (`0`, `0.00`, `0%`, `$0`) and the usual "no" words (`false`, `no`, `n`,
+/// `f`, `none`, `null`, `否`, `无`, `没有`, `-`). So a discount amount, a rate, a `yes`/`1` flag
+/// and a promotion code all count. A discount value is never a reason to reject a row.
+pub fn is_discounted(v: &str) -> bool {
+    let t = v.trim();
+    if t.is_empty() {
+        return false;
+    }
+    let number = t.strip_suffix('%').unwrap_or(t);
+    if let Ok(x) = parse_number(number) {
+        return x != 0.0;
+    }
+    !matches!(
+        t.to_lowercase().as_str(),
+        "false" | "no" | "n" | "f" | "none" | "null" | "nan" | "-" | "否" | "无" | "没有" | "不是"
+    )
+}
+
 /// A number in money units (see [`MONEY_SCALE`]), rounded half away from zero.
 pub fn to_money_units(v: f64) -> Result<i64, AmountError> {
     let u = (v * MONEY_SCALE).round();
@@ -284,6 +303,16 @@ pub fn to_money_units(v: f64) -> Result<i64, AmountError> {
 mod tests {
     use super::*;
     use std::path::Path;
+
+    #[test]
+    fn discount_values() {
+        for yes in ["5", "0.2", "20%", "$1.50", "-3", "yes", "Y", "true", "1", "是", "SPRING10", "满减"] {
+            assert!(is_discounted(yes), "{yes}");
+        }
+        for no in ["", "  ", "0", "0.00", "0%", "$0", "no", "N", "FALSE", "f", "none", "NULL", "-", "否", "无"] {
+            assert!(!is_discounted(no), "{no:?}");
+        }
+    }
 
     #[test]
     fn civil_round_trip() {

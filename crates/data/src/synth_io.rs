@@ -17,7 +17,8 @@ use crate::sink::write_atomic;
 /// Output format of `generate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SynthFormat {
-    /// CSV with header `customer_id,order_id,order_date,amount,quantity,category,channel`.
+    /// CSV with header `customer_id,order_id,order_date,amount,quantity,category,channel` (and
+    /// `discount` with [`SynthParams::discounts`]).
     Csv,
     /// Parquet with the same columns (date as text, amount as double).
     Parquet,
@@ -35,8 +36,12 @@ pub fn write_synth(params: &SynthParams, path: &Path, format: SynthFormat) -> Re
     let mut rows = 0u64;
     match format {
         SynthFormat::Csv => write_atomic(path, |w| {
-            w.write_all(b"customer_id,order_id,order_date,amount,quantity,category,channel\n")
-                .map_err(DataError::io("write", path))?;
+            let header: &[u8] = if params.discounts {
+                b"customer_id,order_id,order_date,amount,quantity,category,channel,discount\n"
+            } else {
+                b"customer_id,order_id,order_date,amount,quantity,category,channel\n"
+            };
+            w.write_all(header).map_err(DataError::io("write", path))?;
             let mut start = 0;
             while start < total {
                 let end = (start + WAVE).min(total);
@@ -44,7 +49,7 @@ pub fn write_synth(params: &SynthParams, path: &Path, format: SynthFormat) -> Re
                     .into_par_iter()
                     .map(|c| {
                         let chunk = generate_chunk(params, c);
-                        (chunk.len() as u64, csv_bytes(&chunk))
+                        (chunk.len() as u64, csv_bytes(&chunk, params.discounts))
                     })
                     .collect();
                 for (n, bytes) in parts {
@@ -56,7 +61,7 @@ pub fn write_synth(params: &SynthParams, path: &Path, format: SynthFormat) -> Re
             Ok(())
         })?,
         SynthFormat::Parquet => {
-            let schema = Arc::new(Schema::new(vec![
+            let mut fields = vec![
                 Field::new("customer_id", DataType::Utf8, false),
                 Field::new("order_id", DataType::Utf8, false),
                 Field::new("order_date", DataType::Utf8, false),
@@ -64,7 +69,11 @@ pub fn write_synth(params: &SynthParams, path: &Path, format: SynthFormat) -> Re
                 Field::new("quantity", DataType::Int64, false),
                 Field::new("category", DataType::Utf8, false),
                 Field::new("channel", DataType::Utf8, false),
-            ]));
+            ];
+            if params.discounts {
+                fields.push(Field::new("discount", DataType::Float64, false));
+            }
+            let schema = Arc::new(Schema::new(fields));
             write_atomic(path, |w| {
                 let mut writer = datafusion::parquet::arrow::ArrowWriter::try_new(w, schema.clone(), None)
                     .map_err(|e| DataError::Unreadable { path: path.to_path_buf(), message: e.to_string() })?;
@@ -107,10 +116,10 @@ fn money(cents: i64) -> String {
     format!("{sign}{}.{:02}", c / 100, c % 100)
 }
 
-fn csv_bytes(rows: &[SynthRow]) -> Vec<u8> {
+fn csv_bytes(rows: &[SynthRow], discounts: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(rows.len() * 64);
     for r in rows {
-        let _ = writeln!(
+        let _ = write!(
             out,
             "C{:07},{},{},{},{},{},{}",
             r.customer + 1,
@@ -121,6 +130,10 @@ fn csv_bytes(rows: &[SynthRow]) -> Vec<u8> {
             CATEGORIES[r.category as usize],
             CHANNELS[r.channel as usize]
         );
+        if discounts {
+            let _ = write!(out, ",{}", money(r.discount_cents));
+        }
+        out.push(b'\n');
     }
     out
 }
@@ -133,7 +146,9 @@ fn batch(schema: &Arc<Schema>, rows: &[SynthRow]) -> Result<RecordBatch> {
     let mut quantity = Int64Builder::new();
     let mut category = StringBuilder::new();
     let mut channel = StringBuilder::new();
+    let mut discount = Float64Builder::new();
     for r in rows {
+        discount.append_value(r.discount_cents as f64 / 100.0);
         customer.append_value(format!("C{:07}", r.customer + 1));
         order.append_value(order_id(r));
         day.append_value(date(r.day));
@@ -142,7 +157,7 @@ fn batch(schema: &Arc<Schema>, rows: &[SynthRow]) -> Result<RecordBatch> {
         category.append_value(CATEGORIES[r.category as usize]);
         channel.append_value(CHANNELS[r.channel as usize]);
     }
-    let columns: Vec<ArrayRef> = vec![
+    let mut columns: Vec<ArrayRef> = vec![
         Arc::new(customer.finish()),
         Arc::new(order.finish()),
         Arc::new(day.finish()),
@@ -151,6 +166,9 @@ fn batch(schema: &Arc<Schema>, rows: &[SynthRow]) -> Result<RecordBatch> {
         Arc::new(category.finish()),
         Arc::new(channel.finish()),
     ];
+    if schema.fields().len() > columns.len() {
+        columns.push(Arc::new(discount.finish()));
+    }
     Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
 

@@ -614,7 +614,7 @@ mod tests {
     fn builtin_schemes_parse_and_check() {
         let b: Builtin = toml::from_str(BUILTIN_SCHEMES_TOML).unwrap_or_else(|e| panic!("{e}"));
         let ids: Vec<&str> = b.schemes.iter().map(|s| s.id.as_str()).collect();
-        assert_eq!(ids, ["importance", "loyalty", "purchase_behaviour", "size", "age_band"]);
+        assert_eq!(ids, ["importance", "loyalty", "purchase_behaviour", "price_sensitivity", "size", "age_band"]);
         assert_eq!(b.crosstab.pairs.len(), 3);
         assert!(Config::default().check().is_ok());
     }

@@ -58,7 +58,12 @@ pub const B2B_CUSTOMERS: u64 = 5_000;
 /// # Errors
 /// See [`EngineError`].
 pub fn run_b2b_demo(out_dir: &Path, config: Config) -> Result<(PathBuf, RunSummary)> {
-    let params = custseg_core::synth::SynthParams { n_customers: B2B_CUSTOMERS, seed: 42, ..Default::default() };
+    let params = custseg_core::synth::SynthParams {
+        n_customers: B2B_CUSTOMERS,
+        seed: 42,
+        discounts: true,
+        ..Default::default()
+    };
     let input = out_dir.join("b2b_transactions.csv");
     let master = out_dir.join("b2b_customers.csv");
     custseg_data::synth_io::write_synth(&params, &input, custseg_data::synth_io::SynthFormat::Csv)?;

@@ -57,6 +57,9 @@ pub fn customers_table(
         let codes = rows.iter().map(|r| r.and_then(|i| preferred_channel(f, i)).map(|c| c as u16)).collect();
         t.push("preferred_channel", Column::Codes { labels: f.channels.clone(), codes });
     }
+    if let Some(share) = &f.discounted_share {
+        t.push("discounted_share", pick_f(&|i| share[i].map(|v| round(v, 4))));
+    }
     t.push("x", pick_i(&|i| Some(f.x[i] as i64)));
     t.push("t_x", pick_f(&|i| Some(f.t_x[i])));
     t.push("T", pick_f(&|i| Some(f.t_cal[i])));

@@ -671,11 +671,12 @@ type Predicted = std::result::Result<(Models, Scores), String>;
 /// Logs (at debug level, `CUSTSEG_LOG=debug`) a stage's time and the process's peak resident
 /// memory so far, read from /proc on Linux: the stage that raised the peak is the one to look at.
 /// The optional transaction columns a mapping has.
-fn present_of(map: &ColumnMap) -> Present {
+pub(crate) fn present_of(map: &ColumnMap) -> Present {
     Present {
         order_id: map.get(Role::OrderId).is_some(),
         category: map.get(Role::Category).is_some(),
         channel: map.get(Role::Channel).is_some(),
+        discount: map.get(Role::Discount).is_some(),
     }
 }
 

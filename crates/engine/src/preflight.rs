@@ -80,6 +80,9 @@ fn columns(config: &Config, shape: &Shape, numbers: bool) -> Vec<(String, Kind)>
             push("preferred_channel", Kind::Text);
         }
     }
+    if shape.present.discount {
+        push("discounted_share", Kind::Float);
+    }
     push("x", Kind::Int);
     for name in ["t_x", "T", "zbar"] {
         push(name, Kind::Float);

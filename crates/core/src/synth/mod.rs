@@ -64,6 +64,10 @@ pub struct SynthParams {
     pub lines_per_order: f64,
     /// Probability that a line is later returned.
     pub return_rate: f64,
+    /// Give lines a discount (the `discount` column): each customer has a propensity to buy on
+    /// discount (Beta(0.6, 1.4), mean 0.3), drawn with the discounts from a random stream of
+    /// its own, so the rest of the log is the same with or without discounts.
+    pub discounts: bool,
 }
 
 impl Default for SynthParams {
@@ -82,6 +86,7 @@ impl Default for SynthParams {
             spend_gamma: 15.0,
             lines_per_order: 1.6,
             return_rate: 0.02,
+            discounts: false,
         }
     }
 }
@@ -105,6 +110,9 @@ pub struct SynthRow {
     pub category: u8,
     /// Index into [`CHANNELS`].
     pub channel: u8,
+    /// Discount given on the line, in cents (0: none; always 0 without
+    /// [`SynthParams::discounts`]).
+    pub discount_cents: i64,
 }
 
 /// Number of chunks for `params.n_customers`.
@@ -133,6 +141,9 @@ fn customer_rows(p: &SynthParams, customer: u64, rng: &mut Rng, rows: &mut Vec<S
     let fav_channel = rng.below(CHANNELS.len() as u64) as u8;
     let mut t = rng.uniform() * end;
     let mut order = 0u32;
+    // discounts come from a stream of their own (the other draws do not change with them)
+    let mut deals = p.discounts.then(|| Rng::for_stream(p.seed ^ 0x0D15_C0D1_5C0D_15C0, customer));
+    let propensity = deals.as_mut().map_or(0.0, |d| d.beta(0.6, 1.4));
     let mut returns = Vec::new();
     loop {
         let day = p.start_day + t as i32;
@@ -155,7 +166,15 @@ fn customer_rows(p: &SynthParams, customer: u64, rng: &mut Rng, rows: &mut Vec<S
                 quantity: 1 + rng.below(3) as u32,
                 category,
                 channel,
+                discount_cents: 0,
             };
+            if let Some(d) = deals.as_mut()
+                && d.uniform() < propensity
+            {
+                // 5% to 35% off the list price
+                let rate = 0.05 + 0.30 * d.uniform();
+                row.discount_cents = ((row.amount_cents as f64 * rate / (1.0 - rate)).round() as i64).max(1);
+            }
             // two identical lines in one order would read as an export error (an exact duplicate)
             while rows[first_line..].iter().any(|r| {
                 r.amount_cents == row.amount_cents
@@ -275,6 +294,26 @@ fn geometric(rng: &mut Rng, mean: f64) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn discounts_change_nothing_else_and_follow_the_propensities() {
+        let plain = SynthParams { n_customers: 3000, ..SynthParams::default() };
+        let with = SynthParams { discounts: true, ..plain.clone() };
+        let a: Vec<SynthRow> = (0..n_chunks(&plain)).flat_map(|c| generate_chunk(&plain, c)).collect();
+        let b: Vec<SynthRow> = (0..n_chunks(&with)).flat_map(|c| generate_chunk(&with, c)).collect();
+        assert_eq!(a.len(), b.len());
+        assert!(a.iter().all(|r| r.discount_cents == 0));
+        let same = a.iter().zip(&b).all(|(x, y)| SynthRow { discount_cents: 0, ..y.clone() } == *x);
+        assert!(same, "only the discount differs");
+        // Beta(0.6, 1.4) propensities: about 30% of purchase lines are discounted, at 5%-35% off
+        let buys: Vec<&SynthRow> = b.iter().filter(|r| !r.is_return).collect();
+        let share = buys.iter().filter(|r| r.discount_cents > 0).count() as f64 / buys.len() as f64;
+        assert!((0.25..0.35).contains(&share), "{share}");
+        for r in buys.iter().filter(|r| r.discount_cents > 0) {
+            let rate = r.discount_cents as f64 / (r.amount_cents + r.discount_cents) as f64;
+            assert!((0.03..0.37).contains(&rate) || r.amount_cents < 20, "{rate} {r:?}");
+        }
+    }
 
     #[test]
     fn rows_are_in_the_window_and_returns_are_negative() {

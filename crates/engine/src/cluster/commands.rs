@@ -4,8 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use custseg_core::Lang;
-use custseg_data::features::{Present, aggregate};
-use custseg_data::mapping::Role;
+use custseg_data::features::aggregate;
 use custseg_data::master::read_master;
 use custseg_data::quality::QualityReport;
 use custseg_data::sink::{Column, Table, write_csv, write_json};
@@ -17,7 +16,7 @@ use crate::clv::Scores;
 use crate::config::Config;
 use crate::error::{EngineError, Result};
 use crate::output::round;
-use crate::pipeline::{read_checked, runtime};
+use crate::pipeline::{present_of, read_checked, runtime};
 
 /// What `custseg cluster` needs.
 #[derive(Debug, Clone)]
@@ -81,12 +80,7 @@ async fn cluster_async(req: ClusterRequest) -> Result<ClusterOutcome> {
     let rejects = req.out_dir.join("rejects.csv");
     let quality = input.quality.clone();
     let as_of = as_of_given.unwrap_or(input.max_day.unwrap_or(0) + 1);
-    let present = Present {
-        order_id: input.column_map.get(Role::OrderId).is_some(),
-        category: input.column_map.get(Role::Category).is_some(),
-        channel: input.column_map.get(Role::Channel).is_some(),
-    };
-    let features = aggregate(&ctx, input.kept, &input.names, present, as_of).await?;
+    let features = aggregate(&ctx, input.kept, &input.names, present_of(&input.column_map), as_of).await?;
     let master = match &req.customers {
         Some(p) => {
             Some(read_master(&ctx, p, &config.input.ingest_options().csv, &config.input.map, &req.out_dir).await?)

@@ -41,7 +41,7 @@ async fn prepare(
     let ctx = custseg_data::session(config.run.threads);
     let input = read_checked(&ctx, transactions, config, as_of, out_dir).await?;
     let q = &input.quality;
-    let present = Present { order_id: input.column_map.get(Role::OrderId).is_some(), category: false, channel: false };
+    let present = Present { order_id: input.column_map.get(Role::OrderId).is_some(), ..Present::default() };
     let as_of_day = calibration_end.or(as_of).unwrap_or(input.max_day.unwrap_or(0) + 1);
     let (kept, after, holdout_codes) = match calibration_end {
         Some(c) => {

@@ -65,8 +65,8 @@ fn builtin_schemes_use_master_columns_when_present() {
         .sum::<f64>();
     assert_eq!(retail, 2.0);
     let skipped = &summary.record.skipped;
-    assert_eq!(skipped.schemes.len(), 1);
-    assert_eq!(skipped.schemes[0].scheme, "age_band");
+    let ids: Vec<&str> = skipped.schemes.iter().map(|s| s.scheme.as_str()).collect();
+    assert_eq!(ids, ["price_sensitivity", "age_band"], "no discount column, no age");
     assert!(skipped.crosstabs.is_empty());
 }
 
@@ -224,6 +224,12 @@ fn b2b_demo_shows_every_business_output() {
     for size in ["large", "medium", "small"] {
         assert!(c.iter().any(|r| r["size"] == size), "{size}");
     }
+    // the generated discounts give every price-sensitivity class a good share of the buyers
+    for class in ["price_sensitive", "deal_responsive", "full_price"] {
+        let n = c.iter().filter(|r| r["price_sensitivity"] == class).count();
+        assert!(n > 500, "{class}: {n}");
+    }
+    assert!(c.iter().filter(|r| r["lifecycle"] == "prospect").all(|r| r["price_sensitivity"].is_empty()));
     // prospects get a lookalike score, and the ones most like the best customers rank first
     assert!(c.iter().filter(|r| r["lifecycle"] == "prospect").all(|r| !r["lookalike_score"].is_empty()));
     assert!(s.record.skipped.crosstabs.is_empty());
@@ -244,7 +250,7 @@ fn preflight_columns_are_the_columns_a_run_writes() {
         .iter()
         .map(|(a, n)| (a.to_string(), *n))
         .collect();
-    let all = Present { order_id: true, category: true, channel: true };
+    let all = Present { order_id: true, category: true, channel: true, discount: false };
     let channels: Vec<String> = ["app", "online", "store"].iter().map(|s| s.to_string()).collect();
     let mut no_clv = Config::default();
     no_clv.clv.enabled = false;
@@ -263,7 +269,7 @@ fn preflight_columns_are_the_columns_a_run_writes() {
             "fixture, nothing optional",
             root.join("transactions.csv"),
             None,
-            nothing_optional,
+            nothing_optional.clone(),
             Shape { present: all, channels: channels.clone(), master: None },
         ),
         (
@@ -278,6 +284,13 @@ fn preflight_columns_are_the_columns_a_run_writes() {
             },
         ),
         ("cdnow, every model (the demo)", std::path::PathBuf::new(), None, Config::default(), Shape::default()),
+        (
+            "discounts",
+            discount_log(tmp.path()),
+            None,
+            nothing_optional.clone(),
+            Shape { present: Present { order_id: true, discount: true, ..Present::default() }, ..Shape::default() },
+        ),
     ];
     for (what, transactions, master, config, shape) in cases {
         let rule_ids: Vec<String> = config.schemes.iter().map(|s| s.id.clone()).collect();
@@ -355,4 +368,49 @@ fn rules_are_type_checked_before_the_data_is_read() {
     c.schemes[0].rules[0].when = "loyalty = 'loyal'".into();
     let (err, read) = run(c, false);
     assert!(err.unwrap_or_default().contains("schemes `importance`") && !read);
+}
+
+/// A small log with a discount column: an amount, a zero, a `yes` flag, an empty value, a
+/// promotion code, a `no`, a discounted return and a free order.
+fn discount_log(dir: &std::path::Path) -> std::path::PathBuf {
+    let p = dir.join("discounts.csv");
+    std::fs::write(
+        &p,
+        "customer_id,order_id,date,amount,discount\n\
+         P,1,2024-01-01,100,10\nP,2,2024-02-01,100,0\nP,3,2024-03-01,50,yes\n\
+         Q,4,2024-01-05,200,\nQ,5,2024-02-05,50,SPRING\n\
+         R,6,2024-01-10,100,no\nR,C7,2024-01-20,-30,5\n\
+         S,8,2024-03-01,0,1\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    p
+}
+
+/// Price sensitivity by hand: the discounted share of purchase spend (returns left out) and the
+/// built-in scheme's cut-offs (0.5, 0.2); without a discount column the scheme is skipped.
+#[test]
+fn price_sensitivity_from_the_discount_column() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut config = Config::default();
+    config.clv.enabled = false;
+    config.cluster.enabled = false;
+    let (dir, summary) = run_on(&discount_log(tmp.path()), None, config.clone());
+    let c = by_id(read_csv(&dir.path().join("customers.csv")));
+    // P: 10 and yes on 100 + 50 of 250; Q: SPRING on 50 of 250; R: the return does not count;
+    // S: no purchase spend, so no share (and the default label)
+    let got: Vec<(&str, &str)> = ["P", "Q", "R", "S"]
+        .iter()
+        .map(|id| (c[*id]["discounted_share"].as_str(), c[*id]["price_sensitivity"].as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [("0.6", "price_sensitive"), ("0.2", "deal_responsive"), ("0.0", "full_price"), ("", "full_price")]
+    );
+    assert!(summary.record.skipped.schemes.iter().all(|s| s.scheme != "price_sensitivity"));
+    let plays = read_csv(&dir.path().join("playbook.csv"));
+    assert!(plays.iter().any(|r| r["scheme"] == "price_sensitivity" && r["label"] == "price_sensitive"));
+    // the fixture has no discount column
+    let root = repo().join("testdata/fixture");
+    let (_, summary) = run_on(&root.join("transactions.csv"), None, config);
+    assert!(summary.record.skipped.schemes.iter().any(|s| s.scheme == "price_sensitivity"));
 }
