@@ -144,10 +144,19 @@ pub fn master_column(attribute: &str, columns: &[(String, Kind)]) -> String {
 /// configuration that is not from a file), with the rule, the reason and the columns.
 pub fn check_rules(config: &Config, shape: &Shape) -> Result<()> {
     let mut shape = shape.clone();
-    if shape.present.channel && shape.channels.is_empty() {
+    let unknown_channels = shape.present.channel && shape.channels.is_empty();
+    if unknown_channels {
+        // the values are not known yet: the ones rules name stand in for them
         shape.channels = channel_names_in_rules(config);
+        shape.channels.push(String::new());
     }
-    let columns = columns(config, &shape, true);
+    let mut columns = columns(config, &shape, true);
+    if unknown_channels {
+        // the placeholder shows the pattern in an error's column list (no rule can name it)
+        if let Some(c) = columns.iter_mut().find(|(n, _)| n == &channel_column("")) {
+            c.0 = "channel_share_<value>".into();
+        }
+    }
     crate::rules::check_types(&config.schemes, &columns).map_err(|e| config.rule_error(e))
 }
 
