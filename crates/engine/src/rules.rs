@@ -43,13 +43,17 @@ pub struct RuleScheme {
     /// Chinese name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_zh: Option<String>,
-    /// Columns the rules need; without them the `fallback` rules are used, or the scheme is
-    /// skipped (and run.json says so).
+    /// Columns the rules need; without them the first `alternatives` set whose columns are
+    /// there is used, else the `fallback` rules, else the scheme is skipped (run.json says so).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requires: Vec<String>,
     /// The rules, first match wins.
     pub rules: Vec<RuleEntry>,
-    /// Rules used when a required column is missing.
+    /// Rule sets tried in order when a required column is missing, before `fallback`: the
+    /// first whose own `requires` are all there applies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<Alternative>,
+    /// Rules used when a required column is missing (and no alternative applies).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fallback: Vec<RuleEntry>,
     /// Label of customers no rule matches (unset: no label).
@@ -66,7 +70,27 @@ pub struct RuleScheme {
     pub purchasers_only: bool,
 }
 
+/// An alternative rule set of a scheme (`[[schemes.alternatives]]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Alternative {
+    /// Columns these rules need.
+    pub requires: Vec<String>,
+    /// The rules, first match wins.
+    pub rules: Vec<RuleEntry>,
+}
+
 impl RuleScheme {
+    /// Every rule set with the columns it needs: the rules, the alternatives, the fallback.
+    fn rule_sets(&self) -> Vec<(&[String], &[RuleEntry])> {
+        let mut sets: Vec<(&[String], &[RuleEntry])> = vec![(&self.requires, &self.rules)];
+        sets.extend(self.alternatives.iter().map(|a| (a.requires.as_slice(), a.rules.as_slice())));
+        if !self.fallback.is_empty() {
+            sets.push((&[], &self.fallback));
+        }
+        sets
+    }
+
     /// Label ids in display order: the rules' labels (first appearance), then the default.
     pub fn labels(&self, rules: &[RuleEntry]) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
@@ -85,7 +109,7 @@ impl RuleScheme {
 
     /// Display name of a label in a language (the rule's or default's name, else the id).
     pub fn label_name(&self, label: &str, zh: bool) -> String {
-        let from_rules = self.rules.iter().chain(&self.fallback).find(|r| r.label == label);
+        let from_rules = self.rule_sets().into_iter().flat_map(|(_, rules)| rules).find(|r| r.label == label);
         let (en, zh_name) = match from_rules {
             Some(r) => (r.name_en.clone(), r.name_zh.clone()),
             None if self.default.as_deref() == Some(label) => (self.default_en.clone(), self.default_zh.clone()),
@@ -141,7 +165,10 @@ pub fn check(schemes: &[RuleScheme], reserved: &[&str]) -> std::result::Result<(
         if s.rules.is_empty() {
             return Err(SchemeError::of(s, "needs at least one rule"));
         }
-        for r in s.rules.iter().chain(&s.fallback) {
+        if s.alternatives.iter().any(|a| a.rules.is_empty()) {
+            return Err(SchemeError::of(s, "an alternative needs at least one rule"));
+        }
+        for r in s.rule_sets().into_iter().flat_map(|(_, rules)| rules) {
             if r.label.is_empty() {
                 return Err(SchemeError::of(s, "a rule has an empty label"));
             }
@@ -151,17 +178,15 @@ pub fn check(schemes: &[RuleScheme], reserved: &[&str]) -> std::result::Result<(
     Ok(())
 }
 
-/// Which rules of a scheme apply to a table with these columns: its rules when every required
-/// column is there, else its fallback, else none (the missing columns).
+/// Which rules of a scheme apply to a table with these columns: the first rule set (rules,
+/// alternatives, fallback) whose required columns are all there, else none (the columns the
+/// main rules miss).
 fn choose<'a>(s: &'a RuleScheme, has: &dyn Fn(&str) -> bool) -> std::result::Result<&'a [RuleEntry], Vec<String>> {
-    let missing: Vec<String> = s.requires.iter().filter(|c| !has(c)).cloned().collect();
-    if missing.is_empty() {
-        Ok(&s.rules)
-    } else if !s.fallback.is_empty() {
-        Ok(&s.fallback)
-    } else {
-        Err(missing)
-    }
+    s.rule_sets()
+        .into_iter()
+        .find(|(requires, _)| requires.iter().all(|c| has(c)))
+        .map(|(_, rules)| rules)
+        .ok_or_else(|| s.requires.iter().filter(|c| !has(c)).cloned().collect())
 }
 
 /// Type-checks every rule against the columns a run's customer table will have (`columns`,
@@ -175,10 +200,18 @@ pub fn check_types(schemes: &[RuleScheme], columns: &[(String, Kind)]) -> std::r
     let mut columns = columns.to_vec();
     for s in schemes {
         let has = |c: &str| columns.iter().any(|(n, _)| n == c);
-        let Ok(rules) = choose(s, &has) else { continue };
-        // the fallback may apply at run time when a required column turns out to be missing
-        let fallback: &[RuleEntry] = if std::ptr::eq(rules, s.fallback.as_slice()) { &[] } else { &s.fallback };
-        for r in rules.iter().chain(fallback) {
+        if choose(s, &has).is_err() {
+            continue;
+        }
+        // every set whose columns may be there: the one that applies, and the later ones that
+        // apply at run time when a column turns out to be missing (a failed CLV fit)
+        let possible: Vec<&RuleEntry> = s
+            .rule_sets()
+            .into_iter()
+            .filter(|(requires, _)| requires.iter().all(|c| has(c)))
+            .flat_map(|(_, rules)| rules)
+            .collect();
+        for r in possible {
             check_against(&ctx, &columns, &r.when).map_err(|e| SchemeError::rule(s, &r.when, &e))?;
         }
         columns.push((s.id.clone(), Kind::Text));

@@ -25,6 +25,7 @@ fn builtin_schemes_use_master_columns_when_present() {
             rule("retail_key", "importance = 'key' AND industry = 'retail'"),
             rule("any_key", "importance = 'key'"),
         ],
+        alternatives: Vec::new(),
         fallback: Vec::new(),
         default: Some("other".into()),
         default_en: None,
@@ -68,6 +69,42 @@ fn builtin_schemes_use_master_columns_when_present() {
     let ids: Vec<&str> = skipped.schemes.iter().map(|s| s.scheme.as_str()).collect();
     assert_eq!(ids, ["price_sensitivity", "age_band"], "no discount column, no age");
     assert!(skipped.crosstabs.is_empty());
+}
+
+/// Size by annual revenue when the master file has no employees column (the scheme's
+/// alternative), by spend without a master file (its fallback).
+#[test]
+fn size_by_annual_revenue_then_by_spend() {
+    let root = repo().join("testdata/fixture");
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let master = tmp.path().join("revenue.csv");
+    std::fs::write(&master, "customer_id,annual_revenue\nA,60000000\nB,12000000\nD,9999999\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut config = Config::default();
+    config.clv.enabled = false;
+    let (dir, _) = run_on(&root.join("transactions.csv"), Some(&master), config.clone());
+    let c = by_id(read_csv(&dir.path().join("customers.csv")));
+    let size: Vec<&str> = ["A", "B", "D"].iter().map(|id| c[*id]["size"].as_str()).collect();
+    assert_eq!(size, ["large", "medium", "small"]);
+    // no master file: value tiers (D 800 high; A, B 300 mid per the golden fixture)
+    let (dir, _) = run_on(&root.join("transactions.csv"), None, config);
+    let c = by_id(read_csv(&dir.path().join("customers.csv")));
+    let by_spend: Vec<(&str, &str)> =
+        ["A", "D"].iter().map(|id| (c[*id]["size"].as_str(), c[*id]["value_tier"].as_str())).collect();
+    let expect: Vec<(&str, &str)> = by_spend
+        .iter()
+        .map(|(_, tier)| {
+            (
+                match *tier {
+                    "high" => "large",
+                    "mid" => "medium",
+                    _ => "small",
+                },
+                *tier,
+            )
+        })
+        .collect();
+    assert_eq!(by_spend, expect);
 }
 
 #[test]
