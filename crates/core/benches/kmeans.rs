@@ -4,7 +4,12 @@
 //!
 //! ```text
 //! cargo bench -p custseg-core --bench kmeans -- [--rows N] [--out DIR]
+//! cargo bench -p custseg-core --bench kmeans -- --fit-from DIR   # one timed fit of DIR's data
 //! ```
+//!
+//! `--fit-from` reads the data and centres an earlier run wrote and times one accelerated fit,
+//! so the script can alternate custseg and scikit-learn fits in the same minutes (the machine
+//! is shared, and timings taken minutes apart differ by ±30%).
 
 use std::io::Write;
 use std::time::Instant;
@@ -29,7 +34,20 @@ fn write_f64(path: &str, v: &[f64]) {
     w.flush().expect("flush");
 }
 
+fn read_f64(path: &str) -> Vec<f64> {
+    let bytes = std::fs::read(path).expect("read");
+    bytes.chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes"))).collect()
+}
+
 fn main() {
+    if let Some(dir) = arg("--fit-from") {
+        let (d, x, init) = (6, read_f64(&format!("{dir}/kmeans_x.f64")), read_f64(&format!("{dir}/kmeans_init.f64")));
+        let p = KMeansParams { n_clusters: init.len() / d, n_init: 1, ..KMeansParams::default() }.check().expect("p");
+        let t = Instant::now();
+        let m = fit_from(&x, d, None, &init, &p).expect("fit");
+        println!("fit {:.6} {} {:.6}", t.elapsed().as_secs_f64(), m.n_iter, m.inertia);
+        return;
+    }
     let n: usize = arg("--rows").and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
     let out = arg("--out");
     let (d, k) = (6usize, 8usize);
