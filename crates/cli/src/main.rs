@@ -19,6 +19,11 @@ use custseg_engine::cluster::commands::{ClusterRequest, cluster_command};
 use custseg_engine::clv::commands;
 use custseg_engine::{Config, DEFAULT_TOML, EngineError, RunRequest, SynthFormat, SynthParams};
 
+/// mimalloc instead of the system allocator: DataFusion's hash tables and our per-row vectors
+/// allocate and free a lot across threads (measured on the 10.7M-row bench: see the commit).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use crate::args::{
     Cli, ClusterArgs, ClvCommand, Command, DatasetArg, EncodingArg, FormatArg, InputArgs, LangArg, ModelArg,
     ReturnsArg, ZeroArg,

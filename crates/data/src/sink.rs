@@ -188,6 +188,36 @@ impl Table {
     }
 }
 
+/// A batch built column by column: each pushed [`Column`] becomes an Arrow array at once and is
+/// freed, so a wide table (customers.csv has 40+ columns) never exists twice in memory, as a
+/// [`Table`] and as its batch.
+#[derive(Debug, Default)]
+pub struct BatchBuilder {
+    /// Column names, in order.
+    pub names: Vec<String>,
+    fields: Vec<Field>,
+    arrays: Vec<ArrayRef>,
+}
+
+impl BatchBuilder {
+    /// Appends a column.
+    pub fn push(&mut self, name: impl Into<String>, column: Column) {
+        let name = name.into();
+        let (t, a) = column.to_array();
+        self.fields.push(Field::new(&name, t, true));
+        self.names.push(name);
+        self.arrays.push(a);
+    }
+
+    /// The batch.
+    ///
+    /// # Errors
+    /// [`DataError::Engine`] when columns differ in length.
+    pub fn finish(self) -> Result<RecordBatch> {
+        Ok(RecordBatch::try_new(Arc::new(Schema::new(self.fields)), self.arrays)?)
+    }
+}
+
 /// Writes a file atomically: `write` fills a temporary file next to `path`, which is then
 /// renamed over `path`.
 ///

@@ -5,7 +5,7 @@ use custseg_core::Lang;
 use custseg_core::rfm::SegmentRule;
 use custseg_data::features::Features;
 use custseg_data::master::Master;
-use custseg_data::sink::{Column, Table};
+use custseg_data::sink::{BatchBuilder, Column, Table};
 use serde::Serialize;
 
 use crate::classify::{Classified, Scheme, label_display};
@@ -16,7 +16,7 @@ pub(crate) fn round(v: f64, digits: i32) -> f64 {
     if r == 0.0 { 0.0 } else { r }
 }
 
-/// The customers table. `rows[i]` is `Some(feature index)` for a purchaser, `None` for a
+/// The customers table, built column by column into a batch. `rows[i]` is `Some(feature index)` for a purchaser, `None` for a
 /// prospect whose id is `prospect_ids` in order; `master_row[i]` is the row's index in the
 /// master file, if any; `predictions` are the CLV columns (placed after the BTYD summary).
 pub fn customers_table(
@@ -27,10 +27,10 @@ pub fn customers_table(
     ids: &[&str],
     master: Option<(&Master, &[Option<usize>])>,
     predictions: Vec<(String, Column)>,
-) -> Table {
+) -> BatchBuilder {
     let pick_i = |get: &dyn Fn(usize) -> Option<i64>| Column::Int(rows.iter().map(|r| r.and_then(get)).collect());
     let pick_f = |get: &dyn Fn(usize) -> Option<f64>| Column::Float(rows.iter().map(|r| r.and_then(get)).collect());
-    let mut t = Table::default();
+    let mut t = BatchBuilder::default();
     t.push("customer_id", Column::Str(ids.iter().map(|s| Some(s.to_string())).collect()));
     t.push("first_purchase", Column::Date(rows.iter().map(|r| r.map(|i| f.first_purchase[i])).collect()));
     t.push("last_purchase", Column::Date(rows.iter().map(|r| r.map(|i| f.last_purchase[i])).collect()));

@@ -479,7 +479,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
                 .collect()
         })
         .unwrap_or_default();
-    let batch = customers.into_batch()?;
+    let batch = customers.finish()?;
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers batch built");
     let batch = match &wallet {
         Some(w) => w.columns.clone().append_to(&batch)?,
