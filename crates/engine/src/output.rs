@@ -88,11 +88,17 @@ pub fn customers_table(
     }
     if let Some((m, master_row)) = master {
         for (a, name) in m.attributes.iter().enumerate() {
-            let col = if t.names.contains(name) { format!("attr_{name}") } else { name.clone() };
+            let col = master_column(name, &|n| t.names.iter().any(|x| x == n));
             t.push(col, Column::Str(master_row.iter().map(|r| r.and_then(|j| m.values[a][j].clone())).collect()));
         }
     }
     t
+}
+
+/// The column name of a master attribute in a table whose names `taken` answers for: its own
+/// name, or `attr_<name>` when that is taken.
+pub fn master_column(attribute: &str, taken: &dyn Fn(&str) -> bool) -> String {
+    if taken(attribute) { format!("attr_{attribute}") } else { attribute.to_string() }
 }
 
 /// The column of a channel's share of spend: `channel_share_<value>`, lower case, other

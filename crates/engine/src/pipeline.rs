@@ -466,19 +466,10 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         scores.map(|s| score_columns(s, &rows)).unwrap_or_default(),
     );
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers table built");
-    // master attributes by their column names (`attr_<name>` where a feature has the name)
-    let attributes: Vec<String> = master
-        .as_ref()
-        .map(|m| {
-            m.attributes
-                .iter()
-                .map(|a| {
-                    let prefixed = format!("attr_{a}");
-                    if customers.names.contains(&prefixed) { prefixed } else { a.clone() }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    // the master attributes' columns (`attr_<name>` where a feature has the name) are the
+    // table's last ones
+    let n_attributes = master.as_ref().map_or(0, |m| m.attributes.len());
+    let attributes: Vec<String> = customers.names[customers.names.len() - n_attributes..].to_vec();
     let batch = customers.finish()?;
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers batch built");
     let batch = match &wallet {

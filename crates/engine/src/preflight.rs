@@ -18,7 +18,7 @@ use custseg_data::sink::Kind;
 
 use crate::config::Config;
 use crate::error::Result;
-use crate::output::channel_column;
+use crate::output::{channel_column, master_column};
 
 /// What the columns depend on besides the configuration.
 #[derive(Debug, Clone, Default)]
@@ -115,7 +115,7 @@ fn columns(config: &Config, shape: &Shape, numbers: bool) -> Vec<(String, Kind)>
     push("value_class", Kind::Text);
     if let Some(master) = &shape.master {
         for (a, numeric) in master {
-            let name = master_column(a, &c);
+            let name = master_column(a, &|n| c.iter().any(|(x, _)| x == n));
             c.push((name, if numbers && *numeric { Kind::Float } else { Kind::Text }));
         }
         let attributes: Vec<String> = master.iter().map(|(a, _)| a.clone()).collect();
@@ -127,12 +127,6 @@ fn columns(config: &Config, shape: &Shape, numbers: bool) -> Vec<(String, Kind)>
         c.push(("lookalike_score".into(), Kind::Float));
     }
     c
-}
-
-/// The column name of a master attribute in a table that already has `columns`: its own name,
-/// or `attr_<name>` when that is taken.
-pub fn master_column(attribute: &str, columns: &[(String, Kind)]) -> String {
-    if columns.iter().any(|(n, _)| n == attribute) { format!("attr_{attribute}") } else { attribute.to_string() }
 }
 
 /// Type-checks every rule scheme against the columns of `shape`'s customer table (master
