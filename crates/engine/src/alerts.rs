@@ -261,17 +261,7 @@ mod tests {
     /// (high, low), lifecycle (active, at_risk, churned).
     fn run(codes: [[u16; 5]; 3], clv: [f64; 5], p_alive: [f64; 5], monetary: [f64; 5]) -> StoredRun {
         StoredRun {
-            info: RunInfo {
-                id: 1,
-                created_at: String::new(),
-                as_of: String::new(),
-                version: String::new(),
-                config_hash: String::new(),
-                customers: 5,
-                rows: (0, 0, 0),
-                out_dir: String::new(),
-                inputs: String::new(),
-            },
+            info: RunInfo { id: 1, customers: 5, ..RunInfo::default() },
             schemes: vec![
                 scheme("rfm_segment", &["champions", "loyal", "at_risk", "lost"]),
                 scheme("value_tier", &["high", "low"]),

@@ -202,17 +202,7 @@ mod tests {
 
     fn run(ids: &[&str], labels: &[Option<u16>], monetary: &[f64]) -> StoredRun {
         StoredRun {
-            info: RunInfo {
-                id: 1,
-                created_at: String::new(),
-                as_of: String::new(),
-                version: String::new(),
-                config_hash: String::new(),
-                customers: ids.len() as i64,
-                rows: (0, 0, 0),
-                out_dir: String::new(),
-                inputs: String::new(),
-            },
+            info: RunInfo { id: 1, customers: ids.len() as i64, ..RunInfo::default() },
             schemes: vec![SchemeLabels {
                 scheme: "abc".into(),
                 labels: vec![("a".into(), "A".into()), ("b".into(), "B".into()), ("c".into(), "C".into())],

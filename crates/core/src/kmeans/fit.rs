@@ -137,27 +137,19 @@ fn nearest_two_block(
     nearest_two_block_portable(rows, centres, d, buf)
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn nearest_two_block_avx2(
-    rows: &[&[f64]; BLOCK],
-    centres: &[f64],
-    d: usize,
-    buf: &mut Vec<f64>,
-) -> [(u32, f64, f64); BLOCK] {
-    nearest_two_block_portable(rows, centres, d, buf)
+/// [`nearest_two_block_portable`] compiled with a target feature (called only after checking
+/// that the CPU has it).
+macro_rules! block_scan_with {
+    ($name:ident, $feature:literal) => {
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $feature)]
+        fn $name(rows: &[&[f64]; BLOCK], centres: &[f64], d: usize, buf: &mut Vec<f64>) -> [(u32, f64, f64); BLOCK] {
+            nearest_two_block_portable(rows, centres, d, buf)
+        }
+    };
 }
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn nearest_two_block_avx512(
-    rows: &[&[f64]; BLOCK],
-    centres: &[f64],
-    d: usize,
-    buf: &mut Vec<f64>,
-) -> [(u32, f64, f64); BLOCK] {
-    nearest_two_block_portable(rows, centres, d, buf)
-}
+block_scan_with!(nearest_two_block_avx2, "avx2");
+block_scan_with!(nearest_two_block_avx512, "avx512f");
 
 #[inline(always)]
 fn nearest_two_block_portable(

@@ -6,7 +6,7 @@ use super::{SchemeLabels, Store};
 use crate::error::{EngineError, Result};
 
 /// A run's header row.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct RunInfo {
     /// Run id.
     pub id: i64,
