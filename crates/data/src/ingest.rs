@@ -182,7 +182,9 @@ pub async fn ingest_with(
             }
         };
         let plan = scan_plan(ctx, &src, df).await?;
+        let t0 = std::time::Instant::now();
         let states = clean_partitions(ctx, plan, cleaner, &src.path, progress.clone()).await?;
+        tracing::debug!(ms = t0.elapsed().as_millis() as u64, "scan and clean");
         let rows: u64 = states.iter().map(|s| s.rows).sum();
         if rows == 0 {
             return Err(DataError::NoDataRows { path: file_path.clone() });
@@ -368,6 +370,7 @@ async fn merge(
     let line_of = |file: usize, partition: usize, local: u64| offsets[file][partition] + local;
 
     // exact duplicates: identical in every column to an earlier row
+    let t0 = std::time::Instant::now();
     let mut hashes: Vec<(u128, u64)> = Vec::new();
     for (f, (_, states)) in per_file.iter_mut().enumerate() {
         for (p, s) in states.iter_mut().enumerate() {
@@ -383,6 +386,7 @@ async fn merge(
     drop(hashes);
     duplicates.sort_unstable();
     let reject_duplicates = cleaner.has_order_id() || rules.dedupe;
+    tracing::debug!(ms = t0.elapsed().as_millis() as u64, "duplicate hashes sorted");
 
     let mut by_reason: BTreeMap<&'static str, u64> = RejectReason::ALL.iter().map(|r| (r.id(), 0)).collect();
     let mut quality_warnings = Vec::new();
@@ -539,7 +543,9 @@ async fn merge(
         warnings: quality_warnings,
     };
     let max_day = days.keys().next_back().copied();
+    tracing::debug!(ms = t0.elapsed().as_millis() as u64, "merged");
     let (names, kept_parts) = recode(kept_parts, dicts)?;
+    tracing::debug!(ms = t0.elapsed().as_millis() as u64, "recoded");
     Ok(Ingested { kept: kept_parts, names, rejects, reject_schema, quality, max_day, files, column_map })
 }
 

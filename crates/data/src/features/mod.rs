@@ -23,14 +23,18 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::datatypes::{Int32Type, Int64Type, UInt32Type};
 use datafusion::datasource::MemTable;
 use datafusion::execution::context::SessionContext;
+use datafusion::prelude::col;
 
 use crate::clean::kept_schema;
 use crate::error::{DataError, Result};
 use crate::ingest::Names;
 use crate::parse::MONEY_SCALE;
+
+mod shard;
 
 /// Most distinct channels turned into share columns; more than this and no shares are made.
 pub const MAX_CHANNELS: usize = 20;
@@ -118,6 +122,11 @@ pub struct Present {
 /// Aggregates the kept transactions (partitions of [`kept_schema`] batches with codes into
 /// `names`) into features as of `as_of`.
 ///
+/// The rows are first sorted by customer and cut into one shard of whole customers per core
+/// ([`shard::by_customer`]); each shard runs the same SQL in its own single-partition session
+/// with the sort order declared, so DataFusion aggregates in streaming mode and never
+/// repartitions. Customers are independent, so the shards' results are simply put together.
+///
 /// # Errors
 /// [`DataError::Engine`] if DataFusion fails.
 pub async fn aggregate(
@@ -128,10 +137,48 @@ pub async fn aggregate(
     as_of: i32,
 ) -> Result<Features> {
     let err = |what: &str| DataError::engine(format!("computing customer features ({what})"));
-    let partitions = rebalance(kept, ctx.copied_config().target_partitions());
     let schema = Arc::new(kept_schema().project(&TABLE_COLUMNS).map_err(|e| err("table")(e.into()))?);
-    let table = MemTable::try_new(schema, partitions).map_err(err("table"))?;
-    ctx.deregister_table("tx").map_err(err("table"))?;
+    let t0 = std::time::Instant::now();
+    let batches =
+        kept.into_iter().flatten().map(|b| b.project(&TABLE_COLUMNS)).collect::<std::result::Result<Vec<_>, _>>()?;
+    let shards = shard::by_customer(&schema, batches, names.customers.len(), ctx.copied_config().target_partitions())?;
+    tracing::debug!(ms = t0.elapsed().as_millis() as u64, shards = shards.len(), "rows sorted by customer");
+    let config = ctx.copied_config().with_target_partitions(1);
+    let tasks: Vec<_> = shards
+        .into_iter()
+        .map(|rows| {
+            let shard_ctx = SessionContext::new_with_config_rt(config.clone(), ctx.runtime_env());
+            let schema = schema.clone();
+            tokio::spawn(async move { shard_aggregate(&shard_ctx, schema, rows, present).await })
+        })
+        .collect();
+    let mut customers = Vec::new();
+    let mut categories = Vec::new();
+    for t in tasks {
+        let (c, k) = t.await.map_err(|e| {
+            DataError::engine("computing customer features")(datafusion::error::DataFusionError::External(Box::new(e)))
+        })??;
+        customers.extend(c);
+        categories.extend(k);
+    }
+    tracing::debug!(ms = t0.elapsed().as_millis() as u64, "customers aggregated");
+    let mut f = from_batches(&customers, &names.customers, as_of);
+    if present.category || present.channel || present.discount {
+        add_categories_and_channels(&categories, &mut f, names, present);
+    }
+    Ok(f)
+}
+
+/// One shard's aggregation: `(customer rows, (customer, category, channel) rows)`.
+async fn shard_aggregate(
+    ctx: &SessionContext,
+    schema: SchemaRef,
+    rows: Vec<RecordBatch>,
+    present: Present,
+) -> Result<(Vec<RecordBatch>, Vec<RecordBatch>)> {
+    let err = |what: &str| DataError::engine(format!("computing customer features ({what})"));
+    let by_customer = || vec![vec![col("customer").sort(true, false)]];
+    let table = MemTable::try_new(schema, vec![rows]).map_err(err("table"))?.with_sort_order(by_customer());
     ctx.register_table("tx", Arc::new(table)).map_err(err("table"))?;
 
     let day_level = if present.order_id {
@@ -153,9 +200,6 @@ pub async fn aggregate(
                 MAX(CASE WHEN is_return THEN 0 ELSE 1 END) AS orders
          FROM tx GROUP BY customer, day"
     };
-    // the (customer, category, channel) aggregate comes first, so the line-level table can be
-    // dropped once the day table is built: peak memory then never holds both it and the
-    // customer-level join
     let categories = if present.category || present.channel || present.discount {
         let discounted =
             if present.discount { ", SUM(CASE WHEN discounted THEN amount ELSE 0 END) AS disc" } else { "" };
@@ -163,15 +207,23 @@ pub async fn aggregate(
             "SELECT customer, category, channel, SUM(amount) AS spend{discounted} FROM tx WHERE NOT is_return GROUP BY customer, category, channel"
         );
         let e = || DataError::engine("computing customer features (categories, channels and discounts)");
-        Some(ctx.sql(&sql).await.map_err(e())?.collect().await.map_err(e())?)
+        ctx.sql(&sql).await.map_err(e())?.collect().await.map_err(e())?
     } else {
-        None
+        Vec::new()
     };
     // materialise the day table once: both the customer aggregate and the join below read it
-    let days = ctx.sql(day_level).await.map_err(err("days"))?.cache().await.map_err(err("days"))?;
+    let days = ctx.sql(day_level).await.map_err(err("days"))?;
+    let days_schema = Arc::new(days.schema().as_arrow().clone());
+    let days = days.collect().await.map_err(err("days"))?;
+    // the line-level rows are no longer needed
     ctx.deregister_table("tx").map_err(err("table"))?;
-    ctx.deregister_table("days").map_err(err("days"))?;
-    ctx.register_table("days", days.into_view()).map_err(err("days"))?;
+    // the streaming aggregation emits customers in input order; declared only when checked
+    let sorted = shard::sorted_by_customer(&days);
+    let mut days = MemTable::try_new(days_schema, vec![days]).map_err(err("days"))?;
+    if sorted {
+        days = days.with_sort_order(by_customer());
+    }
+    ctx.register_table("days", Arc::new(days)).map_err(err("days"))?;
     let sql = "WITH cust AS (
             SELECT customer,
                    MIN(CASE WHEN orders > 0 THEN day END) AS first_p,
@@ -190,29 +242,13 @@ pub async fn aggregate(
          SELECT c.customer, c.first_p, c.last_p, c.first_any, c.last_any, c.frequency, c.purchase_days,
                 c.gross, c.ret_amount, c.ret_lines, e.first_day_gross, e.prev_p
          FROM cust c JOIN extra e ON c.customer = e.customer";
-    let batches = ctx.sql(sql).await.map_err(err("customers"))?.collect().await.map_err(err("customers"))?;
+    let customers = ctx.sql(sql).await.map_err(err("customers"))?.collect().await.map_err(err("customers"))?;
     ctx.deregister_table("days").map_err(err("days"))?;
-    let mut f = from_batches(&batches, &names.customers, as_of);
-    if let Some(batches) = categories {
-        add_categories_and_channels(&batches, &mut f, names, present);
-    }
-    Ok(f)
+    Ok((customers, categories))
 }
 
 /// The kept columns the aggregation reads (all but the row position `_local`).
 const TABLE_COLUMNS: [usize; 8] = [0, 1, 2, 3, 4, 5, 6, 7];
-
-/// Spreads batches over `n` partitions so the aggregation uses every core.
-fn rebalance(kept: Vec<Vec<RecordBatch>>, n: usize) -> Vec<Vec<RecordBatch>> {
-    let n = n.max(1);
-    let mut out: Vec<Vec<RecordBatch>> = vec![Vec::new(); n];
-    for (i, b) in kept.into_iter().flatten().enumerate() {
-        // drop the row-position column the aggregation does not need
-        let b = b.project(&TABLE_COLUMNS).unwrap_or(b);
-        out[i % n].push(b);
-    }
-    out
-}
 
 fn i64_col(b: &RecordBatch, i: usize) -> impl Fn(usize) -> Option<i64> + '_ {
     let c = b.column(i);
