@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::mapping::{ColumnMap, Role};
-use crate::parse::{AmountError, DateFormat, is_discounted, parse_number, to_money_units};
+use crate::parse::{AmountError, DateFormat, is_discounted, money_units_exact, parse_number, to_money_units};
 use crate::quality::RejectReason;
 
 /// What to do with zero-amount rows.
@@ -89,17 +89,29 @@ pub struct Dictionary {
     codes: HashMap<String, u32, foldhash::fast::FixedState>,
     /// The strings; `names[code]`.
     pub names: Vec<String>,
+    /// The last code given: consecutive rows often share a value (the lines of one order, a
+    /// log sorted by customer), and one comparison is cheaper than a lookup.
+    last: Option<u32>,
 }
 
 impl Dictionary {
     /// The code of `s`, adding it if new.
     pub fn code(&mut self, s: &str) -> u32 {
-        if let Some(&c) = self.codes.get(s) {
+        if let Some(c) = self.last
+            && self.names[c as usize] == s
+        {
             return c;
         }
-        let c = self.names.len() as u32;
-        self.codes.insert(s.to_string(), c);
-        self.names.push(s.to_string());
+        let c = match self.codes.get(s) {
+            Some(&c) => c,
+            None => {
+                let c = self.names.len() as u32;
+                self.codes.insert(s.to_string(), c);
+                self.names.push(s.to_string());
+                c
+            }
+        };
+        self.last = Some(c);
         c
     }
 }
@@ -149,6 +161,48 @@ pub struct Cleaner {
 /// How many latest-dated rows each partition remembers for the far-future warning.
 pub const LATEST_KEPT: usize = 20;
 
+/// How many buckets row hashes are spread over (by the hash's top byte), so duplicates are
+/// found bucket by bucket: small cache-sized sorts, in parallel, instead of one sort of every
+/// row (measured on 11.9M rows: 1.7 s for the single sort).
+pub const HASH_BUCKETS: usize = 256;
+
+/// A kept row's 128-bit hash and its position (`pos`: the local row while cleaning).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RowHash {
+    /// High 64 bits of the hash (the top byte picks the bucket).
+    pub hi: u64,
+    /// Low 64 bits.
+    pub lo: u64,
+    /// Where the row is.
+    pub pos: u64,
+}
+
+/// Row hashes bucketed by their top byte.
+#[derive(Debug)]
+pub struct RowHashes {
+    /// `HASH_BUCKETS` buckets.
+    pub buckets: Vec<Vec<RowHash>>,
+}
+
+impl Default for RowHashes {
+    fn default() -> Self {
+        RowHashes { buckets: vec![Vec::new(); HASH_BUCKETS] }
+    }
+}
+
+impl RowHashes {
+    /// Adds the hash `h` of the row at `pos`.
+    pub fn push(&mut self, h: u128, pos: u64) {
+        let hi = (h >> 64) as u64;
+        self.buckets[(hi >> 56) as usize].push(RowHash { hi, lo: h as u64, pos });
+    }
+
+    /// Every hash, bucket by bucket.
+    pub fn iter(&self) -> impl Iterator<Item = &RowHash> {
+        self.buckets.iter().flatten()
+    }
+}
+
 /// What one partition of a scan produced.
 #[derive(Debug, Default)]
 pub struct PartitionState {
@@ -162,8 +216,8 @@ pub struct PartitionState {
     pub channels: Dictionary,
     /// Rejected rows: the raw columns as text, then `_local`, `_reason`, `_column`, `_value`.
     pub rejects: Vec<RecordBatch>,
-    /// `(row hash, local row)` of every kept row, for duplicate detection.
-    pub hashes: Vec<(u128, u64)>,
+    /// The hash of every kept row, for duplicate detection.
+    pub hashes: RowHashes,
     /// Rows read.
     pub rows: u64,
     /// Rejects by reason (index into [`RejectReason::ALL`]).
@@ -175,7 +229,7 @@ pub struct PartitionState {
     /// Kept zero-amount rows.
     pub zero_kept: u64,
     /// Kept rows per day.
-    pub days: HashMap<i32, u64>,
+    pub days: HashMap<i32, u64, foldhash::fast::FixedState>,
     /// The latest-dated kept rows `(day, local, raw date text)`, at most [`LATEST_KEPT`].
     pub latest: Vec<(i32, u64, String)>,
     /// The earliest day in `latest` (a row must be later to enter a full list).
@@ -266,9 +320,9 @@ impl Cleaner {
                     amount.append_value(t.amount);
                     order.append_option(t.order.map(|o| xxhash_rust::xxh3::xxh3_64(o.as_bytes())));
                     is_return.append_value(t.is_return);
-                    let cat = get(self.idx.category, row).map(str::trim).filter(|s| !s.is_empty());
+                    let cat = get(self.idx.category, row).map(trim).filter(|s| !s.is_empty());
                     category.append_option(cat.map(|c| state.categories.code(c)));
-                    let chan = get(self.idx.channel, row).map(str::trim).filter(|s| !s.is_empty());
+                    let chan = get(self.idx.channel, row).map(trim).filter(|s| !s.is_empty());
                     channel.append_option(chan.map(|c| state.channels.code(c)));
                     if self.idx.discount.is_some() {
                         discounted.append_value(get(self.idx.discount, row).is_some_and(is_discounted));
@@ -296,7 +350,7 @@ impl Cleaner {
                         }
                         rowbuf.push(0xFF);
                     }
-                    state.hashes.push((xxhash_rust::xxh3::xxh3_128(&rowbuf), local_row));
+                    state.hashes.push(xxhash_rust::xxh3::xxh3_128(&rowbuf), local_row);
                 }
             }
         }
@@ -340,7 +394,7 @@ impl Cleaner {
         row: usize,
     ) -> Result<Txn<'a>, (RejectReason, &'a str, &'a str)> {
         let name = |i: usize| self.names[i].as_str();
-        let customer = get(Some(self.idx.customer), row).map(str::trim).unwrap_or("");
+        let customer = get(Some(self.idx.customer), row).map(trim).unwrap_or("");
         if customer.is_empty() {
             return Err((RejectReason::MissingCustomerId, name(self.idx.customer), ""));
         }
@@ -358,29 +412,30 @@ impl Cleaner {
                 (reason, name(i), text)
             })
         };
-        let quantity = match self.idx.quantity {
-            Some(i) => match number(i) {
-                Ok(q) => Some(q),
-                // a bad quantity only matters when it is needed for the amount
-                Err(e) if self.idx.amount.is_none() => return Err(e),
-                Err(_) => None,
-            },
-            None => None,
-        };
-        let value = match (self.idx.amount, self.idx.unit_price) {
-            (Some(a), _) => number(a)?,
-            (None, Some(p)) => quantity.unwrap_or(0.0) * number(p)?,
-            (None, None) => unreachable_amount(),
-        };
         let amount_col = self.idx.amount.or(self.idx.unit_price).unwrap_or(0);
-        let mut amount = to_money_units(value).map_err(|_| (RejectReason::NonFiniteAmount, name(amount_col), ""))?;
+        let units = |v: f64| to_money_units(v).map_err(|_| (RejectReason::NonFiniteAmount, name(amount_col), ""));
+        let mut amount = match (self.idx.amount, self.idx.unit_price) {
+            // a quantity does not matter when there is an amount
+            (Some(a), _) => match get(Some(a), row).and_then(money_units_exact) {
+                Some(u) => u,
+                None => units(number(a)?)?,
+            },
+            (None, Some(p)) => {
+                let quantity = match self.idx.quantity {
+                    Some(i) => number(i)?,
+                    None => 0.0,
+                };
+                units(quantity * number(p)?)?
+            }
+            (None, None) => units(unreachable_amount())?,
+        };
         if self.as_of.is_some_and(|a| day > a) {
             return Err((RejectReason::DateAfterAsOf, name(self.idx.date), date_text));
         }
         if amount == 0 && self.rules.zero_amount == ZeroAmount::Reject {
             return Err((RejectReason::ZeroAmount, name(amount_col), get(Some(amount_col), row).unwrap_or("")));
         }
-        let order = get(self.idx.order, row).map(str::trim).filter(|s| !s.is_empty());
+        let order = get(self.idx.order, row).map(trim).filter(|s| !s.is_empty());
         let cancelled =
             !self.rules.cancel_prefix.is_empty() && order.is_some_and(|o| o.starts_with(&self.rules.cancel_prefix));
         let is_return = amount < 0 || cancelled;
@@ -410,6 +465,16 @@ struct Txn<'a> {
     amount: i64,
     order: Option<&'a str>,
     is_return: bool,
+}
+
+/// `s` without surrounding whitespace; a value that starts and ends with a visible ASCII
+/// character (the usual case) is returned without scanning (a multi-byte character's first and
+/// last bytes are never ASCII, so Unicode spaces such as U+3000 still go to `str::trim`).
+fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
 }
 
 fn value(a: &StringArray, row: usize) -> Option<&str> {
@@ -537,8 +602,10 @@ mod tests {
             CleanRules::default(),
             None,
         );
-        assert_eq!(s.hashes[0].0, s.hashes[1].0);
-        assert_ne!(s.hashes[0].0, s.hashes[2].0);
-        assert_eq!(s.hashes[2].1, 3);
+        let mut h: Vec<RowHash> = s.hashes.iter().copied().collect();
+        h.sort_by_key(|r| r.pos);
+        assert_eq!((h[0].hi, h[0].lo), (h[1].hi, h[1].lo));
+        assert_ne!((h[0].hi, h[0].lo), (h[2].hi, h[2].lo));
+        assert_eq!(h[2].pos, 3);
     }
 }

@@ -25,7 +25,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::clean::{
-    CleanRules, Cleaner, Dictionary, PartitionState, partition_reject_schema, text_columns, text_schema,
+    CleanRules, Cleaner, Dictionary, HASH_BUCKETS, PartitionState, RowHash, RowHashes, partition_reject_schema,
+    text_columns, text_schema,
 };
 use crate::error::{DataError, Result};
 use crate::mapping::{ColumnMap, Role};
@@ -371,19 +372,35 @@ async fn merge(
 
     // exact duplicates: identical in every column to an earlier row
     let t0 = std::time::Instant::now();
-    let mut hashes: Vec<(u128, u64)> = Vec::new();
-    for (f, (_, states)) in per_file.iter_mut().enumerate() {
-        for (p, s) in states.iter_mut().enumerate() {
-            hashes.extend(s.hashes.drain(..).map(|(h, local)| (h, pack(f, p, local))));
-            s.hashes.shrink_to_fit();
+    // bucket by bucket (a duplicate has its original's hash, so the same bucket), in parallel
+    let found: Vec<(Vec<u64>, u64)> = (0..HASH_BUCKETS)
+        .into_par_iter()
+        .map(|b| {
+            let mut v: Vec<RowHash> = Vec::new();
+            for (f, (_, states)) in per_file.iter().enumerate() {
+                for (p, s) in states.iter().enumerate() {
+                    v.extend(s.hashes.buckets[b].iter().map(|h| RowHash { pos: pack(f, p, h.pos), ..*h }));
+                }
+            }
+            v.sort_unstable();
+            let same = |a: &RowHash, b: &RowHash| a.hi == b.hi && a.lo == b.lo;
+            // the earliest row of a group stays; every later one is a duplicate
+            let dups = v.windows(2).filter(|w| same(&w[0], &w[1])).map(|w| w[1].pos).collect();
+            let groups = v
+                .windows(2)
+                .enumerate()
+                .filter(|(i, w)| same(&w[0], &w[1]) && (*i == 0 || !same(&v[i - 1], &w[0])))
+                .count();
+            (dups, groups as u64)
+        })
+        .collect();
+    for (_, states) in &mut per_file {
+        for s in states {
+            s.hashes = RowHashes::default();
         }
     }
-    hashes.par_sort_unstable();
-    let mut duplicates: Vec<u64> = hashes.windows(2).filter(|w| w[0].0 == w[1].0).map(|w| w[1].1).collect();
-    // a group starts where a duplicate follows a row that is not itself a duplicate
-    let duplicate_groups = hashes.windows(3).filter(|w| w[1].0 == w[2].0 && w[0].0 != w[1].0).count() as u64
-        + u64::from(hashes.len() >= 2 && hashes[0].0 == hashes[1].0);
-    drop(hashes);
+    let duplicate_groups: u64 = found.iter().map(|(_, g)| g).sum();
+    let mut duplicates: Vec<u64> = found.into_iter().flat_map(|(d, _)| d).collect();
     duplicates.sort_unstable();
     let reject_duplicates = cleaner.has_order_id() || rules.dedupe;
     tracing::debug!(ms = t0.elapsed().as_millis() as u64, "duplicate hashes sorted");

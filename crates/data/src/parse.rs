@@ -98,6 +98,11 @@ impl DateFormat {
 
     /// Days since 1970-01-01, or `None` when the text is not a valid date in this format.
     pub fn parse(&self, s: &str) -> Option<i32> {
+        // the common exact layouts without splitting; anything else (or an invalid date) takes
+        // the general path below, which gives the same answer for these
+        if let Some(day) = self.parse_exact(s.as_bytes()) {
+            return Some(day);
+        }
         let s = s.trim();
         match self {
             DateFormat::Iso => {
@@ -137,6 +142,21 @@ impl DateFormat {
         }
     }
 
+    /// `YYYY-MM-DD` (ISO) or `YYYYMMDD` (compact), optionally followed by a space or `T` and
+    /// anything, read byte by byte; `None` for any other text.
+    fn parse_exact(&self, b: &[u8]) -> Option<i32> {
+        let ends_at = |n: usize| b.len() == n || (b.len() > n && (b[n] == b' ' || b[n] == b'T'));
+        match self {
+            DateFormat::Iso if b.len() >= 10 && b[4] == b'-' && b[7] == b'-' && ends_at(10) => {
+                days_from_civil(digits(&b[0..4])? as i32, digits(&b[5..7])?, digits(&b[8..10])?)
+            }
+            DateFormat::Compact if b.len() >= 8 && ends_at(8) => {
+                days_from_civil(digits(&b[0..4])? as i32, digits(&b[4..6])?, digits(&b[6..8])?)
+            }
+            _ => None,
+        }
+    }
+
     /// The formats tried when none is given, in order. Day-first and month-first are tried
     /// last and only one of them may fit (see [`detect_date_format`]).
     fn unambiguous() -> [DateFormat; 4] {
@@ -155,6 +175,11 @@ fn split3<'a>(s: &'a str, seps: &[char]) -> Option<[&'a str; 3]> {
         return None;
     }
     Some(parts)
+}
+
+/// The value of a run of ASCII digits (at most 9).
+fn digits(b: &[u8]) -> Option<u32> {
+    b.iter().try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
 }
 
 fn num(s: &str) -> Option<i32> {
@@ -290,6 +315,42 @@ pub fn is_discounted(v: &str) -> bool {
     )
 }
 
+/// A plain decimal (`-`, 1 to 11 integer digits, optionally `.` and at most 4 decimals, nothing
+/// else) in money units, read exactly; `None` for any other text, which then takes
+/// [`parse_number`] and [`to_money_units`]. For such text both give the same units: the units
+/// are below 2^53, so the float path's relative error (under 3e-16) cannot move the rounding.
+pub fn money_units_exact(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let (negative, b) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        _ => (false, b),
+    };
+    let int_len = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    if int_len == 0 || int_len > 11 {
+        return None;
+    }
+    let mut units = i64::from(digits(&b[..int_len.min(9)])?);
+    for &c in &b[int_len.min(9)..int_len] {
+        units = units * 10 + i64::from(c - b'0');
+    }
+    units *= MONEY_SCALE as i64;
+    if int_len < b.len() {
+        let frac = &b[int_len + 1..];
+        if b[int_len] != b'.' || frac.len() > 4 {
+            return None;
+        }
+        let mut scale = MONEY_SCALE as i64;
+        for &c in frac {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            scale /= 10;
+            units += i64::from(c - b'0') * scale;
+        }
+    }
+    Some(if negative { -units } else { units })
+}
+
 /// A number in money units (see [`MONEY_SCALE`]), rounded half away from zero.
 pub fn to_money_units(v: f64) -> Result<i64, AmountError> {
     let u = (v * MONEY_SCALE).round();
@@ -312,6 +373,92 @@ mod tests {
         for no in ["", "  ", "0", "0.00", "0%", "$0", "no", "N", "FALSE", "f", "none", "NULL", "-", "否", "无"] {
             assert!(!is_discounted(no), "{no:?}");
         }
+    }
+
+    #[test]
+    fn exact_paths_agree_with_the_general_ones() {
+        let money = [
+            "0",
+            "-0",
+            "-0.00",
+            "15.22",
+            "15.2",
+            "15.",
+            "7",
+            "-3.5",
+            "0.0001",
+            "12345678901.9999",
+            "99999999999",
+            "-0.005",
+            "1.23456",
+            "123456789012",
+            ".5",
+            "1e3",
+            "+5",
+            " 5",
+            "5 ",
+            "1,234.5",
+            "$5",
+            "-",
+            "",
+            "1.2.3",
+        ];
+        for m in money {
+            let general = parse_number(m).ok().and_then(|v| to_money_units(v).ok());
+            match money_units_exact(m) {
+                Some(u) => assert_eq!(Some(u), general, "{m:?}"),
+                None => assert!(
+                    [
+                        ".5",
+                        "1e3",
+                        "+5",
+                        " 5",
+                        "5 ",
+                        "1,234.5",
+                        "$5",
+                        "-",
+                        "",
+                        "1.2.3",
+                        "-0.005",
+                        "1.23456",
+                        "123456789012"
+                    ]
+                    .contains(&m),
+                    "{m:?} should take the exact path"
+                ),
+            }
+        }
+        let mut seed = 7u64;
+        for _ in 0..20_000 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            let int = (seed >> 20) % 100_000_000_000;
+            let dec = (seed >> 5) % 10_000;
+            for text in [format!("{int}.{dec:04}"), format!("-{int}.{:02}", dec % 100), format!("{}", int % 1000)] {
+                let general = parse_number(&text).ok().and_then(|v| to_money_units(v).ok());
+                assert_eq!(money_units_exact(&text), general, "{text}");
+            }
+        }
+        for (f, texts) in [
+            (DateFormat::Iso, &["2024-06-03", "2024-06-03T10:00", "2024-06-03 10:00", "2024-13-01", "2024-02-30"][..]),
+            (DateFormat::Compact, &["19970101", "19970101 0000", "19971301", "1997-01-01"][..]),
+        ] {
+            for t in texts {
+                let general = {
+                    let s = t.trim();
+                    let d = date_part(s);
+                    match f {
+                        DateFormat::Iso => split3(d, &['-'])
+                            .and_then(|[y, m, dd]| days_from_civil(num(y)?, num(m)? as u32, num(dd)? as u32)),
+                        _ => (d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()))
+                            .then(|| days_from_civil(num(&d[0..4])?, num(&d[4..6])? as u32, num(&d[6..8])? as u32))
+                            .flatten(),
+                    }
+                };
+                assert_eq!(f.parse(t), general, "{t}");
+            }
+        }
+        assert_eq!(DateFormat::Iso.parse("2024-06-03"), days_from_civil(2024, 6, 3));
+        assert_eq!(DateFormat::Compact.parse("19970101"), Some(9862));
     }
 
     #[test]
