@@ -515,9 +515,14 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     // every core in slices), so neither waits for the other
     let (csv_written, parquet_written) = std::thread::scope(|scope| {
         let parquet = scope.spawn(|| {
-            write_parquet(&req.out_dir.join("customers.parquet"), batch.schema(), std::slice::from_ref(&batch))
+            let t = Instant::now();
+            let r = write_parquet(&req.out_dir.join("customers.parquet"), batch.schema(), std::slice::from_ref(&batch));
+            tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers.parquet written");
+            r
         });
+        let t = Instant::now();
         let csv = write_csv(&req.out_dir.join("customers.csv"), &batch.schema(), std::slice::from_ref(&batch));
+        tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers.csv written");
         (csv, parquet.join())
     });
     csv_written?;
