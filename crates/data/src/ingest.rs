@@ -567,17 +567,27 @@ async fn merge(
 }
 
 /// Sorted union of the names of several dictionaries, and for each dictionary the global code of
-/// each of its local codes.
+/// each of its local codes: one sort of every `(name, dictionary, local code)`, then a walk that
+/// starts a new global code at each new name (no search per name).
 fn merge_names<'a>(dicts: impl Iterator<Item = &'a Dictionary>) -> (Vec<String>, Vec<Vec<u32>>) {
     let dicts: Vec<&Dictionary> = dicts.collect();
-    let mut all: Vec<&str> = dicts.iter().flat_map(|d| d.names.iter().map(String::as_str)).collect();
-    all.par_sort_unstable();
-    all.dedup();
-    let remaps = dicts
+    let mut all: Vec<(&str, u32, u32)> = dicts
         .iter()
-        .map(|d| d.names.par_iter().map(|n| all.binary_search(&n.as_str()).unwrap_or(0) as u32).collect())
+        .enumerate()
+        .flat_map(|(d, dict)| dict.names.iter().enumerate().map(move |(k, n)| (n.as_str(), d as u32, k as u32)))
         .collect();
-    (all.into_iter().map(str::to_string).collect(), remaps)
+    all.par_sort_unstable();
+    let mut remaps: Vec<Vec<u32>> = dicts.iter().map(|d| vec![0; d.names.len()]).collect();
+    let mut names: Vec<String> = Vec::new();
+    let mut last: Option<&str> = None;
+    for &(name, d, k) in &all {
+        if last != Some(name) {
+            names.push(name.to_string());
+            last = Some(name);
+        }
+        remaps[d as usize][k as usize] = (names.len() - 1) as u32;
+    }
+    (names, remaps)
 }
 
 /// Replaces the per-partition codes of every kept batch by global ones.

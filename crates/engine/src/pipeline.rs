@@ -483,21 +483,30 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         rules::apply(&config.schemes, batch, &attributes, &purchaser, lang == Lang::Zh)
             .map_err(|e| config.rule_error(e))?;
     schemes.extend(rule_schemes);
-    let segments = segment_rows(&features, &schemes, &rows, lang, &config.rfm.segments);
-    let (crosstab, skipped_crosstabs) = crosstab_table(
-        &config.crosstab.pairs,
-        &schemes,
-        master.as_ref().map(|m| (m, master_rows.as_slice())),
-        &rows,
-        &features.monetary,
-    );
-    // the playbook over every scheme of the run, and each customer's next action
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, "rule schemes applied");
+    // the segment summary and crosstabs, and the playbook, are independent: one per core
     let plays = playbook::effective(&config.playbook);
-    let revenue_row: Vec<f64> = rows.iter().map(|r| r.map_or(0.0, |i| features.monetary[i])).collect();
-    let clv_row: Option<Vec<Option<f64>>> = scores
-        .filter(|s| s.clv.iter().any(Option::is_some))
-        .map(|s| rows.iter().map(|r| r.and_then(|i| s.clv[i])).collect());
-    let (playbook_table, next_action) = playbook::apply(&plays, &schemes, &revenue_row, clv_row.as_deref(), lang);
+    let ((segments, (crosstab, skipped_crosstabs)), (playbook_table, next_action)) = rayon::join(
+        || {
+            let segments = segment_rows(&features, &schemes, &rows, lang, &config.rfm.segments);
+            let crosstab = crosstab_table(
+                &config.crosstab.pairs,
+                &schemes,
+                master.as_ref().map(|m| (m, master_rows.as_slice())),
+                &rows,
+                &features.monetary,
+            );
+            (segments, crosstab)
+        },
+        || {
+            // the playbook over every scheme of the run, and each customer's next action
+            let revenue_row: Vec<f64> = rows.iter().map(|r| r.map_or(0.0, |i| features.monetary[i])).collect();
+            let clv_row: Option<Vec<Option<f64>>> = scores
+                .filter(|s| s.clv.iter().any(Option::is_some))
+                .map(|s| rows.iter().map(|r| r.and_then(|i| s.clv[i])).collect());
+            playbook::apply(&plays, &schemes, &revenue_row, clv_row.as_deref(), lang)
+        },
+    );
     let batch = next_action.append_to(&batch)?;
     // what the history keeps per customer, taken while the CLV scores are at hand
     let history_features: Option<[Vec<Option<f64>>; 5]> = req.store.as_ref().map(|_| {

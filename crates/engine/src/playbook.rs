@@ -198,14 +198,24 @@ pub fn apply(
     }
     let mut rows: Vec<Row<'_>> = Vec::new();
     for s in schemes {
+        // one pass over the rows per scheme: members, revenue and CLV per label, each summed in
+        // row order from -0.0 (the neutral element `Iterator::sum` starts from), so the sums are
+        // those of a pass per label
+        let mut members = vec![0u64; s.labels.len()];
+        let mut rev_of = vec![-0.0; s.labels.len()];
+        let mut clv_of = vec![-0.0; s.labels.len()];
+        for (i, code) in s.of_row.iter().enumerate() {
+            let Some(k) = code.map(usize::from).filter(|&k| k < members.len()) else { continue };
+            members[k] += 1;
+            rev_of[k] += revenue[i];
+            if let Some(v) = clv.and_then(|c| c[i]) {
+                clv_of[k] += v;
+            }
+        }
         for (k, label) in s.labels.iter().enumerate() {
             let Some(play) = find(&s.id, label) else { continue };
-            let members: Vec<usize> = (0..s.of_row.len()).filter(|&i| s.of_row[i] == Some(k as u16)).collect();
-            let rev: f64 = members.iter().map(|&i| revenue[i]).sum();
-            let stake = match clv {
-                Some(c) => members.iter().filter_map(|&i| c[i]).sum(),
-                None => rev,
-            };
+            let rev = rev_of[k];
+            let stake = if clv.is_some() { clv_of[k] } else { rev };
             let name = s
                 .names
                 .as_ref()
@@ -215,7 +225,7 @@ pub fn apply(
                 scheme: s.id.clone(),
                 label: label.clone(),
                 name,
-                customers: members.len() as u64,
+                customers: members[k],
                 revenue: round(rev, 2),
                 stake: round(stake, 2),
                 play,
