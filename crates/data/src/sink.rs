@@ -266,21 +266,25 @@ pub fn write_csv(path: &Path, schema: &Schema, batches: &[RecordBatch]) -> Resul
             })
             .collect();
         let per_round = 2 * rayon::current_num_threads().max(1);
+        // one buffer per slice of a round, reused by every round: fresh multi-megabyte buffers
+        // each round would be fresh pages from the OS each time (zeroed by the kernel)
+        let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); per_round];
         for (round, group) in slices.chunks(per_round).enumerate() {
-            let parts: Vec<Result<Vec<u8>>> = group
+            let done: Vec<Result<()>> = group
                 .par_iter()
+                .zip(buffers.par_iter_mut())
                 .enumerate()
-                .map(|(k, slice)| {
-                    let mut buf = Vec::with_capacity(slice.num_rows() * 64);
+                .map(|(k, (slice, buf))| {
+                    buf.clear();
                     if round == 0 && k == 0 {
-                        csv_header(slice.schema().as_ref(), &mut buf);
+                        csv_header(slice.schema().as_ref(), buf);
                     }
-                    csv_rows(slice, &mut buf)?;
-                    Ok(buf)
+                    csv_rows(slice, buf)
                 })
                 .collect();
-            for part in parts {
-                w.write_all(&part?).map_err(DataError::io("write", path))?;
+            for (d, buf) in done.into_iter().zip(&buffers) {
+                d?;
+                w.write_all(buf).map_err(DataError::io("write", path))?;
             }
         }
         Ok(())

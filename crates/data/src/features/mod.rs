@@ -200,6 +200,7 @@ async fn shard_aggregate(
                 MAX(CASE WHEN is_return THEN 0 ELSE 1 END) AS orders
          FROM tx GROUP BY customer, day"
     };
+    let t0 = std::time::Instant::now();
     let categories = if present.category || present.channel || present.discount {
         let discounted =
             if present.discount { ", SUM(CASE WHEN discounted THEN amount ELSE 0 END) AS disc" } else { "" };
@@ -211,6 +212,7 @@ async fn shard_aggregate(
     } else {
         Vec::new()
     };
+    tracing::debug!(ms = t0.elapsed().as_millis() as u64, "shard: categories");
     // materialise the day table once: both the customer aggregate and the join below read it
     let days = ctx.sql(day_level).await.map_err(err("days"))?;
     let days_schema = Arc::new(days.schema().as_arrow().clone());
@@ -224,6 +226,7 @@ async fn shard_aggregate(
         days = days.with_sort_order(by_customer());
     }
     ctx.register_table("days", Arc::new(days)).map_err(err("days"))?;
+    tracing::debug!(ms = t0.elapsed().as_millis() as u64, "shard: days");
     let sql = "WITH cust AS (
             SELECT customer,
                    MIN(CASE WHEN orders > 0 THEN day END) AS first_p,
@@ -244,6 +247,7 @@ async fn shard_aggregate(
          FROM cust c JOIN extra e ON c.customer = e.customer";
     let customers = ctx.sql(sql).await.map_err(err("customers"))?.collect().await.map_err(err("customers"))?;
     ctx.deregister_table("days").map_err(err("days"))?;
+    tracing::debug!(ms = t0.elapsed().as_millis() as u64, "shard: customers");
     Ok((customers, categories))
 }
 
