@@ -1,12 +1,13 @@
 //! Row cleaning: turns raw text rows into typed transactions or rejects, one batch at a time.
 //! Pure Arrow, no DataFusion: [`crate::ingest`] drives it over the partitions of a scan.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayBuilder, ArrayRef, AsArray, BooleanArray, BooleanBuilder, Int32Builder, Int64Builder, StringArray,
-    UInt32Builder, UInt64Array, UInt64Builder,
+    Array, ArrayBuilder, ArrayData, ArrayRef, AsArray, BooleanArray, BooleanBuilder, Date32Array, Float64Array,
+    Int32Builder, Int64Array, Int64Builder, StringArray, UInt32Builder, UInt64Array, UInt64Builder,
 };
 use datafusion::arrow::compute::{cast, filter_record_batch};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
@@ -16,7 +17,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::mapping::{ColumnMap, Role};
-use crate::parse::{AmountError, DateFormat, is_discounted, money_units_exact, parse_number, to_money_units};
+use crate::parse::{
+    AmountError, DateFormat, format_day, is_discounted, money_units_exact, parse_number, to_money_units,
+};
 use crate::quality::RejectReason;
 
 /// What to do with zero-amount rows.
@@ -283,9 +286,32 @@ impl Cleaner {
     /// # Errors
     /// Only Arrow failures (a column that cannot be shown as text).
     pub fn process(&self, batch: &RecordBatch, state: &mut PartitionState) -> Result<()> {
-        let text = text_columns(batch)?;
-        let cols: Vec<&StringArray> = text.iter().map(|c| c.as_string::<i32>()).collect();
-        let get = |i: Option<usize>, row: usize| i.and_then(|i| value(cols[i], row));
+        let typed = Typed::of(batch, &self.idx);
+        // text only where the cleaner reads text (or a column has no fixed-width values to
+        // hash); other typed columns are hashed from their values, never formatted
+        let text: Vec<Option<ArrayRef>> = batch
+            .columns()
+            .iter()
+            .enumerate()
+            .map(|(i, c)| -> Result<Option<ArrayRef>> {
+                let fixed = c.data_type().primitive_width().is_some();
+                if c.data_type() == &DataType::Utf8 || (fixed && !self.reads_text(i, &typed)) {
+                    return Ok((c.data_type() == &DataType::Utf8).then(|| c.clone()));
+                }
+                Ok(Some(text_column(c)?))
+            })
+            .collect::<Result<_>>()?;
+        let cols: Vec<Option<&StringArray>> = text.iter().map(|c| c.as_ref().map(|c| c.as_string::<i32>())).collect();
+        let fixed: Vec<Option<(ArrayData, usize)>> = batch
+            .columns()
+            .iter()
+            .zip(&cols)
+            .map(|(c, t)| match (t, c.data_type().primitive_width()) {
+                (None, Some(w)) => Some((c.to_data(), w)),
+                _ => None,
+            })
+            .collect();
+        let get = |i: Option<usize>, row: usize| i.and_then(|i| cols[i].and_then(|c| value(c, row)));
         let n = batch.num_rows();
         let mut customer = UInt32Builder::with_capacity(n);
         let mut day = Int32Builder::with_capacity(n);
@@ -304,7 +330,7 @@ impl Cleaner {
         let mut rowbuf = Vec::with_capacity(256);
         for row in 0..n {
             let local_row = state.rows + row as u64 + 1;
-            match self.clean_row(&get, row) {
+            match self.clean_row(&get, &typed, row) {
                 Err((reason, column, value)) => {
                     reject_mask.push(true);
                     reject_local.push(local_row);
@@ -337,16 +363,30 @@ impl Cleaner {
                     }
                     *state.days.entry(t.day).or_insert(0) += 1;
                     if state.latest.len() < LATEST_KEPT || t.day > state.latest_min {
-                        remember_latest(state, t.day, local_row, get(Some(self.idx.date), row).unwrap_or(""));
+                        let text = match typed.day {
+                            Some(_) => format_day(t.day),
+                            None => get(Some(self.idx.date), row).unwrap_or("").to_string(),
+                        };
+                        remember_latest(state, t.day, local_row, text);
                     }
+                    // the row's identity: text as read, typed values by their bytes (tagged, so
+                    // a text and a number never collide)
                     rowbuf.clear();
-                    for c in &cols {
-                        match value(c, row) {
-                            Some(v) => {
-                                rowbuf.push(1);
-                                rowbuf.extend_from_slice(v.as_bytes());
+                    for (c, f) in cols.iter().zip(&fixed) {
+                        match (c, f) {
+                            (Some(c), _) => match value(c, row) {
+                                Some(v) => {
+                                    rowbuf.push(1);
+                                    rowbuf.extend_from_slice(v.as_bytes());
+                                }
+                                None => rowbuf.push(0),
+                            },
+                            (None, Some((data, w))) if data.is_valid(row) => {
+                                rowbuf.push(2);
+                                let at = (data.offset() + row) * w;
+                                rowbuf.extend_from_slice(&data.buffers()[0].as_slice()[at..at + w]);
                             }
-                            None => rowbuf.push(0),
+                            (None, _) => rowbuf.push(0),
                         }
                         rowbuf.push(0xFF);
                     }
@@ -375,8 +415,9 @@ impl Cleaner {
             state.kept.push(kept);
         }
         if !reject_local.is_empty() {
-            let raw = RecordBatch::try_new(self.raw_schema.clone(), text.clone())?;
-            let raw = filter_record_batch(&raw, &BooleanArray::from(reject_mask))?;
+            // the rejected rows' original values as text (typed columns formatted only here)
+            let raw = filter_record_batch(batch, &BooleanArray::from(reject_mask))?;
+            let raw = RecordBatch::try_new(self.raw_schema.clone(), text_columns(&raw)?)?;
             let mut columns = raw.columns().to_vec();
             columns.push(Arc::new(UInt64Array::from(reject_local)));
             columns.push(Arc::new(StringArray::from(reject_reason)));
@@ -391,30 +432,65 @@ impl Cleaner {
     fn clean_row<'a>(
         &'a self,
         get: &impl Fn(Option<usize>, usize) -> Option<&'a str>,
+        typed: &Typed<'_>,
         row: usize,
-    ) -> Result<Txn<'a>, (RejectReason, &'a str, &'a str)> {
+    ) -> Result<Txn<'a>, Reject<'a>> {
         let name = |i: usize| self.names[i].as_str();
         let customer = get(Some(self.idx.customer), row).map(trim).unwrap_or("");
         if customer.is_empty() {
-            return Err((RejectReason::MissingCustomerId, name(self.idx.customer), ""));
+            return Err((RejectReason::MissingCustomerId, name(self.idx.customer), "".into()));
         }
-        let date_text = get(Some(self.idx.date), row).unwrap_or("");
-        let Some(day) = self.date_format.parse(date_text) else {
-            return Err((RejectReason::UnparseableDate, name(self.idx.date), date_text));
+        let (day, date_text) = match typed.day {
+            // a typed date has no layout to detect: only nulls and dates outside the years
+            // 1000-9999 (which no text date is read as either) are rejected
+            Some(d) => {
+                if d.is_null(row) {
+                    return Err((RejectReason::UnparseableDate, name(self.idx.date), "".into()));
+                }
+                let v = d.value(row);
+                if !(MIN_DAY..=MAX_DAY).contains(&v) {
+                    return Err((RejectReason::UnparseableDate, name(self.idx.date), typed_text(d, row).into()));
+                }
+                (v, Cow::Owned(String::new()))
+            }
+            None => {
+                let date_text = get(Some(self.idx.date), row).unwrap_or("");
+                let Some(day) = self.date_format.parse(date_text) else {
+                    return Err((RejectReason::UnparseableDate, name(self.idx.date), date_text.into()));
+                };
+                (day, Cow::Borrowed(date_text))
+            }
         };
-        let number = |i: usize| -> Result<f64, (RejectReason, &'a str, &'a str)> {
+        let number = |i: usize| -> Result<f64, Reject<'a>> {
             let text = get(Some(i), row).unwrap_or("");
             parse_number(text).map_err(|e| {
                 let reason = match e {
                     AmountError::Unparseable => RejectReason::UnparseableAmount,
                     AmountError::NonFinite => RejectReason::NonFiniteAmount,
                 };
-                (reason, name(i), text)
+                (reason, name(i), text.into())
             })
         };
         let amount_col = self.idx.amount.or(self.idx.unit_price).unwrap_or(0);
-        let units = |v: f64| to_money_units(v).map_err(|_| (RejectReason::NonFiniteAmount, name(amount_col), ""));
+        let units =
+            |v: f64| to_money_units(v).map_err(|_| (RejectReason::NonFiniteAmount, name(amount_col), "".into()));
+        // a typed amount: what its text would parse to, without the text (the shortest text of
+        // a float reads back as the same float; integers below 1e14 are exact)
+        let typed_amount = |a: &dyn Array, v: Option<f64>| -> Result<i64, Reject<'a>> {
+            match v {
+                None => Err((RejectReason::UnparseableAmount, name(amount_col), "".into())),
+                Some(v) if !v.is_finite() || v.abs() >= 1e14 => {
+                    Err((RejectReason::NonFiniteAmount, name(amount_col), typed_text(a, row).into()))
+                }
+                Some(v) => units(v),
+            }
+        };
         let mut amount = match (self.idx.amount, self.idx.unit_price) {
+            (Some(_), _) if !matches!(typed.amount, TypedAmount::Text) => match typed.amount {
+                TypedAmount::F64(a) => typed_amount(a, a.is_valid(row).then(|| a.value(row)))?,
+                TypedAmount::I64(a) => typed_amount(a, a.is_valid(row).then(|| a.value(row) as f64))?,
+                TypedAmount::Text => unreachable_units(),
+            },
             // a quantity does not matter when there is an amount
             (Some(a), _) => match get(Some(a), row).and_then(money_units_exact) {
                 Some(u) => u,
@@ -430,10 +506,18 @@ impl Cleaner {
             (None, None) => units(unreachable_amount())?,
         };
         if self.as_of.is_some_and(|a| day > a) {
-            return Err((RejectReason::DateAfterAsOf, name(self.idx.date), date_text));
+            let text = if typed.day.is_some() { format_day(day).into() } else { date_text };
+            return Err((RejectReason::DateAfterAsOf, name(self.idx.date), text));
         }
+        let amount_text = || -> Cow<'a, str> {
+            match typed.amount {
+                TypedAmount::F64(a) if self.idx.amount.is_some() => typed_text(a, row).into(),
+                TypedAmount::I64(a) if self.idx.amount.is_some() => typed_text(a, row).into(),
+                _ => get(Some(amount_col), row).unwrap_or("").into(),
+            }
+        };
         if amount == 0 && self.rules.zero_amount == ZeroAmount::Reject {
-            return Err((RejectReason::ZeroAmount, name(amount_col), get(Some(amount_col), row).unwrap_or("")));
+            return Err((RejectReason::ZeroAmount, name(amount_col), amount_text()));
         }
         let order = get(self.idx.order, row).map(trim).filter(|s| !s.is_empty());
         let cancelled =
@@ -444,8 +528,8 @@ impl Cleaner {
             amount = -amount.abs();
             if self.rules.returns == Returns::Exclude {
                 let (c, v) = match self.idx.order {
-                    Some(o) if cancelled => (name(o), order.unwrap_or("")),
-                    _ => (name(amount_col), get(Some(amount_col), row).unwrap_or("")),
+                    Some(o) if cancelled => (name(o), order.unwrap_or("").into()),
+                    _ => (name(amount_col), amount_text()),
                 };
                 return Err((RejectReason::ReturnExcluded, c, v));
             }
@@ -457,6 +541,63 @@ impl Cleaner {
 /// The mapping guarantees an amount or a unit price; reaching here is a bug in the mapping.
 fn unreachable_amount() -> f64 {
     f64::NAN
+}
+
+/// Only reached if [`Typed::of`] and the match in `clean_row` disagree (a bug): no units.
+fn unreachable_units() -> i64 {
+    0
+}
+
+/// A rejected row: the reason, the column and the offending value as text.
+type Reject<'a> = (RejectReason, &'a str, Cow<'a, str>);
+
+/// The first and last day a date is read as (years 1000 to 9999, as [`crate::parse`] reads text).
+const MIN_DAY: i32 = -354_285;
+const MAX_DAY: i32 = 2_932_896;
+
+/// The amount and date columns of one batch when they arrive typed (Parquet, JSON): read as
+/// values instead of being formatted as text and parsed back, which gives the same result.
+struct Typed<'b> {
+    amount: TypedAmount<'b>,
+    day: Option<&'b Date32Array>,
+}
+
+enum TypedAmount<'b> {
+    Text,
+    F64(&'b Float64Array),
+    I64(&'b Int64Array),
+}
+
+impl<'b> Typed<'b> {
+    fn of(batch: &'b RecordBatch, idx: &RoleIdx) -> Typed<'b> {
+        let amount = match idx.amount.map(|i| batch.column(i)) {
+            Some(c) if c.data_type() == &DataType::Float64 => TypedAmount::F64(c.as_primitive()),
+            Some(c) if c.data_type() == &DataType::Int64 => TypedAmount::I64(c.as_primitive()),
+            _ => TypedAmount::Text,
+        };
+        let day = Some(batch.column(idx.date)).filter(|c| c.data_type() == &DataType::Date32).map(|c| c.as_primitive());
+        Typed { amount, day }
+    }
+}
+
+impl Cleaner {
+    /// Whether the cleaner reads column `i` as text (a role column not read as a typed value).
+    fn reads_text(&self, i: usize, typed: &Typed<'_>) -> bool {
+        let x = &self.idx;
+        let typed_amount = !matches!(typed.amount, TypedAmount::Text);
+        (i == x.customer)
+            || (i == x.date && typed.day.is_none())
+            || (Some(i) == x.amount && !typed_amount)
+            || [x.quantity, x.unit_price, x.order, x.category, x.channel, x.discount].contains(&Some(i))
+    }
+}
+
+/// One value of a typed column as the text [`text_columns`] would give it.
+fn typed_text(a: &dyn Array, row: usize) -> String {
+    text_column(&a.slice(row, 1))
+        .ok()
+        .and_then(|t| t.as_string_opt::<i32>().filter(|t| t.is_valid(0)).map(|t| t.value(0).to_string()))
+        .unwrap_or_default()
 }
 
 struct Txn<'a> {
@@ -482,14 +623,14 @@ fn value(a: &StringArray, row: usize) -> Option<&str> {
 }
 
 /// Keeps the [`LATEST_KEPT`] latest-dated rows (the earliest row wins a tie on the date).
-fn remember_latest(state: &mut PartitionState, day: i32, local: u64, text: &str) {
+fn remember_latest(state: &mut PartitionState, day: i32, local: u64, text: String) {
     let latest = &mut state.latest;
     if latest.len() < LATEST_KEPT {
-        latest.push((day, local, text.to_string()));
+        latest.push((day, local, text));
     } else if let Some((pos, min)) = latest.iter().enumerate().min_by_key(|(_, x)| (x.0, std::cmp::Reverse(x.1)))
         && day > min.0
     {
-        latest[pos] = (day, local, text.to_string());
+        latest[pos] = (day, local, text);
     }
     state.latest_min = latest.iter().map(|x| x.0).min().unwrap_or(i32::MIN);
 }
@@ -497,23 +638,22 @@ fn remember_latest(state: &mut PartitionState, day: i32, local: u64, text: &str)
 /// Every column of `batch` as UTF-8 text (CSV columns already are; typed Parquet or JSON
 /// columns are cast, or formatted when no cast exists).
 pub fn text_columns(batch: &RecordBatch) -> Result<Vec<ArrayRef>> {
-    batch
-        .columns()
-        .iter()
-        .map(|c| -> Result<ArrayRef> {
-            if c.data_type() == &DataType::Utf8 {
-                return Ok(c.clone());
-            }
-            if let Ok(t) = cast(c, &DataType::Utf8) {
-                return Ok(t);
-            }
-            let opts = FormatOptions::default();
-            let f = ArrayFormatter::try_new(c.as_ref(), &opts)?;
-            let strings: StringArray =
-                (0..c.len()).map(|i| if c.is_null(i) { None } else { Some(f.value(i).to_string()) }).collect();
-            Ok(Arc::new(strings))
-        })
-        .collect()
+    batch.columns().iter().map(text_column).collect()
+}
+
+/// One column as UTF-8 text (see [`text_columns`]).
+fn text_column(c: &ArrayRef) -> Result<ArrayRef> {
+    if c.data_type() == &DataType::Utf8 {
+        return Ok(c.clone());
+    }
+    if let Ok(t) = cast(c, &DataType::Utf8) {
+        return Ok(t);
+    }
+    let opts = FormatOptions::default();
+    let f = ArrayFormatter::try_new(c.as_ref(), &opts)?;
+    let strings: StringArray =
+        (0..c.len()).map(|i| if c.is_null(i) { None } else { Some(f.value(i).to_string()) }).collect();
+    Ok(Arc::new(strings))
 }
 
 #[cfg(test)]
@@ -593,6 +733,88 @@ mod tests {
             None,
         );
         assert_eq!(reasons(&s), vec!["return_excluded"]);
+    }
+
+    /// Typed amount and date columns (Parquet, JSON) give what their text gives: the same kept
+    /// rows, the same rejects with the same values; identical typed rows hash equal.
+    #[test]
+    fn typed_columns_read_as_their_text_would() {
+        use datafusion::arrow::array::Date32Array;
+        let names: Vec<String> =
+            ["customer_id", "order_date", "amount", "order_id"].iter().map(|s| s.to_string()).collect();
+        let days = [Some(19_782), None, Some(19_783), Some(-400_000), Some(19_790), Some(19_790), Some(19_782)];
+        let amounts = [Some(15.22), Some(1.0), None, Some(2.5), Some(f64::NAN), Some(-0.0), Some(15.22)];
+        let ids = ["c1", "c1", "c2", "c2", "c3", "c3", "c1"];
+        let typed_schema = Arc::new(Schema::new(vec![
+            Field::new("customer_id", DataType::Utf8, true),
+            Field::new("order_date", DataType::Date32, true),
+            Field::new("amount", DataType::Float64, true),
+            Field::new("order_id", DataType::Utf8, true),
+        ]));
+        let typed = RecordBatch::try_new(
+            typed_schema,
+            vec![
+                Arc::new(StringArray::from(ids.to_vec())),
+                Arc::new(Date32Array::from(days.to_vec())),
+                Arc::new(Float64Array::from(amounts.to_vec())),
+                Arc::new(StringArray::from(vec!["o1", "o2", "o3", "o4", "o5", "o6", "o1"])),
+            ],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let text =
+            RecordBatch::try_new(Arc::new(text_schema(&names)), text_columns(&typed).unwrap_or_else(|e| panic!("{e}")))
+                .unwrap_or_else(|e| panic!("{e}"));
+        let map =
+            ColumnMap::resolve(&names, &BTreeMap::new(), std::path::Path::new("t")).unwrap_or_else(|e| panic!("{e}"));
+        let cleaner = Cleaner::new(&names, &map, DateFormat::Iso, CleanRules::default(), Some(19_785));
+        let run = |b: &RecordBatch| {
+            let mut state = PartitionState::default();
+            cleaner.process(b, &mut state).unwrap_or_else(|e| panic!("{e}"));
+            state
+        };
+        let (a, b) = (run(&typed), run(&text));
+        let kept = |s: &PartitionState| -> Vec<(u32, i32, i64, u64)> {
+            s.kept
+                .iter()
+                .flat_map(|k| {
+                    let c = k.column(0).as_primitive::<datafusion::arrow::datatypes::UInt32Type>().clone();
+                    let d = k.column(1).as_primitive::<datafusion::arrow::datatypes::Int32Type>().clone();
+                    let m = k.column(2).as_primitive::<datafusion::arrow::datatypes::Int64Type>().clone();
+                    let l = k.column(8).as_primitive::<datafusion::arrow::datatypes::UInt64Type>().clone();
+                    (0..k.num_rows()).map(move |i| (c.value(i), d.value(i), m.value(i), l.value(i)))
+                })
+                .collect()
+        };
+        assert_eq!(kept(&a), kept(&b));
+        assert_eq!(kept(&a), vec![(0, 19_782, 152_200, 1), (0, 19_782, 152_200, 7)]);
+        let rejects = |s: &PartitionState| -> Vec<String> {
+            s.rejects
+                .iter()
+                .flat_map(|r| {
+                    let t = text_columns(r).unwrap_or_else(|e| panic!("{e}"));
+                    (0..r.num_rows())
+                        .map(|i| {
+                            t.iter()
+                                .map(|c| {
+                                    let c = c.as_string::<i32>();
+                                    if c.is_null(i) { "-".to_string() } else { c.value(i).to_string() }
+                                })
+                                .collect::<Vec<_>>()
+                                .join("|")
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        };
+        assert_eq!(rejects(&a), rejects(&b));
+        assert_eq!(
+            reasons(&a),
+            ["unparseable_date", "unparseable_amount", "unparseable_date", "non_finite_amount", "date_after_as_of"]
+        );
+        assert!(rejects(&a)[3].ends_with("|5|non_finite_amount|amount|NaN"), "{:?}", rejects(&a)[3]);
+        let h: Vec<RowHash> = a.hashes.iter().copied().collect();
+        assert_eq!(h.len(), 2);
+        assert_eq!((h[0].hi, h[0].lo), (h[1].hi, h[1].lo));
     }
 
     #[test]
