@@ -485,12 +485,14 @@ impl Cleaner {
                 Some(v) => units(v),
             }
         };
+        // typed amounts exist only where there is an amount column (`Typed::of`)
         let mut amount = match (self.idx.amount, self.idx.unit_price) {
-            (Some(_), _) if !matches!(typed.amount, TypedAmount::Text) => match typed.amount {
-                TypedAmount::F64(a) => typed_amount(a, a.is_valid(row).then(|| a.value(row)))?,
-                TypedAmount::I64(a) => typed_amount(a, a.is_valid(row).then(|| a.value(row) as f64))?,
-                TypedAmount::Text => unreachable_units(),
-            },
+            (Some(_), _) if let TypedAmount::F64(a) = typed.amount => {
+                typed_amount(a, a.is_valid(row).then(|| a.value(row)))?
+            }
+            (Some(_), _) if let TypedAmount::I64(a) = typed.amount => {
+                typed_amount(a, a.is_valid(row).then(|| a.value(row) as f64))?
+            }
             // a quantity does not matter when there is an amount
             (Some(a), _) => match get(Some(a), row).and_then(money_units_exact) {
                 Some(u) => u,
@@ -511,9 +513,9 @@ impl Cleaner {
         }
         let amount_text = || -> Cow<'a, str> {
             match typed.amount {
-                TypedAmount::F64(a) if self.idx.amount.is_some() => typed_text(a, row).into(),
-                TypedAmount::I64(a) if self.idx.amount.is_some() => typed_text(a, row).into(),
-                _ => get(Some(amount_col), row).unwrap_or("").into(),
+                TypedAmount::F64(a) => typed_text(a, row).into(),
+                TypedAmount::I64(a) => typed_text(a, row).into(),
+                TypedAmount::Text => get(Some(amount_col), row).unwrap_or("").into(),
             }
         };
         if amount == 0 && self.rules.zero_amount == ZeroAmount::Reject {
@@ -541,11 +543,6 @@ impl Cleaner {
 /// The mapping guarantees an amount or a unit price; reaching here is a bug in the mapping.
 fn unreachable_amount() -> f64 {
     f64::NAN
-}
-
-/// Only reached if [`Typed::of`] and the match in `clean_row` disagree (a bug): no units.
-fn unreachable_units() -> i64 {
-    0
 }
 
 /// A rejected row: the reason, the column and the offending value as text.

@@ -344,22 +344,13 @@ fn csv_rows(batch: &RecordBatch, out: &mut Vec<u8>) -> Result<()> {
 }
 
 fn field_writer<'a>(c: &'a dyn Array, opts: &FormatOptions<'a>) -> Result<FieldWriter<'a>> {
-    macro_rules! int {
-        ($t:ty) => {{
+    // integers in decimal (itoa), floats as their shortest round-trip text (ryu, as Arrow)
+    macro_rules! number {
+        ($t:ty, $buffer:ty) => {{
             let a = c.as_primitive::<$t>();
             Box::new(move |i, out: &mut Vec<u8>| {
                 if a.is_valid(i) {
-                    out.extend_from_slice(itoa::Buffer::new().format(a.value(i)).as_bytes());
-                }
-            })
-        }};
-    }
-    macro_rules! float {
-        ($t:ty) => {{
-            let a = c.as_primitive::<$t>();
-            Box::new(move |i, out: &mut Vec<u8>| {
-                if a.is_valid(i) {
-                    out.extend_from_slice(ryu::Buffer::new().format(a.value(i)).as_bytes());
+                    out.extend_from_slice(<$buffer>::new().format(a.value(i)).as_bytes());
                 }
             })
         }};
@@ -373,12 +364,12 @@ fn field_writer<'a>(c: &'a dyn Array, opts: &FormatOptions<'a>) -> Result<FieldW
                 }
             })
         }
-        DataType::Int64 => int!(Int64Type),
-        DataType::Int32 => int!(Int32Type),
-        DataType::UInt64 => int!(UInt64Type),
-        DataType::UInt32 => int!(UInt32Type),
-        DataType::Float64 => float!(Float64Type),
-        DataType::Float32 => float!(Float32Type),
+        DataType::Int64 => number!(Int64Type, itoa::Buffer),
+        DataType::Int32 => number!(Int32Type, itoa::Buffer),
+        DataType::UInt64 => number!(UInt64Type, itoa::Buffer),
+        DataType::UInt32 => number!(UInt32Type, itoa::Buffer),
+        DataType::Float64 => number!(Float64Type, ryu::Buffer),
+        DataType::Float32 => number!(Float32Type, ryu::Buffer),
         DataType::Boolean => {
             let a = c.as_boolean();
             Box::new(move |i, out: &mut Vec<u8>| {
