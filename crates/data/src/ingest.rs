@@ -384,14 +384,17 @@ async fn merge(
             }
             v.sort_unstable();
             let same = |a: &RowHash, b: &RowHash| a.hi == b.hi && a.lo == b.lo;
-            // the earliest row of a group stays; every later one is a duplicate
-            let dups = v.windows(2).filter(|w| same(&w[0], &w[1])).map(|w| w[1].pos).collect();
-            let groups = v
-                .windows(2)
-                .enumerate()
-                .filter(|(i, w)| same(&w[0], &w[1]) && (*i == 0 || !same(&v[i - 1], &w[0])))
-                .count();
-            (dups, groups as u64)
+            // the earliest row of a group stays; every later one is a duplicate, and a group
+            // starts where a duplicate follows a row that is not itself one
+            let mut dups = Vec::new();
+            let mut groups = 0u64;
+            for (i, w) in v.windows(2).enumerate() {
+                if same(&w[0], &w[1]) {
+                    dups.push(w[1].pos);
+                    groups += u64::from(i == 0 || !same(&v[i - 1], &w[0]));
+                }
+            }
+            (dups, groups)
         })
         .collect();
     for (_, states) in &mut per_file {
