@@ -7,7 +7,8 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, Date32Array, Float64Array, Int64Array, StringArray};
+use datafusion::arrow::array::{Array, ArrayRef, ArrowPrimitiveType, AsArray, PrimitiveArray, StringArray};
+use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
 use datafusion::arrow::datatypes::{
     DataType, Date32Type, Field, Float32Type, Float64Type, Int32Type, Int64Type, Schema, UInt32Type, UInt64Type,
 };
@@ -77,17 +78,22 @@ impl Column {
         }
     }
 
-    fn to_array(&self) -> (DataType, ArrayRef) {
-        match self {
-            Column::Str(v) => (DataType::Utf8, Arc::new(v.iter().map(|s| s.as_deref()).collect::<StringArray>())),
-            Column::Int(v) => (DataType::Int64, Arc::new(Int64Array::from(v.clone()))),
-            Column::Float(v) => (DataType::Float64, Arc::new(Float64Array::from(v.clone()))),
-            Column::Date(v) => (DataType::Date32, Arc::new(Date32Array::from(v.clone()))),
+    /// The column as an Arrow array, consuming it. Arrays are built at their exact size in one
+    /// pass (no growing buffers: each regrowth copies the buffer and touches fresh pages).
+    ///
+    /// # Errors
+    /// [`DataError::Engine`] when a text column holds more than 2 GiB (Arrow's `Utf8` limit).
+    fn into_array(self) -> Result<(DataType, ArrayRef)> {
+        Ok(match self {
+            Column::Str(v) => (DataType::Utf8, Arc::new(text_array(v.len(), |i| v[i].as_deref())?)),
+            Column::Int(v) => (DataType::Int64, Arc::new(primitive_array::<Int64Type>(&v))),
+            Column::Float(v) => (DataType::Float64, Arc::new(primitive_array::<Float64Type>(&v))),
+            Column::Date(v) => (DataType::Date32, Arc::new(primitive_array::<Date32Type>(&v))),
             Column::Codes { labels, codes } => (
                 DataType::Utf8,
-                Arc::new(codes.iter().map(|c| c.map(|k| labels[usize::from(k)].as_str())).collect::<StringArray>()),
+                Arc::new(text_array(codes.len(), |i| codes[i].map(|k| labels[usize::from(k)].as_str()))?),
             ),
-        }
+        })
     }
 
     /// Number of values.
@@ -165,8 +171,7 @@ impl Table {
         let mut fields = Vec::with_capacity(self.names.len());
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.names.len());
         for (n, c) in self.names.into_iter().zip(self.columns) {
-            let (t, a) = c.to_array();
-            drop(c);
+            let (t, a) = c.into_array()?;
             fields.push(Field::new(n, t, true));
             arrays.push(a);
         }
@@ -182,7 +187,7 @@ impl Table {
         let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
         let mut arrays: Vec<ArrayRef> = batch.columns().to_vec();
         for (n, c) in self.names.into_iter().zip(self.columns) {
-            let (t, a) = c.to_array();
+            let (t, a) = c.into_array()?;
             fields.push(Field::new(n, t, true));
             arrays.push(a);
         }
@@ -190,25 +195,71 @@ impl Table {
     }
 }
 
-/// A batch built column by column: each pushed [`Column`] becomes an Arrow array at once and is
-/// freed, so a wide table (customers.csv has 40+ columns) never exists twice in memory, as a
-/// [`Table`] and as its batch.
-#[derive(Debug, Default)]
-pub struct BatchBuilder {
-    /// Column names, in order.
-    pub names: Vec<String>,
-    fields: Vec<Field>,
-    arrays: Vec<ArrayRef>,
+/// The `n` texts `get(0..n)` as a `StringArray`, sized exactly before it is filled.
+fn text_array<'s>(n: usize, get: impl Fn(usize) -> Option<&'s str>) -> Result<StringArray> {
+    let mut bytes = 0usize;
+    let mut any_null = false;
+    for i in 0..n {
+        match get(i) {
+            Some(s) => bytes += s.len(),
+            None => any_null = true,
+        }
+    }
+    if i32::try_from(bytes).is_err() {
+        return Err(DataError::engine("building an output column")(datafusion::error::DataFusionError::Execution(
+            format!("a text column of {bytes} bytes is over the 2 GiB one column can hold"),
+        )));
+    }
+    let mut offsets: Vec<i32> = Vec::with_capacity(n + 1);
+    let mut values: Vec<u8> = Vec::with_capacity(bytes);
+    offsets.push(0);
+    for i in 0..n {
+        if let Some(s) = get(i) {
+            values.extend_from_slice(s.as_bytes());
+        }
+        // fits: the total was checked above
+        offsets.push(values.len() as i32);
+    }
+    let nulls = any_null.then(|| NullBuffer::from_iter((0..n).map(|i| get(i).is_some())));
+    Ok(StringArray::try_new(OffsetBuffer::new(offsets.into()), values.into(), nulls)?)
 }
 
-impl BatchBuilder {
+/// `v` as a primitive array (missing values are nulls).
+fn primitive_array<T: ArrowPrimitiveType>(v: &[Option<T::Native>]) -> PrimitiveArray<T> {
+    let values: Vec<T::Native> = v.iter().map(|x| x.unwrap_or_default()).collect();
+    let nulls = v.iter().any(Option::is_none).then(|| NullBuffer::from_iter(v.iter().map(Option::is_some)));
+    PrimitiveArray::new(values.into(), nulls)
+}
+
+/// A column of a [`BatchBuilder`], made when the batch is built.
+type MakeColumn<'a> = Box<dyn FnOnce() -> Column + Send + 'a>;
+
+/// A batch built column by column. Columns are made (and each turned into an Arrow array and
+/// freed) in [`BatchBuilder::finish`], on every core, so a wide table (customers.csv has 40+
+/// columns) never exists twice in memory, as [`Column`]s and as its batch.
+#[derive(Default)]
+pub struct BatchBuilder<'a> {
+    /// Column names, in order.
+    pub names: Vec<String>,
+    columns: Vec<MakeColumn<'a>>,
+}
+
+impl std::fmt::Debug for BatchBuilder<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchBuilder").field("names", &self.names).finish_non_exhaustive()
+    }
+}
+
+impl<'a> BatchBuilder<'a> {
     /// Appends a column.
     pub fn push(&mut self, name: impl Into<String>, column: Column) {
-        let name = name.into();
-        let (t, a) = column.to_array();
-        self.fields.push(Field::new(&name, t, true));
-        self.names.push(name);
-        self.arrays.push(a);
+        self.push_with(name, move || column);
+    }
+
+    /// Appends the column `make` makes (when the batch is built).
+    pub fn push_with(&mut self, name: impl Into<String>, make: impl FnOnce() -> Column + Send + 'a) {
+        self.names.push(name.into());
+        self.columns.push(Box::new(make));
     }
 
     /// The batch.
@@ -216,7 +267,11 @@ impl BatchBuilder {
     /// # Errors
     /// [`DataError::Engine`] when columns differ in length.
     pub fn finish(self) -> Result<RecordBatch> {
-        Ok(RecordBatch::try_new(Arc::new(Schema::new(self.fields)), self.arrays)?)
+        let arrays: Vec<(DataType, ArrayRef)> =
+            self.columns.into_par_iter().map(|make| make().into_array()).collect::<Result<_>>()?;
+        let fields: Vec<Field> =
+            self.names.iter().zip(&arrays).map(|(n, (t, _))| Field::new(n, t.clone(), true)).collect();
+        Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays.into_iter().map(|(_, a)| a).collect())?)
     }
 }
 

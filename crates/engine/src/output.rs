@@ -19,77 +19,88 @@ pub(crate) fn round(v: f64, digits: i32) -> f64 {
 /// The customers table, built column by column into a batch. `rows[i]` is `Some(feature index)` for a purchaser, `None` for a
 /// prospect whose id is `prospect_ids` in order; `master_row[i]` is the row's index in the
 /// master file, if any; `predictions` are the CLV columns (placed after the BTYD summary).
-pub fn customers_table(
-    f: &Features,
-    c: &Classified,
-    schemes: &[Scheme],
-    rows: &[Option<usize>],
-    ids: &[&str],
-    master: Option<(&Master, &[Option<usize>])>,
+pub fn customers_table<'a>(
+    f: &'a Features,
+    c: &'a Classified,
+    schemes: &'a [Scheme],
+    rows: &'a [Option<usize>],
+    ids: &'a [&'a str],
+    master: Option<(&'a Master, &'a [Option<usize>])>,
     predictions: Vec<(String, Column)>,
-) -> BatchBuilder {
+) -> BatchBuilder<'a> {
     let pick_i = |get: &dyn Fn(usize) -> Option<i64>| Column::Int(rows.iter().map(|r| r.and_then(get)).collect());
     let pick_f = |get: &dyn Fn(usize) -> Option<f64>| Column::Float(rows.iter().map(|r| r.and_then(get)).collect());
     let mut t = BatchBuilder::default();
-    t.push("customer_id", Column::Str(ids.iter().map(|s| Some(s.to_string())).collect()));
-    t.push("first_purchase", Column::Date(rows.iter().map(|r| r.map(|i| f.first_purchase[i])).collect()));
-    t.push("last_purchase", Column::Date(rows.iter().map(|r| r.map(|i| f.last_purchase[i])).collect()));
-    t.push("recency_days", pick_i(&|i| Some(f.recency_days[i])));
-    t.push("frequency", Column::Int(rows.iter().map(|r| Some(r.map_or(0, |i| f.frequency[i] as i64))).collect()));
-    t.push("monetary", Column::Float(rows.iter().map(|r| Some(r.map_or(0.0, |i| round(f.monetary[i], 4)))).collect()));
-    t.push("aov", pick_f(&|i| f.aov[i].map(|v| round(v, 4))));
-    t.push("tenure_days", pick_i(&|i| Some(f.tenure_days[i])));
-    t.push("returns_count", pick_i(&|i| Some(f.returns_count[i] as i64)));
-    t.push("returns_amount", pick_f(&|i| Some(round(f.returns_amount[i], 4))));
-    t.push("avg_interpurchase_days", pick_f(&|i| f.avg_interpurchase_days[i].map(|v| round(v, 4))));
-    t.push("annual_spend", pick_f(&|i| Some(round(f.annual_spend[i], 4))));
+    t.push_with("customer_id", move || Column::Str(ids.iter().map(|s| Some(s.to_string())).collect()));
+    t.push_with("first_purchase", move || Column::Date(rows.iter().map(|r| r.map(|i| f.first_purchase[i])).collect()));
+    t.push_with("last_purchase", move || Column::Date(rows.iter().map(|r| r.map(|i| f.last_purchase[i])).collect()));
+    t.push_with("recency_days", move || pick_i(&|i| Some(f.recency_days[i])));
+    t.push_with("frequency", move || {
+        Column::Int(rows.iter().map(|r| Some(r.map_or(0, |i| f.frequency[i] as i64))).collect())
+    });
+    t.push_with("monetary", move || {
+        Column::Float(rows.iter().map(|r| Some(r.map_or(0.0, |i| round(f.monetary[i], 4)))).collect())
+    });
+    t.push_with("aov", move || pick_f(&|i| f.aov[i].map(|v| round(v, 4))));
+    t.push_with("tenure_days", move || pick_i(&|i| Some(f.tenure_days[i])));
+    t.push_with("returns_count", move || pick_i(&|i| Some(f.returns_count[i] as i64)));
+    t.push_with("returns_amount", move || pick_f(&|i| Some(round(f.returns_amount[i], 4))));
+    t.push_with("avg_interpurchase_days", move || pick_f(&|i| f.avg_interpurchase_days[i].map(|v| round(v, 4))));
+    t.push_with("annual_spend", move || pick_f(&|i| Some(round(f.annual_spend[i], 4))));
     if let (Some(n), Some(top)) = (&f.n_categories, &f.top_category) {
-        t.push("n_categories", pick_i(&|i| Some(n[i] as i64)));
-        t.push("top_category", Column::Str(rows.iter().map(|r| r.and_then(|i| top[i].clone())).collect()));
+        t.push_with("n_categories", move || pick_i(&|i| Some(n[i] as i64)));
+        t.push_with("top_category", move || Column::Str(rows.iter().map(|r| r.and_then(|i| top[i].clone())).collect()));
         if let Some(share) = &f.top_category_share {
-            t.push("top_category_share", pick_f(&|i| share[i].map(|v| round(v, 4))));
+            t.push_with("top_category_share", move || pick_f(&|i| share[i].map(|v| round(v, 4))));
         }
     }
     for (k, ch) in f.channels.iter().enumerate() {
-        t.push(channel_column(ch), pick_f(&|i| Some(round(f.channel_share[k][i], 6))));
+        t.push_with(channel_column(ch), move || pick_f(&|i| Some(round(f.channel_share[k][i], 6))));
     }
     if !f.channels.is_empty() {
-        let codes = rows.iter().map(|r| r.and_then(|i| preferred_channel(f, i)).map(|c| c as u16)).collect();
-        t.push("preferred_channel", Column::Codes { labels: f.channels.clone(), codes });
+        t.push_with("preferred_channel", move || Column::Codes {
+            labels: f.channels.clone(),
+            codes: rows.iter().map(|r| r.and_then(|i| preferred_channel(f, i)).map(|c| c as u16)).collect(),
+        });
     }
     if let Some(share) = &f.discounted_share {
-        t.push("discounted_share", pick_f(&|i| share[i].map(|v| round(v, 4))));
+        t.push_with("discounted_share", move || pick_f(&|i| share[i].map(|v| round(v, 4))));
     }
-    t.push("x", pick_i(&|i| Some(f.x[i] as i64)));
-    t.push("t_x", pick_f(&|i| Some(f.t_x[i])));
-    t.push("T", pick_f(&|i| Some(f.t_cal[i])));
-    t.push("zbar", pick_f(&|i| Some(round(f.zbar[i], 4))));
+    t.push_with("x", move || pick_i(&|i| Some(f.x[i] as i64)));
+    t.push_with("t_x", move || pick_f(&|i| Some(f.t_x[i])));
+    t.push_with("T", move || pick_f(&|i| Some(f.t_cal[i])));
+    t.push_with("zbar", move || pick_f(&|i| Some(round(f.zbar[i], 4))));
     for (name, col) in predictions {
         t.push(name, col);
     }
-    t.push("r_score", pick_i(&|i| Some(i64::from(c.scores.r[i]))));
-    t.push("f_score", pick_i(&|i| Some(i64::from(c.scores.f[i]))));
-    t.push("m_score", pick_i(&|i| Some(i64::from(c.scores.m[i]))));
+    t.push_with("r_score", move || pick_i(&|i| Some(i64::from(c.scores.r[i]))));
+    t.push_with("f_score", move || pick_i(&|i| Some(i64::from(c.scores.f[i]))));
+    t.push_with("m_score", move || pick_i(&|i| Some(i64::from(c.scores.m[i]))));
     // "RFM" cells as codes into the n^3 possible strings (no string per customer)
     let top = |v: &[u8]| v.iter().copied().max().unwrap_or(1);
     let n = u16::from(top(&c.scores.r).max(top(&c.scores.f)).max(top(&c.scores.m)).max(1));
     let labels: Vec<String> =
         (0..n * n * n).map(|k| format!("{}{}{}", k / (n * n) + 1, k / n % n + 1, k % n + 1)).collect();
-    let code = |i: usize| {
+    let code = move |i: usize| {
         let s = |v: u8| u16::from(v.max(1)) - 1;
         s(c.scores.r[i]) * n * n + s(c.scores.f[i]) * n + s(c.scores.m[i])
     };
-    t.push("rfm_score", Column::Codes { labels, codes: rows.iter().map(|r| r.map(code)).collect() });
+    t.push_with("rfm_score", move || Column::Codes { labels, codes: rows.iter().map(|r| r.map(code)).collect() });
     for s in schemes {
-        t.push(s.id.clone(), Column::Codes { labels: s.labels.clone(), codes: s.of_row.clone() });
+        t.push_with(s.id.clone(), move || Column::Codes { labels: s.labels.clone(), codes: s.of_row.clone() });
         if let Some(names) = &s.names {
-            t.push(format!("{}_name", s.id), Column::Codes { labels: names.clone(), codes: s.of_row.clone() });
+            t.push_with(format!("{}_name", s.id), move || Column::Codes {
+                labels: names.clone(),
+                codes: s.of_row.clone(),
+            });
         }
     }
     if let Some((m, master_row)) = master {
         for (a, name) in m.attributes.iter().enumerate() {
             let col = master_column(name, &|n| t.names.iter().any(|x| x == n));
-            t.push(col, Column::Str(master_row.iter().map(|r| r.and_then(|j| m.values[a][j].clone())).collect()));
+            t.push_with(col, move || {
+                Column::Str(master_row.iter().map(|r| r.and_then(|j| m.values[a][j].clone())).collect())
+            });
         }
     }
     t
