@@ -69,13 +69,37 @@ pub fn classify(f: &Features, config: &Config) -> Result<Classified> {
     let recency: Vec<f64> = f.recency_days.iter().map(|&v| v as f64).collect();
     let frequency: Vec<f64> = f.frequency.iter().map(|&v| v as f64).collect();
     let params = config.rfm.params().check().map_err(|e| invalid(&e))?;
-    let scores = rfm::score(&recency, &frequency, &f.monetary, &params);
-    let segment = rfm::segment(&scores, &config.rfm.segments);
-    let (cn8, cn8_centres) = rfm::cn8(&recency, &frequency, &f.monetary, config.rfm.cn8_basis);
-    let (abc, abc_summary) = abc::classify(&f.monetary, &config.abc.check().map_err(|e| invalid(&e))?);
-    let value_tier = value_tier::classify(&f.monetary, &config.value_tier.check().map_err(|e| invalid(&e))?);
-    let gaps: Vec<f64> = f.avg_interpurchase_days.iter().flatten().copied().collect();
-    let (thresholds, threshold_source) = lifecycle::derive_thresholds(&config.lifecycle, &gaps);
+    let abc_params = config.abc.check().map_err(|e| invalid(&e))?;
+    let tier_params = config.value_tier.check().map_err(|e| invalid(&e))?;
+    // the classifiers are independent: they run side by side (each sorts in parallel too)
+    let ((scores, segment), ((cn8, cn8_centres), ((abc, abc_summary), (value_tier, (thresholds, threshold_source))))) =
+        rayon::join(
+            || {
+                let scores = rfm::score(&recency, &frequency, &f.monetary, &params);
+                let segment = rfm::segment(&scores, &config.rfm.segments);
+                (scores, segment)
+            },
+            || {
+                rayon::join(
+                    || rfm::cn8(&recency, &frequency, &f.monetary, config.rfm.cn8_basis),
+                    || {
+                        rayon::join(
+                            || abc::classify(&f.monetary, &abc_params),
+                            || {
+                                rayon::join(
+                                    || value_tier::classify(&f.monetary, &tier_params),
+                                    || {
+                                        let gaps: Vec<f64> =
+                                            f.avg_interpurchase_days.iter().flatten().copied().collect();
+                                        lifecycle::derive_thresholds(&config.lifecycle, &gaps)
+                                    },
+                                )
+                            },
+                        )
+                    },
+                )
+            },
+        );
     Ok(Classified { scores, segment, cn8, cn8_centres, abc, abc_summary, value_tier, thresholds, threshold_source })
 }
 

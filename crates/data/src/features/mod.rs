@@ -162,9 +162,18 @@ pub async fn aggregate(
         categories.extend(k);
     }
     tracing::debug!(ms = t0.elapsed().as_millis() as u64, "customers aggregated");
-    let mut f = from_batches(&customers, &names.customers, as_of);
-    if present.category || present.channel || present.discount {
-        add_categories_and_channels(&categories, &mut f, names, present);
+    // the per-customer columns and the category/channel ones come from separate results: one
+    // core each
+    let n = names.customers.len();
+    let (mut f, extra) = rayon::join(
+        || from_batches(&customers, &names.customers, as_of),
+        || {
+            (present.category || present.channel || present.discount)
+                .then(|| categories_and_channels(&categories, n, names, present))
+        },
+    );
+    if let Some(extra) = extra {
+        extra.add_to(&mut f);
     }
     Ok(f)
 }
@@ -339,12 +348,12 @@ fn from_batches(batches: &[RecordBatch], customers: &[String], as_of: i32) -> Fe
     f
 }
 
-/// Category, channel and discount features from one aggregation by (customer, category,
+/// Category, channel and discount features of `n` customers from one aggregation by (customer, category,
 /// channel) over purchase rows: the number of categories, the top category by spend (ties: the
 /// smaller name, which is the smaller code since codes are name-sorted), spend shares per
 /// channel, and the discounted share of spend.
-fn add_categories_and_channels(batches: &[RecordBatch], f: &mut Features, names: &Names, present: Present) {
-    let n = f.len();
+fn categories_and_channels(batches: &[RecordBatch], n: usize, names: &Names, present: Present) -> CategoryFeatures {
+    let mut f = CategoryFeatures::default();
     let shares = present.channel && !names.channels.is_empty() && names.channels.len() <= MAX_CHANNELS;
     let n_ch = if shares { names.channels.len() } else { 0 };
     let mut chan_spend = vec![0i64; n * n_ch];
@@ -430,5 +439,28 @@ fn add_categories_and_channels(batches: &[RecordBatch], f: &mut Features, names:
                     .collect()
             })
             .collect();
+    }
+    f
+}
+
+/// The [`Features`] fields made by [`categories_and_channels`].
+#[derive(Default)]
+struct CategoryFeatures {
+    n_categories: Option<Vec<u64>>,
+    top_category: Option<Vec<Option<String>>>,
+    top_category_share: Option<Vec<Option<f64>>>,
+    discounted_share: Option<Vec<Option<f64>>>,
+    channels: Vec<String>,
+    channel_share: Vec<Vec<f64>>,
+}
+
+impl CategoryFeatures {
+    fn add_to(self, f: &mut Features) {
+        f.n_categories = self.n_categories;
+        f.top_category = self.top_category;
+        f.top_category_share = self.top_category_share;
+        f.discounted_share = self.discounted_share;
+        f.channels = self.channels;
+        f.channel_share = self.channel_share;
     }
 }
