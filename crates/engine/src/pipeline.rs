@@ -670,6 +670,10 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     };
     write_json(&req.out_dir.join("run.json"), &record)?;
     let mut record = record;
+    // the report reads the files back: the run's own tables go first, so the two never add up
+    // to the run's peak memory
+    drop((batch, schemes, stages, value, lookalike, classified, ids, rows, master_rows, purchaser_master));
+    drop(features);
     if config.run.report {
         // the report is made from the files just written (as `custseg report DIR` makes it);
         // run.json is then rewritten with the report's time, which the report does not show
