@@ -71,32 +71,20 @@ pub fn classify(f: &Features, config: &Config) -> Result<Classified> {
     let params = config.rfm.params().check().map_err(|e| invalid(&e))?;
     let abc_params = config.abc.check().map_err(|e| invalid(&e))?;
     let tier_params = config.value_tier.check().map_err(|e| invalid(&e))?;
-    // the classifiers are independent: they run side by side (each sorts in parallel too)
-    let ((scores, segment), ((cn8, cn8_centres), ((abc, abc_summary), (value_tier, (thresholds, threshold_source))))) =
+    // the classifiers are independent: two halves run side by side (each sorts in parallel too)
+    let (((scores, segment), (cn8, cn8_centres)), ((abc, abc_summary), value_tier, (thresholds, threshold_source))) =
         rayon::join(
             || {
                 let scores = rfm::score(&recency, &frequency, &f.monetary, &params);
                 let segment = rfm::segment(&scores, &config.rfm.segments);
-                (scores, segment)
+                ((scores, segment), rfm::cn8(&recency, &frequency, &f.monetary, config.rfm.cn8_basis))
             },
             || {
-                rayon::join(
-                    || rfm::cn8(&recency, &frequency, &f.monetary, config.rfm.cn8_basis),
-                    || {
-                        rayon::join(
-                            || abc::classify(&f.monetary, &abc_params),
-                            || {
-                                rayon::join(
-                                    || value_tier::classify(&f.monetary, &tier_params),
-                                    || {
-                                        let gaps: Vec<f64> =
-                                            f.avg_interpurchase_days.iter().flatten().copied().collect();
-                                        lifecycle::derive_thresholds(&config.lifecycle, &gaps)
-                                    },
-                                )
-                            },
-                        )
-                    },
+                let gaps: Vec<f64> = f.avg_interpurchase_days.iter().flatten().copied().collect();
+                (
+                    abc::classify(&f.monetary, &abc_params),
+                    value_tier::classify(&f.monetary, &tier_params),
+                    lifecycle::derive_thresholds(&config.lifecycle, &gaps),
                 )
             },
         );

@@ -117,6 +117,7 @@ fn cut(schema: &SchemaRef, batches: &[RecordBatch], cuts: &[usize]) -> Result<Ve
 /// `dst[g]`; `dst` is a permutation.
 fn scatter(parts: &[ArrayRef], dst: &[u32]) -> Result<ArrayRef> {
     let Some(first) = parts.first() else { return Ok(concat(&[])?) };
+    // the kept table's column types
     Ok(match first.data_type() {
         DataType::UInt32 => scatter_primitive::<UInt32Type>(parts, dst),
         DataType::Int32 => scatter_primitive::<Int32Type>(parts, dst),
@@ -134,14 +135,10 @@ fn scatter(parts: &[ArrayRef], dst: &[u32]) -> Result<ArrayRef> {
             }
             Arc::new(BooleanArray::new(BooleanBuffer::from(values), nulls))
         }
-        // the kept schema has no other types; anything else goes through Arrow's kernels
-        _ => {
-            let refs: Vec<&dyn Array> = parts.iter().map(|a| a.as_ref()).collect();
-            let mut src = vec![0u32; dst.len()];
-            for (g, &d) in dst.iter().enumerate() {
-                src[d as usize] = g as u32;
-            }
-            datafusion::arrow::compute::take(concat(&refs)?.as_ref(), &PrimitiveArray::<UInt32Type>::from(src), None)?
+        other => {
+            return Err(crate::error::DataError::engine("sorting rows by customer")(
+                datafusion::error::DataFusionError::Internal(format!("no scatter for a {other} column")),
+            ));
         }
     })
 }
