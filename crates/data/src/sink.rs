@@ -78,21 +78,21 @@ impl Column {
         }
     }
 
-    /// The column as an Arrow array, consuming it. Arrays are built at their exact size in one
-    /// pass (no growing buffers: each regrowth copies the buffer and touches fresh pages).
+    /// The column as an Arrow array (of type `self.kind().data_type()`), consuming it. Arrays are
+    /// sized before they are filled (no growing buffers: each regrowth copies the buffer and
+    /// touches fresh pages).
     ///
     /// # Errors
     /// [`DataError::Engine`] when a text column holds more than 2 GiB (Arrow's `Utf8` limit).
-    fn into_array(self) -> Result<(DataType, ArrayRef)> {
+    fn into_array(self) -> Result<ArrayRef> {
         Ok(match self {
-            Column::Str(v) => (DataType::Utf8, Arc::new(text_array(v.len(), |i| v[i].as_deref())?)),
-            Column::Int(v) => (DataType::Int64, Arc::new(primitive_array::<Int64Type>(&v))),
-            Column::Float(v) => (DataType::Float64, Arc::new(primitive_array::<Float64Type>(&v))),
-            Column::Date(v) => (DataType::Date32, Arc::new(primitive_array::<Date32Type>(&v))),
-            Column::Codes { labels, codes } => (
-                DataType::Utf8,
-                Arc::new(text_array(codes.len(), |i| codes[i].map(|k| labels[usize::from(k)].as_str()))?),
-            ),
+            Column::Str(v) => Arc::new(text_array(v.len(), |i| v[i].as_deref())?),
+            Column::Int(v) => Arc::new(primitive_array::<Int64Type>(&v)),
+            Column::Float(v) => Arc::new(primitive_array::<Float64Type>(&v)),
+            Column::Date(v) => Arc::new(primitive_array::<Date32Type>(&v)),
+            Column::Codes { labels, codes } => {
+                Arc::new(text_array(codes.len(), |i| codes[i].map(|k| labels[usize::from(k)].as_str()))?)
+            }
         })
     }
 
@@ -171,8 +171,8 @@ impl Table {
         let mut fields = Vec::with_capacity(self.names.len());
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.names.len());
         for (n, c) in self.names.into_iter().zip(self.columns) {
-            let (t, a) = c.into_array()?;
-            fields.push(Field::new(n, t, true));
+            let a = c.into_array()?;
+            fields.push(Field::new(n, a.data_type().clone(), true));
             arrays.push(a);
         }
         Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)?)
@@ -187,8 +187,8 @@ impl Table {
         let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
         let mut arrays: Vec<ArrayRef> = batch.columns().to_vec();
         for (n, c) in self.names.into_iter().zip(self.columns) {
-            let (t, a) = c.into_array()?;
-            fields.push(Field::new(n, t, true));
+            let a = c.into_array()?;
+            fields.push(Field::new(n, a.data_type().clone(), true));
             arrays.push(a);
         }
         Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)?)
@@ -267,11 +267,11 @@ impl<'a> BatchBuilder<'a> {
     /// # Errors
     /// [`DataError::Engine`] when columns differ in length.
     pub fn finish(self) -> Result<RecordBatch> {
-        let arrays: Vec<(DataType, ArrayRef)> =
+        let arrays: Vec<ArrayRef> =
             self.columns.into_par_iter().map(|make| make().into_array()).collect::<Result<_>>()?;
         let fields: Vec<Field> =
-            self.names.iter().zip(&arrays).map(|(n, (t, _))| Field::new(n, t.clone(), true)).collect();
-        Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays.into_iter().map(|(_, a)| a).collect())?)
+            self.names.iter().zip(&arrays).map(|(n, a)| Field::new(n, a.data_type().clone(), true)).collect();
+        Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)?)
     }
 }
 
