@@ -180,12 +180,16 @@ pub struct RowHash {
     pub pos: u64,
 }
 
-/// Row hashes bucketed by their top byte.
+/// Row hashes bucketed by their top byte. Each bucket is a list of fixed-size chunks, so a
+/// growing bucket never moves what it holds (a doubling `Vec` copied every hash about once more
+/// and touched twice the memory); the merge copies the chunks once, into the bucket's sort.
 #[derive(Debug)]
 pub struct RowHashes {
-    /// `HASH_BUCKETS` buckets.
-    pub buckets: Vec<Vec<RowHash>>,
+    buckets: Vec<Vec<Vec<RowHash>>>,
 }
+
+/// Hashes per chunk of a bucket (96 KiB).
+const HASH_CHUNK: usize = 4096;
 
 impl Default for RowHashes {
     fn default() -> Self {
@@ -197,12 +201,30 @@ impl RowHashes {
     /// Adds the hash `h` of the row at `pos`.
     pub fn push(&mut self, h: u128, pos: u64) {
         let hi = (h >> 64) as u64;
-        self.buckets[(hi >> 56) as usize].push(RowHash { hi, lo: h as u64, pos });
+        let chunks = &mut self.buckets[(hi >> 56) as usize];
+        match chunks.last_mut() {
+            Some(c) if c.len() < HASH_CHUNK => c.push(RowHash { hi, lo: h as u64, pos }),
+            _ => {
+                let mut c = Vec::with_capacity(HASH_CHUNK);
+                c.push(RowHash { hi, lo: h as u64, pos });
+                chunks.push(c);
+            }
+        }
+    }
+
+    /// The hashes of bucket `b`, in the order they were added.
+    pub fn bucket(&self, b: usize) -> impl Iterator<Item = &RowHash> {
+        self.buckets[b].iter().flatten()
+    }
+
+    /// How many hashes bucket `b` holds.
+    pub fn bucket_len(&self, b: usize) -> usize {
+        self.buckets[b].iter().map(Vec::len).sum()
     }
 
     /// Every hash, bucket by bucket.
     pub fn iter(&self) -> impl Iterator<Item = &RowHash> {
-        self.buckets.iter().flatten()
+        self.buckets.iter().flatten().flatten()
     }
 }
 

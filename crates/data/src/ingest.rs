@@ -376,10 +376,11 @@ async fn merge(
     let found: Vec<(Vec<u64>, u64)> = (0..HASH_BUCKETS)
         .into_par_iter()
         .map(|b| {
-            let mut v: Vec<RowHash> = Vec::new();
+            let len = per_file.iter().flat_map(|(_, states)| states).map(|s| s.hashes.bucket_len(b)).sum();
+            let mut v: Vec<RowHash> = Vec::with_capacity(len);
             for (f, (_, states)) in per_file.iter().enumerate() {
                 for (p, s) in states.iter().enumerate() {
-                    v.extend(s.hashes.buckets[b].iter().map(|h| RowHash { pos: pack(f, p, h.pos), ..*h }));
+                    v.extend(s.hashes.bucket(b).map(|h| RowHash { pos: pack(f, p, h.pos), ..*h }));
                 }
             }
             v.sort_unstable();
