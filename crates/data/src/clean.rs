@@ -188,8 +188,9 @@ pub struct RowHashes {
     buckets: Vec<Vec<Vec<RowHash>>>,
 }
 
-/// Hashes per chunk of a bucket (96 KiB).
+/// Hashes per chunk of a bucket (96 KiB), and in a bucket's first chunk.
 const HASH_CHUNK: usize = 4096;
+const HASH_FIRST_CHUNK: usize = 64;
 
 impl Default for RowHashes {
     fn default() -> Self {
@@ -203,9 +204,10 @@ impl RowHashes {
         let hi = (h >> 64) as u64;
         let chunks = &mut self.buckets[(hi >> 56) as usize];
         match chunks.last_mut() {
-            Some(c) if c.len() < HASH_CHUNK => c.push(RowHash { hi, lo: h as u64, pos }),
+            Some(c) if c.len() < c.capacity() => c.push(RowHash { hi, lo: h as u64, pos }),
             _ => {
-                let mut c = Vec::with_capacity(HASH_CHUNK);
+                // a small first chunk, so a small input does not reserve 256 full chunks
+                let mut c = Vec::with_capacity(if chunks.is_empty() { HASH_FIRST_CHUNK } else { HASH_CHUNK });
                 c.push(RowHash { hi, lo: h as u64, pos });
                 chunks.push(c);
             }
