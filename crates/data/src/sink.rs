@@ -498,7 +498,7 @@ fn write_f64(v: f64, out: &mut Vec<u8>) {
                 out.push(b'0');
             } else {
                 let mut digits = 4;
-                while frac % 10 == 0 {
+                while frac.is_multiple_of(10) {
                     frac /= 10;
                     digits -= 1;
                 }
@@ -570,7 +570,7 @@ mod tests {
             -1e-4,
             0.99999e-4,
             1e11,
-            99_999_999_999.9999,
+            99_999_999_999.999_9,
             1e11 - 1e-3,
             0.1,
             0.3,
