@@ -6,10 +6,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayBuilder, ArrayData, ArrayRef, AsArray, BooleanArray, BooleanBuilder, Date32Array, Float64Array,
-    Int32Builder, Int64Array, Int64Builder, StringArray, UInt32Builder, UInt64Array, UInt64Builder,
+    Array, ArrayData, ArrayRef, ArrowPrimitiveType, AsArray, BooleanArray, Date32Array, Float64Array, Int32Array,
+    Int64Array, PrimitiveArray, StringArray, UInt32Array, UInt64Array,
 };
+use datafusion::arrow::buffer::{NullBuffer, ScalarBuffer};
 use datafusion::arrow::compute::{cast, filter_record_batch};
+use datafusion::arrow::datatypes::{ArrowNativeType, UInt32Type, UInt64Type};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
@@ -247,6 +249,10 @@ pub struct PartitionState {
     pub hashes: RowHashes,
     /// Rows read.
     pub rows: u64,
+    /// Lines the partition spans (its rows for Arrow batches; for CSV read by
+    /// [`crate::csv_scan`] every physical line, blank ones and those inside quoted values
+    /// included), so line numbers are the file's.
+    pub lines: u64,
     /// Rejects by reason (index into [`RejectReason::ALL`]).
     pub by_reason: [u64; 8],
     /// Kept return rows and their amount in money units (negative).
@@ -310,42 +316,32 @@ impl Cleaner {
     /// # Errors
     /// Only Arrow failures (a column that cannot be shown as text).
     pub fn process(&self, batch: &RecordBatch, state: &mut PartitionState) -> Result<()> {
-        let typed = Typed::of(batch, &self.idx);
-        // text only where the cleaner reads text (or a column has no fixed-width values to
-        // hash); other typed columns are hashed from their values, never formatted
-        let text: Vec<Option<ArrayRef>> = batch
-            .columns()
-            .iter()
-            .enumerate()
-            .map(|(i, c)| -> Result<Option<ArrayRef>> {
-                let fixed = c.data_type().primitive_width().is_some();
-                if c.data_type() == &DataType::Utf8 || (fixed && !self.reads_text(i, &typed)) {
-                    return Ok((c.data_type() == &DataType::Utf8).then(|| c.clone()));
-                }
-                Ok(Some(text_column(c)?))
-            })
-            .collect::<Result<_>>()?;
-        let cols: Vec<Option<&StringArray>> = text.iter().map(|c| c.as_ref().map(|c| c.as_string::<i32>())).collect();
-        let fixed: Vec<Option<(ArrayData, usize)>> = batch
-            .columns()
-            .iter()
-            .zip(&cols)
-            .map(|(c, t)| match (t, c.data_type().primitive_width()) {
-                (None, Some(w)) => Some((c.to_data(), w)),
-                _ => None,
-            })
-            .collect();
-        let get = |i: Option<usize>, row: usize| i.and_then(|i| cols[i].and_then(|c| value(c, row)));
-        let n = batch.num_rows();
-        let mut customer = UInt32Builder::with_capacity(n);
-        let mut day = Int32Builder::with_capacity(n);
-        let mut amount = Int64Builder::with_capacity(n);
-        let mut order = UInt64Builder::with_capacity(n);
-        let mut is_return = BooleanBuilder::with_capacity(n);
-        let mut category = UInt32Builder::with_capacity(n);
-        let mut channel = UInt32Builder::with_capacity(n);
-        let mut discounted = BooleanBuilder::with_capacity(if self.idx.discount.is_some() { n } else { 0 });
-        let mut local = UInt64Builder::with_capacity(n);
+        let rows = BatchRows::new(self, batch)?;
+        self.process_rows(&rows, state)?;
+        state.lines += batch.num_rows() as u64;
+        Ok(())
+    }
+
+    /// Cleans the rows of any [`RawRows`] into `state` (`state.lines` is the caller's: a row
+    /// source knows its own line numbers).
+    ///
+    /// # Errors
+    /// Only Arrow failures (a column that cannot be shown as text).
+    pub(crate) fn process_rows<R: RawRows>(&self, rows: &R, state: &mut PartitionState) -> Result<()> {
+        let typed = rows.typed();
+        let get = |i: Option<usize>, row: usize| i.and_then(|i| rows.text(i, row));
+        let n = rows.len();
+        // plain vectors, not Arrow builders: a push is cheaper than an append, and a column's
+        // rare missing values are remembered by position
+        let mut customer: Vec<u32> = Vec::with_capacity(n);
+        let mut day: Vec<i32> = Vec::with_capacity(n);
+        let mut amount: Vec<i64> = Vec::with_capacity(n);
+        let mut order = Gather::<u64>::with_capacity(n);
+        let mut is_return: Vec<bool> = Vec::with_capacity(n);
+        let mut category = Gather::<u32>::with_capacity(n);
+        let mut channel = Gather::<u32>::with_capacity(n);
+        let mut discounted: Vec<bool> = Vec::with_capacity(if self.idx.discount.is_some() { n } else { 0 });
+        let mut local: Vec<u64> = Vec::with_capacity(n);
         let mut reject_mask = Vec::with_capacity(n);
         let mut reject_local = Vec::new();
         let mut reject_reason = Vec::new();
@@ -353,7 +349,7 @@ impl Cleaner {
         let mut reject_value: Vec<String> = Vec::new();
         let mut rowbuf = Vec::with_capacity(256);
         for row in 0..n {
-            let local_row = state.rows + row as u64 + 1;
+            let local_row = rows.local(row, state.lines);
             match self.clean_row(&get, &typed, row) {
                 Err((reason, column, value)) => {
                     reject_mask.push(true);
@@ -365,19 +361,19 @@ impl Cleaner {
                 }
                 Ok(t) => {
                     reject_mask.push(false);
-                    customer.append_value(state.customers.code(t.customer));
-                    day.append_value(t.day);
-                    amount.append_value(t.amount);
-                    order.append_option(t.order.map(|o| xxhash_rust::xxh3::xxh3_64(o.as_bytes())));
-                    is_return.append_value(t.is_return);
+                    customer.push(state.customers.code(t.customer));
+                    day.push(t.day);
+                    amount.push(t.amount);
+                    order.push(t.order.map(|o| xxhash_rust::xxh3::xxh3_64(o.as_bytes())));
+                    is_return.push(t.is_return);
                     let cat = get(self.idx.category, row).map(trim).filter(|s| !s.is_empty());
-                    category.append_option(cat.map(|c| state.categories.code(c)));
+                    category.push(cat.map(|c| state.categories.code(c)));
                     let chan = get(self.idx.channel, row).map(trim).filter(|s| !s.is_empty());
-                    channel.append_option(chan.map(|c| state.channels.code(c)));
+                    channel.push(chan.map(|c| state.channels.code(c)));
                     if self.idx.discount.is_some() {
-                        discounted.append_value(get(self.idx.discount, row).is_some_and(is_discounted));
+                        discounted.push(get(self.idx.discount, row).is_some_and(is_discounted));
                     }
-                    local.append_value(local_row);
+                    local.push(local_row);
                     if t.is_return {
                         state.returns_rows += 1;
                         state.returns_units += t.amount;
@@ -393,46 +389,28 @@ impl Cleaner {
                         };
                         remember_latest(state, t.day, local_row, text);
                     }
-                    // the row's identity: text as read, typed values by their bytes (tagged, so
-                    // a text and a number never collide)
                     rowbuf.clear();
-                    for (c, f) in cols.iter().zip(&fixed) {
-                        match (c, f) {
-                            (Some(c), _) => match value(c, row) {
-                                Some(v) => {
-                                    rowbuf.push(1);
-                                    rowbuf.extend_from_slice(v.as_bytes());
-                                }
-                                None => rowbuf.push(0),
-                            },
-                            (None, Some((data, w))) if data.is_valid(row) => {
-                                rowbuf.push(2);
-                                let at = (data.offset() + row) * w;
-                                rowbuf.extend_from_slice(&data.buffers()[0].as_slice()[at..at + w]);
-                            }
-                            (None, _) => rowbuf.push(0),
-                        }
-                        rowbuf.push(0xFF);
-                    }
+                    rows.identity(row, &mut rowbuf);
                     state.hashes.push(xxhash_rust::xxh3::xxh3_128(&rowbuf), local_row);
                 }
             }
         }
         state.rows += n as u64;
+        let kept_rows = local.len();
         let kept_columns: Vec<ArrayRef> = vec![
-            Arc::new(customer.finish()),
-            Arc::new(day.finish()),
-            Arc::new(amount.finish()),
-            Arc::new(order.finish()),
-            Arc::new(is_return.finish()),
-            Arc::new(category.finish()),
-            Arc::new(channel.finish()),
+            Arc::new(UInt32Array::from(customer)),
+            Arc::new(Int32Array::from(day)),
+            Arc::new(Int64Array::from(amount)),
+            Arc::new(order.finish::<UInt64Type>()),
+            Arc::new(BooleanArray::from(is_return)),
+            Arc::new(category.finish::<UInt32Type>()),
+            Arc::new(channel.finish::<UInt32Type>()),
             if self.idx.discount.is_some() {
-                Arc::new(discounted.finish())
+                Arc::new(BooleanArray::from(discounted))
             } else {
-                datafusion::arrow::array::new_null_array(&DataType::Boolean, ArrayBuilder::len(&local))
+                datafusion::arrow::array::new_null_array(&DataType::Boolean, kept_rows)
             },
-            Arc::new(local.finish()),
+            Arc::new(UInt64Array::from(local)),
         ];
         let kept = RecordBatch::try_new(kept_schema(), kept_columns)?;
         if kept.num_rows() > 0 {
@@ -440,9 +418,7 @@ impl Cleaner {
         }
         if !reject_local.is_empty() {
             // the rejected rows' original values as text (typed columns formatted only here)
-            let raw = filter_record_batch(batch, &BooleanArray::from(reject_mask))?;
-            let raw = RecordBatch::try_new(self.raw_schema.clone(), text_columns(&raw)?)?;
-            let mut columns = raw.columns().to_vec();
+            let mut columns = rows.reject_columns(&reject_mask)?;
             columns.push(Arc::new(UInt64Array::from(reject_local)));
             columns.push(Arc::new(StringArray::from(reject_reason)));
             columns.push(Arc::new(StringArray::from(reject_column)));
@@ -564,6 +540,146 @@ impl Cleaner {
     }
 }
 
+/// A nullable kept column gathered as plain values, its missing values remembered by position
+/// (they are rare, or the whole column is missing).
+struct Gather<T> {
+    values: Vec<T>,
+    missing: Vec<usize>,
+}
+
+impl<T: ArrowNativeType> Gather<T> {
+    fn with_capacity(n: usize) -> Self {
+        Gather { values: Vec::with_capacity(n), missing: Vec::new() }
+    }
+
+    fn push(&mut self, v: Option<T>) {
+        match v {
+            Some(v) => self.values.push(v),
+            None => {
+                self.missing.push(self.values.len());
+                self.values.push(T::default());
+            }
+        }
+    }
+
+    fn finish<P: ArrowPrimitiveType<Native = T>>(self) -> PrimitiveArray<P> {
+        let nulls = (!self.missing.is_empty()).then(|| {
+            let mut valid = vec![true; self.values.len()];
+            for i in self.missing {
+                valid[i] = false;
+            }
+            NullBuffer::from(valid)
+        });
+        PrimitiveArray::new(ScalarBuffer::from(self.values), nulls)
+    }
+}
+
+/// The raw rows of one batch as the cleaner reads them: Arrow text or typed columns
+/// ([`BatchRows`]), or fields straight from CSV bytes ([`crate::csv_scan`]).
+pub(crate) trait RawRows {
+    /// Number of rows.
+    fn len(&self) -> usize;
+    /// Column `col` of `row` as text; `None` for a null, empty or missing value.
+    fn text(&self, col: usize, row: usize) -> Option<&str>;
+    /// The row's local number in its partition (lines of the partition before this batch:
+    /// `lines_before`), the key of its line in the file.
+    fn local(&self, row: usize, lines_before: u64) -> u64;
+    /// Appends the row's identity to `buf` for the duplicate hash: per column, `0` for a null,
+    /// `1` and the text for text, `2` and the value's bytes for a typed value; then `0xFF`.
+    fn identity(&self, row: usize, buf: &mut Vec<u8>);
+    /// The rows where `mask` is true, every column as text (the raw part of a reject batch).
+    fn reject_columns(&self, mask: &[bool]) -> Result<Vec<ArrayRef>>;
+    /// The typed amount and date columns, if any.
+    fn typed(&self) -> Typed<'_>;
+}
+
+/// An Arrow batch as [`RawRows`]: text columns as they are, typed role columns read as values,
+/// other typed columns hashed by their bytes and formatted only for rejects.
+struct BatchRows<'b> {
+    batch: &'b RecordBatch,
+    text: Vec<Option<StringArray>>,
+    fixed: Vec<Option<(ArrayData, usize)>>,
+    idx: &'b RoleIdx,
+    raw_schema: &'b SchemaRef,
+}
+
+impl<'b> BatchRows<'b> {
+    fn new(cleaner: &'b Cleaner, batch: &'b RecordBatch) -> Result<BatchRows<'b>> {
+        let typed = Typed::of(batch, &cleaner.idx);
+        // text only where the cleaner reads text (or a column has no fixed-width values to
+        // hash); other typed columns are hashed from their values, never formatted
+        let text: Vec<Option<ArrayRef>> = batch
+            .columns()
+            .iter()
+            .enumerate()
+            .map(|(i, c)| -> Result<Option<ArrayRef>> {
+                let fixed = c.data_type().primitive_width().is_some();
+                if c.data_type() == &DataType::Utf8 || (fixed && !cleaner.reads_text(i, &typed)) {
+                    return Ok((c.data_type() == &DataType::Utf8).then(|| c.clone()));
+                }
+                Ok(Some(text_column(c)?))
+            })
+            .collect::<Result<_>>()?;
+        let text: Vec<Option<StringArray>> =
+            text.iter().map(|c| c.as_ref().map(|c| c.as_string::<i32>().clone())).collect();
+        let fixed = batch
+            .columns()
+            .iter()
+            .zip(&text)
+            .map(|(c, t)| match (t, c.data_type().primitive_width()) {
+                (None, Some(w)) => Some((c.to_data(), w)),
+                _ => None,
+            })
+            .collect();
+        Ok(BatchRows { batch, text, fixed, idx: &cleaner.idx, raw_schema: &cleaner.raw_schema })
+    }
+}
+
+impl RawRows for BatchRows<'_> {
+    fn len(&self) -> usize {
+        self.batch.num_rows()
+    }
+
+    fn text(&self, col: usize, row: usize) -> Option<&str> {
+        self.text[col].as_ref().and_then(|c| value(c, row))
+    }
+
+    fn local(&self, row: usize, lines_before: u64) -> u64 {
+        lines_before + row as u64 + 1
+    }
+
+    fn identity(&self, row: usize, buf: &mut Vec<u8>) {
+        for (c, f) in self.text.iter().zip(&self.fixed) {
+            match (c, f) {
+                (Some(c), _) => match value(c, row) {
+                    Some(v) => {
+                        buf.push(1);
+                        buf.extend_from_slice(v.as_bytes());
+                    }
+                    None => buf.push(0),
+                },
+                (None, Some((data, w))) if data.is_valid(row) => {
+                    buf.push(2);
+                    let at = (data.offset() + row) * w;
+                    buf.extend_from_slice(&data.buffers()[0].as_slice()[at..at + w]);
+                }
+                (None, _) => buf.push(0),
+            }
+            buf.push(0xFF);
+        }
+    }
+
+    fn reject_columns(&self, mask: &[bool]) -> Result<Vec<ArrayRef>> {
+        let raw = filter_record_batch(self.batch, &BooleanArray::from(mask.to_vec()))?;
+        let raw = RecordBatch::try_new(self.raw_schema.clone(), text_columns(&raw)?)?;
+        Ok(raw.columns().to_vec())
+    }
+
+    fn typed(&self) -> Typed<'_> {
+        Typed::of(self.batch, self.idx)
+    }
+}
+
 /// The mapping guarantees an amount or a unit price; reaching here is a bug in the mapping.
 fn unreachable_amount() -> f64 {
     f64::NAN
@@ -578,18 +694,23 @@ const MAX_DAY: i32 = 2_932_896;
 
 /// The amount and date columns of one batch when they arrive typed (Parquet, JSON): read as
 /// values instead of being formatted as text and parsed back, which gives the same result.
-struct Typed<'b> {
+pub(crate) struct Typed<'b> {
     amount: TypedAmount<'b>,
     day: Option<&'b Date32Array>,
 }
 
-enum TypedAmount<'b> {
+pub(crate) enum TypedAmount<'b> {
     Text,
     F64(&'b Float64Array),
     I64(&'b Int64Array),
 }
 
 impl<'b> Typed<'b> {
+    /// Every column text (CSV).
+    pub(crate) fn text() -> Typed<'b> {
+        Typed { amount: TypedAmount::Text, day: None }
+    }
+
     fn of(batch: &'b RecordBatch, idx: &RoleIdx) -> Typed<'b> {
         let amount = match idx.amount.map(|i| batch.column(i)) {
             Some(c) if c.data_type() == &DataType::Float64 => TypedAmount::F64(c.as_primitive()),

@@ -28,6 +28,7 @@ use crate::clean::{
     CleanRules, Cleaner, Dictionary, HASH_BUCKETS, PartitionState, RowHash, RowHashes, partition_reject_schema,
     text_columns, text_schema,
 };
+use crate::csv_scan;
 use crate::error::{DataError, Result};
 use crate::mapping::{ColumnMap, Role};
 use crate::parse::{DateFormat, MONEY_SCALE, detect_date_format, format_day};
@@ -144,8 +145,12 @@ pub async fn ingest_with(
     let mut files = Vec::new();
     for (file_path, format) in &found {
         let mut src = source::open(file_path, *format, &options.csv, temp_dir)?;
-        let df = read(ctx, &src).await?;
-        if src.columns.is_empty() {
+        // CSV is read by our own scanner (see `csv_scan` for why); DataFusion reads the rest
+        let fast = src.format == Format::Csv && csv_scan::supports(&src)?;
+        let df = if fast { None } else { Some(read(ctx, &src).await?) };
+        if let Some(df) = &df
+            && src.columns.is_empty()
+        {
             src.columns = df.schema().fields().iter().map(|f| f.name().clone()).collect();
         }
         let cleaner = match &first {
@@ -156,7 +161,13 @@ pub async fn ingest_with(
                     Some(f) => f.clone(),
                     None => {
                         let column = map.get(Role::Date).unwrap_or_default().to_string();
-                        let samples = sample_column(&df, &column, file_path).await?;
+                        let samples = match &df {
+                            Some(df) => sample_column(df, &column, file_path).await?,
+                            None => {
+                                let i = src.columns.iter().position(|c| *c == column).unwrap_or(0);
+                                csv_scan::sample(&src, i, 1000)?
+                            }
+                        };
                         let refs: Vec<&str> = samples.iter().map(String::as_str).collect();
                         detect_date_format(&refs, file_path, &column)?
                     }
@@ -182,9 +193,18 @@ pub async fn ingest_with(
                 Arc::new(Cleaner::new(&src.columns, map, date_format.clone(), options.rules.clone(), as_of))
             }
         };
-        let plan = scan_plan(ctx, &src, df).await?;
         let t0 = std::time::Instant::now();
-        let states = clean_partitions(ctx, plan, cleaner, &src.path, progress.clone()).await?;
+        let (states, csv_plan) = match df {
+            Some(df) => {
+                let plan = scan_plan(ctx, &src, df).await?;
+                (clean_partitions(ctx, plan, cleaner, &src.path, progress.clone()).await?, None)
+            }
+            None => {
+                let parts = ctx.copied_config().target_partitions();
+                let (states, plan) = csv_scan::clean(&src, &cleaner, parts, progress.clone())?;
+                (states, Some(plan))
+            }
+        };
         tracing::debug!(ms = t0.elapsed().as_millis() as u64, "scan and clean");
         let rows: u64 = states.iter().map(|s| s.rows).sum();
         if rows == 0 {
@@ -202,7 +222,7 @@ pub async fn ingest_with(
             rows_kept: 0,
             rows_rejected: 0,
         });
-        per_file.push((src, states));
+        per_file.push(FileScan { src, states, csv_plan });
     }
     let Some((_, columns, column_map, date_format, cleaner)) = first else {
         return Err(DataError::NoFiles { path: path.to_path_buf() });
@@ -331,6 +351,13 @@ async fn clean_partitions(
     Ok(states)
 }
 
+/// One file's cleaned partitions, and for CSV read by `csv_scan` where its ranges were.
+struct FileScan {
+    src: SourceFile,
+    states: Vec<PartitionState>,
+    csv_plan: Option<csv_scan::CsvPlan>,
+}
+
 /// Global position of a kept row: file, partition, local row (packed for sorting).
 fn pack(file: usize, partition: usize, local: u64) -> u64 {
     ((file as u64) << 44) | ((partition as u64) << 36) | local
@@ -343,7 +370,7 @@ fn unpack(key: u64) -> (usize, usize, u64) {
 #[allow(clippy::too_many_arguments)]
 async fn merge(
     ctx: &SessionContext,
-    mut per_file: Vec<(SourceFile, Vec<PartitionState>)>,
+    mut per_file: Vec<FileScan>,
     mut reports: Vec<FileReport>,
     files: Vec<InputFile>,
     columns: &[String],
@@ -355,14 +382,17 @@ async fn merge(
     // line of local row 1 of each partition, minus one
     let offsets: Vec<Vec<u64>> = per_file
         .iter()
-        .map(|(src, states)| {
-            let header = u64::from(src.format == Format::Csv);
+        .map(|FileScan { src, states, csv_plan }| {
+            let header = match csv_plan {
+                Some(plan) => plan.header_lines,
+                None => u64::from(src.format == Format::Csv),
+            };
             let mut acc = header;
             states
                 .iter()
                 .map(|s| {
                     let o = acc;
-                    acc += s.rows;
+                    acc += s.lines;
                     o
                 })
                 .collect()
@@ -376,10 +406,10 @@ async fn merge(
     let found: Vec<(Vec<u64>, u64)> = (0..HASH_BUCKETS)
         .into_par_iter()
         .map(|b| {
-            let len = per_file.iter().flat_map(|(_, states)| states).map(|s| s.hashes.bucket_len(b)).sum();
+            let len = per_file.iter().flat_map(|f| &f.states).map(|s| s.hashes.bucket_len(b)).sum();
             let mut v: Vec<RowHash> = Vec::with_capacity(len);
-            for (f, (_, states)) in per_file.iter().enumerate() {
-                for (p, s) in states.iter().enumerate() {
+            for (f, file) in per_file.iter().enumerate() {
+                for (p, s) in file.states.iter().enumerate() {
                     v.extend(s.hashes.bucket(b).map(|h| RowHash { pos: pack(f, p, h.pos), ..*h }));
                 }
             }
@@ -398,8 +428,8 @@ async fn merge(
             (dups, groups)
         })
         .collect();
-    for (_, states) in &mut per_file {
-        for s in states {
+    for file in &mut per_file {
+        for s in &mut file.states {
             s.hashes = RowHashes::default();
         }
     }
@@ -421,7 +451,7 @@ async fn merge(
             by_part.entry((f, p)).or_default().insert(l);
         }
         for ((f, p), locals) in &by_part {
-            let state = &mut per_file[*f].1[*p];
+            let state = &mut per_file[*f].states[*p];
             state.kept = state
                 .kept
                 .iter()
@@ -436,7 +466,7 @@ async fn merge(
         for &k in duplicates.iter().take(10) {
             let (f, p, l) = unpack(k);
             dup_examples.push(RowRef {
-                file: per_file[f].0.path.display().to_string(),
+                file: per_file[f].src.path.display().to_string(),
                 line: line_of(f, p, l),
                 value: String::new(),
             });
@@ -469,12 +499,13 @@ async fn merge(
     for &(f, p, l) in &dup_rejects {
         dup_by_file.entry(f).or_default().push((p, l));
     }
-    for (f, (src, states)) in per_file.into_iter().enumerate() {
+    for (f, FileScan { src, states, csv_plan }) in per_file.into_iter().enumerate() {
         let file_name = src.path.display().to_string();
         let mut rejected = 0u64;
-        let dup_raw = match dup_by_file.get(&f) {
-            Some(wanted) => collect_rows(ctx, &src, wanted).await?,
-            None => HashMap::new(),
+        let dup_raw = match (dup_by_file.get(&f), &csv_plan) {
+            (Some(wanted), Some(plan)) => csv_scan::collect_rows(&src, plan, wanted)?,
+            (Some(wanted), None) => collect_rows(ctx, &src, wanted).await?,
+            (None, _) => HashMap::new(),
         };
         for (p, mut s) in states.into_iter().enumerate() {
             for (i, n) in s.by_reason.iter().enumerate() {

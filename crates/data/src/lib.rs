@@ -23,6 +23,7 @@
 //! ```
 
 pub mod clean;
+mod csv_scan;
 mod error;
 pub mod features;
 pub mod holdout;

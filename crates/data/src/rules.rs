@@ -17,6 +17,7 @@ use datafusion::sql::sqlparser::ast::{self as sql_ast, visit_expressions};
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::parser::Parser;
 use datafusion::sql::sqlparser::tokenizer::Token;
+use rayon::prelude::*;
 use thiserror::Error;
 
 use crate::sink::Kind;
@@ -152,6 +153,22 @@ fn first_line(s: &str) -> String {
 /// # Errors
 /// [`RuleError::Eval`] when a rule cannot be evaluated on the data.
 pub fn first_match(batch: &RecordBatch, rules: &[Rule]) -> Result<Vec<Option<u16>>, RuleError> {
+    // slices of the batch on every core: a rule's value at a row depends on that row alone
+    let n = batch.num_rows();
+    let chunks: Vec<Vec<Option<u16>>> = (0..n.div_ceil(RULE_CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let start = c * RULE_CHUNK;
+            first_match_rows(&batch.slice(start, RULE_CHUNK.min(n - start)), rules)
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(chunks.into_iter().flatten().collect())
+}
+
+/// Rows per slice in [`first_match`].
+const RULE_CHUNK: usize = 1 << 16;
+
+fn first_match_rows(batch: &RecordBatch, rules: &[Rule]) -> Result<Vec<Option<u16>>, RuleError> {
     let n = batch.num_rows();
     let mut out: Vec<Option<u16>> = vec![None; n];
     for (k, rule) in rules.iter().enumerate() {

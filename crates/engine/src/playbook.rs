@@ -245,26 +245,40 @@ pub fn apply(
     t.push("actions", str_col(&|r| r.play.text(lang).1.join("; ")));
     t.push("channel", str_col(&|r| r.play.text(lang).2.to_string()));
     t.push("service_level", str_col(&|r| r.play.text(lang).3.to_string()));
-    // next_action: the highest-priority entry among each row's labels
+    // next_action: the highest-priority entry among each row's labels, kept as the entry's
+    // index (text codes, not a string per customer)
     let n = revenue.len();
-    let mut best: Vec<Option<(u8, &Play)>> = vec![None; n];
+    let mut best: Vec<Option<(u8, u16)>> = vec![None; n];
     for s in schemes {
-        let plays_of: Vec<Option<&Play>> = s.labels.iter().map(|l| find(&s.id, l)).collect();
+        let plays_of: Vec<Option<(u8, u16)>> = s
+            .labels
+            .iter()
+            .map(|l| {
+                plays.iter().position(|p| p.scheme == s.id && p.label == *l).map(|k| (plays[k].priority, k as u16))
+            })
+            .collect();
         for (i, code) in s.of_row.iter().enumerate() {
-            let Some(play) = code.and_then(|k| plays_of[usize::from(k)]) else { continue };
-            if best[i].is_none_or(|(p, _)| play.priority < p) {
-                best[i] = Some((play.priority, play));
+            let Some((priority, k)) = code.and_then(|c| plays_of[usize::from(c)]) else { continue };
+            if best[i].is_none_or(|(p, _)| priority < p) {
+                best[i] = Some((priority, k));
             }
         }
     }
+    let first_action: Vec<Option<String>> = plays.iter().map(|p| p.text(lang).1.first().cloned()).collect();
     let mut c = Table::default();
     c.push(
         "next_action",
-        Column::Str(best.iter().map(|b| b.and_then(|(_, p)| p.text(lang).1.first().cloned())).collect()),
+        Column::Codes {
+            labels: first_action.iter().map(|a| a.clone().unwrap_or_default()).collect(),
+            codes: best.iter().map(|b| b.and_then(|(_, k)| first_action[usize::from(k)].as_ref().map(|_| k))).collect(),
+        },
     );
     c.push(
         "next_action_from",
-        Column::Str(best.iter().map(|b| b.map(|(_, p)| format!("{}:{}", p.scheme, p.label))).collect()),
+        Column::Codes {
+            labels: plays.iter().map(|p| format!("{}:{}", p.scheme, p.label)).collect(),
+            codes: best.iter().map(|b| b.map(|(_, k)| k)).collect(),
+        },
     );
     (t, c)
 }
@@ -341,10 +355,9 @@ mod tests {
         ];
         let (table, next) = apply(&plays, &schemes, &[100.0, 50.0], Some(&[Some(80.0), None]), Lang::Zh);
         assert_eq!(table.n_rows(), 5);
-        let Column::Str(from) = &next.columns[1] else { panic!("text column") };
-        assert_eq!(from, &[Some("rfm_segment:champions".to_string()), Some("abc:a".to_string())]);
-        let Column::Str(action) = &next.columns[0] else { panic!("text column") };
-        assert_eq!(action[1].as_deref(), Some("大客户待遇与定期复盘"));
+        let from: Vec<Option<String>> = (0..2).map(|i| next.columns[1].text(i)).collect();
+        assert_eq!(from, [Some("rfm_segment:champions".to_string()), Some("abc:a".to_string())]);
+        assert_eq!(next.columns[0].text(1).as_deref(), Some("大客户待遇与定期复盘"));
         // value at stake: CLV of the label's customers (champions: row 0, 80.0); without CLV, revenue
         let Column::Float(stake) = &table.columns[6] else { panic!("number column") };
         assert_eq!(stake[0], Some(80.0));

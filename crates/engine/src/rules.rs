@@ -268,6 +268,9 @@ pub fn apply(
         })?;
         let labels = s.labels(rules);
         let default = s.default.as_ref().and_then(|d| labels.iter().position(|l| l == d)).map(|p| p as u16);
+        // each rule's label code, found once rather than per customer
+        let code_of_rule: Vec<Option<u16>> =
+            rules.iter().map(|r| labels.iter().position(|l| *l == r.label).map(|p| p as u16)).collect();
         let of_row: Vec<Option<u16>> = matched
             .iter()
             .zip(purchaser)
@@ -276,7 +279,7 @@ pub fn apply(
                     return None;
                 }
                 match m {
-                    Some(k) => labels.iter().position(|l| *l == rules[usize::from(*k)].label).map(|p| p as u16),
+                    Some(k) => code_of_rule[usize::from(*k)],
                     None => default,
                 }
             })

@@ -1,0 +1,778 @@
+//! CSV read straight from the file's bytes into the cleaner, without an Arrow text table in
+//! between.
+//!
+//! Why not DataFusion's CSV reader here: it builds a `StringArray` per column for every row
+//! (12M rows x 7 columns on the benchmark log), which the cleaner then reads once and drops.
+//! Measured on the 11.9M-row benchmark CSV, that scan plus the cleaning took 3.3 s of wall time
+//! on 2 cores, the CSV decode and array building alone a quarter of all CPU. Here each field is
+//! a byte range of the file's buffer, handed to the cleaner through [`RawRows`]; only rejected
+//! rows are ever turned into Arrow text. Parquet and JSON still go through DataFusion, and so
+//! does a CSV file whose lines end in a bare `\r` (classic Mac), which this reader leaves alone.
+//!
+//! The dialect is the one DataFusion's reader was given: a header line, the sniffed or given
+//! delimiter, `"` quotes with `""` for a quote inside, `\n`, `\r\n` or `\r` ending a record,
+//! blank lines skipped, an empty value (quoted or not) read as missing, a short row padded with
+//! missing values, a long row a hard error naming its line. Text after a closing quote belongs to
+//! the value (`"ab"c` is `abc`), as the csv crate reads it.
+//!
+//! Parallel without losing line numbers: the file is cut into byte ranges, one per core. A
+//! record belongs to the range its first byte is in; a range starts at the first line after its
+//! nominal start, and is checked afterwards against where the previous range really stopped (a
+//! quoted value with a newline in it can fool the guess); a wrong guess is read again from the
+//! right place. Each range counts its physical lines, so a row's line is its line in the file,
+//! blank lines and newlines inside quoted values included.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray, UInt64Array};
+
+use crate::clean::{Cleaner, PartitionState, RawRows, Typed, partition_reject_schema};
+use crate::error::{DataError, Result};
+use crate::ingest::Progress;
+use crate::quality::RejectReason;
+use crate::source::SourceFile;
+
+/// Bytes read from the file at a time per range.
+const BLOCK_BYTES: usize = 4 << 20;
+/// Rows handed to the cleaner at a time (one kept batch each).
+const BLOCK_ROWS: usize = 8192;
+/// Smallest range worth its own core.
+const MIN_RANGE_BYTES: u64 = 8 << 20;
+/// A span's start with this bit set points into the scratch text (unescaped quoted values).
+const SCRATCH: u32 = 1 << 31;
+
+/// Where a file's records were read from: the ranges as they were finally read, so duplicate
+/// rows can be found again at the same (range, local line).
+#[derive(Debug, Clone)]
+pub(crate) struct CsvPlan {
+    /// First byte of each range.
+    starts: Vec<u64>,
+    /// Where each range stopped: the next range's first byte.
+    stops: Vec<u64>,
+    /// Lines before the first range (the header).
+    pub header_lines: u64,
+}
+
+/// The dialect of one file.
+#[derive(Debug, Clone)]
+struct Dialect {
+    delimiter: u8,
+    n_cols: usize,
+    /// Bytes that end an unquoted value: the delimiter, `\r`, `\n`.
+    stop: [bool; 256],
+}
+
+impl Dialect {
+    fn new(delimiter: u8, n_cols: usize) -> Dialect {
+        let mut stop = [false; 256];
+        for b in [delimiter, b'\r', b'\n'] {
+            stop[b as usize] = true;
+        }
+        Dialect { delimiter, n_cols, stop }
+    }
+
+    fn field_end(&self, b: &[u8], mut i: usize) -> usize {
+        while i < b.len() && !self.stop[b[i] as usize] {
+            i += 1;
+        }
+        i
+    }
+
+    /// Parses the record at `text[start..]` into `spans` (exactly `n_cols` of them) and
+    /// `scratch`. `Incomplete` when the record may go on past the end of `text` and `eof` is
+    /// false; the caller then drops what was pushed.
+    fn record(&self, text: &str, start: usize, eof: bool, spans: &mut Vec<Span>, scratch: &mut String) -> Parsed {
+        let b = text.as_bytes();
+        // the usual line: no quote and no carriage return before its `\n` (or `\r\n`), so its
+        // values are the pieces between delimiters
+        if let Some(k) = memchr::memchr(b'\n', &b[start..]) {
+            let nl = start + k;
+            let line_end = if nl > start && b[nl - 1] == b'\r' { nl - 1 } else { nl };
+            let line = &b[start..line_end];
+            if memchr::memchr2(b'"', b'\r', line).is_none() {
+                let mut fields = 0usize;
+                let mut from = start;
+                for (k, &c) in line.iter().enumerate() {
+                    if c == self.delimiter {
+                        fields += 1;
+                        if fields <= self.n_cols {
+                            spans.push(Span { start: from as u32, end: (start + k) as u32 });
+                        }
+                        from = start + k + 1;
+                    }
+                }
+                fields += 1;
+                if fields <= self.n_cols {
+                    spans.push(Span { start: from as u32, end: line_end as u32 });
+                }
+                for _ in fields..self.n_cols {
+                    spans.push(Span::EMPTY);
+                }
+                return Parsed::Record { end: nl + 1, newlines: 1, fields };
+            }
+        }
+        let len = b.len();
+        let mut i = start;
+        let mut fields = 0usize;
+        let mut newlines = 0u64;
+        loop {
+            let span = if i < len && b[i] == b'"' {
+                let open = i + 1;
+                let mut j = open;
+                let mut escaped = false;
+                let close = loop {
+                    match b[j..].iter().position(|&c| c == b'"') {
+                        None if eof => break None,
+                        None => return Parsed::Incomplete,
+                        Some(k) => {
+                            let q = j + k;
+                            if q + 1 < len && b[q + 1] == b'"' {
+                                escaped = true;
+                                j = q + 2;
+                            } else if q + 1 == len && !eof {
+                                return Parsed::Incomplete;
+                            } else {
+                                break Some(q);
+                            }
+                        }
+                    }
+                };
+                let content_end = close.unwrap_or(len);
+                newlines += b[open..content_end].iter().filter(|&&c| c == b'\n').count() as u64;
+                i = close.map_or(len, |q| q + 1);
+                let tail_end = self.field_end(b, i);
+                if !escaped && tail_end == i {
+                    Span { start: open as u32, end: content_end as u32 }
+                } else {
+                    let s0 = scratch.len();
+                    let content = text.get(open..content_end).unwrap_or("");
+                    scratch.push_str(&content.replace("\"\"", "\""));
+                    scratch.push_str(text.get(i..tail_end).unwrap_or(""));
+                    i = tail_end;
+                    Span { start: SCRATCH | s0 as u32, end: scratch.len() as u32 }
+                }
+            } else {
+                let e = self.field_end(b, i);
+                let span = Span { start: i as u32, end: e as u32 };
+                i = e;
+                span
+            };
+            fields += 1;
+            if fields <= self.n_cols {
+                spans.push(span);
+            }
+            if i == len {
+                if eof {
+                    break;
+                }
+                return Parsed::Incomplete;
+            }
+            let c = b[i];
+            i += 1;
+            if c == self.delimiter {
+                continue;
+            }
+            if c == b'\n' {
+                newlines += 1;
+            } else if i < len {
+                // `\r`, maybe followed by `\n`
+                if b[i] == b'\n' {
+                    i += 1;
+                    newlines += 1;
+                }
+            } else if !eof {
+                return Parsed::Incomplete;
+            }
+            break;
+        }
+        for _ in fields..self.n_cols {
+            spans.push(Span::EMPTY);
+        }
+        Parsed::Record { end: i, newlines, fields }
+    }
+}
+
+enum Parsed {
+    Record { end: usize, newlines: u64, fields: usize },
+    Incomplete,
+}
+
+/// A value's byte range in the buffer, or (with [`SCRATCH`]) in the scratch text.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    const EMPTY: Span = Span { start: 0, end: 0 };
+}
+
+/// Parsed records of one buffer, as the cleaner reads them.
+struct Block<'a> {
+    text: &'a str,
+    scratch: &'a str,
+    spans: &'a [Span],
+    /// Local line of each record (1 = the range's first line).
+    locals: &'a [u64],
+    n_cols: usize,
+}
+
+impl RawRows for Block<'_> {
+    fn len(&self) -> usize {
+        self.locals.len()
+    }
+
+    fn text(&self, col: usize, row: usize) -> Option<&str> {
+        let s = self.spans[row * self.n_cols + col];
+        let start = (s.start & !SCRATCH) as usize;
+        let end = s.end as usize;
+        if start == end {
+            return None;
+        }
+        if s.start & SCRATCH != 0 { self.scratch.get(start..end) } else { self.text.get(start..end) }
+    }
+
+    fn local(&self, row: usize, _lines_before: u64) -> u64 {
+        self.locals[row]
+    }
+
+    fn identity(&self, row: usize, buf: &mut Vec<u8>) {
+        // the bytes of each value, as `text` gives them (no UTF-8 boundary checks needed here)
+        for s in &self.spans[row * self.n_cols..(row + 1) * self.n_cols] {
+            let start = (s.start & !SCRATCH) as usize;
+            let end = s.end as usize;
+            let from = if s.start & SCRATCH != 0 { self.scratch.as_bytes() } else { self.text.as_bytes() };
+            match from.get(start..end) {
+                Some(v) if start < end => {
+                    buf.push(1);
+                    buf.extend_from_slice(v);
+                }
+                _ => buf.push(0),
+            }
+            buf.push(0xFF);
+        }
+    }
+
+    fn reject_columns(&self, mask: &[bool]) -> Result<Vec<ArrayRef>> {
+        let rows: Vec<usize> = mask.iter().enumerate().filter(|(_, m)| **m).map(|(r, _)| r).collect();
+        Ok((0..self.n_cols)
+            .map(|col| Arc::new(rows.iter().map(|&r| self.text(col, r)).collect::<StringArray>()) as ArrayRef)
+            .collect())
+    }
+
+    fn typed(&self) -> Typed<'_> {
+        Typed::text()
+    }
+}
+
+/// How a range's scan ended.
+#[derive(Debug, Clone, Copy)]
+struct ScanEnd {
+    /// The first byte not read: the next range's start.
+    stop: u64,
+    /// Newlines in `[start, stop)`.
+    lines: u64,
+}
+
+/// One file being read.
+struct Scanner<'s> {
+    src: &'s SourceFile,
+    dialect: Dialect,
+    len: u64,
+}
+
+impl Scanner<'_> {
+    /// Reads the records whose first byte is in `[start, limit)`, calling `on_block` with every
+    /// [`BLOCK_ROWS`] of them (and the rest); `on_block` returns false to stop early.
+    fn scan(&self, start: u64, limit: u64, on_block: &mut dyn FnMut(&Block<'_>) -> Result<bool>) -> Result<ScanEnd> {
+        let path = &self.src.path;
+        let mut file = File::open(&self.src.read_path).map_err(DataError::io("open", path))?;
+        file.seek(SeekFrom::Start(start)).map_err(DataError::io("read", path))?;
+        let mut buf: Vec<u8> = Vec::with_capacity(BLOCK_BYTES);
+        let mut abs = start; // file offset of buf[0]
+        let mut file_pos = start;
+        let mut want = BLOCK_BYTES;
+        let mut lines = 0u64;
+        let mut spans: Vec<Span> = Vec::with_capacity(BLOCK_ROWS * self.dialect.n_cols);
+        let mut locals: Vec<u64> = Vec::with_capacity(BLOCK_ROWS);
+        let mut scratch = String::new();
+        let n_cols = self.dialect.n_cols;
+        loop {
+            while buf.len() < want && file_pos < self.len {
+                let got = (&mut file)
+                    .take((want - buf.len()) as u64)
+                    .read_to_end(&mut buf)
+                    .map_err(DataError::io("read", path))?;
+                if got == 0 {
+                    break;
+                }
+                file_pos += got as u64;
+            }
+            let eof = file_pos >= self.len;
+            let text = match std::str::from_utf8(&buf) {
+                Ok(t) => t,
+                // a multi-byte character cut by the end of the buffer: read up to it
+                Err(e) if e.error_len().is_none() && !eof => std::str::from_utf8(&buf[..e.valid_up_to()])
+                    .map_err(|e| self.bad_utf8(abs + e.valid_up_to() as u64))?,
+                Err(e) => return Err(self.bad_utf8(abs + e.valid_up_to() as u64)),
+            };
+            let all = eof && text.len() == buf.len();
+            let b = text.as_bytes();
+            let mut i = 0;
+            let mut done = false;
+            let mut stopped = false;
+            loop {
+                if abs + i as u64 >= limit {
+                    done = true;
+                    break;
+                }
+                if i == b.len() {
+                    done = all;
+                    break;
+                }
+                // blank lines are not records
+                match b[i] {
+                    b'\n' => {
+                        lines += 1;
+                        i += 1;
+                        continue;
+                    }
+                    b'\r' if i + 1 < b.len() || all => {
+                        i += 1;
+                        if b.get(i) == Some(&b'\n') {
+                            lines += 1;
+                            i += 1;
+                        }
+                        continue;
+                    }
+                    b'\r' => break,
+                    _ => {}
+                }
+                let (sl, sc) = (spans.len(), scratch.len());
+                match self.dialect.record(text, i, all, &mut spans, &mut scratch) {
+                    Parsed::Incomplete => {
+                        spans.truncate(sl);
+                        scratch.truncate(sc);
+                        break;
+                    }
+                    Parsed::Record { end, newlines, fields } => {
+                        if fields > n_cols {
+                            return Err(self.too_many_fields(abs + i as u64, fields));
+                        }
+                        locals.push(lines + 1);
+                        lines += newlines;
+                        i = end;
+                        if locals.len() == BLOCK_ROWS {
+                            let block = Block { text, scratch: &scratch, spans: &spans, locals: &locals, n_cols };
+                            let go_on = on_block(&block)?;
+                            spans.clear();
+                            locals.clear();
+                            scratch.clear();
+                            if !go_on {
+                                stopped = true;
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            if !locals.is_empty() {
+                let block = Block { text, scratch: &scratch, spans: &spans, locals: &locals, n_cols };
+                stopped |= !on_block(&block)?;
+                spans.clear();
+                locals.clear();
+                scratch.clear();
+            }
+            if done || stopped {
+                return Ok(ScanEnd { stop: abs + i as u64, lines });
+            }
+            if i == 0 {
+                // one record longer than the buffer: read more of it
+                want = buf.len() * 2;
+                if want >= SCRATCH as usize {
+                    return Err(DataError::Unreadable {
+                        path: path.clone(),
+                        message: format!("a record at byte {abs} is longer than 1 GiB"),
+                    });
+                }
+            } else {
+                buf.drain(..i);
+                abs += i as u64;
+                want = BLOCK_BYTES.max(buf.len() * 2);
+            }
+        }
+    }
+
+    fn bad_utf8(&self, offset: u64) -> DataError {
+        DataError::Encoding { path: self.src.path.clone(), encoding: "UTF-8", offset: offset as usize }
+    }
+
+    fn too_many_fields(&self, offset: u64, fields: usize) -> DataError {
+        let line = match self.newlines_before(offset) {
+            Ok(n) => format!("line {}", n + 1),
+            Err(e) => return e,
+        };
+        DataError::Unreadable {
+            path: self.src.path.clone(),
+            message: format!(
+                "{line} has {fields} fields but the header has {}\nhint: a row has more fields than the header (an unquoted delimiter inside a value?); quote that value or remove the extra field",
+                self.dialect.n_cols
+            ),
+        }
+    }
+
+    /// Newlines in the file before `offset` (for an error message).
+    fn newlines_before(&self, offset: u64) -> Result<u64> {
+        let path = &self.src.path;
+        let file = File::open(&self.src.read_path).map_err(DataError::io("open", path))?;
+        let mut reader = file.take(offset);
+        let mut buf = vec![0u8; 1 << 16];
+        let mut n = 0u64;
+        loop {
+            let got = reader.read(&mut buf).map_err(DataError::io("read", path))?;
+            if got == 0 {
+                return Ok(n);
+            }
+            n += buf[..got].iter().filter(|&&c| c == b'\n').count() as u64;
+        }
+    }
+
+    /// The first line start at or after `at` (`len` if none).
+    fn line_start(&self, at: u64) -> Result<u64> {
+        if at == 0 {
+            return Ok(0);
+        }
+        let path = &self.src.path;
+        let mut file = File::open(&self.src.read_path).map_err(DataError::io("open", path))?;
+        file.seek(SeekFrom::Start(at - 1)).map_err(DataError::io("read", path))?;
+        let mut buf = vec![0u8; 1 << 16];
+        let mut pos = at - 1;
+        loop {
+            let got = file.read(&mut buf).map_err(DataError::io("read", path))?;
+            if got == 0 {
+                return Ok(self.len);
+            }
+            if let Some(k) = buf[..got].iter().position(|&c| c == b'\n') {
+                return Ok(pos + k as u64 + 1);
+            }
+            pos += got as u64;
+        }
+    }
+}
+
+/// The scanner for `src`, or `None` when this reader does not take the file (lines ending in a
+/// bare `\r`: DataFusion's reader reads those).
+fn scanner(src: &SourceFile) -> Result<Option<(Scanner<'_>, u64)>> {
+    let path = &src.path;
+    let len = std::fs::metadata(&src.read_path).map_err(DataError::io("read", path))?.len();
+    let scanner = Scanner { src, dialect: Dialect::new(src.delimiter, src.columns.len()), len };
+    let mut head = Vec::with_capacity(1 << 16);
+    File::open(&src.read_path)
+        .map_err(DataError::io("open", path))?
+        .take(1 << 16)
+        .read_to_end(&mut head)
+        .map_err(DataError::io("read", path))?;
+    let line_end = head.iter().position(|&c| c == b'\n');
+    let bare_cr = |h: &[u8]| h.iter().enumerate().any(|(k, &c)| c == b'\r' && h.get(k + 1) != Some(&b'\n'));
+    match line_end {
+        Some(e) if !bare_cr(&head[..=e]) => Ok(Some((scanner, e as u64 + 1))),
+        // the header is the whole file: no rows
+        None if head.len() as u64 == len && !bare_cr(&head) => Ok(Some((scanner, len))),
+        _ => Ok(None),
+    }
+}
+
+/// Whether this reader takes `src` (see [`scanner`]).
+pub(crate) fn supports(src: &SourceFile) -> Result<bool> {
+    Ok(scanner(src)?.is_some())
+}
+
+/// Up to `n` values of column `col`, from the first rows (for date-format detection).
+pub(crate) fn sample(src: &SourceFile, col: usize, n: usize) -> Result<Vec<String>> {
+    let Some((scanner, header_end)) = scanner(src)? else { return Ok(Vec::new()) };
+    let mut out = Vec::new();
+    scanner.scan(header_end, scanner.len, &mut |block| {
+        for row in 0..block.len() {
+            if out.len() == n {
+                return Ok(false);
+            }
+            if let Some(v) = block.text(col, row) {
+                out.push(v.to_string());
+            }
+        }
+        Ok(out.len() < n)
+    })?;
+    Ok(out)
+}
+
+/// Cleans every row of `src` with `cleaner`, over up to `parts` ranges in parallel.
+///
+/// # Errors
+/// Unreadable bytes, invalid UTF-8 (naming the offset), a row with more fields than the header
+/// (naming its line).
+pub(crate) fn clean(
+    src: &SourceFile,
+    cleaner: &Cleaner,
+    parts: usize,
+    progress: Option<Progress>,
+) -> Result<(Vec<PartitionState>, CsvPlan)> {
+    clean_in_ranges(src, cleaner, parts, MIN_RANGE_BYTES, progress)
+}
+
+fn clean_in_ranges(
+    src: &SourceFile,
+    cleaner: &Cleaner,
+    parts: usize,
+    min_range: u64,
+    progress: Option<Progress>,
+) -> Result<(Vec<PartitionState>, CsvPlan)> {
+    let Some((scanner, header_end)) = scanner(src)? else {
+        return Err(DataError::Unreadable { path: src.path.clone(), message: "not readable as CSV here".into() });
+    };
+    let data = scanner.len - header_end;
+    let parts = (parts as u64).min(data / min_range.max(1)).clamp(1, 255);
+    let bounds: Vec<u64> = (0..=parts).map(|k| header_end + data * k / parts).collect();
+    let mut starts = vec![header_end];
+    for &b in &bounds[1..parts as usize] {
+        starts.push(scanner.line_start(b)?);
+    }
+    let limits: Vec<u64> = bounds[1..].to_vec();
+    let run = |start: u64, limit: u64| -> Result<(PartitionState, ScanEnd)> {
+        let mut state = PartitionState::default();
+        let end = scanner.scan(start, limit, &mut |block| {
+            cleaner.process_rows(block, &mut state)?;
+            if let Some(p) = &progress {
+                p.fetch_add(block.len() as u64, Ordering::Relaxed);
+            }
+            Ok(true)
+        })?;
+        state.lines = end.lines;
+        Ok((state, end))
+    };
+    let results: Vec<Result<(PartitionState, ScanEnd)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = starts
+            .iter()
+            .zip(&limits)
+            .map(|(&start, &limit)| {
+                let run = &run;
+                scope.spawn(move || if start >= limit { empty(start) } else { run(start, limit) })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(DataError::Stopped("a CSV reading thread failed".into()))))
+            .collect()
+    });
+    let mut states = Vec::with_capacity(results.len());
+    let mut stops: Vec<u64> = Vec::with_capacity(results.len());
+    for (p, r) in results.into_iter().enumerate() {
+        let (state, end) = r?;
+        let expected = stops.last().copied().unwrap_or(header_end);
+        if starts[p] == expected {
+            states.push(state);
+            stops.push(end.stop);
+        } else {
+            // the guess started inside a quoted value: read this range again from where the
+            // previous one really stopped
+            tracing::debug!(range = p, guessed = starts[p], actual = expected, "CSV range read again");
+            starts[p] = expected;
+            let (state, end) = if expected >= limits[p] { empty(expected)? } else { run(expected, limits[p])? };
+            states.push(state);
+            stops.push(end.stop);
+        }
+    }
+    Ok((states, CsvPlan { starts, stops, header_lines: 1 }))
+}
+
+fn empty(at: u64) -> Result<(PartitionState, ScanEnd)> {
+    Ok((PartitionState::default(), ScanEnd { stop: at, lines: 0 }))
+}
+
+/// The rows at the wanted `(range, local line)` positions of a file read by [`clean`], per
+/// range, in the shape of a range's reject batch with reason `duplicate_row`.
+pub(crate) fn collect_rows(
+    src: &SourceFile,
+    plan: &CsvPlan,
+    wanted: &[(usize, u64)],
+) -> Result<HashMap<usize, RecordBatch>> {
+    let Some((scanner, _)) = scanner(src)? else { return Ok(HashMap::new()) };
+    let mut by_part: HashMap<usize, HashSet<u64>> = HashMap::new();
+    for &(p, l) in wanted {
+        by_part.entry(p).or_default().insert(l);
+    }
+    let schema = partition_reject_schema(&src.columns);
+    let n_cols = src.columns.len();
+    let mut out = HashMap::new();
+    for (p, locals) in by_part {
+        let mut values: Vec<Vec<Option<String>>> = vec![Vec::new(); n_cols];
+        let mut chosen: Vec<u64> = Vec::new();
+        scanner.scan(plan.starts[p], plan.stops[p], &mut |block| {
+            for row in 0..block.len() {
+                if locals.contains(&block.locals[row]) {
+                    chosen.push(block.locals[row]);
+                    for (col, v) in values.iter_mut().enumerate() {
+                        v.push(block.text(col, row).map(str::to_string));
+                    }
+                }
+            }
+            Ok(true)
+        })?;
+        if chosen.is_empty() {
+            continue;
+        }
+        let k = chosen.len();
+        let mut columns: Vec<ArrayRef> =
+            values.into_iter().map(|v| Arc::new(StringArray::from(v)) as ArrayRef).collect();
+        columns.push(Arc::new(UInt64Array::from(chosen)));
+        columns.push(Arc::new(StringArray::from(vec![RejectReason::DuplicateRow.id(); k])));
+        columns.push(Arc::new(StringArray::from(vec![None::<&str>; k])));
+        columns.push(Arc::new(StringArray::from(vec![None::<&str>; k])));
+        out.insert(p, RecordBatch::try_new(schema.clone(), columns)?);
+    }
+    Ok(out)
+}
+
+/// Reads `text` (a whole file after its header) as records, for tests: every value per record.
+#[cfg(test)]
+fn parse_all(text: &str, delimiter: u8, n_cols: usize) -> Vec<(u64, Vec<Option<String>>)> {
+    let dialect = Dialect::new(delimiter, n_cols);
+    let mut spans = Vec::new();
+    let mut scratch = String::new();
+    let mut out = Vec::new();
+    let b = text.as_bytes();
+    let (mut i, mut lines) = (0, 0u64);
+    while i < b.len() {
+        if b[i] == b'\n' || b[i] == b'\r' {
+            lines += u64::from(b[i] == b'\n');
+            i += 1;
+            continue;
+        }
+        match dialect.record(text, i, true, &mut spans, &mut scratch) {
+            Parsed::Record { end, newlines, .. } => {
+                out.push((lines + 1, Vec::new()));
+                lines += newlines;
+                i = end;
+            }
+            Parsed::Incomplete => break,
+        }
+    }
+    let locals: Vec<u64> = out.iter().map(|r| r.0).collect();
+    let block = Block { text, scratch: &scratch, spans: &spans, locals: &locals, n_cols };
+    for (row, r) in out.iter_mut().enumerate() {
+        r.1 = (0..n_cols).map(|c| block.text(c, row).map(str::to_string)).collect();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Option<String> {
+        Some(v.to_string())
+    }
+
+    #[test]
+    fn quotes_blank_lines_short_rows_and_line_ends() {
+        let text = "a,b,c\r\n\n\"x,y\",\"say \"\"hi\"\"\",\"\"\n\"two\nlines\",2\r3,,\n\"ab\"cd,e,f";
+        let rows = parse_all(text, b',', 3);
+        assert_eq!(
+            rows,
+            vec![
+                (1, vec![s("a"), s("b"), s("c")]),
+                (3, vec![s("x,y"), s("say \"hi\""), None]),
+                (4, vec![s("two\nlines"), s("2"), None]),
+                (5, vec![s("3"), None, None]),
+                (6, vec![s("abcd"), s("e"), s("f")]),
+            ]
+        );
+    }
+
+    /// Cut into many small ranges, some starting inside a quoted value with newlines, a file
+    /// reads as it does in one range: the same rows kept in the same order, the same rejects at
+    /// the same file lines, the same line count.
+    #[test]
+    fn ranges_read_as_one_range_does() {
+        use crate::clean::CleanRules;
+        use crate::mapping::ColumnMap;
+        use crate::parse::DateFormat;
+        use datafusion::arrow::array::AsArray;
+        use datafusion::arrow::datatypes::{Int64Type, UInt32Type, UInt64Type};
+
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("t.csv");
+        let mut text = String::from("customer_id,order_date,amount,note\n");
+        for i in 0..400 {
+            match i % 9 {
+                0 => text.push_str(&format!("c{i},2024-01-{:02},{i}.5,\"multi\nline\n\nnote\"\n", i % 28 + 1)),
+                3 => text.push_str(&format!("c{i},2024-01-01,bad{i},plain\n")),
+                5 => text.push('\n'),
+                _ => text.push_str(&format!("c{},2024-02-{:02},{},\"a,\"\"b\"\"\"\r\n", i % 37, i % 28 + 1, i)),
+            }
+        }
+        std::fs::write(&path, &text).unwrap_or_else(|e| panic!("{e}"));
+        let src = crate::source::open(&path, crate::source::Format::Csv, &Default::default(), dir.path())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let map = ColumnMap::resolve(&src.columns, &Default::default(), &path).unwrap_or_else(|e| panic!("{e}"));
+        let cleaner = Cleaner::new(&src.columns, &map, DateFormat::Iso, CleanRules::default(), None);
+        // (customer, day, amount, line) of kept rows, (line, reason) of rejects, lines in all
+        let read = |parts: usize| {
+            let (states, plan) = clean_in_ranges(&src, &cleaner, parts, 1, None).unwrap_or_else(|e| panic!("{e}"));
+            let mut kept = Vec::new();
+            let mut rejects = Vec::new();
+            let mut offset = plan.header_lines;
+            for s in &states {
+                for b in &s.kept {
+                    let c = b.column(0).as_primitive::<UInt32Type>();
+                    let m = b.column(2).as_primitive::<Int64Type>();
+                    let l = b.column(8).as_primitive::<UInt64Type>();
+                    for r in 0..b.num_rows() {
+                        let name = s.customers.names[c.value(r) as usize].clone();
+                        kept.push((name, m.value(r), offset + l.value(r)));
+                    }
+                }
+                for b in &s.rejects {
+                    let l = b.column_by_name("_local").map(|c| c.as_primitive::<UInt64Type>().clone());
+                    let why = b.column_by_name("_reason").map(|c| c.as_string::<i32>().clone());
+                    if let (Some(l), Some(why)) = (l, why) {
+                        for r in 0..l.len() {
+                            rejects.push((offset + l.value(r), why.value(r).to_string()));
+                        }
+                    }
+                }
+                offset += s.lines;
+            }
+            (states.len(), kept, rejects, offset)
+        };
+        let (one, kept1, rejects1, lines1) = read(1);
+        let (many, kept, rejects, lines) = read(40);
+        assert_eq!(one, 1);
+        assert!(many > 10, "{many} ranges");
+        assert_eq!(kept, kept1);
+        assert_eq!(rejects, rejects1);
+        assert_eq!(lines, lines1);
+        // the file's own lines: a note spans 4 lines, so row 1 (c0) is on line 2 and row 4
+        // (the first bad amount, i = 3) on line 5 + 3 = 8
+        assert_eq!(lines1, text.matches('\n').count() as u64);
+        assert_eq!(kept1[0], ("c0".to_string(), 5_000, 2));
+        assert_eq!(rejects1[0], (8, "unparseable_amount".to_string()));
+        assert_eq!(kept1.len() + rejects1.len(), (0..400).filter(|i| i % 9 != 5).count());
+    }
+
+    #[test]
+    fn a_record_is_incomplete_until_its_end_is_seen() {
+        let d = Dialect::new(b',', 2);
+        let mut spans = Vec::new();
+        let mut scratch = String::new();
+        for partial in ["a,b", "a,\"b", "a,\"b\"", "a,b\r"] {
+            assert!(matches!(d.record(partial, 0, false, &mut spans, &mut scratch), Parsed::Incomplete), "{partial}");
+        }
+        assert!(matches!(d.record("a,b\n", 0, false, &mut spans, &mut scratch), Parsed::Record { end: 4, .. }));
+        assert!(matches!(d.record("a,b,c\n", 0, true, &mut spans, &mut scratch), Parsed::Record { fields: 3, .. }));
+    }
+}
