@@ -103,9 +103,16 @@ impl Dictionary {
     /// The code of `s`, adding it if new.
     pub fn code(&mut self, s: &str) -> u32 {
         if let Some(c) = self.last
-            && self.names[c as usize] == s
+            && same(self.names[c as usize].as_bytes(), s.as_bytes())
         {
             return c;
+        }
+        // a few names (categories, channels): a scan is cheaper than hashing
+        if self.names.len() <= SMALL_DICTIONARY
+            && let Some(k) = self.names.iter().position(|n| same(n.as_bytes(), s.as_bytes()))
+        {
+            self.last = Some(k as u32);
+            return k as u32;
         }
         let c = match self.codes.get(s) {
             Some(&c) => c,
@@ -119,6 +126,15 @@ impl Dictionary {
         self.last = Some(c);
         c
     }
+}
+
+/// Up to this many names, [`Dictionary::code`] scans them instead of hashing.
+const SMALL_DICTIONARY: usize = 16;
+
+/// Byte equality without a `memcmp` call for the short strings ids and categories are.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && if a.len() <= 32 { a.iter().zip(b).all(|(x, y)| x == y) } else { a == b }
 }
 
 /// The schema of raw rows as text: every column `Utf8`, nullable, named as in the file.
@@ -389,9 +405,7 @@ impl Cleaner {
                         };
                         remember_latest(state, t.day, local_row, text);
                     }
-                    rowbuf.clear();
-                    rows.identity(row, &mut rowbuf);
-                    state.hashes.push(xxhash_rust::xxh3::xxh3_128(&rowbuf), local_row);
+                    state.hashes.push(rows.row_hash(row, &mut rowbuf), local_row);
                 }
             }
         }
@@ -584,9 +598,10 @@ pub(crate) trait RawRows {
     /// The row's local number in its partition (lines of the partition before this batch:
     /// `lines_before`), the key of its line in the file.
     fn local(&self, row: usize, lines_before: u64) -> u64;
-    /// Appends the row's identity to `buf` for the duplicate hash: per column, `0` for a null,
-    /// `1` and the text for text, `2` and the value's bytes for a typed value; then `0xFF`.
-    fn identity(&self, row: usize, buf: &mut Vec<u8>);
+    /// The 128-bit xxh3 hash of the row's identity, for exact duplicates (`buf` is scratch
+    /// space). Arrow rows: per column, `0` for a null, `1` and the text for text, `2` and the
+    /// value's bytes for a typed value, then `0xFF`; CSV rows: the record's text.
+    fn row_hash(&self, row: usize, buf: &mut Vec<u8>) -> u128;
     /// The rows where `mask` is true, every column as text (the raw part of a reject batch).
     fn reject_columns(&self, mask: &[bool]) -> Result<Vec<ArrayRef>>;
     /// The typed amount and date columns, if any.
@@ -648,7 +663,8 @@ impl RawRows for BatchRows<'_> {
         lines_before + row as u64 + 1
     }
 
-    fn identity(&self, row: usize, buf: &mut Vec<u8>) {
+    fn row_hash(&self, row: usize, buf: &mut Vec<u8>) -> u128 {
+        buf.clear();
         for (c, f) in self.text.iter().zip(&self.fixed) {
             match (c, f) {
                 (Some(c), _) => match value(c, row) {
@@ -667,6 +683,7 @@ impl RawRows for BatchRows<'_> {
             }
             buf.push(0xFF);
         }
+        xxhash_rust::xxh3::xxh3_128(buf)
     }
 
     fn reject_columns(&self, mask: &[bool]) -> Result<Vec<ArrayRef>> {

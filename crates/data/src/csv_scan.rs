@@ -36,8 +36,9 @@ use crate::ingest::Progress;
 use crate::quality::RejectReason;
 use crate::source::SourceFile;
 
-/// Bytes read from the file at a time per range.
-const BLOCK_BYTES: usize = 4 << 20;
+/// Bytes read from the file at a time per range: small enough that a buffer stays in the core's
+/// cache between reading, validating, splitting and cleaning it.
+const BLOCK_BYTES: usize = 256 << 10;
 /// Rows handed to the cleaner at a time (one kept batch each).
 const BLOCK_ROWS: usize = 8192;
 /// Smallest range worth its own core.
@@ -112,13 +113,14 @@ impl Dialect {
                 for _ in fields..self.n_cols {
                     spans.push(Span::EMPTY);
                 }
-                return Parsed::Record { end: nl + 1, newlines: 1, fields };
+                return Parsed::Record { end: nl + 1, raw_end: line_end, newlines: 1, fields };
             }
         }
         let len = b.len();
         let mut i = start;
         let mut fields = 0usize;
         let mut newlines = 0u64;
+        let mut raw_end;
         loop {
             let span = if i < len && b[i] == b'"' {
                 let open = i + 1;
@@ -167,11 +169,13 @@ impl Dialect {
             }
             if i == len {
                 if eof {
+                    raw_end = len;
                     break;
                 }
                 return Parsed::Incomplete;
             }
             let c = b[i];
+            raw_end = i;
             i += 1;
             if c == self.delimiter {
                 continue;
@@ -192,12 +196,12 @@ impl Dialect {
         for _ in fields..self.n_cols {
             spans.push(Span::EMPTY);
         }
-        Parsed::Record { end: i, newlines, fields }
+        Parsed::Record { end: i, raw_end, newlines, fields }
     }
 }
 
 enum Parsed {
-    Record { end: usize, newlines: u64, fields: usize },
+    Record { end: usize, raw_end: usize, newlines: u64, fields: usize },
     Incomplete,
 }
 
@@ -219,6 +223,8 @@ struct Block<'a> {
     spans: &'a [Span],
     /// Local line of each record (1 = the range's first line).
     locals: &'a [u64],
+    /// Each record's text, without its line end.
+    raws: &'a [Span],
     n_cols: usize,
 }
 
@@ -241,21 +247,10 @@ impl RawRows for Block<'_> {
         self.locals[row]
     }
 
-    fn identity(&self, row: usize, buf: &mut Vec<u8>) {
-        // the bytes of each value, as `text` gives them (no UTF-8 boundary checks needed here)
-        for s in &self.spans[row * self.n_cols..(row + 1) * self.n_cols] {
-            let start = (s.start & !SCRATCH) as usize;
-            let end = s.end as usize;
-            let from = if s.start & SCRATCH != 0 { self.scratch.as_bytes() } else { self.text.as_bytes() };
-            match from.get(start..end) {
-                Some(v) if start < end => {
-                    buf.push(1);
-                    buf.extend_from_slice(v);
-                }
-                _ => buf.push(0),
-            }
-            buf.push(0xFF);
-        }
+    fn row_hash(&self, row: usize, _buf: &mut Vec<u8>) -> u128 {
+        // the record's own text: identical rows are identical lines (line ends aside)
+        let r = self.raws[row];
+        xxhash_rust::xxh3::xxh3_128(self.text.as_bytes().get(r.start as usize..r.end as usize).unwrap_or_default())
     }
 
     fn reject_columns(&self, mask: &[bool]) -> Result<Vec<ArrayRef>> {
@@ -300,6 +295,7 @@ impl Scanner<'_> {
         let mut lines = 0u64;
         let mut spans: Vec<Span> = Vec::with_capacity(BLOCK_ROWS * self.dialect.n_cols);
         let mut locals: Vec<u64> = Vec::with_capacity(BLOCK_ROWS);
+        let mut raws: Vec<Span> = Vec::with_capacity(BLOCK_ROWS);
         let mut scratch = String::new();
         let n_cols = self.dialect.n_cols;
         loop {
@@ -360,18 +356,21 @@ impl Scanner<'_> {
                         scratch.truncate(sc);
                         break;
                     }
-                    Parsed::Record { end, newlines, fields } => {
+                    Parsed::Record { end, raw_end, newlines, fields } => {
                         if fields > n_cols {
                             return Err(self.too_many_fields(abs + i as u64, fields));
                         }
                         locals.push(lines + 1);
+                        raws.push(Span { start: i as u32, end: raw_end as u32 });
                         lines += newlines;
                         i = end;
                         if locals.len() == BLOCK_ROWS {
-                            let block = Block { text, scratch: &scratch, spans: &spans, locals: &locals, n_cols };
+                            let block =
+                                Block { text, scratch: &scratch, spans: &spans, locals: &locals, raws: &raws, n_cols };
                             let go_on = on_block(&block)?;
                             spans.clear();
                             locals.clear();
+                            raws.clear();
                             scratch.clear();
                             if !go_on {
                                 stopped = true;
@@ -382,10 +381,11 @@ impl Scanner<'_> {
                 }
             }
             if !locals.is_empty() {
-                let block = Block { text, scratch: &scratch, spans: &spans, locals: &locals, n_cols };
+                let block = Block { text, scratch: &scratch, spans: &spans, locals: &locals, raws: &raws, n_cols };
                 stopped |= !on_block(&block)?;
                 spans.clear();
                 locals.clear();
+                raws.clear();
                 scratch.clear();
             }
             if done || stopped {
@@ -644,6 +644,7 @@ fn parse_all(text: &str, delimiter: u8, n_cols: usize) -> Vec<(u64, Vec<Option<S
     let mut spans = Vec::new();
     let mut scratch = String::new();
     let mut out = Vec::new();
+    let mut raws = Vec::new();
     let b = text.as_bytes();
     let (mut i, mut lines) = (0, 0u64);
     while i < b.len() {
@@ -653,7 +654,8 @@ fn parse_all(text: &str, delimiter: u8, n_cols: usize) -> Vec<(u64, Vec<Option<S
             continue;
         }
         match dialect.record(text, i, true, &mut spans, &mut scratch) {
-            Parsed::Record { end, newlines, .. } => {
+            Parsed::Record { end, raw_end, newlines, .. } => {
+                raws.push(Span { start: i as u32, end: raw_end as u32 });
                 out.push((lines + 1, Vec::new()));
                 lines += newlines;
                 i = end;
@@ -662,7 +664,7 @@ fn parse_all(text: &str, delimiter: u8, n_cols: usize) -> Vec<(u64, Vec<Option<S
         }
     }
     let locals: Vec<u64> = out.iter().map(|r| r.0).collect();
-    let block = Block { text, scratch: &scratch, spans: &spans, locals: &locals, n_cols };
+    let block = Block { text, scratch: &scratch, spans: &spans, locals: &locals, raws: &raws, n_cols };
     for (row, r) in out.iter_mut().enumerate() {
         r.1 = (0..n_cols).map(|c| block.text(c, row).map(str::to_string)).collect();
     }
@@ -691,6 +693,19 @@ mod tests {
                 (6, vec![s("abcd"), s("e"), s("f")]),
             ]
         );
+        let raw = |text: &str| {
+            let mut spans = Vec::new();
+            let mut scratch = String::new();
+            match Dialect::new(b',', 2).record(text, 0, true, &mut spans, &mut scratch) {
+                Parsed::Record { raw_end, .. } => text[..raw_end].to_string(),
+                Parsed::Incomplete => String::new(),
+            }
+        };
+        // a record's text, for the duplicate hash, is the line without its end
+        assert_eq!(raw("a,b\r\nc"), "a,b");
+        assert_eq!(raw("\"a\nb\",c\nd"), "\"a\nb\",c");
+        assert_eq!(raw("a,\"b\"\r"), "a,\"b\"");
+        assert_eq!(raw("a,b"), "a,b");
     }
 
     /// Cut into many small ranges, some starting inside a quoted value with newlines, a file
