@@ -1,4 +1,4 @@
-use rayon::slice::ParallelSliceMut;
+use crate::math::{argsort, order_key, radix_order};
 use serde::Serialize;
 
 use super::ValidAbcParams;
@@ -18,9 +18,9 @@ pub struct AbcSummary {
 pub fn classify(monetary: &[f64], params: &ValidAbcParams) -> (Vec<&'static str>, AbcSummary) {
     let p = &params.0;
     let n = monetary.len();
-    let mut order: Vec<usize> = (0..n).collect();
-    // largest first; ties keep input order
-    order.par_sort_unstable_by(|&a, &b| monetary[b].total_cmp(&monetary[a]).then(a.cmp(&b)));
+    // largest first; ties keep input order (a stable sort on the inverted order keys)
+    let order: Vec<usize> =
+        radix_order(monetary.iter().map(|&v| !order_key(v)).collect()).into_iter().map(|i| i as usize).collect();
     let total: f64 = monetary.iter().filter(|v| **v > 0.0).sum();
     let mut tiers = vec!["c"; n];
     let mut before = 0.0;
@@ -54,8 +54,8 @@ pub fn classify(monetary: &[f64], params: &ValidAbcParams) -> (Vec<&'static str>
 /// The Gini coefficient of `values` (negatives clipped to 0): with ascending values
 /// `x_1..x_n`, `G = 2 * sum(i * x_i) / (n * sum(x)) - (n + 1) / n`; 0 for no revenue.
 pub fn gini(values: &[f64]) -> f64 {
-    let mut v: Vec<f64> = values.iter().map(|x| x.max(0.0)).collect();
-    v.sort_by(f64::total_cmp);
+    let clipped: Vec<f64> = values.iter().map(|x| x.max(0.0)).collect();
+    let v: Vec<f64> = argsort(&clipped).into_iter().map(|i| clipped[i as usize]).collect();
     let n = v.len() as f64;
     let sum: f64 = v.iter().sum();
     if sum <= 0.0 {
