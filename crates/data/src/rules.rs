@@ -155,14 +155,19 @@ fn first_line(s: &str) -> String {
 pub fn first_match(batch: &RecordBatch, rules: &[Rule]) -> Result<Vec<Option<u16>>, RuleError> {
     // slices of the batch on every core: a rule's value at a row depends on that row alone
     let n = batch.num_rows();
-    let chunks: Vec<Vec<Option<u16>>> = (0..n.div_ceil(RULE_CHUNK))
+    let chunks: Vec<Result<Vec<Option<u16>>, RuleError>> = (0..n.div_ceil(RULE_CHUNK))
         .into_par_iter()
         .map(|c| {
             let start = c * RULE_CHUNK;
             first_match_rows(&batch.slice(start, RULE_CHUNK.min(n - start)), rules)
         })
-        .collect::<Result<_, _>>()?;
-    Ok(chunks.into_iter().flatten().collect())
+        .collect();
+    // the first slice's error, whichever core met an error first
+    let mut out = Vec::with_capacity(n);
+    for c in chunks {
+        out.extend(c?);
+    }
+    Ok(out)
 }
 
 /// Rows per slice in [`first_match`].
