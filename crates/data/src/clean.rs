@@ -153,6 +153,21 @@ pub fn partition_reject_schema(names: &[String]) -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
+/// A partition's reject batch of duplicate rows: their raw `columns` as text and their local
+/// rows, with reason `duplicate_row` (no column, no value).
+pub(crate) fn duplicate_rejects(
+    schema: &SchemaRef,
+    mut columns: Vec<ArrayRef>,
+    locals: Vec<u64>,
+) -> Result<RecordBatch> {
+    let k = locals.len();
+    columns.push(Arc::new(UInt64Array::from(locals)));
+    columns.push(Arc::new(StringArray::from(vec![RejectReason::DuplicateRow.id(); k])));
+    columns.push(Arc::new(StringArray::from(vec![None::<&str>; k])));
+    columns.push(Arc::new(StringArray::from(vec![None::<&str>; k])));
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
+}
+
 /// Column positions of each role in the raw batch.
 #[derive(Debug, Clone)]
 struct RoleIdx {
@@ -332,7 +347,8 @@ impl Cleaner {
     /// # Errors
     /// Only Arrow failures (a column that cannot be shown as text).
     pub fn process(&self, batch: &RecordBatch, state: &mut PartitionState) -> Result<()> {
-        let rows = BatchRows::new(self, batch)?;
+        // an Arrow batch's rows are its partition's lines
+        let rows = BatchRows::new(self, batch, state.lines)?;
         self.process_rows(&rows, state)?;
         state.lines += batch.num_rows() as u64;
         Ok(())
@@ -365,7 +381,7 @@ impl Cleaner {
         let mut reject_value: Vec<String> = Vec::new();
         let mut rowbuf = Vec::with_capacity(256);
         for row in 0..n {
-            let local_row = rows.local(row, state.lines);
+            let local_row = rows.local(row);
             match self.clean_row(&get, &typed, row) {
                 Err((reason, column, value)) => {
                     reject_mask.push(true);
@@ -595,9 +611,8 @@ pub(crate) trait RawRows {
     fn len(&self) -> usize;
     /// Column `col` of `row` as text; `None` for a null, empty or missing value.
     fn text(&self, col: usize, row: usize) -> Option<&str>;
-    /// The row's local number in its partition (lines of the partition before this batch:
-    /// `lines_before`), the key of its line in the file.
-    fn local(&self, row: usize, lines_before: u64) -> u64;
+    /// The row's local line in its partition, the key of its line in the file.
+    fn local(&self, row: usize) -> u64;
     /// The 128-bit xxh3 hash of the row's identity, for exact duplicates (`buf` is scratch
     /// space). Arrow rows: per column, `0` for a null, `1` and the text for text, `2` and the
     /// value's bytes for a typed value, then `0xFF`; CSV rows: the record's text.
@@ -612,31 +627,31 @@ pub(crate) trait RawRows {
 /// other typed columns hashed by their bytes and formatted only for rejects.
 struct BatchRows<'b> {
     batch: &'b RecordBatch,
+    typed: Typed<'b>,
     text: Vec<Option<StringArray>>,
     fixed: Vec<Option<(ArrayData, usize)>>,
-    idx: &'b RoleIdx,
+    /// Lines of the partition before this batch.
+    lines_before: u64,
     raw_schema: &'b SchemaRef,
 }
 
 impl<'b> BatchRows<'b> {
-    fn new(cleaner: &'b Cleaner, batch: &'b RecordBatch) -> Result<BatchRows<'b>> {
+    fn new(cleaner: &'b Cleaner, batch: &'b RecordBatch, lines_before: u64) -> Result<BatchRows<'b>> {
         let typed = Typed::of(batch, &cleaner.idx);
         // text only where the cleaner reads text (or a column has no fixed-width values to
         // hash); other typed columns are hashed from their values, never formatted
-        let text: Vec<Option<ArrayRef>> = batch
+        let text: Vec<Option<StringArray>> = batch
             .columns()
             .iter()
             .enumerate()
-            .map(|(i, c)| -> Result<Option<ArrayRef>> {
+            .map(|(i, c)| -> Result<Option<StringArray>> {
                 let fixed = c.data_type().primitive_width().is_some();
-                if c.data_type() == &DataType::Utf8 || (fixed && !cleaner.reads_text(i, &typed)) {
-                    return Ok((c.data_type() == &DataType::Utf8).then(|| c.clone()));
+                if c.data_type() != &DataType::Utf8 && fixed && !cleaner.reads_text(i, &typed) {
+                    return Ok(None);
                 }
-                Ok(Some(text_column(c)?))
+                Ok(Some(text_column(c)?.as_string::<i32>().clone()))
             })
             .collect::<Result<_>>()?;
-        let text: Vec<Option<StringArray>> =
-            text.iter().map(|c| c.as_ref().map(|c| c.as_string::<i32>().clone())).collect();
         let fixed = batch
             .columns()
             .iter()
@@ -646,7 +661,7 @@ impl<'b> BatchRows<'b> {
                 _ => None,
             })
             .collect();
-        Ok(BatchRows { batch, text, fixed, idx: &cleaner.idx, raw_schema: &cleaner.raw_schema })
+        Ok(BatchRows { batch, typed, text, fixed, lines_before, raw_schema: &cleaner.raw_schema })
     }
 }
 
@@ -659,8 +674,8 @@ impl RawRows for BatchRows<'_> {
         self.text[col].as_ref().and_then(|c| value(c, row))
     }
 
-    fn local(&self, row: usize, lines_before: u64) -> u64 {
-        lines_before + row as u64 + 1
+    fn local(&self, row: usize) -> u64 {
+        self.lines_before + row as u64 + 1
     }
 
     fn row_hash(&self, row: usize, buf: &mut Vec<u8>) -> u128 {
@@ -693,7 +708,7 @@ impl RawRows for BatchRows<'_> {
     }
 
     fn typed(&self) -> Typed<'_> {
-        Typed::of(self.batch, self.idx)
+        self.typed
     }
 }
 
@@ -711,11 +726,13 @@ const MAX_DAY: i32 = 2_932_896;
 
 /// The amount and date columns of one batch when they arrive typed (Parquet, JSON): read as
 /// values instead of being formatted as text and parsed back, which gives the same result.
+#[derive(Clone, Copy)]
 pub(crate) struct Typed<'b> {
     amount: TypedAmount<'b>,
     day: Option<&'b Date32Array>,
 }
 
+#[derive(Clone, Copy)]
 pub(crate) enum TypedAmount<'b> {
     Text,
     F64(&'b Float64Array),

@@ -28,12 +28,12 @@ use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray, UInt64Array};
+use datafusion::arrow::array::{Array, ArrayRef, RecordBatch, StringArray};
+use datafusion::arrow::compute::concat;
 
-use crate::clean::{Cleaner, PartitionState, RawRows, Typed, partition_reject_schema};
+use crate::clean::{Cleaner, PartitionState, RawRows, Typed, duplicate_rejects, partition_reject_schema};
 use crate::error::{DataError, Result};
 use crate::ingest::Progress;
-use crate::quality::RejectReason;
 use crate::source::SourceFile;
 
 /// Bytes read from the file at a time per range: small enough that a buffer stays in the core's
@@ -47,15 +47,13 @@ const MIN_RANGE_BYTES: u64 = 8 << 20;
 const SCRATCH: u32 = 1 << 31;
 
 /// Where a file's records were read from: the ranges as they were finally read, so duplicate
-/// rows can be found again at the same (range, local line).
+/// rows can be found again at the same (range, local line). The header is the file's first line.
 #[derive(Debug, Clone)]
 pub(crate) struct CsvPlan {
     /// First byte of each range.
     starts: Vec<u64>,
     /// Where each range stopped: the next range's first byte.
     stops: Vec<u64>,
-    /// Lines before the first range (the header).
-    pub header_lines: u64,
 }
 
 /// The dialect of one file.
@@ -243,7 +241,7 @@ impl RawRows for Block<'_> {
         if s.start & SCRATCH != 0 { self.scratch.get(start..end) } else { self.text.get(start..end) }
     }
 
-    fn local(&self, row: usize, _lines_before: u64) -> u64 {
+    fn local(&self, row: usize) -> u64 {
         self.locals[row]
     }
 
@@ -586,7 +584,7 @@ fn clean_in_ranges(
             stops.push(end.stop);
         }
     }
-    Ok((states, CsvPlan { starts, stops, header_lines: 1 }))
+    Ok((states, CsvPlan { starts, stops }))
 }
 
 fn empty(at: u64) -> Result<(PartitionState, ScanEnd)> {
@@ -606,33 +604,29 @@ pub(crate) fn collect_rows(
         by_part.entry(p).or_default().insert(l);
     }
     let schema = partition_reject_schema(&src.columns);
-    let n_cols = src.columns.len();
     let mut out = HashMap::new();
     for (p, locals) in by_part {
-        let mut values: Vec<Vec<Option<String>>> = vec![Vec::new(); n_cols];
+        // per block, the wanted rows' values as a reject batch's raw columns
+        let mut parts: Vec<Vec<ArrayRef>> = Vec::new();
         let mut chosen: Vec<u64> = Vec::new();
         scanner.scan(plan.starts[p], plan.stops[p], &mut |block| {
-            for row in 0..block.len() {
-                if locals.contains(&block.locals[row]) {
-                    chosen.push(block.locals[row]);
-                    for (col, v) in values.iter_mut().enumerate() {
-                        v.push(block.text(col, row).map(str::to_string));
-                    }
-                }
+            let mask: Vec<bool> = block.locals.iter().map(|l| locals.contains(l)).collect();
+            if mask.contains(&true) {
+                chosen.extend(block.locals.iter().filter(|l| locals.contains(l)));
+                parts.push(block.reject_columns(&mask)?);
             }
             Ok(true)
         })?;
         if chosen.is_empty() {
             continue;
         }
-        let k = chosen.len();
-        let mut columns: Vec<ArrayRef> =
-            values.into_iter().map(|v| Arc::new(StringArray::from(v)) as ArrayRef).collect();
-        columns.push(Arc::new(UInt64Array::from(chosen)));
-        columns.push(Arc::new(StringArray::from(vec![RejectReason::DuplicateRow.id(); k])));
-        columns.push(Arc::new(StringArray::from(vec![None::<&str>; k])));
-        columns.push(Arc::new(StringArray::from(vec![None::<&str>; k])));
-        out.insert(p, RecordBatch::try_new(schema.clone(), columns)?);
+        let columns = (0..src.columns.len())
+            .map(|c| {
+                let arrays: Vec<&dyn Array> = parts.iter().map(|p| p[c].as_ref()).collect();
+                concat(&arrays)
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        out.insert(p, duplicate_rejects(&schema, columns, chosen)?);
     }
     Ok(out)
 }
@@ -737,10 +731,11 @@ mod tests {
         let cleaner = Cleaner::new(&src.columns, &map, DateFormat::Iso, CleanRules::default(), None);
         // (customer, day, amount, line) of kept rows, (line, reason) of rejects, lines in all
         let read = |parts: usize| {
-            let (states, plan) = clean_in_ranges(&src, &cleaner, parts, 1, None).unwrap_or_else(|e| panic!("{e}"));
+            let (states, _) = clean_in_ranges(&src, &cleaner, parts, 1, None).unwrap_or_else(|e| panic!("{e}"));
             let mut kept = Vec::new();
             let mut rejects = Vec::new();
-            let mut offset = plan.header_lines;
+            // the header is line 1
+            let mut offset = 1;
             for s in &states {
                 for b in &s.kept {
                     let c = b.column(0).as_primitive::<UInt32Type>();

@@ -25,8 +25,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::clean::{
-    CleanRules, Cleaner, Dictionary, HASH_BUCKETS, PartitionState, RowHash, RowHashes, partition_reject_schema,
-    text_columns, text_schema,
+    CleanRules, Cleaner, Dictionary, HASH_BUCKETS, PartitionState, RowHash, RowHashes, duplicate_rejects,
+    partition_reject_schema, text_columns, text_schema,
 };
 use crate::csv_scan;
 use crate::error::{DataError, Result};
@@ -382,11 +382,8 @@ async fn merge(
     // line of local row 1 of each partition, minus one
     let offsets: Vec<Vec<u64>> = per_file
         .iter()
-        .map(|FileScan { src, states, csv_plan }| {
-            let header = match csv_plan {
-                Some(plan) => plan.header_lines,
-                None => u64::from(src.format == Format::Csv),
-            };
+        .map(|FileScan { src, states, .. }| {
+            let header = u64::from(src.format == Format::Csv);
             let mut acc = header;
             states
                 .iter()
@@ -697,16 +694,11 @@ async fn collect_rows(
                 continue;
             }
             let text = text_columns(&batch)?;
-            let mut columns: Vec<ArrayRef> = text
+            let columns: Vec<ArrayRef> = text
                 .iter()
                 .map(|c| datafusion::arrow::compute::filter(c.as_ref(), &keep))
                 .collect::<std::result::Result<_, _>>()?;
-            let k = chosen.len();
-            columns.push(Arc::new(UInt64Array::from(chosen)));
-            columns.push(Arc::new(StringArray::from(vec![RejectReason::DuplicateRow.id(); k])));
-            columns.push(Arc::new(StringArray::from(vec![None::<&str>; k])));
-            columns.push(Arc::new(StringArray::from(vec![None::<&str>; k])));
-            parts.push(RecordBatch::try_new(schema.clone(), columns)?);
+            parts.push(duplicate_rejects(&schema, columns, chosen)?);
         }
         if let Some(first) = parts.first() {
             let schema = first.schema();
