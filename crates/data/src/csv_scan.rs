@@ -591,21 +591,17 @@ fn empty(at: u64) -> Result<(PartitionState, ScanEnd)> {
     Ok((PartitionState::default(), ScanEnd { stop: at, lines: 0 }))
 }
 
-/// The rows at the wanted `(range, local line)` positions of a file read by [`clean`], per
+/// The rows at the wanted local lines of each range (`by_part`) of a file read by [`clean`], per
 /// range, in the shape of a range's reject batch with reason `duplicate_row`.
 pub(crate) fn collect_rows(
     src: &SourceFile,
     plan: &CsvPlan,
-    wanted: &[(usize, u64)],
+    by_part: &HashMap<usize, HashSet<u64>>,
 ) -> Result<HashMap<usize, RecordBatch>> {
     let Some((scanner, _)) = scanner(src)? else { return Ok(HashMap::new()) };
-    let mut by_part: HashMap<usize, HashSet<u64>> = HashMap::new();
-    for &(p, l) in wanted {
-        by_part.entry(p).or_default().insert(l);
-    }
     let schema = partition_reject_schema(&src.columns);
     let mut out = HashMap::new();
-    for (p, locals) in by_part {
+    for (&p, locals) in by_part {
         // per block, the wanted rows' values as a reject batch's raw columns
         let mut parts: Vec<Vec<ArrayRef>> = Vec::new();
         let mut chosen: Vec<u64> = Vec::new();

@@ -492,9 +492,10 @@ async fn merge(
     let mut zero_kept = 0;
     let mut days: BTreeMap<i32, u64> = BTreeMap::new();
     let mut latest: Vec<(i32, usize, u64, String)> = Vec::new();
-    let mut dup_by_file: BTreeMap<usize, Vec<(usize, u64)>> = BTreeMap::new();
+    // duplicate rejects to re-read: file -> partition -> local rows
+    let mut dup_by_file: BTreeMap<usize, HashMap<usize, HashSet<u64>>> = BTreeMap::new();
     for &(f, p, l) in &dup_rejects {
-        dup_by_file.entry(f).or_default().push((p, l));
+        dup_by_file.entry(f).or_default().entry(p).or_default().insert(l);
     }
     for (f, FileScan { src, states, csv_plan }) in per_file.into_iter().enumerate() {
         let file_name = src.path.display().to_string();
@@ -670,17 +671,13 @@ fn drop_locals(batch: &RecordBatch, locals: &HashSet<u64>) -> Result<RecordBatch
 async fn collect_rows(
     ctx: &SessionContext,
     src: &SourceFile,
-    wanted: &[(usize, u64)],
+    by_part: &HashMap<usize, HashSet<u64>>,
 ) -> Result<HashMap<usize, RecordBatch>> {
     let df = read(ctx, src).await?;
     let plan = scan_plan(ctx, src, df).await?;
-    let mut by_part: HashMap<usize, HashSet<u64>> = HashMap::new();
-    for &(p, l) in wanted {
-        by_part.entry(p).or_default().insert(l);
-    }
     let schema = partition_reject_schema(&src.columns);
     let mut out = HashMap::new();
-    for (p, locals) in by_part {
+    for (&p, locals) in by_part {
         let mut stream = plan.execute(p, ctx.task_ctx()).map_err(DataError::engine("cannot start the scan"))?;
         let mut seen = 0u64;
         let mut parts = Vec::new();
