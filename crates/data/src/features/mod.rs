@@ -34,6 +34,7 @@ use crate::error::{DataError, Result};
 use crate::ingest::Names;
 use crate::parse::MONEY_SCALE;
 
+mod second_max;
 mod shard;
 
 /// Most distinct channels turned into share columns; more than this and no shares are made.
@@ -235,25 +236,21 @@ async fn shard_aggregate(
         days = days.with_sort_order(by_customer());
     }
     ctx.register_table("days", Arc::new(days)).map_err(err("days"))?;
+    ctx.register_udaf(second_max::udaf());
     tracing::debug!(ms = t0.elapsed().as_millis() as u64, "shard: days");
-    let sql = "WITH cust AS (
-            SELECT customer,
-                   MIN(CASE WHEN orders > 0 THEN day END) AS first_p,
-                   MAX(CASE WHEN orders > 0 THEN day END) AS last_p,
+    // one aggregation: the first purchase day's spend by FIRST_VALUE, the purchase day before
+    // the last by our SECOND_MAX (both over purchase days only), instead of joining the day
+    // table with its own per-customer aggregate
+    let sql = "SELECT customer,
+                   MIN(day) FILTER (WHERE orders > 0) AS first_p,
+                   MAX(day) FILTER (WHERE orders > 0) AS last_p,
                    MIN(day) AS first_any, MAX(day) AS last_any,
                    SUM(orders) AS frequency,
                    SUM(CASE WHEN orders > 0 THEN 1 ELSE 0 END) AS purchase_days,
-                   SUM(gross) AS gross, SUM(ret_amount) AS ret_amount, SUM(ret_lines) AS ret_lines
-            FROM days GROUP BY customer),
-         extra AS (
-            SELECT d.customer,
-                   SUM(CASE WHEN d.day = c.first_p THEN d.gross ELSE 0 END) AS first_day_gross,
-                   MAX(CASE WHEN d.orders > 0 AND d.day < c.last_p THEN d.day END) AS prev_p
-            FROM days d JOIN cust c ON d.customer = c.customer
-            GROUP BY d.customer)
-         SELECT c.customer, c.first_p, c.last_p, c.first_any, c.last_any, c.frequency, c.purchase_days,
-                c.gross, c.ret_amount, c.ret_lines, e.first_day_gross, e.prev_p
-         FROM cust c JOIN extra e ON c.customer = e.customer";
+                   SUM(gross) AS gross, SUM(ret_amount) AS ret_amount, SUM(ret_lines) AS ret_lines,
+                   FIRST_VALUE(gross ORDER BY day) FILTER (WHERE orders > 0) AS first_day_gross,
+                   SECOND_MAX(day) FILTER (WHERE orders > 0) AS prev_p
+            FROM days GROUP BY customer";
     let customers = ctx.sql(sql).await.map_err(err("customers"))?.collect().await.map_err(err("customers"))?;
     ctx.deregister_table("days").map_err(err("days"))?;
     tracing::debug!(ms = t0.elapsed().as_millis() as u64, "shard: customers");
