@@ -15,7 +15,7 @@
 //! assert_eq!(band(2.5, &cuts), 0); // ties go down
 //! ```
 
-use crate::math::percentile;
+use crate::math::percentiles;
 
 /// Cut-offs splitting `values` into `n_bands` bands of about equal size (quantiles, type 7).
 /// Empty for no values or one band.
@@ -24,7 +24,8 @@ pub fn quantile_cuts(values: &[f64], n_bands: usize) -> Vec<f64> {
     if finite.is_empty() || n_bands < 2 {
         return Vec::new();
     }
-    (1..n_bands).filter_map(|k| percentile(&finite, k as f64 / n_bands as f64)).collect()
+    let qs: Vec<f64> = (1..n_bands).map(|k| k as f64 / n_bands as f64).collect();
+    percentiles(&finite, &qs)
 }
 
 /// Band of a value: the number of cut-offs strictly below it (ties go down).

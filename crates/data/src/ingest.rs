@@ -410,7 +410,7 @@ async fn merge(
                     v.extend(s.hashes.bucket(b).map(|h| RowHash { pos: pack(f, p, h.pos), ..*h }));
                 }
             }
-            v.sort_unstable();
+            let v = sort_bucket(v);
             let same = |a: &RowHash, b: &RowHash| a.hi == b.hi && a.lo == b.lo;
             // the earliest row of a group stays; every later one is a duplicate, and a group
             // starts where a duplicate follows a row that is not itself one
@@ -599,6 +599,36 @@ async fn merge(
     Ok(Ingested { kept: kept_parts, names, rejects, reject_schema, quality, max_day, files, column_map })
 }
 
+/// One bucket of row hashes (all with the same top byte) in ascending order, as
+/// `sort_unstable` orders them: a counting pass on the next byte of `hi` into 256 runs, then each
+/// small (cache-resident) run sorted. About twice as fast as sorting the whole bucket.
+fn sort_bucket(v: Vec<RowHash>) -> Vec<RowHash> {
+    if v.len() < 1024 {
+        let mut v = v;
+        v.sort_unstable();
+        return v;
+    }
+    let byte = |h: &RowHash| ((h.hi >> 48) & 0xFF) as usize;
+    let mut start = [0usize; 257];
+    for h in &v {
+        start[byte(h) + 1] += 1;
+    }
+    for b in 0..256 {
+        start[b + 1] += start[b];
+    }
+    let mut next = start;
+    let mut out = vec![RowHash { hi: 0, lo: 0, pos: 0 }; v.len()];
+    for h in &v {
+        let slot = &mut next[byte(h)];
+        out[*slot] = *h;
+        *slot += 1;
+    }
+    for b in 0..256 {
+        out[start[b]..start[b + 1]].sort_unstable();
+    }
+    out
+}
+
 /// Sorted union of the names of several dictionaries, and for each dictionary the global code of
 /// each of its local codes: one sort of every `(name, dictionary, local code)`, then a walk that
 /// starts a new global code at each new name (no search per name).
@@ -776,6 +806,33 @@ pub(crate) async fn read_ordered(ctx: &SessionContext, src: &mut SourceFile) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The bucket sort orders hashes exactly as a full sort does, equal hashes included.
+    #[test]
+    fn sort_bucket_equals_sort_unstable() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for n in [0, 5, 1023, 1024, 20_000] {
+            // one top byte, as in a bucket; every fifth hash repeats an earlier one
+            let mut v: Vec<RowHash> = Vec::new();
+            for i in 0..n {
+                let h = if i % 5 == 4 {
+                    v[i / 2]
+                } else {
+                    RowHash { hi: (next() >> 8) | (7 << 56), lo: next() % 3, pos: 0 }
+                };
+                v.push(RowHash { pos: next() % 1000, ..h });
+            }
+            let mut want = v.clone();
+            want.sort_unstable();
+            assert_eq!(sort_bucket(v), want, "{n} hashes");
+        }
+    }
 
     #[test]
     fn pack_round_trips() {

@@ -231,8 +231,8 @@ fn primitive_array<T: ArrowPrimitiveType>(v: &[Option<T::Native>]) -> PrimitiveA
     PrimitiveArray::new(values.into(), nulls)
 }
 
-/// A column of a [`BatchBuilder`], made when the batch is built.
-type MakeColumn<'a> = Box<dyn FnOnce() -> Column + Send + 'a>;
+/// A column of a [`BatchBuilder`], made (as its Arrow array) when the batch is built.
+type MakeColumn<'a> = Box<dyn FnOnce() -> Result<ArrayRef> + Send + 'a>;
 
 /// A batch built column by column. Columns are made (and each turned into an Arrow array and
 /// freed) in [`BatchBuilder::finish`], on every core, so a wide table (customers.csv has 40+
@@ -259,7 +259,14 @@ impl<'a> BatchBuilder<'a> {
     /// Appends the column `make` makes (when the batch is built).
     pub fn push_with(&mut self, name: impl Into<String>, make: impl FnOnce() -> Column + Send + 'a) {
         self.names.push(name.into());
-        self.columns.push(Box::new(make));
+        self.columns.push(Box::new(move || make().into_array()));
+    }
+
+    /// Appends a text column of `n` rows, `get(i)` for row `i`, built straight into its array
+    /// (no `String` per row, as a [`Column::Str`] would need, for texts that already exist).
+    pub fn push_text(&mut self, name: impl Into<String>, n: usize, get: impl Fn(usize) -> Option<&'a str> + Send + 'a) {
+        self.names.push(name.into());
+        self.columns.push(Box::new(move || Ok(Arc::new(text_array(n, get)?) as ArrayRef)));
     }
 
     /// The batch.
@@ -267,8 +274,7 @@ impl<'a> BatchBuilder<'a> {
     /// # Errors
     /// [`DataError::Engine`] when columns differ in length.
     pub fn finish(self) -> Result<RecordBatch> {
-        let arrays: Vec<ArrayRef> =
-            self.columns.into_par_iter().map(|make| make().into_array()).collect::<Result<_>>()?;
+        let arrays: Vec<ArrayRef> = self.columns.into_par_iter().map(|make| make()).collect::<Result<_>>()?;
         let fields: Vec<Field> =
             self.names.iter().zip(&arrays).map(|(n, a)| Field::new(n, a.data_type().clone(), true)).collect();
         Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)?)

@@ -31,7 +31,7 @@ pub fn customers_table<'a>(
     let pick_i = |get: &dyn Fn(usize) -> Option<i64>| Column::Int(rows.iter().map(|r| r.and_then(get)).collect());
     let pick_f = |get: &dyn Fn(usize) -> Option<f64>| Column::Float(rows.iter().map(|r| r.and_then(get)).collect());
     let mut t = BatchBuilder::default();
-    t.push_with("customer_id", move || Column::Str(ids.iter().map(|s| Some(s.to_string())).collect()));
+    t.push_text("customer_id", ids.len(), move |i| Some(ids[i]));
     t.push_with("first_purchase", move || Column::Date(rows.iter().map(|r| r.map(|i| f.first_purchase[i])).collect()));
     t.push_with("last_purchase", move || Column::Date(rows.iter().map(|r| r.map(|i| f.last_purchase[i])).collect()));
     t.push_with("recency_days", move || pick_i(&|i| Some(f.recency_days[i])));
@@ -49,7 +49,7 @@ pub fn customers_table<'a>(
     t.push_with("annual_spend", move || pick_f(&|i| Some(round(f.annual_spend[i], 4))));
     if let (Some(n), Some(top)) = (&f.n_categories, &f.top_category) {
         t.push_with("n_categories", move || pick_i(&|i| Some(n[i] as i64)));
-        t.push_with("top_category", move || Column::Str(rows.iter().map(|r| r.and_then(|i| top[i].clone())).collect()));
+        t.push_text("top_category", rows.len(), move |k| rows[k].and_then(|i| top[i].as_deref()));
         if let Some(share) = &f.top_category_share {
             t.push_with("top_category_share", move || pick_f(&|i| share[i].map(|v| round(v, 4))));
         }

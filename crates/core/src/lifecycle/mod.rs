@@ -25,7 +25,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::math::percentile;
+use crate::math::percentiles;
 
 /// What the stage rules need to know of one customer.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -79,8 +79,8 @@ pub enum ThresholdSource {
 /// repeat customer) as documented in the module, then applies the overrides.
 pub fn derive_thresholds(params: &LifecycleParams, mean_gaps: &[f64]) -> (Thresholds, ThresholdSource) {
     let (derived, source) = if mean_gaps.len() >= 20 {
-        let p = |q| percentile(mean_gaps, q).map_or(1, |v: f64| (v.ceil() as i64).max(1));
-        (Thresholds { new_days: p(0.5), at_risk_days: p(0.75), churn_days: p(0.9) }, ThresholdSource::Derived)
+        let p: Vec<i64> = percentiles(mean_gaps, &[0.5, 0.75, 0.9]).iter().map(|v| (v.ceil() as i64).max(1)).collect();
+        (Thresholds { new_days: p[0], at_risk_days: p[1], churn_days: p[2] }, ThresholdSource::Derived)
     } else {
         (Thresholds { new_days: 30, at_risk_days: 90, churn_days: 180 }, ThresholdSource::Fallback)
     };

@@ -86,15 +86,25 @@ pub fn radix_order(mut keys: Vec<u64>) -> Vec<u32> {
 /// The `q`-quantile (0 <= q <= 1) of `values` by linear interpolation between closest ranks
 /// (the "type 7" rule of R and NumPy's default). `None` for an empty slice.
 pub fn percentile(values: &[f64], q: f64) -> Option<f64> {
+    percentiles(values, &[q]).pop()
+}
+
+/// The [`percentile`] of `values` at each of `qs`, from one sort (a caller wanting several
+/// cut-offs of the same values sorts them once). Empty for an empty slice.
+pub fn percentiles(values: &[f64], qs: &[f64]) -> Vec<f64> {
     if values.is_empty() {
-        return None;
+        return Vec::new();
     }
     let mut v: Vec<f64> = values.to_vec();
     v.par_sort_unstable_by(f64::total_cmp);
-    let h = (v.len() - 1) as f64 * q.clamp(0.0, 1.0);
-    let lo = h.floor() as usize;
-    let hi = h.ceil() as usize;
-    Some(v[lo] + (h - lo as f64) * (v[hi] - v[lo]))
+    qs.iter()
+        .map(|&q| {
+            let h = (v.len() - 1) as f64 * q.clamp(0.0, 1.0);
+            let lo = h.floor() as usize;
+            let hi = h.ceil() as usize;
+            v[lo] + (h - lo as f64) * (v[hi] - v[lo])
+        })
+        .collect()
 }
 
 /// The median (the 0.5 [`percentile`]).
@@ -142,6 +152,12 @@ mod tests {
         assert_eq!(percentile(&v, 1.0), Some(4.0));
         assert!((percentile(&v, 0.9).unwrap_or(0.0) - 3.7).abs() < 1e-12);
         assert_eq!(percentile(&[], 0.5), None);
+        // several from one sort: the same values as one call each
+        let qs = [0.0, 0.25, 0.5, 0.9, 1.0];
+        let each: Vec<f64> = qs.iter().filter_map(|&q| percentile(&v, q)).collect();
+        assert_eq!(percentiles(&v, &qs), each);
+        assert_eq!(percentiles(&v, &qs)[1], 1.75);
+        assert!(percentiles(&[], &qs).is_empty());
         assert_eq!(mean(&v), Some(2.5));
     }
 }
