@@ -639,7 +639,9 @@ fn merge_names<'a>(dicts: impl Iterator<Item = &'a Dictionary>) -> (Vec<String>,
         .enumerate()
         .flat_map(|(d, dict)| dict.names.iter().enumerate().map(move |(k, n)| (n.as_str(), d as u32, k as u32)))
         .collect();
-    all.par_sort_unstable();
+    // a stable sort (the keys are unique, so the order is the same): it finds runs already in
+    // order and merges them, and a log sorted by customer gives one sorted run per dictionary
+    all.par_sort();
     let mut remaps: Vec<Vec<u32>> = dicts.iter().map(|d| vec![0; d.names.len()]).collect();
     let mut names: Vec<String> = Vec::new();
     let mut last: Option<&str> = None;

@@ -6,6 +6,7 @@ use custseg_core::rfm::SegmentRule;
 use custseg_data::features::Features;
 use custseg_data::master::Master;
 use custseg_data::sink::{BatchBuilder, Column, Table};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::classify::{Classified, Scheme, label_display};
@@ -167,8 +168,9 @@ pub fn segment_rows(
     lang: Lang,
     rules: &[SegmentRule],
 ) -> Vec<SegmentRow> {
-    let mut out = Vec::new();
-    for s in schemes {
+    // one scheme per task (each summed in row order, as one pass would): the schemes on every core
+    let per_scheme = |s: &Scheme| {
+        let mut out = Vec::with_capacity(s.labels.len());
         let k = s.labels.len();
         let mut n = vec![0u64; k];
         let mut buyers = vec![0u64; k];
@@ -210,8 +212,10 @@ pub fn segment_rows(
                 aov: (freq[l] > 0.0).then(|| round(gross[l] / freq[l], 4)),
             });
         }
-    }
-    out
+        out
+    };
+    let per: Vec<Vec<SegmentRow>> = schemes.par_iter().map(per_scheme).collect();
+    per.into_iter().flatten().collect()
 }
 
 /// segments.csv as a table.
