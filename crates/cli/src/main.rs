@@ -24,24 +24,6 @@ use custseg_engine::{Config, DEFAULT_TOML, EngineError, RunRequest, SynthFormat,
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// `mi_option_purge_delay` in mimalloc 3's `mimalloc.h` (the -sys crate does not name it; a test
-/// checks the linked mimalloc is version 3 and the option's default is its 1000 ms, from
-/// mimalloc 3's `options.c`).
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
-/// Every command is a batch job: freed memory is kept for reuse instead of being handed back to
-/// the OS a second after it is freed (mimalloc 3's default). Handing it back made each later
-/// allocation fault in fresh pages that the kernel zeroes: on the 11.9M-row bench, 111K page
-/// faults and 1.5 s more CPU (median of 4 alternated runs: 9.98 s wall / 17.7 s CPU with purging,
-/// 9.42 s / 16.2 s without), for about 150 MB more peak memory. The OS takes it all at exit.
-fn keep_freed_memory() {
-    // SAFETY: sets one integer option of the allocator, before any other thread is started
-    #[allow(unsafe_code)]
-    unsafe {
-        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1);
-    }
-}
-
 use crate::args::{
     Cli, ClusterArgs, ClvCommand, Command, DatasetArg, EncodingArg, FormatArg, InputArgs, LangArg, ModelArg,
     ReturnsArg, ZeroArg,
@@ -49,7 +31,6 @@ use crate::args::{
 use crate::term::{Out, group, with_progress};
 
 fn main() -> ExitCode {
-    keep_freed_memory();
     let cli = Cli::parse();
     term::init_logging();
     match dispatch(cli) {
@@ -473,21 +454,4 @@ fn load_config(a: &InputArgs) -> Result<Config> {
     }
     c.check().context("invalid settings")?;
     Ok(c)
-}
-
-#[cfg(test)]
-mod tests {
-    /// The option number is mimalloc 3's (`mi_version` is 30302 for 3.3.2): a different major
-    /// version could renumber its options.
-    #[test]
-    #[allow(unsafe_code)]
-    fn purge_delay_is_the_option_it_names() {
-        // SAFETY: reads the allocator's version and one integer option
-        let (version, delay) =
-            unsafe { (libmimalloc_sys::mi_version(), libmimalloc_sys::mi_option_get(super::MI_OPTION_PURGE_DELAY)) };
-        assert!((30_000..40_000).contains(&version), "mimalloc {version}");
-        // nothing in the test binary sets it: mimalloc 3's default (options.c; its header's
-        // comment still says 10)
-        assert_eq!(delay, 1000);
-    }
 }
