@@ -608,7 +608,7 @@ pub(crate) fn collect_rows(
         scanner.scan(plan.starts[p], plan.stops[p], &mut |block| {
             let mask: Vec<bool> = block.locals.iter().map(|l| locals.contains(l)).collect();
             if mask.contains(&true) {
-                chosen.extend(block.locals.iter().filter(|l| locals.contains(l)));
+                chosen.extend(block.locals.iter().zip(&mask).filter(|(_, m)| **m).map(|(l, _)| *l));
                 parts.push(block.reject_columns(&mask)?);
             }
             Ok(true)

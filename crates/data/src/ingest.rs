@@ -403,14 +403,13 @@ async fn merge(
     let found: Vec<(Vec<u64>, u64)> = (0..HASH_BUCKETS)
         .into_par_iter()
         .map(|b| {
-            let len = per_file.iter().flat_map(|f| &f.states).map(|s| s.hashes.bucket_len(b)).sum();
-            let mut v: Vec<RowHash> = Vec::with_capacity(len);
-            for (f, file) in per_file.iter().enumerate() {
-                for (p, s) in file.states.iter().enumerate() {
-                    v.extend(s.hashes.bucket(b).map(|h| RowHash { pos: pack(f, p, h.pos), ..*h }));
-                }
-            }
-            let v = sort_bucket(v);
+            let v = sort_bucket(|| {
+                per_file.iter().enumerate().flat_map(move |(f, file)| {
+                    file.states.iter().enumerate().flat_map(move |(p, s)| {
+                        s.hashes.bucket(b).map(move |h| RowHash { pos: pack(f, p, h.pos), ..*h })
+                    })
+                })
+            });
             let same = |a: &RowHash, b: &RowHash| a.hi == b.hi && a.lo == b.lo;
             // the earliest row of a group stays; every later one is a duplicate, and a group
             // starts where a duplicate follows a row that is not itself one
@@ -600,27 +599,24 @@ async fn merge(
 }
 
 /// One bucket of row hashes (all with the same top byte) in ascending order, as
-/// `sort_unstable` orders them: a counting pass on the next byte of `hi` into 256 runs, then each
-/// small (cache-resident) run sorted. About twice as fast as sorting the whole bucket.
-fn sort_bucket(v: Vec<RowHash>) -> Vec<RowHash> {
-    if v.len() < 1024 {
-        let mut v = v;
-        v.sort_unstable();
-        return v;
-    }
+/// `sort_unstable` orders them: a counting pass on the next byte of `hi`, the hashes scattered
+/// straight from where they are (`hashes()` walks them; read twice, never copied to a list
+/// first) into 256 runs, then each small (cache-resident) run sorted. About twice as fast as
+/// sorting the whole bucket.
+fn sort_bucket<I: Iterator<Item = RowHash>>(hashes: impl Fn() -> I) -> Vec<RowHash> {
     let byte = |h: &RowHash| ((h.hi >> 48) & 0xFF) as usize;
     let mut start = [0usize; 257];
-    for h in &v {
-        start[byte(h) + 1] += 1;
+    for h in hashes() {
+        start[byte(&h) + 1] += 1;
     }
     for b in 0..256 {
         start[b + 1] += start[b];
     }
     let mut next = start;
-    let mut out = vec![RowHash { hi: 0, lo: 0, pos: 0 }; v.len()];
-    for h in &v {
-        let slot = &mut next[byte(h)];
-        out[*slot] = *h;
+    let mut out = vec![RowHash { hi: 0, lo: 0, pos: 0 }; start[256]];
+    for h in hashes() {
+        let slot = &mut next[byte(&h)];
+        out[*slot] = h;
         *slot += 1;
     }
     for b in 0..256 {
@@ -812,13 +808,8 @@ mod tests {
     /// The bucket sort orders hashes exactly as a full sort does, equal hashes included.
     #[test]
     fn sort_bucket_equals_sort_unstable() {
-        let mut x = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rng = custseg_core::math::Rng::new(7);
+        let mut next = || rng.next_u64();
         for n in [0, 5, 1023, 1024, 20_000] {
             // one top byte, as in a bucket; every fifth hash repeats an earlier one
             let mut v: Vec<RowHash> = Vec::new();
@@ -832,7 +823,7 @@ mod tests {
             }
             let mut want = v.clone();
             want.sort_unstable();
-            assert_eq!(sort_bucket(v), want, "{n} hashes");
+            assert_eq!(sort_bucket(|| v.iter().copied()), want, "{n} hashes");
         }
     }
 

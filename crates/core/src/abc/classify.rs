@@ -1,4 +1,4 @@
-use crate::math::{argsort, order_key, radix_order};
+use crate::math::{order_key, radix_order, sorted};
 use serde::Serialize;
 
 use super::ValidAbcParams;
@@ -54,8 +54,7 @@ pub fn classify(monetary: &[f64], params: &ValidAbcParams) -> (Vec<&'static str>
 /// The Gini coefficient of `values` (negatives clipped to 0): with ascending values
 /// `x_1..x_n`, `G = 2 * sum(i * x_i) / (n * sum(x)) - (n + 1) / n`; 0 for no revenue.
 pub fn gini(values: &[f64]) -> f64 {
-    let clipped: Vec<f64> = values.iter().map(|x| x.max(0.0)).collect();
-    let v: Vec<f64> = argsort(&clipped).into_iter().map(|i| clipped[i as usize]).collect();
+    let v = sorted(&values.iter().map(|x| x.max(0.0)).collect::<Vec<f64>>());
     let n = v.len() as f64;
     let sum: f64 = v.iter().sum();
     if sum <= 0.0 {

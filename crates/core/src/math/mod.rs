@@ -8,6 +8,6 @@ mod rank;
 mod rng;
 mod special;
 
-pub use rank::{argsort, mean, median, min_ranks, order_key, percentile, percentiles, radix_order};
+pub use rank::{argsort, mean, median, min_ranks, order_key, percentile, percentiles, radix_order, sorted};
 pub use rng::Rng;
 pub use special::{Hyp1, MAX_SERIES_TERMS, digamma, hyp2f1, hyp2f1_one, integrate, ln_beta, ln_gamma, log_add_exp};

@@ -1,7 +1,5 @@
 //! Ranking with ties: the rule every score and tier in custseg uses.
 
-use rayon::slice::ParallelSliceMut;
-
 /// For each value, the 0-based position of the first value equal to it in ascending order
 /// ("min rank" minus one). Equal values get equal ranks; NaN sorts last (values are
 /// expected finite; callers filter).
@@ -39,6 +37,11 @@ pub fn min_ranks(values: &[f64]) -> Vec<usize> {
 /// ```
 pub fn argsort(values: &[f64]) -> Vec<u32> {
     radix_order(values.iter().map(|&v| order_key(v)).collect())
+}
+
+/// `values` in ascending [`f64::total_cmp`] order (by [`argsort`]).
+pub fn sorted(values: &[f64]) -> Vec<f64> {
+    argsort(values).into_iter().map(|i| values[i as usize]).collect()
 }
 
 /// The bits of `v` as an unsigned integer in [`f64::total_cmp`] order.
@@ -95,8 +98,7 @@ pub fn percentiles(values: &[f64], qs: &[f64]) -> Vec<f64> {
     if values.is_empty() {
         return Vec::new();
     }
-    let mut v: Vec<f64> = values.to_vec();
-    v.par_sort_unstable_by(f64::total_cmp);
+    let v = sorted(values);
     qs.iter()
         .map(|&q| {
             let h = (v.len() - 1) as f64 * q.clamp(0.0, 1.0);

@@ -126,9 +126,9 @@ pub struct Present {
 /// Aggregates the kept transactions (partitions of [`kept_schema`] batches with codes into
 /// `names`) into features as of `as_of`.
 ///
-/// The rows are first sorted by customer and cut into [`SHARDS_PER_CORE`] shards of whole customers per core
-/// ([`shard::by_customer`]); each shard runs the same SQL in its own single-partition session
-/// with the sort order declared, so DataFusion aggregates in streaming mode and never
+/// The rows are first sorted by customer and cut into [`SHARDS_PER_CORE`] shards of whole
+/// customers per core ([`shard::by_customer`]); each shard runs the same SQL in its own
+/// single-partition session with the sort order declared, so DataFusion aggregates in streaming mode and never
 /// repartitions. Customers are independent, so the shards' results are simply put together.
 ///
 /// # Errors

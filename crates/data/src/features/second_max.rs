@@ -87,7 +87,7 @@ impl Top2 {
     }
 }
 
-/// `values[0]` as `Int32` values (nulls as `None`).
+/// `values[k]` as `Int32` values (nulls as `None`).
 fn ints(values: &[ArrayRef], k: usize) -> impl Fn(usize) -> Option<i32> + '_ {
     let a = values[k].as_primitive::<Int32Type>();
     move |i| a.is_valid(i).then(|| a.value(i))
