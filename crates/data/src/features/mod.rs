@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::arrow::datatypes::{Int32Type, Int64Type, UInt32Type};
+use datafusion::arrow::datatypes::{Decimal128Type, Int32Type, Int64Type, UInt32Type};
 use datafusion::datasource::MemTable;
 use datafusion::execution::context::SessionContext;
 use datafusion::prelude::col;
@@ -34,6 +34,7 @@ use crate::error::{DataError, Result};
 use crate::ingest::Names;
 use crate::parse::MONEY_SCALE;
 
+mod keys;
 mod second_max;
 mod shard;
 
@@ -194,35 +195,48 @@ async fn shard_aggregate(
 ) -> Result<(Vec<RecordBatch>, Vec<RecordBatch>)> {
     let err = |what: &str| DataError::engine(format!("computing customer features ({what})"));
     let by_customer = || vec![vec![col("customer").sort(true, false)]];
-    let table = MemTable::try_new(schema, vec![rows]).map_err(err("table"))?.with_sort_order(by_customer());
+    // every GROUP BY below is on one packed integer key (see `keys`)
+    let with_keys = keys::schema_with_keys(&schema, present);
+    let rows = rows.iter().map(|b| keys::add_keys(b, &with_keys, present)).collect::<Result<Vec<_>>>()?;
+    // with each customer's rows in day order (a log in time order, or one exported customer
+    // by customer in time order), the day levels group on the packed `cd` key, which is then
+    // sorted; otherwise on (customer, day), sorted by its first column (see `keys`)
+    let day_key_sorted = keys::sorted_by_day_key(&rows);
+    let mut order = by_customer();
+    if day_key_sorted {
+        order.push(vec![col("cd").sort(true, false)]);
+    }
+    let table = MemTable::try_new(with_keys, vec![rows]).map_err(err("table"))?.with_sort_order(order);
     ctx.register_table("tx", Arc::new(table)).map_err(err("table"))?;
-
+    let day_key = if day_key_sorted { "cd" } else { "customer, day" };
     let day_level = if present.order_id {
-        "WITH orders AS (
-            SELECT customer, day,
-                   SUM(CASE WHEN is_return THEN 0 ELSE amount END) AS gross,
-                   SUM(CASE WHEN is_return THEN -amount ELSE 0 END) AS ret_amount,
-                   SUM(CASE WHEN is_return THEN 1 ELSE 0 END) AS ret_lines,
-                   MAX(CASE WHEN is_return THEN 0 ELSE 1 END) AS is_purchase
-            FROM tx GROUP BY customer, day, order_key)
-         SELECT customer, day, SUM(gross) AS gross, SUM(ret_amount) AS ret_amount,
-                SUM(ret_lines) AS ret_lines, SUM(is_purchase) AS orders
-         FROM orders GROUP BY customer, day"
+        format!(
+            "WITH orders AS (
+                SELECT {day_key},
+                       SUM(CASE WHEN is_return THEN 0 ELSE amount END) AS gross,
+                       SUM(CASE WHEN is_return THEN -amount ELSE 0 END) AS ret_amount,
+                       SUM(CASE WHEN is_return THEN 1 ELSE 0 END) AS ret_lines,
+                       MAX(CASE WHEN is_return THEN 0 ELSE 1 END) AS is_purchase
+                FROM tx GROUP BY {day_key}, order_key)
+             SELECT {day_key}, SUM(gross) AS gross, SUM(ret_amount) AS ret_amount,
+                    SUM(ret_lines) AS ret_lines, SUM(is_purchase) AS orders
+             FROM orders GROUP BY {day_key}"
+        )
     } else {
-        "SELECT customer, day,
-                SUM(CASE WHEN is_return THEN 0 ELSE amount END) AS gross,
-                SUM(CASE WHEN is_return THEN -amount ELSE 0 END) AS ret_amount,
-                SUM(CASE WHEN is_return THEN 1 ELSE 0 END) AS ret_lines,
-                MAX(CASE WHEN is_return THEN 0 ELSE 1 END) AS orders
-         FROM tx GROUP BY customer, day"
+        format!(
+            "SELECT {day_key},
+                    SUM(CASE WHEN is_return THEN 0 ELSE amount END) AS gross,
+                    SUM(CASE WHEN is_return THEN -amount ELSE 0 END) AS ret_amount,
+                    SUM(CASE WHEN is_return THEN 1 ELSE 0 END) AS ret_lines,
+                    MAX(CASE WHEN is_return THEN 0 ELSE 1 END) AS orders
+             FROM tx GROUP BY {day_key}"
+        )
     };
     let t0 = std::time::Instant::now();
-    let categories = if present.category || present.channel || present.discount {
+    let categories = if keys::needs_line_group(present) {
         let discounted =
             if present.discount { ", SUM(CASE WHEN discounted THEN amount ELSE 0 END) AS disc" } else { "" };
-        let sql = format!(
-            "SELECT customer, category, channel, SUM(amount) AS spend{discounted} FROM tx WHERE NOT is_return GROUP BY customer, category, channel"
-        );
+        let sql = format!("SELECT lg, SUM(amount) AS spend{discounted} FROM tx WHERE NOT is_return GROUP BY lg");
         let e = || DataError::engine("computing customer features (categories, channels and discounts)");
         ctx.sql(&sql).await.map_err(e())?.collect().await.map_err(e())?
     } else {
@@ -230,9 +244,16 @@ async fn shard_aggregate(
     };
     tracing::debug!(ms = t0.elapsed().as_millis() as u64, "shard: categories");
     // materialise the day table once: both the customer aggregate and the join below read it
-    let days = ctx.sql(day_level).await.map_err(err("days"))?;
-    let days_schema = Arc::new(days.schema().as_arrow().clone());
-    let days = days.collect().await.map_err(err("days"))?;
+    let days = ctx.sql(&day_level).await.map_err(err("days"))?;
+    let (days_schema, days) = if day_key_sorted {
+        // the day key back into customer and day columns
+        let schema = unpacked_days_schema(days.schema().as_arrow());
+        let days = days.collect().await.map_err(err("days"))?;
+        let days = days.iter().map(|b| unpack_days(b, &schema)).collect::<Result<Vec<_>>>()?;
+        (schema, days)
+    } else {
+        (Arc::new(days.schema().as_arrow().clone()), days.collect().await.map_err(err("days"))?)
+    };
     // the line-level rows are no longer needed
     ctx.deregister_table("tx").map_err(err("table"))?;
     // the streaming aggregation emits customers in input order; declared only when checked
@@ -261,6 +282,26 @@ async fn shard_aggregate(
     ctx.deregister_table("days").map_err(err("days"))?;
     tracing::debug!(ms = t0.elapsed().as_millis() as u64, "shard: customers");
     Ok((customers, categories))
+}
+
+/// The day table's schema with its first column, the packed `cd` key, replaced by `customer`
+/// and `day`.
+fn unpacked_days_schema(packed: &datafusion::arrow::datatypes::Schema) -> SchemaRef {
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    let mut fields = vec![Field::new("customer", DataType::UInt32, false), Field::new("day", DataType::Int32, false)];
+    fields.extend(packed.fields().iter().skip(1).map(|f| f.as_ref().clone()));
+    Arc::new(Schema::new(fields))
+}
+
+/// A day-table batch (`cd` key first) in the [`unpacked_days_schema`].
+fn unpack_days(b: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
+    use datafusion::arrow::array::{ArrayRef, Int32Array, UInt32Array};
+    use datafusion::arrow::datatypes::UInt64Type;
+    let (customer, day): (Vec<u32>, Vec<i32>) =
+        b.column(0).as_primitive::<UInt64Type>().values().iter().map(|&k| keys::split_customer_day(k)).unzip();
+    let mut columns: Vec<ArrayRef> = vec![Arc::new(UInt32Array::from(customer)), Arc::new(Int32Array::from(day))];
+    columns.extend(b.columns().iter().skip(1).cloned());
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
 
 /// The kept columns the aggregation reads (all but the row position `_local`).
@@ -365,24 +406,25 @@ fn categories_and_channels(batches: &[RecordBatch], n: usize, names: &Names, pre
     // (customer, category) -> spend, summed over channels
     let mut cat_spend: Vec<(u32, u32, i64)> = Vec::new();
     for b in batches {
-        let c = b.column(0).as_primitive::<UInt32Type>();
-        let cat = b.column(1).as_primitive::<UInt32Type>();
-        let ch = b.column(2).as_primitive::<UInt32Type>();
-        let spend = i64_col(b, 3);
-        let disc = present.discount.then(|| i64_col(b, 4));
+        // column 0: the packed (customer, category, channel) key of `keys::line_group`
+        let key = b.column(0).as_primitive::<Decimal128Type>();
+        let spend = i64_col(b, 1);
+        let disc = present.discount.then(|| i64_col(b, 2));
         for r in 0..b.num_rows() {
-            let i = c.value(r);
+            let (i, cat, ch) = keys::split_line_group(key.value(r));
             let v = spend(r).unwrap_or(0);
             if let Some(disc) = &disc {
                 let d = &mut disc_spend[i as usize];
                 d.0 += v;
                 d.1 += disc(r).unwrap_or(0);
             }
-            if shares && !ch.is_null(r) {
-                chan_spend[i as usize * n_ch + ch.value(r) as usize] += v;
+            if shares && let Some(ch) = ch {
+                chan_spend[i as usize * n_ch + ch as usize] += v;
             }
-            if present.category && !cat.is_null(r) {
-                cat_spend.push((i, cat.value(r), v));
+            if present.category
+                && let Some(cat) = cat
+            {
+                cat_spend.push((i, cat, v));
             }
         }
     }

@@ -101,6 +101,13 @@ fn datafusion_features_equal_the_naive_aggregation() {
     write_synth(&SynthParams { n_customers: 3000, seed: 11, ..SynthParams::default() }, &p, SynthFormat::Csv)
         .unwrap_or_else(|e| panic!("{e}"));
     check(&p);
+    // the same log in time order: each customer's rows then come in day order, so the day
+    // levels group on the packed (customer, day) key (the generator lists a customer's returns
+    // after their purchases, so the log as written takes the (customer, day) path)
+    let time_ordered = dir.path().join("synth_by_date.csv");
+    std::fs::write(&time_ordered, by_column(&std::fs::read_to_string(&p).unwrap_or_default(), 2))
+        .unwrap_or_else(|e| panic!("{e}"));
+    check(&time_ordered);
     // no order id: orders are purchase days
     let cdnow: String = std::fs::read_to_string(repo().join("testdata/cdnow/CDNOW_sample.txt"))
         .unwrap_or_default()
@@ -113,4 +120,23 @@ fn datafusion_features_equal_the_naive_aggregation() {
     let p = dir.path().join("cdnow.csv");
     std::fs::write(&p, format!("customer_id,date,amount\n{cdnow}")).unwrap_or_else(|e| panic!("{e}"));
     check(&p);
+    // CDNOW is in (customer, date) order; reversed, every customer's days are out of order
+    let reversed: String = cdnow.lines().rev().map(|l| format!("{l}\n")).collect();
+    let p = dir.path().join("cdnow_reversed.csv");
+    std::fs::write(&p, format!("customer_id,date,amount\n{reversed}")).unwrap_or_else(|e| panic!("{e}"));
+    check(&p);
+}
+
+/// A CSV text (header, then lines) with its lines stably sorted by column `k`.
+fn by_column(csv: &str, k: usize) -> String {
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap_or_default();
+    let mut rows: Vec<&str> = lines.collect();
+    rows.sort_by_key(|l| l.split(',').nth(k).unwrap_or_default().to_string());
+    let mut out = format!("{header}\n");
+    for r in rows {
+        out.push_str(r);
+        out.push('\n');
+    }
+    out
 }
