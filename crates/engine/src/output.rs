@@ -235,27 +235,61 @@ pub fn segments_table(rows: &[SegmentRow]) -> Table {
     t
 }
 
-/// The label of every output row in one crosstab dimension: a scheme's label id, or a
-/// master-file attribute's value. `None` when the run has no such dimension.
+/// A crosstab dimension: its distinct labels (byte strings, so each label has one code) and
+/// each row's code; a row without a label has the label [`NO_LABEL`].
+struct Dimension {
+    labels: Vec<String>,
+    of_row: Vec<u32>,
+}
+
+/// The label of a row a dimension does not label.
+const NO_LABEL: &str = "(none)";
+
+/// Most cells counted in a dense grid; two dimensions with more label pairs than this (master
+/// attributes with many values) are counted in a hash map.
+const DENSE_CELLS: usize = 1 << 22;
+
+/// The labels of one crosstab dimension, a scheme's label ids or a master-file attribute's
+/// values, coded per output row. `None` when the run has no such dimension.
 fn dimension(
     name: &str,
     schemes: &[Scheme],
     master: Option<(&Master, &[Option<usize>])>,
     n_rows: usize,
-) -> Option<Vec<Option<String>>> {
-    if let Some(s) = schemes.iter().find(|s| s.id == name) {
-        return Some(s.of_row.iter().map(|c| c.map(|k| s.labels[usize::from(k)].clone())).collect());
-    }
-    let (m, master_row) = master?;
-    let a = m.attributes.iter().position(|c| c == name)?;
-    let values: Vec<Option<String>> = master_row.iter().map(|r| r.and_then(|j| m.values[a][j].clone())).collect();
-    (values.len() == n_rows).then_some(values)
+) -> Option<Dimension> {
+    let mut labels: Vec<String> = Vec::new();
+    let mut codes: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    let mut code = |s: &str| -> u32 {
+        if let Some(&c) = codes.get(s) {
+            return c;
+        }
+        let c = labels.len() as u32;
+        labels.push(s.to_string());
+        codes.insert(s.to_string(), c);
+        c
+    };
+    let of_row: Vec<u32> = if let Some(s) = schemes.iter().find(|s| s.id == name) {
+        let of_label: Vec<u32> = s.labels.iter().map(|l| code(l)).collect();
+        s.of_row.iter().map(|c| c.map_or_else(|| code(NO_LABEL), |k| of_label[usize::from(k)])).collect()
+    } else {
+        let (m, master_row) = master?;
+        let a = m.attributes.iter().position(|c| c == name)?;
+        let values = &m.values[a];
+        let of_row: Vec<u32> =
+            master_row.iter().map(|r| code(r.and_then(|j| values[j].as_deref()).unwrap_or(NO_LABEL))).collect();
+        if of_row.len() != n_rows {
+            return None;
+        }
+        of_row
+    };
+    Some(Dimension { labels, of_row })
 }
 
 /// crosstab.csv: for each configured pair of dimensions, customers and revenue per pair of
 /// labels, with each cell's share of its row. Every output row is counted: a missing label is
-/// `(none)`, so each pair's counts add up to all customers. Pairs naming a dimension the run
-/// does not have are returned as skipped.
+/// `(none)`, so each pair's counts add up to all customers. Cells are in label order (byte
+/// order, row label first); a cell's revenue is summed in row order. Pairs naming a dimension
+/// the run does not have are returned as skipped.
 pub fn crosstab_table(
     pairs: &[[String; 2]],
     schemes: &[Scheme],
@@ -263,8 +297,6 @@ pub fn crosstab_table(
     rows: &[Option<usize>],
     monetary: &[f64],
 ) -> (Table, Vec<[String; 2]>) {
-    use std::collections::BTreeMap;
-    let none = "(none)".to_string();
     let mut out: Vec<(String, String, String, String, u64, f64, f64)> = Vec::new();
     let mut skipped = Vec::new();
     for [a, b] in pairs {
@@ -274,20 +306,44 @@ pub fn crosstab_table(
             skipped.push([a.clone(), b.clone()]);
             continue;
         };
-        let mut cells: BTreeMap<(String, String), (u64, f64)> = BTreeMap::new();
-        let mut row_total: BTreeMap<String, u64> = BTreeMap::new();
+        let (ka, kb) = (da.labels.len(), db.labels.len());
+        // (customers, revenue) per cell `code_a * kb + code_b`
+        let dense = ka.checked_mul(kb).is_some_and(|n| n <= DENSE_CELLS);
+        let mut grid = vec![(0u64, 0.0f64); if dense { ka * kb } else { 0 }];
+        let mut sparse: std::collections::HashMap<usize, (u64, f64)> = std::collections::HashMap::new();
+        let mut row_total = vec![0u64; ka];
         for (i, r) in rows.iter().enumerate() {
-            let la = da[i].clone().unwrap_or_else(|| none.clone());
-            let lb = db[i].clone().unwrap_or_else(|| none.clone());
+            let (ca, cb) = (da.of_row[i] as usize, db.of_row[i] as usize);
             let rev = r.map_or(0.0, |k| monetary[k]);
-            *row_total.entry(la.clone()).or_default() += 1;
-            let cell = cells.entry((la, lb)).or_default();
+            row_total[ca] += 1;
+            let cell = if dense { &mut grid[ca * kb + cb] } else { sparse.entry(ca * kb + cb).or_default() };
             cell.0 += 1;
             cell.1 += rev;
         }
-        for ((la, lb), (n, rev)) in cells {
-            let share = n as f64 / row_total[&la].max(1) as f64;
-            out.push((a.clone(), la, b.clone(), lb, n, round(rev, 2), round(share, 6)));
+        let by_name = |labels: &[String]| {
+            let mut order: Vec<usize> = (0..labels.len()).collect();
+            order.sort_unstable_by(|&x, &y| labels[x].cmp(&labels[y]));
+            order
+        };
+        let b_order = by_name(&db.labels);
+        for ca in by_name(&da.labels) {
+            for &cb in &b_order {
+                let k = ca * kb + cb;
+                let (n, rev) = if dense { grid[k] } else { sparse.get(&k).copied().unwrap_or_default() };
+                if n == 0 {
+                    continue;
+                }
+                let share = n as f64 / row_total[ca].max(1) as f64;
+                out.push((
+                    a.clone(),
+                    da.labels[ca].clone(),
+                    b.clone(),
+                    db.labels[cb].clone(),
+                    n,
+                    round(rev, 2),
+                    round(share, 6),
+                ));
+            }
         }
     }
     let mut t = Table::default();
@@ -299,4 +355,108 @@ pub fn crosstab_table(
     t.push("revenue", Column::Float(out.iter().map(|r| Some(r.5)).collect()));
     t.push("share_of_row", Column::Float(out.iter().map(|r| Some(r.6)).collect()));
     (t, skipped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// The definition, with string keys: (row label, column label) -> (customers, revenue in
+    /// row order), each row's share of its row label's customers.
+    fn reference(
+        da: &[Option<String>],
+        db: &[Option<String>],
+        rows: &[Option<usize>],
+        monetary: &[f64],
+    ) -> Vec<(String, String, u64, f64, f64)> {
+        let none = || NO_LABEL.to_string();
+        let mut cells: BTreeMap<(String, String), (u64, f64)> = BTreeMap::new();
+        let mut row_total: BTreeMap<String, u64> = BTreeMap::new();
+        for (i, r) in rows.iter().enumerate() {
+            let la = da[i].clone().unwrap_or_else(none);
+            let lb = db[i].clone().unwrap_or_else(none);
+            *row_total.entry(la.clone()).or_default() += 1;
+            let cell = cells.entry((la, lb)).or_default();
+            cell.0 += 1;
+            cell.1 += r.map_or(0.0, |k| monetary[k]);
+        }
+        cells
+            .into_iter()
+            .map(|((la, lb), (n, rev))| {
+                let share = n as f64 / row_total[&la] as f64;
+                (la, lb, n, round(rev, 2), round(share, 6))
+            })
+            .collect()
+    }
+
+    fn cells(t: &Table) -> Vec<(String, String, u64, f64, f64)> {
+        let col = |name: &str| &t.columns[t.names.iter().position(|n| n == name).unwrap_or_else(|| panic!("{name}"))];
+        let (Column::Str(la), Column::Str(lb), Column::Int(n), Column::Float(rev), Column::Float(share)) =
+            (col("row_label"), col("column_label"), col("customers"), col("revenue"), col("share_of_row"))
+        else {
+            panic!("column types")
+        };
+        (0..la.len())
+            .map(|i| {
+                let get = |v: &Option<String>| v.clone().unwrap_or_default();
+                (get(&la[i]), get(&lb[i]), n[i].unwrap_or(0) as u64, rev[i].unwrap_or(0.0), share[i].unwrap_or(0.0))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn crosstab_equals_the_string_keyed_definition_dense_and_sparse() {
+        let mut rng = custseg_core::math::Rng::new(3);
+        // 2,600 rows: enough for two unique-per-row attributes to overflow the dense grid
+        let n = 2_600;
+        let rows: Vec<Option<usize>> = (0..n).map(|i| (i % 7 != 0).then_some(i)).collect();
+        let monetary: Vec<f64> = (0..n).map(|_| (rng.uniform() * 1e4).round() / 100.0).collect();
+        let labels: Vec<String> = ["b", "a", "(none)", "c"].iter().map(|s| s.to_string()).collect();
+        let scheme = Scheme {
+            id: "s".into(),
+            labels: labels.clone(),
+            of_row: (0..n).map(|i| (i % 5 != 0).then_some((i % 4) as u16)).collect(),
+            names: None,
+        };
+        let small: Vec<Option<String>> =
+            (0..n).map(|i| (i % 3 != 0).then(|| ["x", "(none)", "y"][i % 3].to_string())).collect();
+        let unique = |p: &str| (0..n).map(|i| (i % 11 != 0).then(|| format!("{p}{i}"))).collect::<Vec<_>>();
+        let master = Master {
+            attributes: vec!["small".into(), "u".into(), "v".into()],
+            ids: (0..n).map(|i| i.to_string()).collect(),
+            values: vec![small.clone(), unique("u"), unique("v")],
+            ..Master::default()
+        };
+        let master_rows: Vec<Option<usize>> = (0..n).map(|i| (i % 13 != 0).then_some(i)).collect();
+        let attr = |a: &[Option<String>]| -> Vec<Option<String>> {
+            master_rows.iter().map(|r| r.and_then(|j| a[j].clone())).collect()
+        };
+        let of_scheme: Vec<Option<String>> =
+            scheme.of_row.iter().map(|c| c.map(|k| labels[usize::from(k)].clone())).collect();
+        let pair = |a: &str, b: &str| [a.to_string(), b.to_string()];
+        let cases = [
+            (pair("s", "small"), of_scheme.clone(), attr(&small)),
+            (pair("small", "s"), attr(&small), of_scheme.clone()),
+            (pair("u", "v"), attr(&master.values[1]), attr(&master.values[2])),
+        ];
+        for (p, da, db) in cases {
+            let (t, skipped) = crosstab_table(
+                std::slice::from_ref(&p),
+                std::slice::from_ref(&scheme),
+                Some((&master, &master_rows)),
+                &rows,
+                &monetary,
+            );
+            assert!(skipped.is_empty());
+            let want = reference(&da, &db, &rows, &monetary);
+            assert!(!want.is_empty());
+            assert_eq!(cells(&t), want, "{p:?}");
+        }
+        // the unique attributes pair has more label pairs than the dense grid holds
+        let labels_of = |a: &str| dimension(a, &[], Some((&master, &master_rows)), n).map_or(0, |d| d.labels.len());
+        assert!(labels_of("u") * labels_of("v") > DENSE_CELLS);
+        let (_, skipped) = crosstab_table(&[pair("s", "nope")], &[scheme], None, &rows, &monetary);
+        assert_eq!(skipped, vec![pair("s", "nope")]);
+    }
 }
