@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::arrow::datatypes::{Decimal128Type, Int32Type, Int64Type, UInt32Type};
+use datafusion::arrow::datatypes::{Int32Type, Int64Type, UInt32Type};
 use datafusion::datasource::MemTable;
 use datafusion::execution::context::SessionContext;
 use datafusion::prelude::col;
@@ -152,12 +152,13 @@ pub async fn aggregate(
     let shards = shard::by_customer(&schema, batches, names.customers.len(), n_shards)?;
     tracing::debug!(ms = t0.elapsed().as_millis() as u64, shards = shards.len(), "rows sorted by customer");
     let config = ctx.copied_config().with_target_partitions(1);
+    let line_key = keys::LineKey::new(names.categories.len(), names.channels.len());
     let tasks: Vec<_> = shards
         .into_iter()
         .map(|rows| {
             let shard_ctx = SessionContext::new_with_config_rt(config.clone(), ctx.runtime_env());
             let schema = schema.clone();
-            tokio::spawn(async move { shard_aggregate(&shard_ctx, schema, rows, present).await })
+            tokio::spawn(async move { shard_aggregate(&shard_ctx, schema, rows, present, line_key).await })
         })
         .collect();
     let mut customers = Vec::new();
@@ -177,7 +178,7 @@ pub async fn aggregate(
         || from_batches(&customers, &names.customers, as_of),
         || {
             (present.category || present.channel || present.discount)
-                .then(|| categories_and_channels(&categories, n, names, present))
+                .then(|| categories_and_channels(&categories, n, names, present, line_key))
         },
     );
     if let Some(extra) = extra {
@@ -192,12 +193,13 @@ async fn shard_aggregate(
     schema: SchemaRef,
     rows: Vec<RecordBatch>,
     present: Present,
+    line_key: keys::LineKey,
 ) -> Result<(Vec<RecordBatch>, Vec<RecordBatch>)> {
     let err = |what: &str| DataError::engine(format!("computing customer features ({what})"));
     let by_customer = || vec![vec![col("customer").sort(true, false)]];
     // every GROUP BY below is on one packed integer key (see `keys`)
-    let with_keys = keys::schema_with_keys(&schema, present);
-    let rows = rows.iter().map(|b| keys::add_keys(b, &with_keys, present)).collect::<Result<Vec<_>>>()?;
+    let with_keys = keys::schema_with_keys(&schema, present, line_key);
+    let rows = rows.iter().map(|b| keys::add_keys(b, &with_keys, present, line_key)).collect::<Result<Vec<_>>>()?;
     // with each customer's rows in day order (a log in time order, or one exported customer
     // by customer in time order), the day levels group on the packed `cd` key, which is then
     // sorted; otherwise on (customer, day), sorted by its first column (see `keys`)
@@ -396,7 +398,13 @@ fn from_batches(batches: &[RecordBatch], customers: &[String], as_of: i32) -> Fe
 /// channel) over purchase rows: the number of categories, the top category by spend (ties: the
 /// smaller name, which is the smaller code since codes are name-sorted), spend shares per
 /// channel, and the discounted share of spend.
-fn categories_and_channels(batches: &[RecordBatch], n: usize, names: &Names, present: Present) -> CategoryFeatures {
+fn categories_and_channels(
+    batches: &[RecordBatch],
+    n: usize,
+    names: &Names,
+    present: Present,
+    line_key: keys::LineKey,
+) -> CategoryFeatures {
     let mut f = CategoryFeatures::default();
     let shares = present.channel && !names.channels.is_empty() && names.channels.len() <= MAX_CHANNELS;
     let n_ch = if shares { names.channels.len() } else { 0 };
@@ -406,12 +414,12 @@ fn categories_and_channels(batches: &[RecordBatch], n: usize, names: &Names, pre
     // (customer, category) -> spend, summed over channels
     let mut cat_spend: Vec<(u32, u32, i64)> = Vec::new();
     for b in batches {
-        // column 0: the packed (customer, category, channel) key of `keys::line_group`
-        let key = b.column(0).as_primitive::<Decimal128Type>();
+        // column 0: the packed (customer, category, channel) key
+        let key = keys::LineKey::keys_of(b.column(0).as_ref());
         let spend = i64_col(b, 1);
         let disc = present.discount.then(|| i64_col(b, 2));
         for r in 0..b.num_rows() {
-            let (i, cat, ch) = keys::split_line_group(key.value(r));
+            let (i, cat, ch) = line_key.split(key[r]);
             let v = spend(r).unwrap_or(0);
             if let Some(disc) = &disc {
                 let d = &mut disc_spend[i as usize];
