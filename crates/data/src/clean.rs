@@ -17,6 +17,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use serde::{Deserialize, Serialize};
 
+pub use crate::dictionary::Dictionary;
 use crate::error::Result;
 use crate::mapping::{ColumnMap, Role};
 use crate::parse::{
@@ -88,52 +89,9 @@ pub fn kept_schema() -> SchemaRef {
     ]))
 }
 
-/// Strings to dense codes, in order of first appearance.
-#[derive(Debug, Default)]
-pub struct Dictionary {
-    codes: HashMap<String, u32, foldhash::fast::FixedState>,
-    /// The strings; `names[code]`.
-    pub names: Vec<String>,
-    /// The last code given: consecutive rows often share a value (the lines of one order, a
-    /// log sorted by customer), and one comparison is cheaper than a lookup.
-    last: Option<u32>,
-}
-
-impl Dictionary {
-    /// The code of `s`, adding it if new.
-    pub fn code(&mut self, s: &str) -> u32 {
-        if let Some(c) = self.last
-            && same(self.names[c as usize].as_bytes(), s.as_bytes())
-        {
-            return c;
-        }
-        // a few names (categories, channels): a scan is cheaper than hashing
-        if self.names.len() <= SMALL_DICTIONARY
-            && let Some(k) = self.names.iter().position(|n| same(n.as_bytes(), s.as_bytes()))
-        {
-            self.last = Some(k as u32);
-            return k as u32;
-        }
-        let c = match self.codes.get(s) {
-            Some(&c) => c,
-            None => {
-                let c = self.names.len() as u32;
-                self.codes.insert(s.to_string(), c);
-                self.names.push(s.to_string());
-                c
-            }
-        };
-        self.last = Some(c);
-        c
-    }
-}
-
-/// Up to this many names, [`Dictionary::code`] scans them instead of hashing.
-const SMALL_DICTIONARY: usize = 16;
-
 /// Byte equality without a `memcmp` call for the short strings ids and categories are.
 #[inline]
-fn same(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && if a.len() <= 32 { a.iter().zip(b).all(|(x, y)| x == y) } else { a == b }
 }
 

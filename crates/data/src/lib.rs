@@ -24,6 +24,7 @@
 
 pub mod clean;
 mod csv_scan;
+mod dictionary;
 mod error;
 pub mod features;
 pub mod holdout;

@@ -418,8 +418,8 @@ fn categories_and_channels(
         let key = keys::LineKey::keys_of(b.column(0).as_ref());
         let spend = i64_col(b, 1);
         let disc = present.discount.then(|| i64_col(b, 2));
-        for r in 0..b.num_rows() {
-            let (i, cat, ch) = line_key.split(key[r]);
+        for (r, &k) in key.iter().enumerate() {
+            let (i, cat, ch) = line_key.split(k);
             let v = spend(r).unwrap_or(0);
             if let Some(disc) = &disc {
                 let d = &mut disc_spend[i as usize];
