@@ -89,12 +89,6 @@ pub fn kept_schema() -> SchemaRef {
     ]))
 }
 
-/// Byte equality without a `memcmp` call for the short strings ids and categories are.
-#[inline]
-pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && if a.len() <= 32 { a.iter().zip(b).all(|(x, y)| x == y) } else { a == b }
-}
-
 /// The schema of raw rows as text: every column `Utf8`, nullable, named as in the file.
 pub fn text_schema(names: &[String]) -> Schema {
     Schema::new(names.iter().map(|n| Field::new(n, DataType::Utf8, true)).collect::<Vec<_>>())

@@ -20,13 +20,13 @@ impl Dictionary {
     /// The code of `s`, adding it if new.
     pub fn code(&mut self, s: &str) -> u32 {
         if let Some(c) = self.last
-            && crate::clean::same(self.names[c as usize].as_bytes(), s.as_bytes())
+            && same(self.names[c as usize].as_bytes(), s.as_bytes())
         {
             return c;
         }
         // a few names (categories, channels): a scan is cheaper than hashing
         if self.names.len() <= SMALL_DICTIONARY
-            && let Some(k) = self.names.iter().position(|n| crate::clean::same(n.as_bytes(), s.as_bytes()))
+            && let Some(k) = self.names.iter().position(|n| same(n.as_bytes(), s.as_bytes()))
         {
             self.last = Some(k as u32);
             return k as u32;
@@ -47,6 +47,12 @@ impl Dictionary {
 
 /// Up to this many names, [`Dictionary::code`] scans them instead of hashing.
 const SMALL_DICTIONARY: usize = 16;
+
+/// Byte equality without a `memcmp` call for the short strings ids and categories are.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && if a.len() <= 32 { a.iter().zip(b).all(|(x, y)| x == y) } else { a == b }
+}
 
 /// A dictionary key. Short strings (most customer ids, every category) sit inline in the hash
 /// table's slot, so a lookup compares them without following a pointer to a heap string: on a

@@ -176,10 +176,7 @@ pub async fn aggregate(
     let n = names.customers.len();
     let (mut f, extra) = rayon::join(
         || from_batches(&customers, &names.customers, as_of),
-        || {
-            (present.category || present.channel || present.discount)
-                .then(|| categories_and_channels(&categories, n, names, present, line_key))
-        },
+        || keys::needs_line_group(present).then(|| categories_and_channels(&categories, n, names, present, line_key)),
     );
     if let Some(extra) = extra {
         extra.add_to(&mut f);
@@ -197,7 +194,8 @@ async fn shard_aggregate(
 ) -> Result<(Vec<RecordBatch>, Vec<RecordBatch>)> {
     let err = |what: &str| DataError::engine(format!("computing customer features ({what})"));
     let by_customer = || vec![vec![col("customer").sort(true, false)]];
-    // every GROUP BY below is on one packed integer key (see `keys`)
+    // packed integer keys (see `keys`): `cd` for (customer, day), `lg` for (customer, category,
+    // channel); the order level still groups on its day key and the order key
     let with_keys = keys::schema_with_keys(&schema, present, line_key);
     let rows = rows.iter().map(|b| keys::add_keys(b, &with_keys, present, line_key)).collect::<Result<Vec<_>>>()?;
     // with each customer's rows in day order (a log in time order, or one exported customer
@@ -245,7 +243,7 @@ async fn shard_aggregate(
         Vec::new()
     };
     tracing::debug!(ms = t0.elapsed().as_millis() as u64, "shard: categories");
-    // materialise the day table once: both the customer aggregate and the join below read it
+    // materialise the day table, so that its order by customer can be checked and declared
     let days = ctx.sql(&day_level).await.map_err(err("days"))?;
     let (days_schema, days) = if day_key_sorted {
         // the day key back into customer and day columns
