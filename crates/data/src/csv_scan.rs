@@ -167,7 +167,8 @@ impl Dialect {
     }
 
     /// [`Dialect::record`] byte by byte: any line, quoted values and line breaks in them
-    /// included.
+    /// included (the lines [`Dialect::plain_line_by_words`] declines, and the few it cannot
+    /// read at a buffer's end).
     fn record_bytewise(
         &self,
         text: &str,
@@ -177,34 +178,6 @@ impl Dialect {
         scratch: &mut String,
     ) -> Parsed {
         let b = text.as_bytes();
-        // the usual line: no quote and no carriage return before its `\n` (or `\r\n`), so its
-        // values are the pieces between delimiters
-        if let Some(k) = memchr::memchr(b'\n', &b[start..]) {
-            let nl = start + k;
-            let line_end = if nl > start && b[nl - 1] == b'\r' { nl - 1 } else { nl };
-            let line = &b[start..line_end];
-            if memchr::memchr2(b'"', b'\r', line).is_none() {
-                let mut fields = 0usize;
-                let mut from = start;
-                for (k, &c) in line.iter().enumerate() {
-                    if c == self.delimiter {
-                        fields += 1;
-                        if fields <= self.n_cols {
-                            spans.push(Span { start: from as u32, end: (start + k) as u32 });
-                        }
-                        from = start + k + 1;
-                    }
-                }
-                fields += 1;
-                if fields <= self.n_cols {
-                    spans.push(Span { start: from as u32, end: line_end as u32 });
-                }
-                for _ in fields..self.n_cols {
-                    spans.push(Span::EMPTY);
-                }
-                return Parsed::Record { end: nl + 1, raw_end: line_end, newlines: 1, fields };
-            }
-        }
         let len = b.len();
         let mut i = start;
         let mut fields = 0usize;

@@ -3,6 +3,7 @@
 
 use custseg_core::Lang;
 use custseg_core::rfm::SegmentRule;
+use custseg_data::clean::Dictionary;
 use custseg_data::features::Features;
 use custseg_data::master::Master;
 use custseg_data::sink::{BatchBuilder, Column, Table};
@@ -257,32 +258,23 @@ fn dimension(
     master: Option<(&Master, &[Option<usize>])>,
     n_rows: usize,
 ) -> Option<Dimension> {
-    let mut labels: Vec<String> = Vec::new();
-    let mut codes: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
-    let mut code = |s: &str| -> u32 {
-        if let Some(&c) = codes.get(s) {
-            return c;
-        }
-        let c = labels.len() as u32;
-        labels.push(s.to_string());
-        codes.insert(s.to_string(), c);
-        c
-    };
+    // labels coded in order of first appearance
+    let mut labels = Dictionary::default();
     let of_row: Vec<u32> = if let Some(s) = schemes.iter().find(|s| s.id == name) {
-        let of_label: Vec<u32> = s.labels.iter().map(|l| code(l)).collect();
-        s.of_row.iter().map(|c| c.map_or_else(|| code(NO_LABEL), |k| of_label[usize::from(k)])).collect()
+        let of_label: Vec<u32> = s.labels.iter().map(|l| labels.code(l)).collect();
+        s.of_row.iter().map(|c| c.map_or_else(|| labels.code(NO_LABEL), |k| of_label[usize::from(k)])).collect()
     } else {
         let (m, master_row) = master?;
         let a = m.attributes.iter().position(|c| c == name)?;
         let values = &m.values[a];
         let of_row: Vec<u32> =
-            master_row.iter().map(|r| code(r.and_then(|j| values[j].as_deref()).unwrap_or(NO_LABEL))).collect();
+            master_row.iter().map(|r| labels.code(r.and_then(|j| values[j].as_deref()).unwrap_or(NO_LABEL))).collect();
         if of_row.len() != n_rows {
             return None;
         }
         of_row
     };
-    Some(Dimension { labels, of_row })
+    Some(Dimension { labels: labels.names, of_row })
 }
 
 /// crosstab.csv: for each configured pair of dimensions, customers and revenue per pair of

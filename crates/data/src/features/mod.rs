@@ -201,7 +201,9 @@ async fn shard_aggregate(
     // with each customer's rows in day order (a log in time order, or one exported customer
     // by customer in time order), the day levels group on the packed `cd` key, which is then
     // sorted; otherwise on (customer, day), sorted by its first column (see `keys`)
-    let day_key_sorted = keys::sorted_by_day_key(&rows);
+    let day_key_sorted = with_keys
+        .index_of("cd")
+        .is_ok_and(|cd| shard::never_decreases::<datafusion::arrow::datatypes::UInt64Type>(&rows, cd));
     let mut order = by_customer();
     if day_key_sorted {
         order.push(vec![col("cd").sort(true, false)]);

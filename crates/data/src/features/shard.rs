@@ -194,18 +194,22 @@ fn shard_cuts(start: &[u32], shards: usize) -> Vec<usize> {
 
 /// Whether column 0 (a customer code) never decreases across `batches`.
 pub(crate) fn sorted_by_customer(batches: &[RecordBatch]) -> bool {
-    let mut last = 0u32;
+    never_decreases::<UInt32Type>(batches, 0)
+}
+
+/// Whether column `column` (of type `T`, without nulls) never decreases across `batches`.
+pub(crate) fn never_decreases<T: ArrowPrimitiveType>(batches: &[RecordBatch], column: usize) -> bool
+where
+    T::Native: PartialOrd,
+{
+    let mut last: Option<T::Native> = None;
     for b in batches {
-        let Some(c) = b.column(0).as_primitive_opt::<UInt32Type>() else { return false };
-        if c.null_count() > 0 {
+        let Some(c) = b.column(column).as_primitive_opt::<T>() else { return false };
+        let v = c.values();
+        if c.null_count() > 0 || !v.is_sorted() || last.zip(v.first()).is_some_and(|(l, &f)| f < l) {
             return false;
         }
-        for &v in c.values() {
-            if v < last {
-                return false;
-            }
-            last = v;
-        }
+        last = v.last().copied().or(last);
     }
     true
 }
