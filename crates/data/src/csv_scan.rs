@@ -35,6 +35,7 @@ use crate::clean::{Cleaner, PartitionState, RawRows, Typed, duplicate_rejects, p
 use crate::error::{DataError, Result};
 use crate::ingest::Progress;
 use crate::source::SourceFile;
+use crate::swar::{bytes_equal, splat};
 
 /// Bytes read from the file at a time per range: small enough that a buffer stays in the core's
 /// cache between reading, validating, splitting and cleaning it.
@@ -54,20 +55,6 @@ pub(crate) struct CsvPlan {
     starts: Vec<u64>,
     /// Where each range stopped: the next range's first byte.
     stops: Vec<u64>,
-}
-
-/// `c` in every byte of a word.
-const fn splat(c: u8) -> u64 {
-    c as u64 * 0x0101_0101_0101_0101
-}
-
-/// The high bit of each byte of `w` that equals the byte splatted in `s`, and no other bit:
-/// `x = w ^ s` is zero exactly in those bytes, and a byte of `x` is zero exactly when neither
-/// its high bit nor (its low seven bits + 0x7f) reaches 0x80 (no carry crosses bytes).
-const fn bytes_equal(w: u64, s: u64) -> u64 {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let x = w ^ s;
-    !(((x & LOW7) + LOW7) | x | LOW7)
 }
 
 /// The dialect of one file.
@@ -729,22 +716,6 @@ fn parse_all(text: &str, delimiter: u8, n_cols: usize) -> Vec<(u64, Vec<Option<S
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bytes_equal_marks_exactly_the_equal_bytes() {
-        for target in [0u8, b',', b'\n', 0x7f, 0x80, 0xff] {
-            for probe in 0..=255u8 {
-                // the probe byte in every position, the others its neighbours (carries would show)
-                for k in 0..8 {
-                    let mut word = [probe.wrapping_add(1); 8];
-                    word[k] = probe;
-                    let got = bytes_equal(u64::from_le_bytes(word), splat(target));
-                    let want: u64 = (0..8).filter(|&j| word[j] == target).map(|j| 0x80u64 << (8 * j)).sum();
-                    assert_eq!(got, want, "target {target} probe {probe} at {k}");
-                }
-            }
-        }
-    }
 
     /// The word-at-a-time reader agrees with the byte-wise one on every line it takes, and
     /// takes the plain ones.

@@ -37,6 +37,7 @@ pub mod readback;
 pub mod rules;
 pub mod sink;
 pub mod source;
+mod swar;
 pub mod synth_io;
 
 pub use error::{DataError, Result};

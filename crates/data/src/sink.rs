@@ -10,15 +10,19 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayRef, ArrowPrimitiveType, AsArray, PrimitiveArray, StringArray};
 use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
 use datafusion::arrow::datatypes::{
-    DataType, Date32Type, Field, Float32Type, Float64Type, Int32Type, Int64Type, Schema, UInt32Type, UInt64Type,
+    ArrowNativeType, DataType, Date32Type, Field, Float32Type, Float64Type, Int32Type, Int64Type, Schema, UInt32Type,
+    UInt64Type,
 };
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowColumnWriter, compute_leaves};
 use datafusion::parquet::basic::{Compression, ZstdLevel};
+use datafusion::parquet::errors::ParquetError;
 use datafusion::parquet::file::properties::WriterProperties;
 use rayon::prelude::*;
 
 use crate::error::{DataError, Result};
+use crate::swar::{bytes_equal, splat};
 
 pub use datafusion::arrow::record_batch::RecordBatch;
 
@@ -319,7 +323,10 @@ pub fn write_csv(path: &Path, schema: &Schema, batches: &[RecordBatch]) -> Resul
             return Ok(());
         }
         // Rows are formatted in slices on every core and written in order: the bytes are those
-        // of one sequential writer (only the first slice carries the header).
+        // of one sequential writer (only the first slice carries the header). A round of slices
+        // is formatted while a second thread writes the round before it to the file; the two
+        // sets of buffers go back and forth between them (fresh multi-megabyte buffers each
+        // round would be fresh pages from the OS each time, zeroed by the kernel).
         let slices: Vec<RecordBatch> = batches
             .iter()
             .flat_map(|b| {
@@ -327,28 +334,53 @@ pub fn write_csv(path: &Path, schema: &Schema, batches: &[RecordBatch]) -> Resul
             })
             .collect();
         let per_round = 2 * rayon::current_num_threads().max(1);
-        // one buffer per slice of a round, reused by every round: fresh multi-megabyte buffers
-        // each round would be fresh pages from the OS each time (zeroed by the kernel)
-        let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); per_round];
-        for (round, group) in slices.chunks(per_round).enumerate() {
-            let done: Vec<Result<()>> = group
-                .par_iter()
-                .zip(buffers.par_iter_mut())
-                .enumerate()
-                .map(|(k, (slice, buf))| {
-                    buf.clear();
-                    if round == 0 && k == 0 {
-                        csv_header(slice.schema().as_ref(), buf);
+        let (to_writer, formatted) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(1);
+        let (to_formatter, written) = std::sync::mpsc::channel::<Vec<Vec<u8>>>();
+        std::thread::scope(|scope| {
+            let writer = scope.spawn(move || -> Result<()> {
+                for buffers in formatted {
+                    for buf in &buffers {
+                        w.write_all(buf).map_err(DataError::io("write", path))?;
                     }
-                    csv_rows(slice, buf)
-                })
-                .collect();
-            for (d, buf) in done.into_iter().zip(&buffers) {
-                d?;
-                w.write_all(buf).map_err(DataError::io("write", path))?;
-            }
-        }
-        Ok(())
+                    // the formatter may be done: then the buffers are simply dropped
+                    let _ = to_formatter.send(buffers);
+                }
+                Ok(())
+            });
+            let mut spare = vec![vec![Vec::new(); per_round]];
+            let formatted: Result<()> = (|| {
+                for (round, group) in slices.chunks(per_round).enumerate() {
+                    let mut buffers = match spare.pop() {
+                        Some(b) => b,
+                        None => written.recv().unwrap_or_else(|_| vec![Vec::new(); per_round]),
+                    };
+                    let done: Vec<Result<()>> = group
+                        .par_iter()
+                        .zip(buffers.par_iter_mut())
+                        .enumerate()
+                        .map(|(k, (slice, buf))| {
+                            buf.clear();
+                            if round == 0 && k == 0 {
+                                csv_header(slice.schema().as_ref(), buf);
+                            }
+                            csv_rows(slice, buf)
+                        })
+                        .collect();
+                    done.into_iter().collect::<Result<()>>()?;
+                    buffers.truncate(group.len());
+                    if to_writer.send(buffers).is_err() {
+                        break; // the writer stopped on an error, which it returns
+                    }
+                    if round == 0 {
+                        spare.push(vec![Vec::new(); per_round]);
+                    }
+                }
+                Ok(())
+            })();
+            drop(to_writer);
+            let wrote = writer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            formatted.and(wrote)
+        })
     })
 }
 
@@ -366,7 +398,7 @@ fn csv_header(schema: &Schema, out: &mut Vec<u8>) {
 /// A text field: quoted (with inner quotes doubled) when it holds a comma, a quote or a line
 /// break, as the `csv` crate's "necessary" quoting does.
 fn csv_text(s: &str, out: &mut Vec<u8>) {
-    if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+    if needs_quotes(s.as_bytes()) {
         out.push(b'"');
         for b in s.bytes() {
             if b == b'"' {
@@ -376,7 +408,43 @@ fn csv_text(s: &str, out: &mut Vec<u8>) {
         }
         out.push(b'"');
     } else {
-        out.extend_from_slice(s.as_bytes());
+        append(out, s.as_bytes());
+    }
+}
+
+/// Whether text holds a byte that makes a CSV field need quotes, eight bytes at a time, so a
+/// whole column's text is checked at once.
+fn needs_quotes(bytes: &[u8]) -> bool {
+    let mut words = bytes.chunks_exact(8);
+    let mut marks = 0;
+    for word in &mut words {
+        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        marks |= bytes_equal(w, splat(b',')) | bytes_equal(w, splat(b'"'));
+        marks |= bytes_equal(w, splat(b'\n')) | bytes_equal(w, splat(b'\r'));
+    }
+    marks != 0 || words.remainder().iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+}
+
+/// `out.extend_from_slice(b)` without a call to `memcpy` for the short values most fields are
+/// (labels, numbers): up to 16 bytes go as two fixed-size, possibly overlapping, copies.
+#[inline(always)]
+fn append(out: &mut Vec<u8>, b: &[u8]) {
+    let n = b.len();
+    let start = out.len();
+    if (8..=16).contains(&n) {
+        out.extend_from_slice(&<[u8; 8]>::try_from(&b[..8]).unwrap_or_default());
+        out.truncate(start + n - 8);
+        out.extend_from_slice(&<[u8; 8]>::try_from(&b[n - 8..]).unwrap_or_default());
+    } else if (4..8).contains(&n) {
+        out.extend_from_slice(&<[u8; 4]>::try_from(&b[..4]).unwrap_or_default());
+        out.truncate(start + n - 4);
+        out.extend_from_slice(&<[u8; 4]>::try_from(&b[n - 4..]).unwrap_or_default());
+    } else if n < 4 {
+        for &x in b {
+            out.push(x);
+        }
+    } else {
+        out.extend_from_slice(b);
     }
 }
 
@@ -411,7 +479,7 @@ fn field_writer<'a>(c: &'a dyn Array, opts: &FormatOptions<'a>) -> Result<FieldW
             let a = c.as_primitive::<$t>();
             Box::new(move |i, out: &mut Vec<u8>| {
                 if a.is_valid(i) {
-                    out.extend_from_slice(<$buffer>::new().format(a.value(i)).as_bytes());
+                    append(out, <$buffer>::new().format(a.value(i)).as_bytes());
                 }
             })
         }};
@@ -419,11 +487,23 @@ fn field_writer<'a>(c: &'a dyn Array, opts: &FormatOptions<'a>) -> Result<FieldW
     Ok(match c.data_type() {
         DataType::Utf8 => {
             let a = c.as_string::<i32>();
-            Box::new(move |i, out: &mut Vec<u8>| {
-                if a.is_valid(i) {
-                    csv_text(a.value(i), out);
-                }
-            })
+            // one look at all of the column's text: labels and ids never need quotes, and then
+            // each value is copied as it is
+            let offsets = a.value_offsets();
+            let text = &a.value_data()[offsets[0].as_usize()..offsets[a.len()].as_usize()];
+            if needs_quotes(text) {
+                Box::new(move |i, out: &mut Vec<u8>| {
+                    if a.is_valid(i) {
+                        csv_text(a.value(i), out);
+                    }
+                })
+            } else {
+                Box::new(move |i, out: &mut Vec<u8>| {
+                    if a.is_valid(i) {
+                        append(out, a.value(i).as_bytes());
+                    }
+                })
+            }
         }
         DataType::Int64 => number!(Int64Type, itoa::Buffer),
         DataType::Int32 => number!(Int32Type, itoa::Buffer),
@@ -491,13 +571,14 @@ fn field_writer<'a>(c: &'a dyn Array, opts: &FormatOptions<'a>) -> Result<FieldW
 fn write_f64(v: f64, out: &mut Vec<u8>) {
     let m = v.abs();
     if (1e-4..1e11).contains(&m) {
-        let k = (m * 10_000.0).round();
-        if k / 10_000.0 == m {
-            let k = k as u64;
+        // rounded by adding a half and truncating (`f64::round` is a call into libm on baseline
+        // x86-64); a value this misses by an ulp fails the test below and goes to ryu
+        let k = (m * 10_000.0 + 0.5) as u64;
+        if k as f64 / 10_000.0 == m {
             if v < 0.0 {
                 out.push(b'-');
             }
-            out.extend_from_slice(itoa::Buffer::new().format(k / 10_000).as_bytes());
+            append(out, itoa::Buffer::new().format(k / 10_000).as_bytes());
             out.push(b'.');
             let mut frac = k % 10_000;
             if frac == 0 {
@@ -518,7 +599,7 @@ fn write_f64(v: f64, out: &mut Vec<u8>) {
             return;
         }
     }
-    out.extend_from_slice(ryu::Buffer::new().format(v).as_bytes());
+    append(out, ryu::Buffer::new().format(v).as_bytes());
 }
 
 /// Rows per slice formatted by one thread in [`write_csv`].
@@ -526,21 +607,85 @@ const CSV_SLICE_ROWS: usize = 65_536;
 
 /// Writes batches as Parquet (zstd).
 ///
+/// The columns of each row group are encoded on every core (each column's pages are independent
+/// of the others') and appended in schema order. Row groups are cut where [`ArrowWriter`] cuts
+/// them (every `max_row_group_row_count` rows), each column gets the same values in the same
+/// calls, and the file starts from an [`ArrowWriter`] (its header and embedded Arrow schema), so
+/// the bytes are those of writing the batches through [`ArrowWriter`] (tested).
+///
 /// # Errors
 /// I/O and Parquet errors, naming the file.
 pub fn write_parquet(path: &Path, schema: Arc<Schema>, batches: &[RecordBatch]) -> Result<()> {
-    write_atomic(path, |w| {
-        let props = WriterProperties::builder().set_compression(Compression::ZSTD(ZstdLevel::default())).build();
-        let mut writer = ArrowWriter::try_new(w, schema, Some(props)).map_err(|e| parquet_err(path, e))?;
-        for b in batches {
-            writer.write(b).map_err(|e| parquet_err(path, e))?;
-        }
-        writer.close().map_err(|e| parquet_err(path, e))?;
-        Ok(())
-    })
+    write_atomic(path, |w| encode_parquet(w, schema, batches, parquet_properties()).map_err(|e| parquet_err(path, e)))
 }
 
-fn parquet_err(path: &Path, e: datafusion::parquet::errors::ParquetError) -> DataError {
+/// [`write_parquet`] into any writer, with the given settings.
+fn encode_parquet<W: Write + Send>(
+    w: W,
+    schema: Arc<Schema>,
+    batches: &[RecordBatch],
+    props: WriterProperties,
+) -> std::result::Result<(), ParquetError> {
+    let group_rows = props.max_row_group_row_count().unwrap_or(usize::MAX).max(1);
+    let (mut file, factory) = ArrowWriter::try_new(w, Arc::clone(&schema), Some(props))?.into_serialized_writer()?;
+    for (index, group) in row_groups(batches, group_rows).iter().enumerate() {
+        let mut writers = factory.create_column_writers(index)?.into_iter();
+        // the writers of each field: one per leaf column (one for the flat tables we write)
+        let mut per_field = Vec::with_capacity(schema.fields().len());
+        for (k, field) in schema.fields().iter().enumerate() {
+            let leaves = compute_leaves(field, &group[0].column(k).slice(0, 0))?.len();
+            per_field.push((k, field, writers.by_ref().take(leaves).collect::<Vec<_>>()));
+        }
+        let encoded: Vec<std::result::Result<Vec<ArrowColumnChunk>, ParquetError>> = per_field
+            .into_par_iter()
+            .map(|(k, field, mut leaf_writers)| {
+                for slice in group {
+                    for (writer, leaf) in leaf_writers.iter_mut().zip(compute_leaves(field, slice.column(k))?) {
+                        writer.write(&leaf)?;
+                    }
+                }
+                leaf_writers.into_iter().map(ArrowColumnWriter::close).collect()
+            })
+            .collect();
+        let mut row_group = file.next_row_group()?;
+        for chunks in encoded {
+            for chunk in chunks? {
+                chunk.append_to_row_group(&mut row_group)?;
+            }
+        }
+        row_group.close()?;
+    }
+    file.close()?;
+    Ok(())
+}
+
+/// The Parquet writer's settings: zstd, the rest Arrow's defaults.
+fn parquet_properties() -> WriterProperties {
+    WriterProperties::builder().set_compression(Compression::ZSTD(ZstdLevel::default())).build()
+}
+
+/// The batches' rows cut into row groups of `group_rows` rows (the last may be shorter), each a
+/// list of non-empty slices, as [`ArrowWriter`] cuts them.
+fn row_groups(batches: &[RecordBatch], group_rows: usize) -> Vec<Vec<RecordBatch>> {
+    let mut groups: Vec<Vec<RecordBatch>> = Vec::new();
+    let mut filled = group_rows; // rows in the last group: start a new one at the first row
+    for batch in batches {
+        let mut offset = 0;
+        while offset < batch.num_rows() {
+            if filled == group_rows {
+                groups.push(Vec::new());
+                filled = 0;
+            }
+            let take = (group_rows - filled).min(batch.num_rows() - offset);
+            groups.last_mut().expect("a group was pushed").push(batch.slice(offset, take));
+            filled += take;
+            offset += take;
+        }
+    }
+    groups
+}
+
+fn parquet_err(path: &Path, e: ParquetError) -> DataError {
     DataError::Unreadable { path: path.to_path_buf(), message: format!("parquet: {e}") }
 }
 
@@ -611,6 +756,76 @@ mod tests {
             write_f64(v, &mut ours);
             assert_eq!(std::str::from_utf8(&ours).ok(), Some(ryu::Buffer::new().format(v)), "{v:e}");
         }
+    }
+
+    /// The short-copy path appends what `extend_from_slice` appends, at every length it splits
+    /// on, onto buffers of any length; `needs_quotes` finds each special byte anywhere.
+    #[test]
+    fn append_equals_extend() {
+        let source: Vec<u8> = (0u8..40).map(|b| b'a' + b % 26).collect();
+        for prefix in 0..5 {
+            for n in 0..=source.len() {
+                let mut ours: Vec<u8> = vec![b'#'; prefix];
+                let mut std = ours.clone();
+                append(&mut ours, &source[..n]);
+                std.extend_from_slice(&source[..n]);
+                assert_eq!(ours, std, "prefix {prefix}, length {n}");
+            }
+        }
+        for special in [b',', b'"', b'\n', b'\r'] {
+            for at in 0..40 {
+                let mut text = source.clone();
+                text[at] = special;
+                assert!(needs_quotes(&text), "{special} at {at}");
+            }
+        }
+        assert!(!needs_quotes(&source) && !needs_quotes(b"") && !needs_quotes("客户 甲;#".as_bytes()));
+    }
+
+    /// Columns encoded in parallel give the bytes of Arrow's sequential Parquet writer: several
+    /// batches (one empty) cut into row groups across batch boundaries, nulls, text, dates.
+    #[test]
+    fn parallel_parquet_equals_sequential() {
+        let table = |n: usize, shift: usize| {
+            let mut t = Table::default();
+            t.push("id", Column::Str((0..n).map(|i| Some(format!("c{}", i + shift))).collect()));
+            t.push("x", Column::Float((0..n).map(|i| (i % 7 != 0).then_some((i + shift) as f64 / 3.0)).collect()));
+            t.push("d", Column::Date((0..n).map(|i| (i % 11 != 0).then_some((i % 400) as i32)).collect()));
+            t.push("k", Column::Int((0..n).map(|i| Some((i % 13) as i64)).collect()));
+            let labels = vec!["low".to_string(), "mid".to_string(), "high".to_string()];
+            t.push(
+                "tier",
+                Column::Codes { labels, codes: (0..n).map(|i| (i % 9 != 0).then_some((i % 3) as u16)).collect() },
+            );
+            t.into_batch().unwrap_or_else(|e| panic!("{e}"))
+        };
+        let batches = vec![table(2_500, 0), table(0, 0), table(1_700, 9_000), table(3, 20_000)];
+        let schema = batches[0].schema();
+        for group_rows in [1_000, 4_203, 1 << 20] {
+            let props = || {
+                WriterProperties::builder()
+                    .set_compression(Compression::ZSTD(ZstdLevel::default()))
+                    .set_max_row_group_row_count(Some(group_rows))
+                    .build()
+            };
+            let mut ours = Vec::new();
+            encode_parquet(&mut ours, Arc::clone(&schema), &batches, props()).unwrap_or_else(|e| panic!("{e}"));
+            let mut arrow = Vec::new();
+            let mut writer =
+                ArrowWriter::try_new(&mut arrow, Arc::clone(&schema), Some(props())).unwrap_or_else(|e| panic!("{e}"));
+            for b in &batches {
+                writer.write(b).unwrap_or_else(|e| panic!("{e}"));
+            }
+            writer.close().unwrap_or_else(|e| panic!("{e}"));
+            assert!(ours == arrow, "{group_rows} rows per group: {} bytes, Arrow {}", ours.len(), arrow.len());
+        }
+        // and with no rows at all
+        let (mut ours, mut arrow) = (Vec::new(), Vec::new());
+        encode_parquet(&mut ours, Arc::clone(&schema), &[], parquet_properties()).unwrap_or_else(|e| panic!("{e}"));
+        ArrowWriter::try_new(&mut arrow, schema, Some(parquet_properties()))
+            .and_then(ArrowWriter::close)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(ours == arrow);
     }
 
     /// Slices formatted in parallel by our formatter give the bytes of Arrow's sequential CSV

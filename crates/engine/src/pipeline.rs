@@ -520,8 +520,8 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         ]
     });
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "rule schemes and playbook applied");
-    // the Parquet writer is single-threaded: it runs beside the CSV formatting (which uses
-    // every core in slices), so neither waits for the other
+    // the two files are written side by side: the Parquet columns and the CSV slices are both
+    // encoded on the rayon pool, so whichever finishes first leaves its cores to the other
     let (csv_written, parquet_written) = std::thread::scope(|scope| {
         let parquet = scope.spawn(|| {
             let t = Instant::now();
@@ -688,8 +688,6 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
 
 type Predicted = std::result::Result<(Models, Scores), String>;
 
-/// Logs (at debug level, `CUSTSEG_LOG=debug`) a stage's time and the process's peak resident
-/// memory so far, read from /proc on Linux: the stage that raised the peak is the one to look at.
 /// The optional transaction columns a mapping has.
 pub(crate) fn present_of(map: &ColumnMap) -> Present {
     Present {
@@ -700,13 +698,24 @@ pub(crate) fn present_of(map: &ColumnMap) -> Present {
     }
 }
 
+/// Logs (at debug level, `CUSTSEG_LOG=debug`) a stage's time, the process's CPU time so far (user
+/// and system, all threads: the difference between two stages over their wall time is how many
+/// cores the stage kept busy) and its peak resident memory so far (the stage that raised the peak
+/// is the one to look at), the last two read from /proc on Linux.
 fn trace_stage(stage: &str, timings: &BTreeMap<&'static str, u64>) {
     let peak_kb = std::fs::read_to_string("/proc/self/status").ok().and_then(|s| {
         s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
     });
+    // utime and stime, fields 14 and 15 of /proc/self/stat, in clock ticks (100 per second on
+    // Linux); counted after the command name, which is in parentheses and may hold spaces
+    let cpu_ms = std::fs::read_to_string("/proc/self/stat").ok().and_then(|s| {
+        let mut f = s.get(s.rfind(')')? + 2..)?.split_whitespace().skip(11);
+        Some((f.next()?.parse::<u64>().ok()? + f.next()?.parse::<u64>().ok()?) * 10)
+    });
     tracing::debug!(
         stage,
         ms = timings.get(stage).copied().unwrap_or(0),
+        cpu_ms_so_far = cpu_ms,
         peak_rss_mb = peak_kb.map(|k| k / 1024),
         "stage done"
     );
