@@ -130,10 +130,8 @@ pub fn schemes(
 ) -> Vec<Scheme> {
     let builtin = |id: &'static str, per_purchaser: &[&'static str]| {
         let labels: Vec<String> = catalog::labels_of(id).into_iter().map(str::to_string).collect();
-        let of_row = rows
-            .iter()
-            .map(|r| r.map(|i| labels.iter().position(|l| l == per_purchaser[i]).unwrap_or(0) as u16))
-            .collect();
+        let mut code = LabelCodes::new(&labels);
+        let of_row = rows.iter().map(|r| r.map(|i| code.of(per_purchaser[i]).unwrap_or(0))).collect();
         Scheme { id: id.to_string(), labels, of_row, names: None }
     };
     let mut seg_labels: Vec<String> = Vec::new();
@@ -160,7 +158,8 @@ pub fn schemes(
         seg_labels.push("unclassified".into());
     }
     let life_labels: Vec<String> = catalog::labels_of("lifecycle").into_iter().map(str::to_string).collect();
-    let life_rows = lifecycle.iter().map(|s| life_labels.iter().position(|l| l == s).map(|p| p as u16)).collect();
+    let mut life_code = LabelCodes::new(&life_labels);
+    let life_rows = lifecycle.iter().map(|s| life_code.of(s)).collect();
     vec![
         Scheme { id: "rfm_segment".into(), labels: seg_labels, of_row: seg_rows, names: None },
         builtin("rfm_cn8", &c.cn8),
@@ -168,6 +167,30 @@ pub fn schemes(
         builtin("value_tier", &c.value_tier),
         Scheme { id: "lifecycle".into(), labels: life_labels, of_row: life_rows, names: None },
     ]
+}
+
+/// The code (position in `labels`) of each classifier label, for a million rows: the labels are
+/// `&'static str`s from a few constants, so each distinct one (by address and length) is looked
+/// up by text once and then found by its address; the code is the text lookup's either way.
+struct LabelCodes<'l> {
+    labels: &'l [String],
+    seen: Vec<(usize, usize, Option<u16>)>,
+}
+
+impl<'l> LabelCodes<'l> {
+    fn new(labels: &'l [String]) -> Self {
+        LabelCodes { labels, seen: Vec::new() }
+    }
+
+    fn of(&mut self, label: &'static str) -> Option<u16> {
+        let key = (label.as_ptr() as usize, label.len());
+        if let Some(&(_, _, code)) = self.seen.iter().find(|&&(p, n, _)| (p, n) == key) {
+            return code;
+        }
+        let code = self.labels.iter().position(|l| l == label).map(|p| p as u16);
+        self.seen.push((key.0, key.1, code));
+        code
+    }
 }
 
 /// Display name of a label: the catalog's, else the rule's `name_en`/`name_zh`, else the id.

@@ -153,30 +153,57 @@ pub async fn aggregate(
     tracing::debug!(ms = t0.elapsed().as_millis() as u64, shards = shards.len(), "rows sorted by customer");
     let config = ctx.copied_config().with_target_partitions(1);
     let line_key = keys::LineKey::new(names.categories.len(), names.channels.len());
+    let n = names.customers.len();
+    // shard k holds the customers with codes in [bounds[k], bounds[k + 1]): its rows' first
+    // customer on (the first from 0, the last to n, so customers without rows are covered)
+    let mut bounds: Vec<usize> = Vec::with_capacity(shards.len() + 1);
+    for rows in &shards {
+        let first = rows.iter().find(|b| b.num_rows() > 0).map(|b| b.column(0).as_primitive::<UInt32Type>().value(0));
+        bounds.push(first.map_or_else(|| bounds.last().copied().unwrap_or(0), |c| c as usize));
+    }
+    if let Some(b) = bounds.first_mut() {
+        *b = 0;
+    }
+    bounds.push(n);
+    let labels = Arc::new((names.categories.clone(), names.channels.clone()));
     let tasks: Vec<_> = shards
         .into_iter()
-        .map(|rows| {
+        .enumerate()
+        .map(|(k, rows)| {
             let shard_ctx = SessionContext::new_with_config_rt(config.clone(), ctx.runtime_env());
             let schema = schema.clone();
-            tokio::spawn(async move { shard_aggregate(&shard_ctx, schema, rows, present, line_key).await })
+            let labels = Arc::clone(&labels);
+            let range = bounds[k]..bounds[k + 1];
+            tokio::spawn(async move {
+                let (customers, categories) = shard_aggregate(&shard_ctx, schema, rows, present, line_key).await?;
+                // the category and channel features of the shard's customers, here, on the
+                // core that aggregated them (done after all shards, this ran on one core alone)
+                let extra = keys::needs_line_group(present)
+                    .then(|| categories_and_channels(&categories, range, &labels.0, &labels.1, present, line_key));
+                Ok::<_, DataError>((customers, extra))
+            })
         })
         .collect();
     let mut customers = Vec::new();
-    let mut categories = Vec::new();
+    let mut parts = Vec::new();
     for t in tasks {
-        let (c, k) = t.await.map_err(|e| {
+        let (c, extra) = t.await.map_err(|e| {
             DataError::engine("computing customer features")(datafusion::error::DataFusionError::External(Box::new(e)))
         })??;
         customers.extend(c);
-        categories.extend(k);
+        parts.extend(extra);
     }
     tracing::debug!(ms = t0.elapsed().as_millis() as u64, "customers aggregated");
-    // the per-customer columns and the category/channel ones come from separate results: one
-    // core each
-    let n = names.customers.len();
+    // the per-customer columns and the shards' category/channel ones put together: one core each
     let (mut f, extra) = rayon::join(
         || from_batches(&customers, &names.customers, as_of),
-        || keys::needs_line_group(present).then(|| categories_and_channels(&categories, n, names, present, line_key)),
+        || {
+            keys::needs_line_group(present).then(|| match parts.is_empty() {
+                // no rows, no shards: every customer without categories and channels
+                true => categories_and_channels(&[], 0..n, &labels.0, &labels.1, present, line_key),
+                false => CategoryFeatures::concat(parts),
+            })
+        },
     );
     if let Some(extra) = extra {
         extra.add_to(&mut f);
@@ -394,20 +421,23 @@ fn from_batches(batches: &[RecordBatch], customers: &[String], as_of: i32) -> Fe
     f
 }
 
-/// Category, channel and discount features of `n` customers from one aggregation by (customer, category,
-/// channel) over purchase rows: the number of categories, the top category by spend (ties: the
-/// smaller name, which is the smaller code since codes are name-sorted), spend shares per
-/// channel, and the discounted share of spend.
+/// Category, channel and discount features of the customers with codes in `range`, from one
+/// aggregation by (customer, category, channel) over their purchase rows: the number of
+/// categories, the top category by spend (ties: the smaller name, which is the smaller code
+/// since codes are name-sorted), spend shares per channel, and the discounted share of spend.
+/// Row `k` of each column is customer `range.start + k`.
 fn categories_and_channels(
     batches: &[RecordBatch],
-    n: usize,
-    names: &Names,
+    range: std::ops::Range<usize>,
+    categories: &[String],
+    channels: &[String],
     present: Present,
     line_key: keys::LineKey,
 ) -> CategoryFeatures {
     let mut f = CategoryFeatures::default();
-    let shares = present.channel && !names.channels.is_empty() && names.channels.len() <= MAX_CHANNELS;
-    let n_ch = if shares { names.channels.len() } else { 0 };
+    let n = range.len();
+    let shares = present.channel && !channels.is_empty() && channels.len() <= MAX_CHANNELS;
+    let n_ch = if shares { channels.len() } else { 0 };
     let mut chan_spend = vec![0i64; n * n_ch];
     // (purchase spend, discounted spend) per customer
     let mut disc_spend = vec![(0i64, 0i64); if present.discount { n } else { 0 }];
@@ -420,6 +450,7 @@ fn categories_and_channels(
         let disc = present.discount.then(|| i64_col(b, 2));
         for (r, &k) in key.iter().enumerate() {
             let (i, cat, ch) = line_key.split(k);
+            let i = i - range.start as u32;
             let v = spend(r).unwrap_or(0);
             if let Some(disc) = &disc {
                 let d = &mut disc_spend[i as usize];
@@ -473,14 +504,14 @@ fn categories_and_channels(
                 .map(|(t, &sum)| t.filter(|_| sum > 0).map(|(_, best)| best as f64 / sum as f64))
                 .collect(),
         );
-        f.top_category = Some(top.into_iter().map(|t| t.map(|(c, _)| names.categories[c as usize].clone())).collect());
+        f.top_category = Some(top.into_iter().map(|t| t.map(|(c, _)| categories[c as usize].clone())).collect());
     }
     if present.discount {
         f.discounted_share =
             Some(disc_spend.iter().map(|&(all, d)| (all > 0).then(|| d as f64 / all as f64)).collect());
     }
     if shares {
-        f.channels = names.channels.clone();
+        f.channels = channels.to_vec();
         f.channel_share = (0..n_ch)
             .map(|k| {
                 (0..n)
@@ -508,6 +539,33 @@ struct CategoryFeatures {
 }
 
 impl CategoryFeatures {
+    /// The parts of consecutive customer ranges, in order, as one.
+    fn concat(parts: Vec<CategoryFeatures>) -> CategoryFeatures {
+        fn join<T>(all: &mut Option<Vec<T>>, part: Option<Vec<T>>) {
+            match (all.as_mut(), part) {
+                (Some(a), Some(p)) => a.extend(p),
+                (None, p) => *all = p,
+                (Some(_), None) => {}
+            }
+        }
+        let mut all = CategoryFeatures::default();
+        for (k, p) in parts.into_iter().enumerate() {
+            join(&mut all.n_categories, p.n_categories);
+            join(&mut all.top_category, p.top_category);
+            join(&mut all.top_category_share, p.top_category_share);
+            join(&mut all.discounted_share, p.discounted_share);
+            if k == 0 {
+                all.channels = p.channels;
+                all.channel_share = p.channel_share;
+            } else {
+                for (a, s) in all.channel_share.iter_mut().zip(p.channel_share) {
+                    a.extend(s);
+                }
+            }
+        }
+        all
+    }
+
     fn add_to(self, f: &mut Features) {
         f.n_categories = self.n_categories;
         f.top_category = self.top_category;
