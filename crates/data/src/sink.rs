@@ -338,9 +338,19 @@ pub fn write_csv(path: &Path, schema: &Schema, batches: &[RecordBatch]) -> Resul
         let (to_formatter, written) = std::sync::mpsc::channel::<Vec<Vec<u8>>>();
         std::thread::scope(|scope| {
             let writer = scope.spawn(move || -> Result<()> {
+                let mut unsynced = 0;
                 for buffers in formatted {
                     for buf in &buffers {
                         w.write_all(buf).map_err(DataError::io("write", path))?;
+                        unsynced += buf.len();
+                    }
+                    // the file goes to disk as it is written, while the next round is
+                    // formatted, rather than all in the final sync (0.15-0.2 s with nothing
+                    // else to do, for the 316 MB customers.csv of the 1M bench)
+                    if unsynced >= SYNC_BYTES {
+                        w.flush().map_err(DataError::io("write", path))?;
+                        w.get_ref().sync_data().map_err(DataError::io("write", path))?;
+                        unsynced = 0;
                     }
                     // the formatter may be done: then the buffers are simply dropped
                     let _ = to_formatter.send(buffers);
@@ -601,6 +611,9 @@ fn write_f64(v: f64, out: &mut Vec<u8>) {
     }
     append(out, ryu::Buffer::new().format(v).as_bytes());
 }
+
+/// Bytes [`write_csv`] writes between syncs of a large file.
+const SYNC_BYTES: usize = 64 << 20;
 
 /// Rows per slice formatted by one thread in [`write_csv`].
 const CSV_SLICE_ROWS: usize = 65_536;

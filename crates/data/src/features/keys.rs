@@ -18,13 +18,26 @@
 //!   a 128-bit integer. Not sorted, so that GROUP BY hashes; its groups (a few per customer)
 //!   stay far fewer than the rows.
 //!
+//! - `new_order` (`Int8`): 1 on the first purchase line of each (customer, day, order), else 0
+//!   ([`new_order_flags`]). With it the day level counts a day's orders as `SUM(new_order)`
+//!   straight from the lines, and the order level (a GROUP BY of every line on three columns,
+//!   only there to count each order once) is gone. It is computed from each customer's rows in
+//!   one pass, which needs the shard's rows grouped by customer; they are by construction, and
+//!   this is checked (otherwise the order level stays).
+//!
 //! Decimal128 is DataFusion's only 128-bit primitive group key; the values are never read as
 //! decimals, and some exceed the type's 38-digit precision, which nothing on this path checks.
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, Decimal128Array, RecordBatch, UInt32Array, UInt64Array};
-use datafusion::arrow::datatypes::{DataType, Decimal128Type, Field, Schema, SchemaRef, UInt32Type, UInt64Type};
+use std::collections::HashSet;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, Decimal128Array, Int8Array, RecordBatch, UInt32Array, UInt64Array,
+};
+use datafusion::arrow::datatypes::{
+    DataType, Decimal128Type, Field, Int32Type, Schema, SchemaRef, UInt32Type, UInt64Type,
+};
 
 use super::Present;
 use crate::error::Result;
@@ -147,6 +160,63 @@ pub(crate) fn add_keys(
     Ok(RecordBatch::try_new(with_keys.clone(), columns)?)
 }
 
+/// Per batch of a shard's rows (grouped by customer), the `new_order` column: 1 on the first
+/// purchase (non-return) line of each (customer, day, order key), 0 on every other line; a
+/// missing order key is one order per (customer, day), as it is one group in a GROUP BY. `None`
+/// when a customer's rows are not together (a customer code that comes back after another one).
+///
+/// Columns read: 0 customer, 1 day, 3 order key, 4 is_return ([`crate::clean::kept_schema`]).
+pub(crate) fn new_order_flags(rows: &[RecordBatch]) -> Option<Vec<ArrayRef>> {
+    // the current customer's (day, order) pairs with a purchase line: a short list, checked
+    // from its end (lines of one order are usually next to each other), then a hash set for a
+    // customer with many orders
+    const LIST: usize = 32;
+    let mut customer: Option<u32> = None;
+    let mut list: Vec<(i32, Option<u64>)> = Vec::with_capacity(LIST);
+    let mut set: HashSet<(i32, Option<u64>), foldhash::fast::FixedState> = HashSet::default();
+    let mut out = Vec::with_capacity(rows.len());
+    for b in rows {
+        let c = b.column(0).as_primitive::<UInt32Type>();
+        let day = b.column(1).as_primitive::<Int32Type>();
+        let order = b.column(3).as_primitive::<UInt64Type>();
+        let is_return = b.column(4).as_boolean();
+        let mut flags: Vec<i8> = Vec::with_capacity(b.num_rows());
+        for r in 0..b.num_rows() {
+            let cust = c.value(r);
+            if customer != Some(cust) {
+                if customer.is_some_and(|prev| prev > cust) {
+                    return None;
+                }
+                customer = Some(cust);
+                list.clear();
+                set.clear();
+            }
+            if is_return.value(r) {
+                flags.push(0);
+                continue;
+            }
+            let key = (day.value(r), (!order.is_null(r)).then(|| order.value(r)));
+            let new = if set.is_empty() {
+                let new = !list.iter().rev().any(|k| *k == key);
+                if new {
+                    if list.len() == LIST {
+                        set.extend(list.drain(..));
+                        set.insert(key);
+                    } else {
+                        list.push(key);
+                    }
+                }
+                new
+            } else {
+                set.insert(key)
+            };
+            flags.push(i8::from(new));
+        }
+        out.push(Arc::new(Int8Array::from(flags)) as ArrayRef);
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,5 +288,51 @@ mod tests {
             assert_eq!(split, vec![(0, Some(2), None), (5, None, Some(0)), (u32::MAX, Some(69_999), Some(1))]);
             assert_eq!(b.column_by_name("lg").map(|c| c.data_type().clone()), Some(line_key.data_type()));
         }
+    }
+
+    /// Flags on a hand-checked shard in two batches: a customer's order split by another order
+    /// and across the batch edge, a return line (never flagged) in a purchase order, an order on
+    /// two days, lines without an order id (one order per day); and `None` when a customer comes
+    /// back after another one.
+    #[test]
+    fn new_order_flags_mark_each_orders_first_purchase_line() {
+        use datafusion::arrow::array::{BooleanArray, Int32Array, Int64Array};
+        let schema = crate::clean::kept_schema();
+        let batch = |c: &[u32], d: &[i32], o: &[Option<u64>], r: &[bool]| {
+            let n = c.len();
+            let columns: Vec<ArrayRef> = vec![
+                Arc::new(UInt32Array::from(c.to_vec())),
+                Arc::new(Int32Array::from(d.to_vec())),
+                Arc::new(Int64Array::from(vec![100; n])),
+                Arc::new(UInt64Array::from(o.to_vec())),
+                Arc::new(BooleanArray::from(r.to_vec())),
+                Arc::new(UInt32Array::from(vec![None; n])),
+                Arc::new(UInt32Array::from(vec![None; n])),
+                Arc::new(BooleanArray::from(vec![None; n])),
+                Arc::new(UInt64Array::from((0..n as u64).collect::<Vec<_>>())),
+            ];
+            RecordBatch::try_new(schema.clone(), columns).unwrap_or_else(|e| panic!("{e}"))
+        };
+        let (a, b) = (Some(1), Some(2));
+        let shard = [
+            // customer 0: order a, b, a again, a return in b, a on the next day
+            batch(&[0, 0, 0, 0, 0], &[5, 5, 5, 5, 6], &[a, b, a, b, a], &[false, false, false, true, false]),
+            // customer 0 again (after the batch edge): b again; customer 1: a return-only order,
+            // two lines without an id on one day, one on another, order a
+            batch(
+                &[0, 1, 1, 1, 1, 1],
+                &[5, 5, 5, 5, 6, 5],
+                &[b, a, None, None, None, a],
+                &[false, true, false, false, false, false],
+            ),
+        ];
+        let flags: Vec<Vec<i8>> = new_order_flags(&shard)
+            .unwrap_or_default()
+            .iter()
+            .map(|f| f.as_primitive::<datafusion::arrow::datatypes::Int8Type>().values().to_vec())
+            .collect();
+        assert_eq!(flags, vec![vec![1, 1, 0, 0, 1], vec![0, 0, 1, 0, 1, 1]]);
+        let back = [batch(&[0, 1], &[5, 5], &[a, a], &[false, false]), batch(&[0], &[5], &[b], &[false])];
+        assert!(new_order_flags(&back).is_none());
     }
 }

@@ -1,8 +1,9 @@
 //! Per-customer features, aggregated by DataFusion from the kept transactions.
 //!
 //! The plan is a chain of small GROUP BYs rather than one statement with `COUNT(DISTINCT)`
-//! (which DataFusion runs far slower): lines -> (customer, day, order) -> (customer, day) ->
-//! customer. Money is summed as integers (see [`crate::parse::MONEY_SCALE`]), so results do not
+//! (which DataFusion runs far slower): lines -> (customer, day) -> customer. Orders are counted
+//! at the day level from a flag on each order's first purchase line ([`keys::new_order_flags`]);
+//! where that flag cannot be made, an order level (customer, day, order) comes first. Money is summed as integers (see [`crate::parse::MONEY_SCALE`]), so results do not
 //! depend on the order partitions are combined in.
 //!
 //! Definitions (all as of the as-of date `A`, days since 1970-01-01):
@@ -222,9 +223,35 @@ async fn shard_aggregate(
     let err = |what: &str| DataError::engine(format!("computing customer features ({what})"));
     let by_customer = || vec![vec![col("customer").sort(true, false)]];
     // packed integer keys (see `keys`): `cd` for (customer, day), `lg` for (customer, category,
-    // channel); the order level still groups on its day key and the order key
+    // channel)
     let with_keys = keys::schema_with_keys(&schema, present, line_key);
-    let rows = rows.iter().map(|b| keys::add_keys(b, &with_keys, present, line_key)).collect::<Result<Vec<_>>>()?;
+    let mut rows = rows.iter().map(|b| keys::add_keys(b, &with_keys, present, line_key)).collect::<Result<Vec<_>>>()?;
+    // with order ids, each order's first purchase line flagged, so the day level counts orders
+    // without an order level (see `keys`)
+    let flags = if present.order_id { keys::new_order_flags(&rows) } else { None };
+    let with_keys = match flags {
+        Some(flags) => {
+            let mut fields: Vec<_> = with_keys.fields().iter().map(|f| f.as_ref().clone()).collect();
+            fields.push(datafusion::arrow::datatypes::Field::new(
+                "new_order",
+                datafusion::arrow::datatypes::DataType::Int8,
+                false,
+            ));
+            let with_flag = Arc::new(datafusion::arrow::datatypes::Schema::new(fields));
+            rows = rows
+                .into_iter()
+                .zip(flags)
+                .map(|(b, f)| {
+                    let mut columns = b.columns().to_vec();
+                    columns.push(f);
+                    RecordBatch::try_new(with_flag.clone(), columns)
+                })
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            with_flag
+        }
+        None => with_keys,
+    };
+    let order_flags = with_keys.index_of("new_order").is_ok();
     // with each customer's rows in day order (a log in time order, or one exported customer
     // by customer in time order), the day levels group on the packed `cd` key, which is then
     // sorted; otherwise on (customer, day), sorted by its first column (see `keys`)
@@ -238,7 +265,16 @@ async fn shard_aggregate(
     let table = MemTable::try_new(with_keys, vec![rows]).map_err(err("table"))?.with_sort_order(order);
     ctx.register_table("tx", Arc::new(table)).map_err(err("table"))?;
     let day_key = if day_key_sorted { "cd" } else { "customer, day" };
-    let day_level = if present.order_id {
+    let day_level = if order_flags {
+        format!(
+            "SELECT {day_key},
+                    SUM(CASE WHEN is_return THEN 0 ELSE amount END) AS gross,
+                    SUM(CASE WHEN is_return THEN -amount ELSE 0 END) AS ret_amount,
+                    SUM(CASE WHEN is_return THEN 1 ELSE 0 END) AS ret_lines,
+                    SUM(new_order) AS orders
+             FROM tx GROUP BY {day_key}"
+        )
+    } else if present.order_id {
         format!(
             "WITH orders AS (
                 SELECT {day_key},

@@ -108,6 +108,15 @@ fn datafusion_features_equal_the_naive_aggregation() {
     std::fs::write(&time_ordered, by_column(&std::fs::read_to_string(&p).unwrap_or_default(), 2))
         .unwrap_or_else(|e| panic!("{e}"));
     check(&time_ordered);
+    // orders of many lines: interleaved, some spanning two days, with return lines, lines
+    // without an order id, and a customer with hundreds of orders
+    let p = dir.path().join("orders.csv");
+    let orders = order_log();
+    std::fs::write(&p, &orders).unwrap_or_else(|e| panic!("{e}"));
+    check(&p);
+    let p = dir.path().join("orders_by_date.csv");
+    std::fs::write(&p, by_column(&orders, 2)).unwrap_or_else(|e| panic!("{e}"));
+    check(&p);
     // no order id: orders are purchase days
     let cdnow: String = std::fs::read_to_string(repo().join("testdata/cdnow/CDNOW_sample.txt"))
         .unwrap_or_default()
@@ -125,6 +134,26 @@ fn datafusion_features_equal_the_naive_aggregation() {
     let p = dir.path().join("cdnow_reversed.csv");
     std::fs::write(&p, format!("customer_id,date,amount\n{reversed}")).unwrap_or_else(|e| panic!("{e}"));
     check(&p);
+}
+
+/// A seeded log of multi-line orders: a customer's lines pick orders at random (so lines of one
+/// order are interleaved with others'), an order's lines fall on its day or the next, 15% are
+/// returns, 10% have no order id; customer C007 has 600 lines over 200 orders.
+fn order_log() -> String {
+    let mut rng = custseg_core::math::Rng::new(3);
+    let mut out = String::from("customer_id,order_id,order_date,amount\n");
+    for c in 0..300 {
+        let (n_lines, n_orders) =
+            if c == 7 { (600, 200) } else { (1 + (rng.uniform() * 30.0) as usize, 1 + (rng.uniform() * 8.0) as usize) };
+        for _ in 0..n_lines {
+            let o = (rng.uniform() * n_orders as f64) as usize;
+            let order = if rng.uniform() < 0.1 { String::new() } else { format!("O{c}-{o}") };
+            let day = 1 + (o * 3 + usize::from(rng.uniform() < 0.2)) % 300;
+            let amount = if rng.uniform() < 0.15 { -5.0 } else { 10.0 + (rng.uniform() * 50.0).round() };
+            out += &format!("C{c:03},{order},{},{amount:.2}\n", 20_240_000 + 100 * (1 + day / 28) + 1 + day % 28);
+        }
+    }
+    out
 }
 
 /// A CSV text (header, then lines) with its lines stably sorted by column `k`.
