@@ -616,7 +616,7 @@ fn write_f64(v: f64, out: &mut Vec<u8>) {
 const SYNC_BYTES: usize = 64 << 20;
 
 /// Rows per slice formatted by one thread in [`write_csv`].
-const CSV_SLICE_ROWS: usize = 65_536;
+const CSV_SLICE_ROWS: usize = 16_384;
 
 /// Writes batches as Parquet (zstd).
 ///
