@@ -7,11 +7,13 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, ArrowPrimitiveType, AsArray, PrimitiveArray, StringArray};
+use datafusion::arrow::array::{
+    Array, ArrayRef, ArrowPrimitiveType, AsArray, DictionaryArray, PrimitiveArray, StringArray, UInt16Array,
+};
 use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
 use datafusion::arrow::datatypes::{
-    ArrowNativeType, DataType, Date32Type, Field, Float32Type, Float64Type, Int32Type, Int64Type, Schema, UInt32Type,
-    UInt64Type,
+    ArrowNativeType, DataType, Date32Type, Field, Float32Type, Float64Type, Int32Type, Int64Type, Schema, UInt16Type,
+    UInt32Type, UInt64Type,
 };
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::parquet::arrow::ArrowWriter;
@@ -83,9 +85,10 @@ impl Column {
         }
     }
 
-    /// The column as an Arrow array (of type `self.kind().data_type()`), consuming it. Arrays are
-    /// sized before they are filled (no growing buffers: each regrowth copies the buffer and
-    /// touches fresh pages).
+    /// The column as an Arrow array (of type `self.kind().data_type()`, but a
+    /// `Dictionary(UInt16, Utf8)` for [`Column::Codes`]), consuming it. Arrays are sized before
+    /// they are filled (no growing buffers: each regrowth copies the buffer and touches fresh
+    /// pages).
     ///
     /// # Errors
     /// [`DataError::Engine`] when a text column holds more than 2 GiB (Arrow's `Utf8` limit).
@@ -95,9 +98,12 @@ impl Column {
             Column::Int(v) => Arc::new(primitive_array::<Int64Type>(&v)),
             Column::Float(v) => Arc::new(primitive_array::<Float64Type>(&v)),
             Column::Date(v) => Arc::new(primitive_array::<Date32Type>(&v)),
-            Column::Codes { labels, codes } => {
-                Arc::new(text_array(codes.len(), |i| codes[i].map(|k| labels[usize::from(k)].as_str()))?)
-            }
+            // a dictionary array: the labels once and a 2-byte key per row, no text per row (the
+            // files get plain text: see `write_csv` and `write_parquet`)
+            Column::Codes { labels, codes } => Arc::new(DictionaryArray::<UInt16Type>::try_new(
+                UInt16Array::from(codes),
+                Arc::new(StringArray::from(labels)),
+            )?),
         })
     }
 
@@ -516,6 +522,26 @@ fn field_writer<'a>(c: &'a dyn Array, opts: &FormatOptions<'a>) -> Result<FieldW
                 })
             }
         }
+        DataType::Dictionary(key, value) if **key == DataType::UInt16 && **value == DataType::Utf8 => {
+            // each label's field text (quoted where needed) made once; a row copies its label's
+            let d = c.as_dictionary::<UInt16Type>();
+            let labels = d.values().as_string::<i32>();
+            let text: Vec<Vec<u8>> = (0..labels.len())
+                .map(|j| {
+                    let mut b = Vec::new();
+                    if labels.is_valid(j) {
+                        csv_text(labels.value(j), &mut b);
+                    }
+                    b
+                })
+                .collect();
+            let keys = d.keys();
+            Box::new(move |i, out: &mut Vec<u8>| {
+                if keys.is_valid(i) {
+                    append(out, &text[usize::from(keys.value(i))]);
+                }
+            })
+        }
         DataType::Int64 => number!(Int64Type, itoa::Buffer),
         DataType::Int32 => number!(Int32Type, itoa::Buffer),
         DataType::UInt64 => number!(UInt64Type, itoa::Buffer),
@@ -642,6 +668,10 @@ fn encode_parquet<W: Write + Send>(
     props: WriterProperties,
 ) -> std::result::Result<(), ParquetError> {
     let group_rows = props.max_row_group_row_count().unwrap_or(usize::MAX).max(1);
+    // dictionary columns are written as the plain text they stand for: the file (and the Arrow
+    // schema it embeds) is that of the batches cast to text; the encoder reads each row's label
+    // through the dictionary
+    let schema = file_schema(&schema);
     let (mut file, factory) = ArrowWriter::try_new(w, Arc::clone(&schema), Some(props))?.into_serialized_writer()?;
     for (index, group) in row_groups(batches, group_rows).iter().enumerate() {
         let mut writers = factory.create_column_writers(index)?.into_iter();
@@ -674,6 +704,21 @@ fn encode_parquet<W: Write + Send>(
     Ok(())
 }
 
+/// `schema` with each `Dictionary(_, Utf8)` field as `Utf8`.
+fn file_schema(schema: &Schema) -> Arc<Schema> {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Dictionary(_, value) if **value == DataType::Utf8 => {
+                f.as_ref().clone().with_data_type(DataType::Utf8)
+            }
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
 /// The Parquet writer's settings: zstd, the rest Arrow's defaults, except that a text column
 /// gets min/max statistics only when its values are in order (like the customer id, by which
 /// the tables are sorted: then the page index lets a reader skip to an id). Over unordered text
@@ -682,7 +727,7 @@ fn encode_parquet<W: Write + Send>(
 /// 1M-customer table (1.3 s -> 1.0 s, `crates/data` write bench in the commit log).
 fn parquet_properties(schema: &Schema, batches: &[RecordBatch]) -> WriterProperties {
     let mut props = WriterProperties::builder().set_compression(Compression::ZSTD(ZstdLevel::default()));
-    for (k, field) in schema.fields().iter().enumerate() {
+    for (k, field) in file_schema(schema).fields().iter().enumerate() {
         if field.data_type() == &DataType::Utf8 && !text_in_order(batches, k) {
             props =
                 props.set_column_statistics_enabled(ColumnPath::from(field.name().as_str()), EnabledStatistics::None);
@@ -828,7 +873,8 @@ mod tests {
     }
 
     /// Columns encoded in parallel give the bytes of Arrow's sequential Parquet writer: several
-    /// batches (one empty) cut into row groups across batch boundaries, nulls, text, dates.
+    /// batches (one empty) cut into row groups across batch boundaries, nulls, text, dates, and
+    /// a dictionary column, written as the text it stands for.
     #[test]
     fn parallel_parquet_equals_sequential() {
         let table = |n: usize, shift: usize| {
@@ -855,11 +901,22 @@ mod tests {
             };
             let mut ours = Vec::new();
             encode_parquet(&mut ours, Arc::clone(&schema), &batches, props()).unwrap_or_else(|e| panic!("{e}"));
+            // Arrow's writer on the batches with the dictionary column cast to text
+            let text_schema = file_schema(&schema);
+            assert_eq!(text_schema.field(4).data_type(), &DataType::Utf8);
             let mut arrow = Vec::new();
-            let mut writer =
-                ArrowWriter::try_new(&mut arrow, Arc::clone(&schema), Some(props())).unwrap_or_else(|e| panic!("{e}"));
+            let mut writer = ArrowWriter::try_new(&mut arrow, Arc::clone(&text_schema), Some(props()))
+                .unwrap_or_else(|e| panic!("{e}"));
             for b in &batches {
-                writer.write(b).unwrap_or_else(|e| panic!("{e}"));
+                let columns = b
+                    .columns()
+                    .iter()
+                    .zip(text_schema.fields())
+                    .map(|(c, f)| datafusion::arrow::compute::cast(c, f.data_type()))
+                    .collect::<std::result::Result<Vec<_>, _>>()
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let b = RecordBatch::try_new(Arc::clone(&text_schema), columns).unwrap_or_else(|e| panic!("{e}"));
+                writer.write(&b).unwrap_or_else(|e| panic!("{e}"));
             }
             writer.close().unwrap_or_else(|e| panic!("{e}"));
             assert!(ours == arrow, "{group_rows} rows per group: {} bytes, Arrow {}", ours.len(), arrow.len());
@@ -868,7 +925,7 @@ mod tests {
         let (mut ours, mut arrow) = (Vec::new(), Vec::new());
         encode_parquet(&mut ours, Arc::clone(&schema), &[], parquet_properties(&schema, &[]))
             .unwrap_or_else(|e| panic!("{e}"));
-        ArrowWriter::try_new(&mut arrow, Arc::clone(&schema), Some(parquet_properties(&schema, &[])))
+        ArrowWriter::try_new(&mut arrow, file_schema(&schema), Some(parquet_properties(&schema, &[])))
             .and_then(ArrowWriter::close)
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(ours == arrow);
@@ -915,6 +972,12 @@ mod tests {
             Column::Str((0..n).map(|i| (i % 5 != 0).then(|| texts[i % texts.len()].to_string())).collect()),
         );
         t.push("f", Column::Float((0..n).map(|i| Some(floats[i % floats.len()])).collect()));
+        // labels as codes (a dictionary column), one needing quotes, some rows without
+        let labels: Vec<String> = ["champions", "at, risk", "", "客户"].map(str::to_string).to_vec();
+        t.push(
+            "seg",
+            Column::Codes { labels, codes: (0..n).map(|i| (i % 7 != 3).then_some((i % 4) as u16)).collect() },
+        );
         t.push(
             "k",
             Column::Int(
