@@ -26,7 +26,7 @@ pub(crate) fn round(v: f64, digits: i32) -> f64 {
 /// the truncation `x as i64` is exact and so is the fraction `x - t`; larger values, NaN and
 /// infinities are their own rounding.
 fn round_half_away(x: f64) -> f64 {
-    if !(x.abs() < 4_503_599_627_370_496.0) {
+    if x.is_nan() || x.abs() >= 4_503_599_627_370_496.0 {
         return x;
     }
     let t = x as i64 as f64;
