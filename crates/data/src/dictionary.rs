@@ -14,24 +14,41 @@ pub struct Dictionary {
     /// The last code given: consecutive rows often share a value (the lines of one order, a
     /// log sorted by customer), and one comparison is cheaper than a lookup.
     last: Option<u32>,
+    /// The [`short_key`] of the last code's name.
+    last_key: Option<[u64; 3]>,
+    /// While there are at most [`SMALL_DICTIONARY`] names (categories, channels): each name's
+    /// [`short_key`], `None` for a longer one, so a lookup compares three words per name.
+    small: Vec<Option<[u64; 3]>>,
 }
 
 impl Dictionary {
     /// The code of `s`, adding it if new.
     pub fn code(&mut self, s: &str) -> u32 {
-        if let Some(c) = self.last
-            && same(self.names[c as usize].as_bytes(), s.as_bytes())
-        {
-            return c;
+        let b = s.as_bytes();
+        let key = short_key(b);
+        if let Some(c) = self.last {
+            let hit = match key {
+                Some(_) => key == self.last_key,
+                None => same(self.names[c as usize].as_bytes(), b),
+            };
+            if hit {
+                return c;
+            }
         }
         // a few names (categories, channels): a scan is cheaper than hashing
-        if self.names.len() <= SMALL_DICTIONARY
-            && let Some(k) = self.names.iter().position(|n| same(n.as_bytes(), s.as_bytes()))
-        {
-            self.last = Some(k as u32);
-            return k as u32;
+        if self.names.len() <= SMALL_DICTIONARY {
+            let found = match key {
+                Some(_) => self.small.iter().position(|k| *k == key),
+                None => self.names.iter().position(|n| same(n.as_bytes(), b)),
+            };
+            if let Some(k) = found {
+                self.last = Some(k as u32);
+                self.last_key = key;
+                return k as u32;
+            }
+            self.small.push(key);
         }
-        let c = match self.codes.get(s.as_bytes()) {
+        let c = match self.codes.get(b) {
             Some(&c) => c,
             None => {
                 let c = self.names.len() as u32;
@@ -41,12 +58,29 @@ impl Dictionary {
             }
         };
         self.last = Some(c);
+        self.last_key = key;
         c
     }
 }
 
 /// Up to this many names, [`Dictionary::code`] scans them instead of hashing.
 const SMALL_DICTIONARY: usize = 16;
+
+/// Text of up to 16 bytes as three words that are equal exactly when the texts are: the length
+/// and two fixed-size, possibly overlapping, windows that together cover every byte (the first
+/// and last 8 bytes from 8 bytes on, the first and last 4 from 4, else the bytes themselves).
+/// `None` beyond 16 bytes. Fixed-size loads only: no loop, no call to `memcmp`.
+fn short_key(b: &[u8]) -> Option<[u64; 3]> {
+    let n = b.len();
+    let word = |x: &[u8]| u64::from_le_bytes(x.try_into().unwrap_or_default());
+    let half = |x: &[u8]| u64::from(u32::from_le_bytes(x.try_into().unwrap_or_default()));
+    match n {
+        8..=16 => Some([n as u64, word(&b[..8]), word(&b[n - 8..])]),
+        4..=7 => Some([n as u64, half(&b[..4]), half(&b[n - 4..])]),
+        0..=3 => Some([n as u64, b.iter().fold(0, |a, &x| (a << 8) | u64::from(x)), 0]),
+        _ => None,
+    }
+}
 
 /// Byte equality without a `memcmp` call for the short strings ids and categories are.
 #[inline]
@@ -112,6 +146,41 @@ impl Eq for Key {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Short keys are equal exactly when the texts are: every text of up to 4 bytes over a small
+    /// alphabet, and texts of 4 to 17 bytes differing in one byte at each position.
+    #[test]
+    fn short_keys_tell_texts_apart() {
+        let alphabet = [0u8, b'a', b'b', 0xff];
+        let mut texts: Vec<Vec<u8>> = vec![Vec::new()];
+        for len in 1..=4 {
+            let mut next = Vec::new();
+            for t in texts.iter().filter(|t| t.len() == len - 1) {
+                for &c in &alphabet {
+                    let mut u = t.clone();
+                    u.push(c);
+                    next.push(u);
+                }
+            }
+            texts.extend(next);
+        }
+        for len in 4..=17 {
+            let base: Vec<u8> = (0..len as u8).map(|i| b'a' + i).collect();
+            for at in 0..len {
+                let mut t = base.clone();
+                t[at] = b'#';
+                texts.push(t);
+            }
+            texts.push(base);
+        }
+        let mut seen = std::collections::HashMap::new();
+        for t in &texts {
+            match short_key(t) {
+                Some(k) => assert_eq!(seen.insert(k, t.clone()).filter(|prev| prev != t), None, "{t:?}"),
+                None => assert!(t.len() > 16),
+            }
+        }
+    }
 
     #[test]
     fn codes_follow_first_appearance_for_short_long_and_non_ascii_names() {
