@@ -160,6 +160,28 @@ pub(crate) fn add_keys(
     Ok(RecordBatch::try_new(with_keys.clone(), columns)?)
 }
 
+/// The shard's rows with the `new_order` column of [`new_order_flags`] appended, or as they
+/// are when their customers are not grouped.
+///
+/// # Errors
+/// Arrow failures only.
+pub(crate) fn add_order_flags(schema: &SchemaRef, rows: Vec<RecordBatch>) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let Some(flags) = new_order_flags(&rows) else { return Ok((schema.clone(), rows)) };
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.push(Field::new("new_order", DataType::Int8, false));
+    let with_flag = Arc::new(Schema::new(fields));
+    let rows = rows
+        .into_iter()
+        .zip(flags)
+        .map(|(b, f)| {
+            let mut columns = b.columns().to_vec();
+            columns.push(f);
+            RecordBatch::try_new(with_flag.clone(), columns)
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok((with_flag, rows))
+}
+
 /// Per batch of a shard's rows (grouped by customer), the `new_order` column: 1 on the first
 /// purchase (non-return) line of each (customer, day, order key), 0 on every other line; a
 /// missing order key is one order per (customer, day), as it is one group in a GROUP BY. `None`

@@ -3,8 +3,9 @@
 //! The plan is a chain of small GROUP BYs rather than one statement with `COUNT(DISTINCT)`
 //! (which DataFusion runs far slower): lines -> (customer, day) -> customer. Orders are counted
 //! at the day level from a flag on each order's first purchase line ([`keys::new_order_flags`]);
-//! where that flag cannot be made, an order level (customer, day, order) comes first. Money is summed as integers (see [`crate::parse::MONEY_SCALE`]), so results do not
-//! depend on the order partitions are combined in.
+//! where that flag cannot be made, an order level (customer, day, order) comes first. Money is
+//! summed as integers (see [`crate::parse::MONEY_SCALE`]), so results do not depend on the order
+//! partitions are combined in.
 //!
 //! Definitions (all as of the as-of date `A`, days since 1970-01-01):
 //! - a *purchase day* is a day with at least one non-return order; returns are not orders;
@@ -225,31 +226,12 @@ async fn shard_aggregate(
     // packed integer keys (see `keys`): `cd` for (customer, day), `lg` for (customer, category,
     // channel)
     let with_keys = keys::schema_with_keys(&schema, present, line_key);
-    let mut rows = rows.iter().map(|b| keys::add_keys(b, &with_keys, present, line_key)).collect::<Result<Vec<_>>>()?;
+    let rows = rows.iter().map(|b| keys::add_keys(b, &with_keys, present, line_key)).collect::<Result<Vec<_>>>()?;
     // with order ids, each order's first purchase line flagged, so the day level counts orders
     // without an order level (see `keys`)
-    let flags = if present.order_id { keys::new_order_flags(&rows) } else { None };
-    let with_keys = match flags {
-        Some(flags) => {
-            let mut fields: Vec<_> = with_keys.fields().iter().map(|f| f.as_ref().clone()).collect();
-            fields.push(datafusion::arrow::datatypes::Field::new(
-                "new_order",
-                datafusion::arrow::datatypes::DataType::Int8,
-                false,
-            ));
-            let with_flag = Arc::new(datafusion::arrow::datatypes::Schema::new(fields));
-            rows = rows
-                .into_iter()
-                .zip(flags)
-                .map(|(b, f)| {
-                    let mut columns = b.columns().to_vec();
-                    columns.push(f);
-                    RecordBatch::try_new(with_flag.clone(), columns)
-                })
-                .collect::<std::result::Result<Vec<_>, _>>()?;
-            with_flag
-        }
-        None => with_keys,
+    let (with_keys, rows) = match present.order_id {
+        true => keys::add_order_flags(&with_keys, rows)?,
+        false => (with_keys, rows),
     };
     let order_flags = with_keys.index_of("new_order").is_ok();
     // with each customer's rows in day order (a log in time order, or one exported customer
