@@ -17,7 +17,7 @@
 //! let ctx = session(2);
 //! let input = ingest(&ctx, "orders.csv".as_ref(), &IngestOptions::default(), None, ".".as_ref(), None).await?;
 //! let as_of = input.max_day.unwrap_or(0) + 1;
-//! let features = aggregate(&ctx, input.kept, &input.names, Present::default(), as_of).await?;
+//! let features = aggregate(&ctx, input.kept, input.names, Present::default(), as_of).await?;
 //! println!("{} customers", features.len());
 //! # Ok(()) }
 //! ```

@@ -380,7 +380,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         Some(a) => (a, "given"),
         None => (input.max_day.unwrap_or(0) + 1, "derived"),
     };
-    let features = aggregate(&ctx, input.kept, &input.names, present_of(&input.column_map), as_of).await?;
+    let features = aggregate(&ctx, input.kept, input.names, present_of(&input.column_map), as_of).await?;
     timings.insert("features", t.elapsed().as_millis() as u64);
     trace_stage("features", &timings);
 

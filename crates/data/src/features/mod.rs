@@ -139,7 +139,7 @@ pub struct Present {
 pub async fn aggregate(
     ctx: &SessionContext,
     kept: Vec<Vec<RecordBatch>>,
-    names: &Names,
+    names: Names,
     present: Present,
     as_of: i32,
 ) -> Result<Features> {
@@ -151,11 +151,12 @@ pub async fn aggregate(
     // a few shards per core, taken by whichever core is free: with one shard per core, the
     // last one to finish ran alone for up to 0.7 s on the 11.9M-row bench
     let n_shards = SHARDS_PER_CORE * ctx.copied_config().target_partitions();
-    let shards = shard::by_customer(&schema, batches, names.customers.len(), n_shards)?;
+    let Names { customers: ids, categories, channels } = names;
+    let shards = shard::by_customer(&schema, batches, ids.len(), n_shards)?;
     tracing::debug!(ms = t0.elapsed().as_millis() as u64, shards = shards.len(), "rows sorted by customer");
     let config = ctx.copied_config().with_target_partitions(1);
-    let line_key = keys::LineKey::new(names.categories.len(), names.channels.len());
-    let n = names.customers.len();
+    let line_key = keys::LineKey::new(categories.len(), channels.len());
+    let n = ids.len();
     // shard k holds the customers with codes in [bounds[k], bounds[k + 1]): its rows' first
     // customer on (the first from 0, the last to n, so customers without rows are covered)
     let mut bounds: Vec<usize> = Vec::with_capacity(shards.len() + 1);
@@ -167,7 +168,7 @@ pub async fn aggregate(
         *b = 0;
     }
     bounds.push(n);
-    let labels = Arc::new((names.categories.clone(), names.channels.clone()));
+    let labels = Arc::new((categories, channels));
     let tasks: Vec<_> = shards
         .into_iter()
         .enumerate()
@@ -198,7 +199,7 @@ pub async fn aggregate(
     tracing::debug!(ms = t0.elapsed().as_millis() as u64, "customers aggregated");
     // the per-customer columns and the shards' category/channel ones put together: one core each
     let (mut f, extra) = rayon::join(
-        || from_batches(&customers, &names.customers, as_of),
+        || from_batches(&customers, ids, as_of),
         || {
             keys::needs_line_group(present).then(|| match parts.is_empty() {
                 // no rows, no shards: every customer without categories and channels
@@ -367,12 +368,12 @@ fn i64_col(b: &RecordBatch, i: usize) -> impl Fn(usize) -> Option<i64> + '_ {
     }
 }
 
-fn from_batches(batches: &[RecordBatch], customers: &[String], as_of: i32) -> Features {
+fn from_batches(batches: &[RecordBatch], customers: Vec<String>, as_of: i32) -> Features {
     let n = customers.len();
     let a = i64::from(as_of);
     let mut f = Features {
         as_of,
-        customer: customers.to_vec(),
+        customer: customers,
         first_purchase: vec![as_of; n],
         last_purchase: vec![as_of; n],
         recency_days: vec![0; n],

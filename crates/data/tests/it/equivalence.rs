@@ -87,7 +87,7 @@ fn check(path: &std::path::Path) {
         let as_of = input.max_day.unwrap_or(0) + 1;
         let expected = naive(&input.kept, &input.names.customers, as_of);
         let present = Present { order_id: input.column_map.get(Role::OrderId).is_some(), ..Present::default() };
-        let actual = aggregate(&ctx, input.kept, &input.names, present, as_of).await.unwrap_or_else(|e| panic!("{e}"));
+        let actual = aggregate(&ctx, input.kept, input.names, present, as_of).await.unwrap_or_else(|e| panic!("{e}"));
         assert!(!expected.is_empty());
         assert_eq!(actual, expected, "{}", path.display());
     });

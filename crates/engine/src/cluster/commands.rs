@@ -80,7 +80,7 @@ async fn cluster_async(req: ClusterRequest) -> Result<ClusterOutcome> {
     let rejects = req.out_dir.join("rejects.csv");
     let quality = input.quality.clone();
     let as_of = as_of_given.unwrap_or(input.max_day.unwrap_or(0) + 1);
-    let features = aggregate(&ctx, input.kept, &input.names, present_of(&input.column_map), as_of).await?;
+    let features = aggregate(&ctx, input.kept, input.names, present_of(&input.column_map), as_of).await?;
     let master = match &req.customers {
         Some(p) => {
             Some(read_master(&ctx, p, &config.input.ingest_options().csv, &config.input.map, &req.out_dir).await?)

@@ -50,9 +50,9 @@ async fn prepare(
         }
         None => (input.kept, 0, HashMap::new()),
     };
-    let features = aggregate(&ctx, kept, &input.names, present, as_of_day).await?;
+    let features = aggregate(&ctx, kept, input.names, present, as_of_day).await?;
     let holdout =
-        holdout_codes.into_iter().map(|(code, days)| (input.names.customers[code as usize].clone(), days)).collect();
+        holdout_codes.into_iter().map(|(code, days)| (features.customer[code as usize].clone(), days)).collect();
     let inputs = input
         .files
         .iter()
