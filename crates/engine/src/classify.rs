@@ -134,39 +134,40 @@ pub fn schemes(
         let of_row = rows.iter().map(|r| r.map(|i| code.of(per_purchaser[i]).unwrap_or(0))).collect();
         Scheme { id: id.to_string(), labels, of_row, names: None }
     };
-    let mut seg_labels: Vec<String> = Vec::new();
-    for r in rules {
-        if !seg_labels.contains(&r.id) {
-            seg_labels.push(r.id.clone());
+    let segment = || {
+        let mut labels: Vec<String> = Vec::new();
+        for r in rules {
+            if !labels.contains(&r.id) {
+                labels.push(r.id.clone());
+            }
         }
-    }
-    let unclassified = seg_labels.len() as u16;
-    let mut any_unclassified = false;
-    let seg_rows: Vec<Option<u16>> = rows
-        .iter()
-        .map(|r| {
-            r.map(|i| match c.segment[i] {
-                Some(k) => seg_labels.iter().position(|l| *l == rules[k].id).unwrap_or(0) as u16,
-                None => {
-                    any_unclassified = true;
-                    unclassified
-                }
+        let unclassified = labels.len() as u16;
+        let of_row: Vec<Option<u16>> = rows
+            .iter()
+            .map(|r| {
+                r.map(|i| match c.segment[i] {
+                    Some(k) => labels.iter().position(|l| *l == rules[k].id).unwrap_or(0) as u16,
+                    None => unclassified,
+                })
             })
-        })
-        .collect();
-    if any_unclassified {
-        seg_labels.push("unclassified".into());
-    }
-    let life_labels: Vec<String> = catalog::labels_of("lifecycle").into_iter().map(str::to_string).collect();
-    let mut life_code = LabelCodes::new(&life_labels);
-    let life_rows = lifecycle.iter().map(|s| life_code.of(s)).collect();
-    vec![
-        Scheme { id: "rfm_segment".into(), labels: seg_labels, of_row: seg_rows, names: None },
-        builtin("rfm_cn8", &c.cn8),
-        builtin("abc", &c.abc),
-        builtin("value_tier", &c.value_tier),
-        Scheme { id: "lifecycle".into(), labels: life_labels, of_row: life_rows, names: None },
-    ]
+            .collect();
+        if of_row.contains(&Some(unclassified)) {
+            labels.push("unclassified".into());
+        }
+        Scheme { id: "rfm_segment".into(), labels, of_row, names: None }
+    };
+    let life = || {
+        let labels: Vec<String> = catalog::labels_of("lifecycle").into_iter().map(str::to_string).collect();
+        let mut code = LabelCodes::new(&labels);
+        let of_row = lifecycle.iter().map(|s| code.of(s)).collect();
+        Scheme { id: "lifecycle".into(), labels, of_row, names: None }
+    };
+    // each scheme is a pass over every row: side by side
+    let ((segment, cn8), ((abc, value_tier), life)) = rayon::join(
+        || rayon::join(segment, || builtin("rfm_cn8", &c.cn8)),
+        || rayon::join(|| rayon::join(|| builtin("abc", &c.abc), || builtin("value_tier", &c.value_tier)), life),
+    );
+    vec![segment, cn8, abc, value_tier, life]
 }
 
 /// The code (position in `labels`) of each classifier label, for a million rows: the labels are

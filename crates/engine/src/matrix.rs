@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use custseg_core::Lang;
 use custseg_core::matrix::{band, default_cells, quantile_cuts};
 use custseg_data::sink::{Column, Table};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::classify::Scheme;
@@ -120,8 +121,11 @@ pub fn place(inputs: &Inputs<'_>, cfg: &MatrixConfig, rows: &[Option<usize>], la
     let value = axis(&value_name)?;
     let loyalty = axis(&cfg.loyalty)?;
     let finite = |v: &[Option<f64>]| -> Vec<f64> { v.iter().flatten().copied().filter(|x| x.is_finite()).collect() };
-    let value_cuts = cfg.value_cuts.clone().unwrap_or_else(|| quantile_cuts(&finite(&value), cfg.bands));
-    let loyalty_cuts = cfg.loyalty_cuts.clone().unwrap_or_else(|| quantile_cuts(&finite(&loyalty), cfg.bands));
+    // the two axes' cut-offs (each a sort of every customer's value) side by side
+    let (value_cuts, loyalty_cuts) = rayon::join(
+        || cfg.value_cuts.clone().unwrap_or_else(|| quantile_cuts(&finite(&value), cfg.bands)),
+        || cfg.loyalty_cuts.clone().unwrap_or_else(|| quantile_cuts(&finite(&loyalty), cfg.bands)),
+    );
     let cells = default_cells(cfg.bands);
     let labels: Vec<String> = cells.iter().map(|c| c.0.clone()).collect();
     let names: Vec<String> = cells
@@ -135,7 +139,7 @@ pub fn place(inputs: &Inputs<'_>, cfg: &MatrixConfig, rows: &[Option<usize>], la
         let (bv, bl) = (band(v, &value_cuts), band(l, &loyalty_cuts));
         cells.iter().position(|c| c.1 == bv && c.2 == bl).map(|p| p as u16)
     };
-    let per_feature: Vec<Option<u16>> = (0..inputs.features.len()).map(cell_of).collect();
+    let per_feature: Vec<Option<u16>> = (0..inputs.features.len()).into_par_iter().map(cell_of).collect();
     let of_row: Vec<Option<u16>> = rows.iter().map(|r| r.and_then(|i| per_feature[i])).collect();
     // matrix.csv
     let k = cells.len();
