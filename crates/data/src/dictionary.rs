@@ -11,11 +11,10 @@ pub struct Dictionary {
     codes: HashMap<Key, u32, foldhash::fast::FixedState>,
     /// The strings; `names[code]`.
     pub names: Vec<String>,
-    /// The last code given: consecutive rows often share a value (the lines of one order, a
-    /// log sorted by customer), and one comparison is cheaper than a lookup.
-    last: Option<u32>,
-    /// The [`short_key`] of the last code's name.
-    last_key: Option<[u64; 3]>,
+    /// The last code given, with its name's [`short_key`]: consecutive rows often share a value
+    /// (the lines of one order, a log sorted by customer), and one comparison is cheaper than a
+    /// lookup.
+    last: Option<(u32, Option<[u64; 3]>)>,
     /// While there are at most [`SMALL_DICTIONARY`] names (categories, channels): each name's
     /// [`short_key`], `None` for a longer one, so a lookup compares three words per name.
     small: Vec<Option<[u64; 3]>>,
@@ -26,9 +25,9 @@ impl Dictionary {
     pub fn code(&mut self, s: &str) -> u32 {
         let b = s.as_bytes();
         let key = short_key(b);
-        if let Some(c) = self.last {
+        if let Some((c, last_key)) = self.last {
             let hit = match key {
-                Some(_) => key == self.last_key,
+                Some(_) => key == last_key,
                 None => same(self.names[c as usize].as_bytes(), b),
             };
             if hit {
@@ -42,8 +41,7 @@ impl Dictionary {
                 None => self.names.iter().position(|n| same(n.as_bytes(), b)),
             };
             if let Some(k) = found {
-                self.last = Some(k as u32);
-                self.last_key = key;
+                self.last = Some((k as u32, key));
                 return k as u32;
             }
             self.small.push(key);
@@ -57,8 +55,7 @@ impl Dictionary {
                 c
             }
         };
-        self.last = Some(c);
-        self.last_key = key;
+        self.last = Some((c, key));
         c
     }
 }

@@ -331,9 +331,10 @@ pub fn write_csv(path: &Path, schema: &Schema, batches: &[RecordBatch]) -> Resul
         }
         // Rows are formatted in slices on every core and written in order: the bytes are those
         // of one sequential writer (only the first slice carries the header). A round of slices
-        // is formatted while a second thread writes the round before it to the file; the two
-        // sets of buffers go back and forth between them (fresh multi-megabyte buffers each
-        // round would be fresh pages from the OS each time, zeroed by the kernel).
+        // is formatted while a second thread writes the round before it to the file; two sets
+        // of buffers, made for the first two rounds, then go back and forth between them (fresh
+        // multi-megabyte buffers each round would be fresh pages from the OS each time, zeroed
+        // by the kernel).
         let slices: Vec<RecordBatch> = batches
             .iter()
             .flat_map(|b| {
@@ -364,12 +365,11 @@ pub fn write_csv(path: &Path, schema: &Schema, batches: &[RecordBatch]) -> Resul
                 }
                 Ok(())
             });
-            let mut spare = vec![vec![Vec::new(); per_round]];
             let formatted: Result<()> = (|| {
                 for (round, group) in slices.chunks(per_round).enumerate() {
-                    let mut buffers = match spare.pop() {
-                        Some(b) => b,
-                        None => written.recv().unwrap_or_else(|_| vec![Vec::new(); per_round]),
+                    let mut buffers = match round {
+                        0 | 1 => vec![Vec::new(); per_round],
+                        _ => written.recv().unwrap_or_else(|_| vec![Vec::new(); per_round]),
                     };
                     let done: Vec<Result<()>> = group
                         .par_iter()
@@ -387,9 +387,6 @@ pub fn write_csv(path: &Path, schema: &Schema, batches: &[RecordBatch]) -> Resul
                     buffers.truncate(group.len());
                     if to_writer.send(buffers).is_err() {
                         break; // the writer stopped on an error, which it returns
-                    }
-                    if round == 0 {
-                        spare.push(vec![Vec::new(); per_round]);
                     }
                 }
                 Ok(())

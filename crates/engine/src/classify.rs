@@ -142,15 +142,11 @@ pub fn schemes(
             }
         }
         let unclassified = labels.len() as u16;
-        let of_row: Vec<Option<u16>> = rows
-            .iter()
-            .map(|r| {
-                r.map(|i| match c.segment[i] {
-                    Some(k) => labels.iter().position(|l| *l == rules[k].id).unwrap_or(0) as u16,
-                    None => unclassified,
-                })
-            })
-            .collect();
+        // each rule's label code, found once rather than per customer
+        let code_of_rule: Vec<u16> =
+            rules.iter().map(|r| labels.iter().position(|l| *l == r.id).unwrap_or(0) as u16).collect();
+        let of_row: Vec<Option<u16>> =
+            rows.iter().map(|r| r.map(|i| c.segment[i].map_or(unclassified, |k| code_of_rule[k]))).collect();
         if of_row.contains(&Some(unclassified)) {
             labels.push("unclassified".into());
         }

@@ -114,12 +114,20 @@ impl LineKey {
 }
 
 /// `schema` (the kept columns the aggregation reads) with the key columns added: `cd` always,
-/// `lg` with a category, channel or discount column.
-pub(crate) fn schema_with_keys(schema: &SchemaRef, present: Present, line_key: LineKey) -> SchemaRef {
+/// `lg` with a category, channel or discount column, `new_order` with order flags.
+pub(crate) fn schema_with_keys(
+    schema: &SchemaRef,
+    present: Present,
+    line_key: LineKey,
+    order_flags: bool,
+) -> SchemaRef {
     let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
     fields.push(Field::new("cd", DataType::UInt64, false));
     if needs_line_group(present) {
         fields.push(Field::new("lg", line_key.data_type(), false));
+    }
+    if order_flags {
+        fields.push(Field::new("new_order", DataType::Int8, false));
     }
     Arc::new(Schema::new(fields))
 }
@@ -131,7 +139,7 @@ pub(crate) fn needs_line_group(present: Present) -> bool {
 
 /// `batch` (the kept columns the aggregation reads, in kept order: customer, day, amount,
 /// order_key, is_return, category, channel, discounted) with the key columns of
-/// [`schema_with_keys`] appended.
+/// [`schema_with_keys`] appended, the batch's [`new_order_flags`] column last when given.
 ///
 /// # Errors
 /// Arrow failures only.
@@ -140,6 +148,7 @@ pub(crate) fn add_keys(
     with_keys: &SchemaRef,
     present: Present,
     line_key: LineKey,
+    order_flags: Option<&ArrayRef>,
 ) -> Result<RecordBatch> {
     let customer = batch.column(0).as_primitive::<UInt32Type>();
     let day = batch.column(1).as_primitive::<datafusion::arrow::datatypes::Int32Type>();
@@ -157,29 +166,8 @@ pub(crate) fn add_keys(
             Arc::new(lg.map(u128::cast_signed).collect::<Decimal128Array>().with_data_type(WIDE))
         });
     }
+    columns.extend(order_flags.cloned());
     Ok(RecordBatch::try_new(with_keys.clone(), columns)?)
-}
-
-/// The shard's rows with the `new_order` column of [`new_order_flags`] appended, or as they
-/// are when their customers are not grouped.
-///
-/// # Errors
-/// Arrow failures only.
-pub(crate) fn add_order_flags(schema: &SchemaRef, rows: Vec<RecordBatch>) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-    let Some(flags) = new_order_flags(&rows) else { return Ok((schema.clone(), rows)) };
-    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
-    fields.push(Field::new("new_order", DataType::Int8, false));
-    let with_flag = Arc::new(Schema::new(fields));
-    let rows = rows
-        .into_iter()
-        .zip(flags)
-        .map(|(b, f)| {
-            let mut columns = b.columns().to_vec();
-            columns.push(f);
-            RecordBatch::try_new(with_flag.clone(), columns)
-        })
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    Ok((with_flag, rows))
 }
 
 /// Per batch of a shard's rows (grouped by customer), the `new_order` column: 1 on the first
@@ -301,8 +289,8 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"));
         let present = Present { order_id: true, category: true, channel: true, discount: false };
         for line_key in [LineKey::new(70_000, 2), LineKey::new(1 << 20, 1 << 13)] {
-            let with_keys = schema_with_keys(&schema, present, line_key);
-            let b = add_keys(&batch, &with_keys, present, line_key).unwrap_or_else(|e| panic!("{e}"));
+            let with_keys = schema_with_keys(&schema, present, line_key, false);
+            let b = add_keys(&batch, &with_keys, present, line_key, None).unwrap_or_else(|e| panic!("{e}"));
             let cd = b.column_by_name("cd").map(|c| c.as_primitive::<UInt64Type>().values().to_vec());
             assert_eq!(cd, Some(vec![customer_day(0, -3), customer_day(5, 0), customer_day(u32::MAX, 20_000)]));
             let lg = b.column_by_name("lg").map(|c| LineKey::keys_of(c.as_ref())).unwrap_or_default();

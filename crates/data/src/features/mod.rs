@@ -225,16 +225,16 @@ async fn shard_aggregate(
     let err = |what: &str| DataError::engine(format!("computing customer features ({what})"));
     let by_customer = || vec![vec![col("customer").sort(true, false)]];
     // packed integer keys (see `keys`): `cd` for (customer, day), `lg` for (customer, category,
-    // channel)
-    let with_keys = keys::schema_with_keys(&schema, present, line_key);
-    let rows = rows.iter().map(|b| keys::add_keys(b, &with_keys, present, line_key)).collect::<Result<Vec<_>>>()?;
-    // with order ids, each order's first purchase line flagged, so the day level counts orders
-    // without an order level (see `keys`)
-    let (with_keys, rows) = match present.order_id {
-        true => keys::add_order_flags(&with_keys, rows)?,
-        false => (with_keys, rows),
-    };
-    let order_flags = with_keys.index_of("new_order").is_ok();
+    // channel), and with order ids each order's first purchase line flagged, so the day level
+    // counts orders without an order level
+    let flags = if present.order_id { keys::new_order_flags(&rows) } else { None };
+    let order_flags = flags.is_some();
+    let with_keys = keys::schema_with_keys(&schema, present, line_key, order_flags);
+    let rows = rows
+        .iter()
+        .enumerate()
+        .map(|(k, b)| keys::add_keys(b, &with_keys, present, line_key, flags.as_ref().map(|f| &f[k])))
+        .collect::<Result<Vec<_>>>()?;
     // with each customer's rows in day order (a log in time order, or one exported customer
     // by customer in time order), the day levels group on the packed `cd` key, which is then
     // sorted; otherwise on (customer, day), sorted by its first column (see `keys`)
