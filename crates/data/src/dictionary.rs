@@ -37,11 +37,25 @@ impl Default for Dictionary {
 
 impl Dictionary {
     /// The code of `s`, adding it if new.
+    ///
+    /// Inlined into the caller's row loop for the common case, the same value as the last call's
+    /// (a short text compared as three words); the rest is a call.
+    #[inline]
     pub fn code(&mut self, s: &str) -> u32 {
         let b = s.as_bytes();
         let key = short_key(b);
+        if same_key(&key, &self.last_key) && key[0] != LONG {
+            return self.last_code;
+        }
+        self.code_slow(s, key)
+    }
+
+    /// [`Dictionary::code`] past its first comparison; `key` is `short_key(s)`.
+    #[inline(never)]
+    fn code_slow(&mut self, s: &str, key: [u64; 3]) -> u32 {
+        let b = s.as_bytes();
         let long = key[0] == LONG;
-        if same_key(&key, &self.last_key) && (!long || same(self.names[self.last_code as usize].as_bytes(), b)) {
+        if long && same_key(&key, &self.last_key) && same(self.names[self.last_code as usize].as_bytes(), b) {
             return self.last_code;
         }
         // a few names (categories, channels): a scan is cheaper than hashing
