@@ -218,7 +218,8 @@ impl RowHashes {
 /// What one partition of a scan produced.
 #[derive(Debug, Default)]
 pub struct PartitionState {
-    /// Kept rows in [`kept_schema`] (codes of this partition's dictionaries).
+    /// Kept rows in [`kept_schema`] (codes of this partition's dictionaries, or of those of
+    /// partition `codes_in`).
     pub kept: Vec<RecordBatch>,
     /// Customer ids of this partition.
     pub customers: Dictionary,
@@ -226,6 +227,15 @@ pub struct PartitionState {
     pub categories: Dictionary,
     /// Channels of this partition.
     pub channels: Dictionary,
+    /// The partition of the same file whose dictionaries this partition's codes index, when not
+    /// its own: a reader that takes several ranges of a file in turn keeps one set of
+    /// dictionaries for all of them (so a customer seen in each is stored once), held by the
+    /// last range it read.
+    pub codes_in: Option<usize>,
+    /// Whether the dictionaries may hold names no kept row has: those of rows read from a wrong
+    /// guess of a range's first line and read again (see `csv_scan`). Such names are left out
+    /// when the dictionaries are merged.
+    pub stray_names: bool,
     /// Rejected rows: the raw columns as text, then `_local`, `_reason`, `_column`, `_value`.
     pub rejects: Vec<RecordBatch>,
     /// The hash of every kept row, for duplicate detection.

@@ -25,13 +25,7 @@ pub struct Dictionary {
 
 impl Default for Dictionary {
     fn default() -> Dictionary {
-        Dictionary {
-            codes: HashMap::default(),
-            names: Vec::new(),
-            last_code: 0,
-            last_key: NO_KEY,
-            small: Vec::new(),
-        }
+        Dictionary { codes: HashMap::default(), names: Vec::new(), last_code: 0, last_key: NO_KEY, small: Vec::new() }
     }
 }
 

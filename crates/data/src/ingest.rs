@@ -486,6 +486,8 @@ async fn merge(
     let mut rejects = Vec::new();
     let mut kept_parts = Vec::new();
     let mut dicts = Vec::new();
+    // for each kept part, the index in `dicts` of the dictionaries its codes index
+    let mut dict_of = Vec::new();
     let mut returns_rows = 0;
     let mut returns_units = 0i64;
     let mut zero_kept = 0;
@@ -498,6 +500,8 @@ async fn merge(
     }
     for (f, FileScan { src, states, csv_plan }) in per_file.into_iter().enumerate() {
         let file_name = src.path.display().to_string();
+        // the file's partitions' dictionaries start here in `dicts`
+        let dict_base = dicts.len();
         let mut rejected = 0u64;
         let dup_raw = match (dup_by_file.get(&f), &csv_plan) {
             (Some(wanted), Some(plan)) => csv_scan::collect_rows(&src, plan, wanted)?,
@@ -529,11 +533,13 @@ async fn merge(
                 *by_reason.entry(RejectReason::DuplicateRow.id()).or_insert(0) += b.num_rows() as u64;
             }
             kept_parts.push(std::mem::take(&mut s.kept));
-            dicts.push((
-                std::mem::take(&mut s.customers),
-                std::mem::take(&mut s.categories),
-                std::mem::take(&mut s.channels),
-            ));
+            dict_of.push(dict_base + s.codes_in.unwrap_or(p));
+            dicts.push(PartDictionaries {
+                customers: std::mem::take(&mut s.customers),
+                categories: std::mem::take(&mut s.categories),
+                channels: std::mem::take(&mut s.channels),
+                stray_names: s.stray_names,
+            });
         }
         reports[f].rows_rejected = rejected;
         reports[f].rows_kept = reports[f].rows_read - rejected;
@@ -593,7 +599,7 @@ async fn merge(
     };
     let max_day = days.keys().next_back().copied();
     tracing::debug!(ms = t0.elapsed().as_millis() as u64, "merged");
-    let (names, kept_parts) = recode(kept_parts, dicts)?;
+    let (names, kept_parts) = recode(kept_parts, dicts, &dict_of)?;
     tracing::debug!(ms = t0.elapsed().as_millis() as u64, "recoded");
     Ok(Ingested { kept: kept_parts, names, rejects, reject_schema, quality, max_day, files, column_map })
 }
@@ -625,20 +631,38 @@ fn sort_bucket<I: Iterator<Item = RowHash>>(hashes: impl Fn() -> I) -> Vec<RowHa
     out
 }
 
+/// The dictionaries one partition's codes index (see `PartitionState::codes_in`), or none (the
+/// partition's codes are in another's).
+#[derive(Default)]
+struct PartDictionaries {
+    customers: Dictionary,
+    categories: Dictionary,
+    channels: Dictionary,
+    /// They may hold names no kept row has (`PartitionState::stray_names`).
+    stray_names: bool,
+}
+
 /// Sorted union of the names of several dictionaries, and for each dictionary the global code of
 /// each of its local codes: one sort of every `(name, dictionary, local code)`, then a walk that
-/// starts a new global code at each new name (no search per name).
-fn merge_names<'a>(dicts: impl Iterator<Item = &'a Dictionary>) -> (Vec<String>, Vec<Vec<u32>>) {
-    let dicts: Vec<&Dictionary> = dicts.collect();
+/// starts a new global code at each new name (no search per name). A dictionary given with a
+/// `used` mask contributes only the names it marks (the others keep code 0: no row has them).
+fn merge_names<'a>(dicts: impl Iterator<Item = (&'a Dictionary, Option<&'a [bool]>)>) -> (Vec<String>, Vec<Vec<u32>>) {
+    let dicts: Vec<(&Dictionary, Option<&[bool]>)> = dicts.collect();
     let mut all: Vec<(&str, u32, u32)> = dicts
         .iter()
         .enumerate()
-        .flat_map(|(d, dict)| dict.names.iter().enumerate().map(move |(k, n)| (n.as_str(), d as u32, k as u32)))
+        .flat_map(|(d, (dict, used))| {
+            dict.names
+                .iter()
+                .enumerate()
+                .filter(move |(k, _)| used.is_none_or(|u| u[*k]))
+                .map(move |(k, n)| (n.as_str(), d as u32, k as u32))
+        })
         .collect();
     // a stable sort (the keys are unique, so the order is the same): it finds runs already in
     // order and merges them, and a log sorted by customer gives one sorted run per dictionary
     all.par_sort();
-    let mut remaps: Vec<Vec<u32>> = dicts.iter().map(|d| vec![0; d.names.len()]).collect();
+    let mut remaps: Vec<Vec<u32>> = dicts.iter().map(|(d, _)| vec![0; d.names.len()]).collect();
     let mut names: Vec<String> = Vec::new();
     let mut last: Option<&str> = None;
     for &(name, d, k) in &all {
@@ -651,14 +675,41 @@ fn merge_names<'a>(dicts: impl Iterator<Item = &'a Dictionary>) -> (Vec<String>,
     (names, remaps)
 }
 
-/// Replaces the per-partition codes of every kept batch by global ones.
+/// Which codes of column `col` of the parts whose dictionaries are `d` occur, `n` codes in all.
+fn used_codes(kept: &[Vec<RecordBatch>], dict_of: &[usize], d: usize, col: usize, n: usize) -> Vec<bool> {
+    let mut used = vec![false; n];
+    for (batches, _) in kept.iter().zip(dict_of).filter(|(_, of)| **of == d) {
+        for b in batches {
+            for c in b.column(col).as_primitive::<UInt32Type>().iter().flatten() {
+                used[c as usize] = true;
+            }
+        }
+    }
+    used
+}
+
+/// Replaces the per-partition codes of every kept batch by global ones; part `p`'s codes index
+/// `dicts[dict_of[p]]`.
 fn recode(
     kept: Vec<Vec<RecordBatch>>,
-    dicts: Vec<(Dictionary, Dictionary, Dictionary)>,
+    dicts: Vec<PartDictionaries>,
+    dict_of: &[usize],
 ) -> Result<(Names, Vec<Vec<RecordBatch>>)> {
-    let (customers, rc) = merge_names(dicts.iter().map(|d| &d.0));
-    let (categories, rcat) = merge_names(dicts.iter().map(|d| &d.1));
-    let (channels, rch) = merge_names(dicts.iter().map(|d| &d.2));
+    // for dictionaries that may hold stray names, the names the kept rows use
+    let masks: Vec<Option<[Vec<bool>; 3]>> = dicts
+        .iter()
+        .enumerate()
+        .map(|(d, ds)| {
+            ds.stray_names.then(|| {
+                [(0, &ds.customers), (5, &ds.categories), (6, &ds.channels)]
+                    .map(|(col, dict)| used_codes(&kept, dict_of, d, col, dict.names.len()))
+            })
+        })
+        .collect();
+    let mask = |d: usize, k: usize| masks[d].as_ref().map(|m| m[k].as_slice());
+    let (customers, rc) = merge_names(dicts.iter().enumerate().map(|(d, ds)| (&ds.customers, mask(d, 0))));
+    let (categories, rcat) = merge_names(dicts.iter().enumerate().map(|(d, ds)| (&ds.categories, mask(d, 1))));
+    let (channels, rch) = merge_names(dicts.iter().enumerate().map(|(d, ds)| (&ds.channels, mask(d, 2))));
     let dense = |a: &ArrayRef, map: &[u32]| -> ArrayRef {
         let a = a.as_primitive::<UInt32Type>();
         if a.null_count() == 0 {
@@ -671,13 +722,14 @@ fn recode(
         .into_par_iter()
         .enumerate()
         .map(|(p, batches)| {
+            let d = dict_of[p];
             batches
                 .into_iter()
                 .map(|b| {
                     let mut columns = b.columns().to_vec();
-                    columns[0] = dense(&columns[0], &rc[p]);
-                    columns[5] = dense(&columns[5], &rcat[p]);
-                    columns[6] = dense(&columns[6], &rch[p]);
+                    columns[0] = dense(&columns[0], &rc[d]);
+                    columns[5] = dense(&columns[5], &rcat[d]);
+                    columns[6] = dense(&columns[6], &rch[d]);
                     RecordBatch::try_new(b.schema(), columns).map_err(DataError::from)
                 })
                 .collect::<Result<Vec<_>>>()
@@ -825,6 +877,70 @@ mod tests {
             want.sort_unstable();
             assert_eq!(sort_bucket(|| v.iter().copied()), want, "{n} hashes");
         }
+    }
+
+    /// Parts whose codes are in another part's dictionaries are recoded through those; names of
+    /// dictionaries marked as holding stray names are kept only when a kept row has them.
+    #[test]
+    fn recode_follows_shared_dictionaries_and_leaves_out_stray_names() {
+        use datafusion::arrow::array::{BooleanArray, Int32Array, Int64Array, UInt64Array};
+        let dict = |names: &[&str]| {
+            let mut d = Dictionary::default();
+            for n in names {
+                d.code(n);
+            }
+            d
+        };
+        // customer and category codes of each row; channel always missing
+        let batch = |rows: &[(u32, Option<u32>)]| {
+            let n = rows.len();
+            let columns: Vec<ArrayRef> = vec![
+                Arc::new(UInt32Array::from(rows.iter().map(|r| r.0).collect::<Vec<_>>())),
+                Arc::new(Int32Array::from(vec![0; n])),
+                Arc::new(Int64Array::from(vec![1; n])),
+                Arc::new(UInt64Array::from(vec![None::<u64>; n])),
+                Arc::new(BooleanArray::from(vec![false; n])),
+                Arc::new(rows.iter().map(|r| r.1).collect::<UInt32Array>()),
+                Arc::new(UInt32Array::from(vec![None::<u32>; n])),
+                Arc::new(BooleanArray::from(vec![None::<bool>; n])),
+                Arc::new(UInt64Array::from((0..n as u64).collect::<Vec<_>>())),
+            ];
+            RecordBatch::try_new(crate::clean::kept_schema(), columns).unwrap_or_else(|e| panic!("{e}"))
+        };
+        // part 0's codes are in part 1's dictionaries, which hold the stray "ghost" and "junk";
+        // part 2 has its own, clean ones (its unused "idle" stays: no stray names there)
+        let dicts = vec![
+            PartDictionaries::default(),
+            PartDictionaries {
+                customers: dict(&["b", "ghost", "a"]),
+                categories: dict(&["junk", "toys"]),
+                channels: Dictionary::default(),
+                stray_names: true,
+            },
+            PartDictionaries {
+                customers: dict(&["c", "a", "idle"]),
+                categories: dict(&["books"]),
+                channels: Dictionary::default(),
+                stray_names: false,
+            },
+        ];
+        let kept = vec![
+            vec![batch(&[(0, Some(1)), (2, None)])],
+            vec![batch(&[(2, Some(1))])],
+            vec![batch(&[(1, Some(0)), (0, None)])],
+        ];
+        let (names, kept) = recode(kept, dicts, &[1, 1, 2]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(names.customers, ["a", "b", "c", "idle"]);
+        assert_eq!(names.categories, ["books", "toys"]);
+        let codes = |p: usize, col: usize| -> Vec<Option<u32>> {
+            kept[p].iter().flat_map(|b| b.column(col).as_primitive::<UInt32Type>().iter().collect::<Vec<_>>()).collect()
+        };
+        assert_eq!(codes(0, 0), [Some(1), Some(0)]);
+        assert_eq!(codes(1, 0), [Some(0)]);
+        assert_eq!(codes(2, 0), [Some(0), Some(2)]);
+        assert_eq!(codes(0, 5), [Some(1), None]);
+        assert_eq!(codes(1, 5), [Some(1)]);
+        assert_eq!(codes(2, 5), [Some(0), None]);
     }
 
     #[test]
