@@ -687,12 +687,12 @@ fn write_f64(v: f64, out: &mut Vec<u8>) {
                 out.resize(at + 4, b'0');
                 out[at..at + 2].copy_from_slice(pair(frac / 100));
                 out[at + 2..at + 4].copy_from_slice(pair(frac % 100));
-                let zeros = if frac % 1000 == 0 {
+                let zeros = if frac.is_multiple_of(1000) {
                     3
-                } else if frac % 100 == 0 {
+                } else if frac.is_multiple_of(100) {
                     2
                 } else {
-                    usize::from(frac % 10 == 0)
+                    usize::from(frac.is_multiple_of(10))
                 };
                 out.truncate(at + 4 - zeros);
             }
