@@ -487,23 +487,14 @@ fn csv_rows(batch: &RecordBatch, out: &mut Vec<u8>) -> Result<()> {
 }
 
 fn field_writer<'a>(c: &'a dyn Array, opts: &FormatOptions<'a>) -> Result<FieldWriter<'a>> {
-    // integers in decimal (itoa), floats as their shortest round-trip text (ryu, as Arrow)
-    macro_rules! number {
-        ($t:ty, $buffer:ty) => {{
+    // a primitive column, each valid value written by `$write(value, out)`: integers in decimal
+    // (`write_u64`, as itoa), floats as their shortest round-trip text (ryu, as Arrow)
+    macro_rules! primitive {
+        ($t:ty, $write:expr) => {{
             let a = c.as_primitive::<$t>();
             Box::new(move |i, out: &mut Vec<u8>| {
                 if a.is_valid(i) {
-                    append(out, <$buffer>::new().format(a.value(i)).as_bytes());
-                }
-            })
-        }};
-    }
-    macro_rules! integer {
-        ($t:ty) => {{
-            let a = c.as_primitive::<$t>();
-            Box::new(move |i, out: &mut Vec<u8>| {
-                if a.is_valid(i) {
-                    write_i64(i64::from(a.value(i)), out);
+                    $write(a.value(i), out);
                 }
             })
         }};
@@ -549,26 +540,14 @@ fn field_writer<'a>(c: &'a dyn Array, opts: &FormatOptions<'a>) -> Result<FieldW
                 }
             })
         }
-        DataType::Int64 => integer!(Int64Type),
-        DataType::Int32 => integer!(Int32Type),
-        DataType::UInt64 => {
-            let a = c.as_primitive::<UInt64Type>();
-            Box::new(move |i, out: &mut Vec<u8>| {
-                if a.is_valid(i) {
-                    write_u64(a.value(i), out);
-                }
-            })
+        DataType::Int64 => primitive!(Int64Type, write_i64),
+        DataType::Int32 => primitive!(Int32Type, |v: i32, out: &mut Vec<u8>| write_i64(i64::from(v), out)),
+        DataType::UInt64 => primitive!(UInt64Type, write_u64),
+        DataType::UInt32 => primitive!(UInt32Type, |v: u32, out: &mut Vec<u8>| write_u64(u64::from(v), out)),
+        DataType::Float64 => primitive!(Float64Type, write_f64),
+        DataType::Float32 => {
+            primitive!(Float32Type, |v: f32, out: &mut Vec<u8>| append(out, ryu::Buffer::new().format(v).as_bytes()))
         }
-        DataType::UInt32 => integer!(UInt32Type),
-        DataType::Float64 => {
-            let a = c.as_primitive::<Float64Type>();
-            Box::new(move |i, out: &mut Vec<u8>| {
-                if a.is_valid(i) {
-                    write_f64(a.value(i), out);
-                }
-            })
-        }
-        DataType::Float32 => number!(Float32Type, ryu::Buffer),
         DataType::Boolean => {
             let a = c.as_boolean();
             Box::new(move |i, out: &mut Vec<u8>| {
