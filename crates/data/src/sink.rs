@@ -762,6 +762,7 @@ fn file_schema(schema: &Schema) -> Arc<Schema> {
 }
 
 /// The Parquet writer's settings: zstd, the rest Arrow's defaults, except that a text column
+/// whose values increase row by row (the customer id: all distinct) has no dictionary, and a text column
 /// gets min/max statistics only when its values are in order (like the customer id, by which
 /// the tables are sorted: then the page index lets a reader skip to an id). Over unordered text
 /// (labels) every page's range spans nearly all values, so the statistics prune nothing, while
@@ -770,30 +771,51 @@ fn file_schema(schema: &Schema) -> Arc<Schema> {
 fn parquet_properties(schema: &Schema, batches: &[RecordBatch]) -> WriterProperties {
     let mut props = WriterProperties::builder().set_compression(Compression::ZSTD(ZstdLevel::default()));
     for (k, field) in file_schema(schema).fields().iter().enumerate() {
-        if field.data_type() == &DataType::Utf8 && !text_in_order(batches, k) {
-            props =
-                props.set_column_statistics_enabled(ColumnPath::from(field.name().as_str()), EnabledStatistics::None);
+        if field.data_type() != &DataType::Utf8 {
+            continue;
+        }
+        let path = || ColumnPath::from(field.name().as_str());
+        match text_order(batches, k) {
+            TextOrder::Unordered => props = props.set_column_statistics_enabled(path(), EnabledStatistics::None),
+            // every value distinct (the customer ids): a dictionary would only cost the interning
+            // of each value until the writer gives it up at the page limit
+            TextOrder::Increasing => props = props.set_column_dictionary_enabled(path(), false),
+            TextOrder::NonDecreasing => {}
         }
     }
     props.build()
 }
 
-/// Whether text column `k` of the batches has no nulls and never decreases (byte order).
-fn text_in_order(batches: &[RecordBatch], k: usize) -> bool {
+/// How the values of a text column run.
+#[derive(Debug, PartialEq)]
+enum TextOrder {
+    /// No nulls, each value greater than the one before (so all distinct).
+    Increasing,
+    /// No nulls, never decreasing.
+    NonDecreasing,
+    /// Anything else.
+    Unordered,
+}
+
+/// How text column `k` of the batches runs (byte order).
+fn text_order(batches: &[RecordBatch], k: usize) -> TextOrder {
     let mut last: Option<&str> = None;
+    let mut strict = true;
     for b in batches {
-        let Some(a) = b.column(k).as_string_opt::<i32>() else { return false };
+        let Some(a) = b.column(k).as_string_opt::<i32>() else { return TextOrder::Unordered };
         if a.null_count() > 0 {
-            return false;
+            return TextOrder::Unordered;
         }
         for v in a.iter().flatten() {
-            if last.is_some_and(|l| l > v) {
-                return false;
+            match last.map(|l| l.cmp(v)) {
+                Some(std::cmp::Ordering::Greater) => return TextOrder::Unordered,
+                Some(std::cmp::Ordering::Equal) => strict = false,
+                _ => {}
             }
             last = Some(v);
         }
     }
-    true
+    if strict { TextOrder::Increasing } else { TextOrder::NonDecreasing }
 }
 
 /// The batches' rows cut into row groups of `group_rows` rows (the last may be shorter), each a
@@ -1000,7 +1022,7 @@ mod tests {
     }
 
     /// Text columns in order keep their min/max statistics, unordered or partly null ones drop
-    /// them; other types keep theirs.
+    /// them; other types keep theirs. Only text with every value distinct has no dictionary.
     #[test]
     fn parquet_statistics_kept_on_ordered_text_only() {
         use datafusion::parquet::file::reader::{FileReader, SerializedFileReader};
@@ -1019,6 +1041,9 @@ mod tests {
         let group = reader.metadata().row_group(0);
         let has_stats: Vec<bool> = (0..4).map(|k| group.column(k).statistics().is_some()).collect();
         assert_eq!(has_stats, [true, false, false, true]);
+        // the ids (all distinct, in order) are written without a dictionary, the rest with one
+        let has_dictionary: Vec<bool> = (0..4).map(|k| group.column(k).dictionary_page_offset().is_some()).collect();
+        assert_eq!(has_dictionary, [false, true, true, true]);
     }
 
     /// Slices formatted in parallel by our formatter give the bytes of Arrow's sequential CSV
