@@ -165,6 +165,63 @@ pub struct RowHash {
     pub pos: u64,
 }
 
+/// Rows per day: counts in a vector over the span of days seen, which grows to cover each new
+/// day up to [`DAY_SPAN`] days; days beyond it (typo years) go to a map. A hash-map entry per
+/// row was 9% of the cleaner's samples on the 1M bench.
+#[derive(Debug, Default)]
+pub struct DayCounts {
+    /// The day `counts[0]` counts.
+    first: i32,
+    counts: Vec<u64>,
+    far: HashMap<i32, u64, foldhash::fast::FixedState>,
+}
+
+/// Most days [`DayCounts`] counts in its vector (about 180 years).
+const DAY_SPAN: i64 = 1 << 16;
+
+impl DayCounts {
+    /// Counts a row on `day`.
+    #[inline]
+    pub fn add(&mut self, day: i32) {
+        let k = i64::from(day) - i64::from(self.first);
+        match usize::try_from(k).ok().and_then(|k| self.counts.get_mut(k)) {
+            Some(c) => *c += 1,
+            None => self.add_outside(day),
+        }
+    }
+
+    /// [`DayCounts::add`] for a day outside the vector's span: the span grows to it, or the day
+    /// goes to the map.
+    #[inline(never)]
+    fn add_outside(&mut self, day: i32) {
+        if self.counts.is_empty() {
+            self.first = day;
+            self.counts.push(1);
+            return;
+        }
+        let last = i64::from(self.first) + self.counts.len() as i64 - 1;
+        let (lo, hi) = (i64::from(day).min(i64::from(self.first)), i64::from(day).max(last));
+        if hi - lo >= DAY_SPAN {
+            *self.far.entry(day).or_insert(0) += 1;
+            return;
+        }
+        if i64::from(day) < i64::from(self.first) {
+            let before = (i64::from(self.first) - i64::from(day)) as usize;
+            self.counts.splice(0..0, std::iter::repeat_n(0, before));
+            self.first = day;
+        } else {
+            self.counts.resize((i64::from(day) - i64::from(self.first)) as usize + 1, 0);
+        }
+        self.add(day);
+    }
+
+    /// Every day with rows and its count, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (i32, u64)> + '_ {
+        let dense = self.counts.iter().enumerate().filter(|&(_, &n)| n > 0).map(|(k, &n)| (self.first + k as i32, n));
+        dense.chain(self.far.iter().map(|(&d, &n)| (d, n)))
+    }
+}
+
 /// Row hashes bucketed by their top byte. Each bucket is a list of fixed-size chunks, so a
 /// growing bucket never moves what it holds (a doubling `Vec` copied every hash about once more
 /// and touched twice the memory); the merge copies the chunks once, into the bucket's sort.
@@ -257,7 +314,7 @@ pub struct PartitionState {
     /// Kept zero-amount rows.
     pub zero_kept: u64,
     /// Kept rows per day.
-    pub days: HashMap<i32, u64, foldhash::fast::FixedState>,
+    pub days: DayCounts,
     /// The latest-dated kept rows `(day, local, raw date text)`, at most [`LATEST_KEPT`].
     pub latest: Vec<(i32, u64, String)>,
     /// The earliest day in `latest` (a row must be later to enter a full list).
@@ -377,7 +434,7 @@ impl Cleaner {
                     if t.amount == 0 {
                         state.zero_kept += 1;
                     }
-                    *state.days.entry(t.day).or_insert(0) += 1;
+                    state.days.add(t.day);
                     if state.latest.len() < LATEST_KEPT || t.day > state.latest_min {
                         let text = match typed.day {
                             Some(_) => format_day(t.day),
@@ -800,6 +857,29 @@ fn text_column(c: &ArrayRef) -> Result<ArrayRef> {
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+
+    /// Day counts equal a map's, for days spread within the span, days before and after the
+    /// first one (the vector grows at both ends) and typo years far outside it.
+    #[test]
+    fn day_counts_count_every_day() {
+        let mut rng = custseg_core::math::Rng::new(3);
+        let mut counts = DayCounts::default();
+        let mut want: BTreeMap<i32, u64> = BTreeMap::new();
+        for i in 0..20_000u64 {
+            let r = rng.next_u64();
+            let day = match i % 50 {
+                0 => 23_000 + (r % 3) as i32 * 40_000, // 2032, 2141, 2251: beyond the span
+                1 => -700_000 + (r % 5) as i32,        // year 53
+                _ => 19_000 + (r % 900) as i32 - 450,
+            };
+            counts.add(day);
+            *want.entry(day).or_insert(0) += 1;
+        }
+        let got: BTreeMap<i32, u64> = counts.iter().collect();
+        assert_eq!(got, want);
+        assert!(counts.counts.len() <= DAY_SPAN as usize);
+        assert!(!counts.far.is_empty());
+    }
 
     fn batch(rows: &[[&str; 4]]) -> (Vec<String>, RecordBatch) {
         let names: Vec<String> =
