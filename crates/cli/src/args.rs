@@ -337,6 +337,9 @@ pub struct InputArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Flush each output file to disk before it takes its final name.
+    #[arg(long)]
+    pub fsync: bool,
 }
 
 /// `custseg run`.

@@ -452,6 +452,9 @@ fn load_config(a: &InputArgs) -> Result<Config> {
     if let Some(t) = a.threads {
         c.run.threads = t;
     }
+    c.run.fsync |= a.fsync;
     c.check().context("invalid settings")?;
+    // every command's outputs follow the run's I/O policy
+    custseg_data::sink::set_fsync(c.run.fsync);
     Ok(c)
 }

@@ -451,11 +451,13 @@ pub struct RunConfig {
     pub threads: usize,
     /// Write report.html at the end of the run.
     pub report: bool,
+    /// Flush each output file to disk before it takes its final name.
+    pub fsync: bool,
 }
 
 impl Default for RunConfig {
     fn default() -> RunConfig {
-        RunConfig { as_of: None, lang: None, strict: false, threads: 0, report: true }
+        RunConfig { as_of: None, lang: None, strict: false, threads: 0, report: true, fsync: false }
     }
 }
 

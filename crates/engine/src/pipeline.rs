@@ -235,6 +235,7 @@ pub const OUTPUTS: [&str; 8] = [
 /// # Errors
 /// See [`EngineError`].
 pub fn run(req: RunRequest) -> Result<RunSummary> {
+    custseg_data::sink::set_fsync(req.config.run.fsync);
     runtime(req.config.run.threads)?.block_on(run_async(req))
 }
 
