@@ -421,7 +421,7 @@ async fn merge(
     let mut duplicates: Vec<u64> = found.into_iter().flat_map(|(d, _)| d).collect();
     duplicates.sort_unstable();
     let reject_duplicates = cleaner.has_order_id() || rules.dedupe;
-    tracing::debug!(ms = t0.elapsed().as_millis() as u64, "duplicate hashes sorted");
+    tracing::debug!(ms = t0.elapsed().as_millis() as u64, "duplicates found");
 
     let mut by_reason: BTreeMap<&'static str, u64> = RejectReason::ALL.iter().map(|r| (r.id(), 0)).collect();
     let mut quality_warnings = Vec::new();
