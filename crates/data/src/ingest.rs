@@ -592,19 +592,15 @@ async fn merge(
     Ok(Ingested { kept: kept_parts, names, rejects, reject_schema, quality, max_day, files, column_map })
 }
 
-/// One bucket of row hashes (all with the same top byte) in ascending order, as
-/// `sort_unstable` orders them: a counting pass on the next byte of `hi`, the hashes scattered
-/// straight from where they are (`hashes()` walks them; read twice, never copied to a list
-/// first) into 256 runs, then each small (cache-resident) run sorted. About twice as fast as
-/// sorting the whole bucket.
-/// The duplicates among one bucket's hashes: the positions of the rows whose hash an earlier
-/// row (smaller position) has, in no particular order, and how many distinct hashes have such
-/// rows.
+/// The duplicates among one bucket of row hashes (all with the same top byte): the positions of
+/// the rows whose hash an earlier row (smaller position) has, in no particular order, and how
+/// many distinct hashes have such rows.
 ///
-/// The hashes are spread by their second byte into 256 runs (two passes over `hashes()`); each
-/// run (about 150 hashes on the 11.9M-row bench, in L1) is then checked with a small
-/// open-addressing table of the first row of each hash. This replaced sorting every run by
-/// (hash, position), whose comparisons were 2-3% of the bench's samples.
+/// A counting pass on the next byte of `hi`, then the hashes scattered straight from where they
+/// are (`hashes()` walks them; read twice, never copied to a list first) into 256 runs; each run
+/// (about 180 hashes on the 11.9M-row bench, in L1) is checked with a small open-addressing
+/// table of the earliest row of each hash. This replaced sorting every run by (hash, position),
+/// whose comparisons were 2-3% of the bench's samples.
 fn bucket_duplicates<I: Iterator<Item = RowHash>>(hashes: impl Fn() -> I) -> (Vec<u64>, u64) {
     let byte = |h: &RowHash| ((h.hi >> 48) & 0xFF) as usize;
     let mut start = [0usize; 257];
@@ -896,7 +892,8 @@ pub(crate) async fn read_ordered(ctx: &SessionContext, src: &mut SourceFile) -> 
 mod tests {
     use super::*;
 
-    /// The bucket sort orders hashes exactly as a full sort does, equal hashes included.
+    /// The duplicates and groups found in a bucket are those a full sort by (hash, position)
+    /// shows: every row after the first of its hash.
     #[test]
     fn bucket_duplicates_equal_a_sort() {
         let mut rng = custseg_core::math::Rng::new(7);

@@ -372,9 +372,9 @@ pub fn write_csv(path: &Path, schema: &Schema, batches: &[RecordBatch]) -> Resul
                         w.write_all(buf).map_err(DataError::io("write", path))?;
                         unsynced += buf.len();
                     }
-                    // the file goes to disk as it is written, while the next round is
-                    // formatted, rather than all in the final sync (0.15-0.2 s with nothing
-                    // else to do, for the 316 MB customers.csv of the 1M bench)
+                    // with `fsync` on, the file goes to disk as it is written, while the next
+                    // round is formatted, rather than all in the final sync (0.15-0.2 s with
+                    // nothing else to do, for the 316 MB customers.csv of the 1M bench)
                     if unsynced >= SYNC_BYTES && fsync() {
                         w.flush().map_err(DataError::io("write", path))?;
                         w.get_ref().sync_data().map_err(DataError::io("write", path))?;
@@ -782,12 +782,12 @@ fn file_schema(schema: &Schema) -> Arc<Schema> {
 }
 
 /// The Parquet writer's settings: zstd, the rest Arrow's defaults, except that a text column
-/// whose values increase row by row (the customer id: all distinct) has no dictionary, and a text column
-/// gets min/max statistics only when its values are in order (like the customer id, by which
-/// the tables are sorted: then the page index lets a reader skip to an id). Over unordered text
-/// (labels) every page's range spans nearly all values, so the statistics prune nothing, while
-/// computing them (a string comparison per value) took a quarter of the writer's time on the
-/// 1M-customer table (1.3 s -> 1.0 s, `crates/data` write bench in the commit log).
+/// whose values increase row by row (the customer id: all distinct) has no dictionary, and that
+/// a text column gets min/max statistics only when its values are in order (like the customer
+/// id, by which the tables are sorted: then the page index lets a reader skip to an id). Over
+/// unordered text (labels) every page's range spans nearly all values, so the statistics prune
+/// nothing, while computing them (a string comparison per value) took a quarter of the writer's
+/// time on the 1M-customer table (1.3 s -> 1.0 s, `crates/data` write bench in the commit log).
 fn parquet_properties(schema: &Schema, batches: &[RecordBatch]) -> WriterProperties {
     let mut props = WriterProperties::builder().set_compression(Compression::ZSTD(ZstdLevel::default()));
     for (k, field) in file_schema(schema).fields().iter().enumerate() {
