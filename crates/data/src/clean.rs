@@ -206,9 +206,13 @@ impl DayCounts {
             return;
         }
         if i64::from(day) < i64::from(self.first) {
-            let before = (i64::from(self.first) - i64::from(day)) as usize;
+            // room for as many days again as the vector holds (within the span), so that days
+            // arriving in descending order move the counts a logarithmic number of times
+            let new_first =
+                (i64::from(day) - self.counts.len() as i64).max(last - DAY_SPAN + 1).max(i64::from(i32::MIN));
+            let before = (i64::from(self.first) - new_first) as usize;
             self.counts.splice(0..0, std::iter::repeat_n(0, before));
-            self.first = day;
+            self.first = new_first as i32;
         } else {
             self.counts.resize((i64::from(day) - i64::from(self.first)) as usize + 1, 0);
         }
@@ -879,6 +883,17 @@ mod tests {
         assert_eq!(got, want);
         assert!(counts.counts.len() <= DAY_SPAN as usize);
         assert!(!counts.far.is_empty());
+        // a log newest first: every day extends the front; the vector grows by doubling
+        let mut counts = DayCounts::default();
+        let mut moves = 0;
+        for day in (0..30_000).rev() {
+            let before = counts.counts.len();
+            counts.add(day);
+            moves += usize::from(counts.counts.len() != before);
+        }
+        assert!(moves < 40, "{moves} regrowths");
+        assert_eq!(counts.iter().count(), 30_000);
+        assert!(counts.iter().all(|(_, n)| n == 1));
     }
 
     fn batch(rows: &[[&str; 4]]) -> (Vec<String>, RecordBatch) {
