@@ -278,18 +278,35 @@ impl RowHashes {
     }
 }
 
+/// The dictionaries whose codes the kept table's coded columns hold.
+#[derive(Debug, Default)]
+pub struct Dictionaries {
+    /// Customer ids (column 0 of [`kept_schema`]).
+    pub customers: Dictionary,
+    /// Categories (column 5).
+    pub categories: Dictionary,
+    /// Channels (column 6).
+    pub channels: Dictionary,
+}
+
+impl Dictionaries {
+    /// The [`kept_schema`] columns holding codes, in the order of [`Dictionaries::each`].
+    pub const COLUMNS: [usize; 3] = [0, 5, 6];
+
+    /// Customer ids, categories, channels.
+    pub fn each(&self) -> [&Dictionary; 3] {
+        [&self.customers, &self.categories, &self.channels]
+    }
+}
+
 /// What one partition of a scan produced.
 #[derive(Debug, Default)]
 pub struct PartitionState {
     /// Kept rows in [`kept_schema`] (codes of this partition's dictionaries, or of those of
     /// partition `codes_in`).
     pub kept: Vec<RecordBatch>,
-    /// Customer ids of this partition.
-    pub customers: Dictionary,
-    /// Categories of this partition.
-    pub categories: Dictionary,
-    /// Channels of this partition.
-    pub channels: Dictionary,
+    /// Customer ids, categories and channels of this partition.
+    pub dicts: Dictionaries,
     /// The partition of the same file whose dictionaries this partition's codes index, when not
     /// its own: a reader that takes several ranges of a file in turn keeps one set of
     /// dictionaries for all of them (so a customer seen in each is stored once), held by the
@@ -418,15 +435,15 @@ impl Cleaner {
                 }
                 Ok(t) => {
                     reject_mask.push(false);
-                    customer.push(state.customers.code(t.customer));
+                    customer.push(state.dicts.customers.code(t.customer));
                     day.push(t.day);
                     amount.push(t.amount);
                     order.push(t.order.map(|o| xxhash_rust::xxh3::xxh3_64(o.as_bytes())));
                     is_return.push(t.is_return);
                     let cat = get(self.idx.category, row).map(trim).filter(|s| !s.is_empty());
-                    category.push(cat.map(|c| state.categories.code(c)));
+                    category.push(cat.map(|c| state.dicts.categories.code(c)));
                     let chan = get(self.idx.channel, row).map(trim).filter(|s| !s.is_empty());
-                    channel.push(chan.map(|c| state.channels.code(c)));
+                    channel.push(chan.map(|c| state.dicts.channels.code(c)));
                     if self.idx.discount.is_some() {
                         discounted.push(get(self.idx.discount, row).is_some_and(is_discounted));
                     }

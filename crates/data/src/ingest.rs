@@ -25,7 +25,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::clean::{
-    CleanRules, Cleaner, Dictionary, HASH_BUCKETS, PartitionState, RowHash, RowHashes, duplicate_rejects,
+    CleanRules, Cleaner, Dictionaries, Dictionary, HASH_BUCKETS, PartitionState, RowHash, RowHashes, duplicate_rejects,
     partition_reject_schema, text_columns, text_schema,
 };
 use crate::csv_scan;
@@ -522,12 +522,7 @@ async fn merge(
             }
             kept_parts.push(std::mem::take(&mut s.kept));
             dict_of.push(dict_base + s.codes_in.unwrap_or(p));
-            dicts.push(PartDictionaries {
-                customers: std::mem::take(&mut s.customers),
-                categories: std::mem::take(&mut s.categories),
-                channels: std::mem::take(&mut s.channels),
-                stray_names: s.stray_names,
-            });
+            dicts.push(PartDictionaries { dicts: std::mem::take(&mut s.dicts), stray_names: s.stray_names });
         }
         reports[f].rows_rejected = rejected;
         reports[f].rows_kept = reports[f].rows_read - rejected;
@@ -670,9 +665,7 @@ fn bucket_duplicates<I: Iterator<Item = RowHash>>(hashes: impl Fn() -> I) -> (Ve
 /// partition's codes are in another's).
 #[derive(Default)]
 struct PartDictionaries {
-    customers: Dictionary,
-    categories: Dictionary,
-    channels: Dictionary,
+    dicts: Dictionaries,
     /// They may hold names no kept row has (`PartitionState::stray_names`).
     stray_names: bool,
 }
@@ -734,17 +727,23 @@ fn recode(
     let masks: Vec<Option<[Vec<bool>; 3]>> = dicts
         .iter()
         .enumerate()
-        .map(|(d, ds)| {
-            ds.stray_names.then(|| {
-                [(0, &ds.customers), (5, &ds.categories), (6, &ds.channels)]
-                    .map(|(col, dict)| used_codes(&kept, dict_of, d, col, dict.names.len()))
+        .map(|(d, part)| {
+            part.stray_names.then(|| {
+                let each = part.dicts.each();
+                std::array::from_fn(|k| used_codes(&kept, dict_of, d, Dictionaries::COLUMNS[k], each[k].names.len()))
             })
         })
         .collect();
-    let mask = |d: usize, k: usize| masks[d].as_ref().map(|m| m[k].as_slice());
-    let (customers, rc) = merge_names(dicts.iter().enumerate().map(|(d, ds)| (&ds.customers, mask(d, 0))));
-    let (categories, rcat) = merge_names(dicts.iter().enumerate().map(|(d, ds)| (&ds.categories, mask(d, 1))));
-    let (channels, rch) = merge_names(dicts.iter().enumerate().map(|(d, ds)| (&ds.channels, mask(d, 2))));
+    // per coded column: the merged names and each dictionary's local -> global codes
+    let [(customers, rc), (categories, rcat), (channels, rch)] = std::array::from_fn(|k| {
+        merge_names(
+            dicts
+                .iter()
+                .enumerate()
+                .map(|(d, part)| (part.dicts.each()[k], masks[d].as_ref().map(|m| m[k].as_slice()))),
+        )
+    });
+    let remaps = [&rc, &rcat, &rch];
     let dense = |a: &ArrayRef, map: &[u32]| -> ArrayRef {
         let a = a.as_primitive::<UInt32Type>();
         if a.null_count() == 0 {
@@ -762,9 +761,9 @@ fn recode(
                 .into_iter()
                 .map(|b| {
                     let mut columns = b.columns().to_vec();
-                    columns[0] = dense(&columns[0], &rc[d]);
-                    columns[5] = dense(&columns[5], &rcat[d]);
-                    columns[6] = dense(&columns[6], &rch[d]);
+                    for (col, remap) in Dictionaries::COLUMNS.into_iter().zip(remaps) {
+                        columns[col] = dense(&columns[col], &remap[d]);
+                    }
                     RecordBatch::try_new(b.schema(), columns).map_err(DataError::from)
                 })
                 .collect::<Result<Vec<_>>>()
@@ -972,15 +971,19 @@ mod tests {
         let dicts = vec![
             PartDictionaries::default(),
             PartDictionaries {
-                customers: dict(&["b", "ghost", "a"]),
-                categories: dict(&["junk", "toys"]),
-                channels: Dictionary::default(),
+                dicts: Dictionaries {
+                    customers: dict(&["b", "ghost", "a"]),
+                    categories: dict(&["junk", "toys"]),
+                    channels: Dictionary::default(),
+                },
                 stray_names: true,
             },
             PartDictionaries {
-                customers: dict(&["c", "a", "idle"]),
-                categories: dict(&["books"]),
-                channels: Dictionary::default(),
+                dicts: Dictionaries {
+                    customers: dict(&["c", "a", "idle"]),
+                    categories: dict(&["books"]),
+                    channels: Dictionary::default(),
+                },
                 stray_names: false,
             },
         ];
