@@ -52,71 +52,67 @@ pub fn customers_table<'a>(
     master: Option<(&'a Master, &'a [Option<usize>])>,
     predictions: Vec<(String, Column)>,
 ) -> BatchBuilder<'a> {
-    let pick_i = |get: &dyn Fn(usize) -> Option<i64>| Column::Int(rows.iter().map(|r| r.and_then(get)).collect());
-    let pick_f = |get: &dyn Fn(usize) -> Option<f64>| Column::Float(rows.iter().map(|r| r.and_then(get)).collect());
+    // each column made straight from the features into its array (no column of options first)
+    let n = rows.len();
+    let at = move |k: usize| rows[k];
     let mut t = BatchBuilder::default();
     t.push_text("customer_id", ids.len(), move |i| Some(ids[i]));
-    t.push_with("first_purchase", move || Column::Date(rows.iter().map(|r| r.map(|i| f.first_purchase[i])).collect()));
-    t.push_with("last_purchase", move || Column::Date(rows.iter().map(|r| r.map(|i| f.last_purchase[i])).collect()));
-    t.push_with("recency_days", move || pick_i(&|i| Some(f.recency_days[i])));
-    t.push_with("frequency", move || {
-        Column::Int(rows.iter().map(|r| Some(r.map_or(0, |i| f.frequency[i] as i64))).collect())
+    t.push_dates("first_purchase", n, move |k| at(k).map(|i| f.first_purchase[i]));
+    t.push_dates("last_purchase", n, move |k| at(k).map(|i| f.last_purchase[i]));
+    t.push_ints("recency_days", n, move |k| at(k).map(|i| f.recency_days[i]));
+    t.push_ints("frequency", n, move |k| Some(at(k).map_or(0, |i| f.frequency[i] as i64)));
+    t.push_floats("monetary", n, move |k| Some(at(k).map_or(0.0, |i| round(f.monetary[i], 4))));
+    t.push_floats("aov", n, move |k| at(k).and_then(|i| f.aov[i].map(|v| round(v, 4))));
+    t.push_ints("tenure_days", n, move |k| at(k).map(|i| f.tenure_days[i]));
+    t.push_ints("returns_count", n, move |k| at(k).map(|i| f.returns_count[i] as i64));
+    t.push_floats("returns_amount", n, move |k| at(k).map(|i| round(f.returns_amount[i], 4)));
+    t.push_floats("avg_interpurchase_days", n, move |k| {
+        at(k).and_then(|i| f.avg_interpurchase_days[i].map(|v| round(v, 4)))
     });
-    t.push_with("monetary", move || {
-        Column::Float(rows.iter().map(|r| Some(r.map_or(0.0, |i| round(f.monetary[i], 4)))).collect())
-    });
-    t.push_with("aov", move || pick_f(&|i| f.aov[i].map(|v| round(v, 4))));
-    t.push_with("tenure_days", move || pick_i(&|i| Some(f.tenure_days[i])));
-    t.push_with("returns_count", move || pick_i(&|i| Some(f.returns_count[i] as i64)));
-    t.push_with("returns_amount", move || pick_f(&|i| Some(round(f.returns_amount[i], 4))));
-    t.push_with("avg_interpurchase_days", move || pick_f(&|i| f.avg_interpurchase_days[i].map(|v| round(v, 4))));
-    t.push_with("annual_spend", move || pick_f(&|i| Some(round(f.annual_spend[i], 4))));
-    if let (Some(n), Some(top)) = (&f.n_categories, &f.top_category) {
-        t.push_with("n_categories", move || pick_i(&|i| Some(n[i] as i64)));
-        t.push_text("top_category", rows.len(), move |k| rows[k].and_then(|i| top[i].as_deref()));
+    t.push_floats("annual_spend", n, move |k| at(k).map(|i| round(f.annual_spend[i], 4)));
+    if let (Some(cats), Some(top)) = (&f.n_categories, &f.top_category) {
+        t.push_ints("n_categories", n, move |k| at(k).map(|i| cats[i] as i64));
+        t.push_text("top_category", n, move |k| at(k).and_then(|i| top[i].as_deref()));
         if let Some(share) = &f.top_category_share {
-            t.push_with("top_category_share", move || pick_f(&|i| share[i].map(|v| round(v, 4))));
+            t.push_floats("top_category_share", n, move |k| at(k).and_then(|i| share[i].map(|v| round(v, 4))));
         }
     }
-    for (k, ch) in f.channels.iter().enumerate() {
-        t.push_with(channel_column(ch), move || pick_f(&|i| Some(round(f.channel_share[k][i], 6))));
+    for (c, ch) in f.channels.iter().enumerate() {
+        t.push_floats(channel_column(ch), n, move |k| at(k).map(|i| round(f.channel_share[c][i], 6)));
     }
     if !f.channels.is_empty() {
-        t.push_with("preferred_channel", move || Column::Codes {
-            labels: f.channels.clone(),
-            codes: rows.iter().map(|r| r.and_then(|i| preferred_channel(f, i)).map(|c| c as u16)).collect(),
+        t.push_codes("preferred_channel", f.channels.clone(), n, move |k| {
+            at(k).and_then(|i| preferred_channel(f, i)).map(|c| c as u16)
         });
     }
     if let Some(share) = &f.discounted_share {
-        t.push_with("discounted_share", move || pick_f(&|i| share[i].map(|v| round(v, 4))));
+        t.push_floats("discounted_share", n, move |k| at(k).and_then(|i| share[i].map(|v| round(v, 4))));
     }
-    t.push_with("x", move || pick_i(&|i| Some(f.x[i] as i64)));
-    t.push_with("t_x", move || pick_f(&|i| Some(f.t_x[i])));
-    t.push_with("T", move || pick_f(&|i| Some(f.t_cal[i])));
-    t.push_with("zbar", move || pick_f(&|i| Some(round(f.zbar[i], 4))));
+    t.push_ints("x", n, move |k| at(k).map(|i| f.x[i] as i64));
+    t.push_floats("t_x", n, move |k| at(k).map(|i| f.t_x[i]));
+    t.push_floats("T", n, move |k| at(k).map(|i| f.t_cal[i]));
+    t.push_floats("zbar", n, move |k| at(k).map(|i| round(f.zbar[i], 4)));
     for (name, col) in predictions {
         t.push(name, col);
     }
-    t.push_with("r_score", move || pick_i(&|i| Some(i64::from(c.scores.r[i]))));
-    t.push_with("f_score", move || pick_i(&|i| Some(i64::from(c.scores.f[i]))));
-    t.push_with("m_score", move || pick_i(&|i| Some(i64::from(c.scores.m[i]))));
+    t.push_ints("r_score", n, move |k| at(k).map(|i| i64::from(c.scores.r[i])));
+    t.push_ints("f_score", n, move |k| at(k).map(|i| i64::from(c.scores.f[i])));
+    t.push_ints("m_score", n, move |k| at(k).map(|i| i64::from(c.scores.m[i])));
     // "RFM" cells as codes into the n^3 possible strings (no string per customer)
     let top = |v: &[u8]| v.iter().copied().max().unwrap_or(1);
-    let n = u16::from(top(&c.scores.r).max(top(&c.scores.f)).max(top(&c.scores.m)).max(1));
-    let labels: Vec<String> =
-        (0..n * n * n).map(|k| format!("{}{}{}", k / (n * n) + 1, k / n % n + 1, k % n + 1)).collect();
+    let levels = u16::from(top(&c.scores.r).max(top(&c.scores.f)).max(top(&c.scores.m)).max(1));
+    let labels: Vec<String> = (0..levels * levels * levels)
+        .map(|k| format!("{}{}{}", k / (levels * levels) + 1, k / levels % levels + 1, k % levels + 1))
+        .collect();
     let code = move |i: usize| {
         let s = |v: u8| u16::from(v.max(1)) - 1;
-        s(c.scores.r[i]) * n * n + s(c.scores.f[i]) * n + s(c.scores.m[i])
+        s(c.scores.r[i]) * levels * levels + s(c.scores.f[i]) * levels + s(c.scores.m[i])
     };
-    t.push_with("rfm_score", move || Column::Codes { labels, codes: rows.iter().map(|r| r.map(code)).collect() });
+    t.push_codes("rfm_score", labels, n, move |k| at(k).map(code));
     for s in schemes {
-        t.push_with(s.id.clone(), move || Column::Codes { labels: s.labels.clone(), codes: s.of_row.clone() });
+        t.push_codes(s.id.clone(), s.labels.clone(), n, move |k| s.of_row[k]);
         if let Some(names) = &s.names {
-            t.push_with(format!("{}_name", s.id), move || Column::Codes {
-                labels: names.clone(),
-                codes: s.of_row.clone(),
-            });
+            t.push_codes(format!("{}_name", s.id), names.clone(), n, move |k| s.of_row[k]);
         }
     }
     if let Some((m, master_row)) = master {

@@ -434,23 +434,35 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         )),
         _ => None,
     };
-    let stages = lifecycle_stages(&features, &rows, &classified.thresholds, p_alive);
-    let mut schemes = schemes(&classified, &stages, &rows, &config.rfm.segments);
+    // the lifecycle and the built-in schemes, the value x loyalty matrix and the look-alike
+    // classes are independent of each other: side by side
+    let value: Vec<Option<f64>> =
+        rows.iter().map(|r| r.map(|i| scores.and_then(|s| s.clv[i]).unwrap_or(features.monetary[i]))).collect();
+    let master_view = master.as_ref().map(|m| (m, master_rows.as_slice()));
+    let ((stages, mut schemes), (matrix, lookalike)) = rayon::join(
+        || {
+            let stages = lifecycle_stages(&features, &rows, &classified.thresholds, p_alive);
+            let schemes = schemes(&classified, &stages, &rows, &config.rfm.segments);
+            (stages, schemes)
+        },
+        || {
+            rayon::join(
+                || config.matrix.enabled.then(|| matrix::place(&inputs, &config.matrix, &rows, lang)).transpose(),
+                // best customers: value = predicted CLV when there is one, else monetary
+                || lookalike::compute(&config.lookalike, &value, master_view),
+            )
+        },
+    );
+    let matrix = matrix?;
     if let Some(s) = scores.filter(|s| s.clv.iter().any(Option::is_some)) {
         schemes.push(clv_tier(s, &rows, config)?);
     }
     if let Some(Ok(c)) = &clustered {
         schemes.push(cluster_scheme(c, &rows, lang));
     }
-    let matrix = if config.matrix.enabled { Some(matrix::place(&inputs, &config.matrix, &rows, lang)?) } else { None };
     if let Some(m) = &matrix {
         schemes.push(m.scheme.clone());
     }
-    // best customers: value = predicted CLV when there is one, else monetary
-    let value: Vec<Option<f64>> =
-        rows.iter().map(|r| r.map(|i| scores.and_then(|s| s.clv[i]).unwrap_or(features.monetary[i]))).collect();
-    let master_view = master.as_ref().map(|m| (m, master_rows.as_slice()));
-    let lookalike = lookalike::compute(&config.lookalike, &value, master_view);
     schemes.push(lookalike.scheme.clone());
     let wallet = wallet::compute(&config.wallet, &features, master_view, &rows, &ids);
     timings.insert("classify", t.elapsed().as_millis() as u64);
