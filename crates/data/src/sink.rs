@@ -541,7 +541,7 @@ fn append(out: &mut Vec<u8>, b: &[u8]) {
 
 /// Formats rows `rows` of one column into `text`, each field followed by `sep` (nothing before
 /// it for a null), and pushes where each field's separator ends onto `ends`.
-type ColumnWriter<'a> = Box<dyn Fn(std::ops::Range<usize>, u8, &mut Vec<u8>, &mut Vec<u32>) + 'a>;
+type ColumnWriter<'a> = Box<dyn Fn(std::ops::Range<usize>, u8, &mut Vec<u8>, &mut Vec<usize>) + 'a>;
 
 /// Rows formatted column by column before they are put together (see [`csv_rows`]).
 const CSV_TILE_ROWS: usize = 256;
@@ -563,7 +563,7 @@ fn csv_rows(batch: &RecordBatch, out: &mut Vec<u8>) -> Result<()> {
     let writers = batch.columns().iter().map(|c| field_writer(c.as_ref(), &opts)).collect::<Result<Vec<_>>>()?;
     let n_cols = writers.len();
     let mut texts: Vec<Vec<u8>> = vec![Vec::new(); n_cols];
-    let mut ends: Vec<Vec<u32>> = vec![Vec::with_capacity(CSV_TILE_ROWS); n_cols];
+    let mut ends: Vec<Vec<usize>> = vec![Vec::with_capacity(CSV_TILE_ROWS); n_cols];
     let mut from = vec![0usize; n_cols];
     let n = batch.num_rows();
     for tile in (0..n).step_by(CSV_TILE_ROWS) {
@@ -579,7 +579,7 @@ fn csv_rows(batch: &RecordBatch, out: &mut Vec<u8>) -> Result<()> {
         from.fill(0);
         for r in 0..rows.len() {
             for ((text, ends), from) in texts.iter().zip(&ends).zip(from.iter_mut()) {
-                let end = ends[r] as usize;
+                let end = ends[r];
                 append(out, &text[*from..end]);
                 *from = end;
             }
@@ -592,20 +592,20 @@ fn csv_rows(batch: &RecordBatch, out: &mut Vec<u8>) -> Result<()> {
 /// validity checks when the column has no nulls.
 fn column_writer<'a>(nulls: Option<&'a NullBuffer>, write: impl Fn(usize, &mut Vec<u8>) + 'a) -> ColumnWriter<'a> {
     match nulls.filter(|n| n.null_count() > 0) {
-        None => Box::new(move |rows, sep, text: &mut Vec<u8>, ends: &mut Vec<u32>| {
+        None => Box::new(move |rows, sep, text: &mut Vec<u8>, ends: &mut Vec<usize>| {
             for i in rows {
                 write(i, text);
                 text.push(sep);
-                ends.push(text.len() as u32);
+                ends.push(text.len());
             }
         }),
-        Some(nulls) => Box::new(move |rows, sep, text: &mut Vec<u8>, ends: &mut Vec<u32>| {
+        Some(nulls) => Box::new(move |rows, sep, text: &mut Vec<u8>, ends: &mut Vec<usize>| {
             for i in rows {
                 if nulls.is_valid(i) {
                     write(i, text);
                 }
                 text.push(sep);
-                ends.push(text.len() as u32);
+                ends.push(text.len());
             }
         }),
     }
