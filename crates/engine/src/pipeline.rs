@@ -453,13 +453,14 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
             )
         },
     );
-    let matrix = matrix?;
     if let Some(s) = scores.filter(|s| s.clv.iter().any(Option::is_some)) {
         schemes.push(clv_tier(s, &rows, config)?);
     }
     if let Some(Ok(c)) = &clustered {
         schemes.push(cluster_scheme(c, &rows, lang));
     }
+    // after the CLV tier's, as before they ran side by side: with both wrong, the same error
+    let matrix = matrix?;
     if let Some(m) = &matrix {
         schemes.push(m.scheme.clone());
     }
