@@ -386,12 +386,32 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> Res
         if fsync() {
             file.sync_all().map_err(DataError::io("write", &tmp))?;
         }
-        std::fs::rename(&tmp, path).map_err(DataError::io("replace", path))
+        replace(&tmp, path).map_err(DataError::io("replace", path))
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Puts the file `tmp` in the place of `path`, atomically: a reader sees the old file or the new.
+///
+/// Where a regular file is already there (a run into the same directory again), on Linux the two
+/// are exchanged (`renameat2` with `RENAME_EXCHANGE`, as atomic as a rename) and the old one, now
+/// under the temporary name, removed. A plain rename over an existing file makes ext4 write the
+/// new file's data out before the rename returns (its `auto_da_alloc`): 0.27 s for the 316 MB
+/// customers.csv of the 1M bench and 0.4 s over the run's files, the process waiting on the disk.
+/// Durability across a power loss is what `fsync` is for (ARCHITECTURE invariant 4). Anything
+/// else (nothing there, a directory, a filesystem without exchange) takes a plain rename.
+fn replace(tmp: &Path, path: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file()) {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        if renameat_with(CWD, tmp, CWD, path, RenameFlags::EXCHANGE).is_ok() {
+            return std::fs::remove_file(tmp);
+        }
+    }
+    std::fs::rename(tmp, path)
 }
 
 /// Writes batches as CSV with a header (also when there are no rows: the header of `schema`).
@@ -1237,6 +1257,29 @@ mod tests {
         assert_eq!(Some(&direct), via.as_ref().ok());
         assert_eq!(direct.column(0).null_count(), ints.iter().filter(|v| v.is_none()).count());
         assert!(direct.column(1).nulls().is_none());
+    }
+
+    /// A file written again over itself holds the new bytes and no temporary file is left (on
+    /// Linux the exchange path); a directory in the way is an error and stays as it was.
+    #[test]
+    fn replacing_a_file_leaves_the_new_one_and_no_temporary() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("x.csv");
+        for text in ["old\n", "new, and longer\n"] {
+            write_atomic(&path, |w| w.write_all(text.as_bytes()).map_err(DataError::io("write", &path)))
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(std::fs::read_to_string(&path).ok().as_deref(), Some(text));
+        }
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["x.csv"]);
+        let sub = dir.path().join("d");
+        std::fs::create_dir(&sub).unwrap_or_else(|e| panic!("{e}"));
+        assert!(write_atomic(&sub, |w| w.write_all(b"x").map_err(DataError::io("write", &sub))).is_err());
+        assert!(sub.is_dir());
     }
 
     #[test]
