@@ -751,12 +751,8 @@ fn recode(
         let a = column.as_primitive::<UInt32Type>().clone();
         drop(column);
         if a.null_count() == 0 {
-            match a.unary_mut(|c| map[c as usize]) {
-                Ok(recoded) => Arc::new(recoded),
-                Err(shared) => {
-                    Arc::new(UInt32Array::from_iter_values(shared.values().iter().map(|&c| map[c as usize])))
-                }
-            }
+            let recoded = a.unary_mut(|c| map[c as usize]).unwrap_or_else(|shared| shared.unary(|c| map[c as usize]));
+            Arc::new(recoded)
         } else {
             // the values under nulls may be any code: only valid ones are looked up
             Arc::new(a.iter().map(|v| v.map(|c| map[c as usize])).collect::<UInt32Array>())

@@ -97,15 +97,10 @@ impl Column {
     fn into_array(self) -> Result<ArrayRef> {
         Ok(match self {
             Column::Str(v) => Arc::new(text_array(v.len(), |i| v[i].as_deref())?),
-            Column::Int(v) => Arc::new(primitive_array::<Int64Type>(&v)),
-            Column::Float(v) => Arc::new(primitive_array::<Float64Type>(&v)),
-            Column::Date(v) => Arc::new(primitive_array::<Date32Type>(&v)),
-            // a dictionary array: the labels once and a 2-byte key per row, no text per row (the
-            // files get plain text: see `write_csv` and `write_parquet`)
-            Column::Codes { labels, codes } => Arc::new(DictionaryArray::<UInt16Type>::try_new(
-                UInt16Array::from(codes),
-                Arc::new(StringArray::from(labels)),
-            )?),
+            Column::Int(v) => Arc::new(primitive_from::<Int64Type>(v.len(), |i| v[i])),
+            Column::Float(v) => Arc::new(primitive_from::<Float64Type>(v.len(), |i| v[i])),
+            Column::Date(v) => Arc::new(primitive_from::<Date32Type>(v.len(), |i| v[i])),
+            Column::Codes { labels, codes } => codes_array(labels, primitive_from(codes.len(), |i| codes[i]))?,
         })
     }
 
@@ -237,15 +232,8 @@ fn text_array<'s>(n: usize, get: impl Fn(usize) -> Option<&'s str>) -> Result<St
     Ok(StringArray::try_new(OffsetBuffer::new(offsets.into()), values.into(), nulls)?)
 }
 
-/// `v` as a primitive array (missing values are nulls).
-fn primitive_array<T: ArrowPrimitiveType>(v: &[Option<T::Native>]) -> PrimitiveArray<T> {
-    let values: Vec<T::Native> = v.iter().map(|x| x.unwrap_or_default()).collect();
-    let nulls = v.iter().any(Option::is_none).then(|| NullBuffer::from_iter(v.iter().map(Option::is_some)));
-    PrimitiveArray::new(values.into(), nulls)
-}
-
-/// The array of `n` values, `get(i)` for value `i` (`None` for a null): the same array as
-/// [`primitive_array`] makes of the values collected first.
+/// The array of `n` values, `get(i)` for value `i` (`None` for a null), sized before it is
+/// filled.
 fn primitive_from<T: ArrowPrimitiveType>(n: usize, get: impl Fn(usize) -> Option<T::Native>) -> PrimitiveArray<T> {
     // a validity bitmap only from the first null on
     let mut nulls = NullBufferBuilder::new(n);
@@ -262,6 +250,12 @@ fn primitive_from<T: ArrowPrimitiveType>(n: usize, get: impl Fn(usize) -> Option
         })
         .collect();
     PrimitiveArray::new(values.into(), nulls.finish())
+}
+
+/// A label column as a dictionary array: the labels once and a 2-byte key per row, no text per
+/// row (the files get plain text: see `write_csv` and `write_parquet`).
+fn codes_array(labels: Vec<String>, keys: UInt16Array) -> Result<ArrayRef> {
+    Ok(Arc::new(DictionaryArray::<UInt16Type>::try_new(keys, Arc::new(StringArray::from(labels)))?))
 }
 
 /// A column of a [`BatchBuilder`], made (as its Arrow array) when the batch is built.
@@ -306,20 +300,29 @@ impl<'a> BatchBuilder<'a> {
     /// straight into its array. A [`Column`] holds `Option`s first: for a million rows 16 MB a
     /// column that only lived to be copied, fresh pages for the kernel to clear each time.
     pub fn push_ints(&mut self, name: impl Into<String>, n: usize, get: impl Fn(usize) -> Option<i64> + Send + 'a) {
-        self.names.push(name.into());
-        self.columns.push(Box::new(move || Ok(Arc::new(primitive_from::<Int64Type>(n, get)) as ArrayRef)));
+        self.push_primitive::<Int64Type>(name, n, get);
     }
 
     /// Appends a float column, as [`BatchBuilder::push_ints`].
     pub fn push_floats(&mut self, name: impl Into<String>, n: usize, get: impl Fn(usize) -> Option<f64> + Send + 'a) {
-        self.names.push(name.into());
-        self.columns.push(Box::new(move || Ok(Arc::new(primitive_from::<Float64Type>(n, get)) as ArrayRef)));
+        self.push_primitive::<Float64Type>(name, n, get);
     }
 
     /// Appends a date column (days since 1970-01-01), as [`BatchBuilder::push_ints`].
     pub fn push_dates(&mut self, name: impl Into<String>, n: usize, get: impl Fn(usize) -> Option<i32> + Send + 'a) {
+        self.push_primitive::<Date32Type>(name, n, get);
+    }
+
+    /// The three above: a column of Arrow type `T` made by [`primitive_from`] when the batch is
+    /// built (the engine does not name Arrow types).
+    fn push_primitive<T: ArrowPrimitiveType>(
+        &mut self,
+        name: impl Into<String>,
+        n: usize,
+        get: impl Fn(usize) -> Option<T::Native> + Send + 'a,
+    ) {
         self.names.push(name.into());
-        self.columns.push(Box::new(move || Ok(Arc::new(primitive_from::<Date32Type>(n, get)) as ArrayRef)));
+        self.columns.push(Box::new(move || Ok(Arc::new(primitive_from::<T>(n, get)) as ArrayRef)));
     }
 
     /// Appends a label column (as [`Column::Codes`]): `get(i)` is row `i`'s index into
@@ -332,10 +335,7 @@ impl<'a> BatchBuilder<'a> {
         get: impl Fn(usize) -> Option<u16> + Send + 'a,
     ) {
         self.names.push(name.into());
-        self.columns.push(Box::new(move || {
-            let keys = primitive_from::<UInt16Type>(n, get);
-            Ok(Arc::new(DictionaryArray::<UInt16Type>::try_new(keys, Arc::new(StringArray::from(labels)))?) as ArrayRef)
-        }));
+        self.columns.push(Box::new(move || codes_array(labels, primitive_from(n, get))));
     }
 
     /// The batch.
