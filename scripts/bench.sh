@@ -62,12 +62,17 @@ PYEOF
   measure "$PY" "$DATA/duck.py" "$1" "$2"
 }
 
-# custseg runs twice: the job DuckDB is compared with (features + RFM + ABC + value tier +
-# lifecycle, outputs written: --no-clv --no-cluster --no-report --no-store), and the default run
-# with the CLV model, the clustering (auto-k), report.html and the recording in a fresh run
-# history store on top.
-echo "| input | rows | custseg wall s | custseg peak MB | custseg stages (ms) | DuckDB wall s | DuckDB peak MB | custseg / DuckDB | custseg default (CLV + clusters) wall s | peak MB |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+# custseg runs three times per input:
+#   job   the job issue 2's bar names, compared with DuckDB: features + RFM + ABC + value tier +
+#         lifecycle, every output file written (scripts/bench_job.toml turns off what later
+#         issues added on top; --no-store)
+#   all   the default classifiers without the CLV model and the clustering (adds the matrix,
+#         the look-alike value classes, the rule schemes and next_action: 42 columns instead of
+#         32): --no-clv --no-cluster --no-report --no-store
+#   default  the default run: CLV model, clustering (auto-k), report.html and the recording
+#         in a fresh run history store on top
+echo "| input | rows | job wall s | job peak MB | job stages (ms) | DuckDB wall s | DuckDB peak MB | job / DuckDB | all wall s | all / DuckDB | default wall s | default peak MB |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 for n in "${SIZES[@]}"; do
   for fmt in csv parquet time.csv; do
     # "g2": the generator without dropout at the first purchase (files of the old one differ)
@@ -79,13 +84,16 @@ for n in "${SIZES[@]}"; do
       [ -f "$f" ] || { head -n 1 "$DATA/log_${n}_g2.csv"; tail -n +2 "$DATA/log_${n}_g2.csv" | LC_ALL=C sort -s -t, -k3,3; } > "$f"
     fi
     [ -f "$f" ] || "$BIN" generate --customers "$n" --seed 42 -o "$f" --format "$fmt" >&2
-    read -r cw cm < <(measure "$BIN" run -t "$f" -o "$DATA/out_${n}_${fmt}" --quiet --no-clv --no-cluster --no-report --no-store)
-    stages=$("$PY" -c "import json,sys; t=json.load(open(sys.argv[1]))['timings_ms']; print(' '.join(f'{k}={v}' for k,v in t.items()))" "$DATA/out_${n}_${fmt}/run.json")
-    rows=$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['counts']['rows_read'])" "$DATA/out_${n}_${fmt}/run.json")
+    out="$DATA/out_${n}_${fmt}"
+    read -r cw cm < <(measure "$BIN" run -t "$f" -o "$out" --quiet --no-store -c scripts/bench_job.toml)
+    stages=$("$PY" -c "import json,sys; t=json.load(open(sys.argv[1]))['timings_ms']; print(' '.join(f'{k}={v}' for k,v in t.items()))" "$out/run.json")
+    rows=$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['counts']['rows_read'])" "$out/run.json")
     read -r dw dm < <(duckdb_job "$f" "$DATA/duck_${n}_${fmt}.csv")
+    read -r aw am < <(measure "$BIN" run -t "$f" -o "${out}_all" --quiet --no-clv --no-cluster --no-report --no-store)
     ratio=$("$PY" -c "print(f'{$cw/$dw:.2f}')")
+    all_ratio=$("$PY" -c "print(f'{$aw/$dw:.2f}')")
     rm -f "$DATA/bench.db" "$DATA/bench.db-wal" "$DATA/bench.db-shm"
-    read -r vw vm < <(measure "$BIN" run -t "$f" -o "$DATA/out_${n}_${fmt}_clv" --quiet --store "$DATA/bench.db")
-    echo "| $fmt | $rows | $cw | $cm | $stages | $dw | $dm | $ratio | $vw | $vm |"
+    read -r vw vm < <(measure "$BIN" run -t "$f" -o "${out}_clv" --quiet --store "$DATA/bench.db")
+    echo "| $fmt | $rows | $cw | $cm | $stages | $dw | $dm | $ratio | $aw | $all_ratio | $vw | $vm |"
   done
 done

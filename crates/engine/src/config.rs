@@ -453,11 +453,14 @@ pub struct RunConfig {
     pub report: bool,
     /// Flush each output file to disk before it takes its final name.
     pub fsync: bool,
+    /// Each customer's next action from the playbook (`next_action`, `next_action_from`) in
+    /// the customer table.
+    pub next_action: bool,
 }
 
 impl Default for RunConfig {
     fn default() -> RunConfig {
-        RunConfig { as_of: None, lang: None, strict: false, threads: 0, report: true, fsync: false }
+        RunConfig { as_of: None, lang: None, strict: false, threads: 0, report: true, fsync: false, next_action: true }
     }
 }
 

@@ -25,6 +25,9 @@ use crate::output::round;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LookalikeConfig {
+    /// Compute the value classes (`value_class`), and with a master file the lift table
+    /// (lookalike.csv) and `lookalike_score`.
+    pub enabled: bool,
     /// Share of purchasers that are "better" (by value, from the top).
     pub better_share: f64,
     /// Share that are "good" (the next ones).
@@ -37,7 +40,7 @@ pub struct LookalikeConfig {
 
 impl Default for LookalikeConfig {
     fn default() -> Self {
-        LookalikeConfig { better_share: 0.10, good_share: 0.40, max_levels: 50, min_customers: 5 }
+        LookalikeConfig { enabled: true, better_share: 0.10, good_share: 0.40, max_levels: 50, min_customers: 5 }
     }
 }
 

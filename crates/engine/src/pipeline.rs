@@ -436,8 +436,6 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     };
     // the lifecycle and the built-in schemes, the value x loyalty matrix and the look-alike
     // classes are independent of each other: side by side
-    let value: Vec<Option<f64>> =
-        rows.iter().map(|r| r.map(|i| scores.and_then(|s| s.clv[i]).unwrap_or(features.monetary[i]))).collect();
     let master_view = master.as_ref().map(|m| (m, master_rows.as_slice()));
     let ((stages, mut schemes), (matrix, lookalike)) = rayon::join(
         || {
@@ -449,7 +447,15 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
             rayon::join(
                 || config.matrix.enabled.then(|| matrix::place(&inputs, &config.matrix, &rows, lang)).transpose(),
                 // best customers: value = predicted CLV when there is one, else monetary
-                || lookalike::compute(&config.lookalike, &value, master_view),
+                || {
+                    config.lookalike.enabled.then(|| {
+                        let value: Vec<Option<f64>> = rows
+                            .iter()
+                            .map(|r| r.map(|i| scores.and_then(|s| s.clv[i]).unwrap_or(features.monetary[i])))
+                            .collect();
+                        lookalike::compute(&config.lookalike, &value, master_view)
+                    })
+                },
             )
         },
     );
@@ -464,7 +470,9 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     if let Some(m) = &matrix {
         schemes.push(m.scheme.clone());
     }
-    schemes.push(lookalike.scheme.clone());
+    if let Some(l) = &lookalike {
+        schemes.push(l.scheme.clone());
+    }
     let wallet = wallet::compute(&config.wallet, &features, master_view, &rows, &ids);
     timings.insert("classify", t.elapsed().as_millis() as u64);
     trace_stage("classify", &timings);
@@ -490,7 +498,10 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         Some(w) => w.columns.clone().append_to(&batch)?,
         None => batch,
     };
-    let batch = if master.is_some() { lookalike.columns.clone().append_to(&batch)? } else { batch };
+    let batch = match (&master, &lookalike) {
+        (Some(_), Some(l)) => l.columns.clone().append_to(&batch)?,
+        _ => batch,
+    };
     // rule schemes see every column of the table, and their labels join it
     let purchaser: Vec<bool> = rows.iter().map(Option::is_some).collect();
     let (rule_schemes, batch, skipped_schemes) =
@@ -521,7 +532,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
             playbook::apply(&plays, &schemes, &revenue_row, clv_row.as_deref(), lang)
         },
     );
-    let batch = next_action.append_to(&batch)?;
+    let batch = if config.run.next_action { next_action.append_to(&batch)? } else { batch };
     // what the history keeps per customer, taken while the CLV scores are at hand
     let history_features: Option<[Vec<Option<f64>>; 5]> = req.store.as_ref().map(|_| {
         let per_row = |f: &dyn Fn(usize) -> Option<f64>| rows.iter().map(|r| r.and_then(f)).collect::<Vec<_>>();
@@ -560,8 +571,8 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         let wt = w.table.clone().into_batch()?;
         write_csv(&req.out_dir.join("wallet.csv"), &wt.schema(), std::slice::from_ref(&wt))?;
     }
-    if master.is_some() {
-        let lt = lookalike.table.clone().into_batch()?;
+    if let (Some(_), Some(l)) = (&master, &lookalike) {
+        let lt = l.table.clone().into_batch()?;
         write_csv(&req.out_dir.join("lookalike.csv"), &lt.schema(), std::slice::from_ref(&lt))?;
     }
     if let Some(m) = &matrix {
@@ -587,7 +598,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     if wallet.is_some() {
         outputs.push("wallet.csv".into());
     }
-    if master.is_some() {
+    if master.is_some() && lookalike.is_some() {
         outputs.push("lookalike.csv".into());
     }
     if config.run.report {
@@ -686,7 +697,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     let mut record = record;
     // the report reads the files back: the run's own tables go first, so the two never add up
     // to the run's peak memory
-    drop((batch, schemes, stages, value, lookalike, classified, ids, rows, master_rows, purchaser_master));
+    drop((batch, schemes, stages, lookalike, classified, ids, rows, master_rows, purchaser_master));
     drop(features);
     if config.run.report {
         // the report is made from the files just written (as `custseg report DIR` makes it);

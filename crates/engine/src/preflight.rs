@@ -112,7 +112,9 @@ fn columns(config: &Config, shape: &Shape, numbers: bool) -> Vec<(String, Kind)>
         push("matrix", Kind::Text);
         push("matrix_name", Kind::Text);
     }
-    push("value_class", Kind::Text);
+    if config.lookalike.enabled {
+        push("value_class", Kind::Text);
+    }
     if let Some(master) = &shape.master {
         for (a, numeric) in master {
             let name = master_column(a, &|n| c.iter().any(|(x, _)| x == n));
@@ -124,7 +126,9 @@ fn columns(config: &Config, shape: &Shape, numbers: bool) -> Vec<(String, Kind)>
                 c.push((name.into(), Kind::Float));
             }
         }
-        c.push(("lookalike_score".into(), Kind::Float));
+        if config.lookalike.enabled {
+            c.push(("lookalike_score".into(), Kind::Float));
+        }
     }
     c
 }

@@ -294,13 +294,22 @@ fn preflight_columns_are_the_columns_a_run_writes() {
     let mut nothing_optional = no_clv.clone();
     nothing_optional.cluster.enabled = false;
     nothing_optional.matrix.enabled = false;
+    nothing_optional.lookalike.enabled = false;
+    nothing_optional.run.next_action = false;
     let cases: Vec<(&str, std::path::PathBuf, Option<std::path::PathBuf>, Config, Shape)> = vec![
         (
             "fixture + master",
             root.join("transactions.csv"),
             Some(root.join("customers.csv")),
             no_clv.clone(),
-            Shape { present: all, channels: channels.clone(), master: Some(fixture_master) },
+            Shape { present: all, channels: channels.clone(), master: Some(fixture_master.clone()) },
+        ),
+        (
+            "fixture + master, nothing optional",
+            root.join("transactions.csv"),
+            Some(root.join("customers.csv")),
+            nothing_optional.clone(),
+            Shape { present: all, channels: channels.clone(), master: Some(fixture_master.clone()) },
         ),
         (
             "fixture, nothing optional",
@@ -450,4 +459,51 @@ fn price_sensitivity_from_the_discount_column() {
     let root = repo().join("testdata/fixture");
     let (_, summary) = run_on(&root.join("transactions.csv"), None, config);
     assert!(summary.record.skipped.schemes.iter().any(|s| s.scheme == "price_sensitivity"));
+}
+
+/// scripts/bench_job.toml, the job scripts/bench.sh times against DuckDB, turns off what later
+/// issues added on top of issue 2's classifiers: its customers.csv has exactly the features,
+/// RFM, ABC, value tier, lifecycle and master columns, each value as a run with everything
+/// on (but CLV and clusters) has it, and none of the turned-off files is written.
+#[test]
+fn bench_job_config_runs_issue_2_classifiers_only() {
+    let root = repo().join("testdata/fixture");
+    let transactions = root.join("transactions.csv");
+    let master = root.join("customers.csv");
+    let job = Config::load(&repo().join("scripts/bench_job.toml")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!job.run.next_action && !job.lookalike.enabled && !job.matrix.enabled && job.schemes.is_empty());
+    let mut all = Config::default();
+    all.clv.enabled = false;
+    all.cluster.enabled = false;
+    let (job_dir, _) = run_on(&transactions, Some(&master), job);
+    let (all_dir, _) = run_on(&transactions, Some(&master), all);
+    let header = |dir: &std::path::Path| -> Vec<String> {
+        let text = std::fs::read_to_string(dir.join("customers.csv")).unwrap_or_else(|e| panic!("{e}"));
+        text.lines().next().unwrap_or("").split(',').map(str::to_string).collect()
+    };
+    let job_columns = header(job_dir.path());
+    let all_columns = header(all_dir.path());
+    let issue_2 = "customer_id,first_purchase,last_purchase,recency_days,frequency,monetary,aov,tenure_days,\
+        returns_count,returns_amount,avg_interpurchase_days,annual_spend,n_categories,top_category,\
+        top_category_share,channel_share_app,channel_share_online,channel_share_store,preferred_channel,x,t_x,T,\
+        zbar,r_score,f_score,m_score,rfm_score,rfm_segment,rfm_cn8,abc,value_tier,lifecycle,industry,region,employees";
+    assert_eq!(job_columns.join(","), issue_2);
+    for dropped in ["matrix", "value_class", "lookalike_score", "importance", "next_action", "next_action_from"] {
+        assert!(all_columns.iter().any(|c| c == dropped), "{dropped} in the default run");
+    }
+    let job_rows = by_id(read_csv(&job_dir.path().join("customers.csv")));
+    let all_rows = by_id(read_csv(&all_dir.path().join("customers.csv")));
+    assert_eq!(job_rows.len(), all_rows.len());
+    for (id, row) in &job_rows {
+        for c in &job_columns {
+            assert_eq!(row[c], all_rows[id][c], "{id} {c}");
+        }
+    }
+    for file in ["matrix.csv", "lookalike.csv", "report.html"] {
+        assert!(!job_dir.path().join(file).exists(), "{file} written");
+    }
+    assert!(all_dir.path().join("lookalike.csv").exists());
+    for file in ["customers.parquet", "segments.csv", "quality.json", "rejects.csv", "run.json", "playbook.csv"] {
+        assert!(job_dir.path().join(file).exists(), "{file} missing");
+    }
 }
