@@ -406,7 +406,7 @@ async fn merge(
             bucket_duplicates(|| {
                 per_file.iter().enumerate().flat_map(move |(f, file)| {
                     file.states.iter().enumerate().flat_map(move |(p, s)| {
-                        s.hashes.bucket(b).map(move |h| RowHash { pos: pack(f, p, h.pos), ..*h })
+                        s.hashes.bucket(b).map(move |h| RowHash { pos: pack(f, p, h.pos), ..h })
                     })
                 })
             })
