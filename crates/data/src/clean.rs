@@ -245,13 +245,15 @@ const POS_MASK: u64 = (1 << POS_BITS) - 1;
 /// distinct rows among 12 million to look alike takes a chance of about 1e-14 (n^2 / 2^93), a
 /// billion rows about 1e-10.
 #[derive(Debug, Clone, Copy)]
-struct StoredHash {
+pub struct StoredHash {
     hi: u64,
     lo_pos: u64,
 }
 
 impl StoredHash {
-    fn unpack(self) -> RowHash {
+    /// The hash (`lo` without its low [`POS_BITS`] bits) and the local position.
+    #[inline]
+    pub fn unpack(self) -> RowHash {
         RowHash { hi: self.hi, lo: self.lo_pos & !POS_MASK, pos: self.lo_pos & POS_MASK }
     }
 }
@@ -289,6 +291,12 @@ impl RowHashes {
     /// [`POS_BITS`] bits, which held the position).
     pub fn bucket(&self, b: usize) -> impl Iterator<Item = RowHash> {
         self.buckets[b].iter().flatten().map(|s| s.unpack())
+    }
+
+    /// The hashes of bucket `b` as the chunks that hold them, in the order they were added:
+    /// plain slices for the tight loops of duplicate detection.
+    pub fn bucket_chunks(&self, b: usize) -> impl Iterator<Item = &[StoredHash]> {
+        self.buckets[b].iter().map(Vec::as_slice)
     }
 
     /// How many hashes bucket `b` holds.

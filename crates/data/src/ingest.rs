@@ -25,8 +25,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::clean::{
-    CleanRules, Cleaner, Dictionaries, Dictionary, HASH_BUCKETS, PartitionState, RowHash, RowHashes, duplicate_rejects,
-    partition_reject_schema, text_columns, text_schema,
+    CleanRules, Cleaner, Dictionaries, Dictionary, HASH_BUCKETS, PartitionState, RowHash, RowHashes, StoredHash,
+    duplicate_rejects, partition_reject_schema, text_columns, text_schema,
 };
 use crate::csv_scan;
 use crate::error::{DataError, Result};
@@ -403,13 +403,13 @@ async fn merge(
     let found: Vec<(Vec<u64>, u64)> = (0..HASH_BUCKETS)
         .into_par_iter()
         .map(|b| {
-            bucket_duplicates(|| {
-                per_file.iter().enumerate().flat_map(move |(f, file)| {
-                    file.states.iter().enumerate().flat_map(move |(p, s)| {
-                        s.hashes.bucket(b).map(move |h| RowHash { pos: pack(f, p, h.pos), ..h })
-                    })
-                })
-            })
+            let mut chunks: Vec<(u64, &[StoredHash])> = Vec::new();
+            for (f, file) in per_file.iter().enumerate() {
+                for (p, s) in file.states.iter().enumerate() {
+                    chunks.extend(s.hashes.bucket_chunks(b).map(|c| (pack(f, p, 0), c)));
+                }
+            }
+            bucket_duplicates(&chunks)
         })
         .collect();
     for file in &mut per_file {
@@ -591,26 +591,35 @@ async fn merge(
 /// the rows whose hash an earlier row (smaller position) has, in no particular order, and how
 /// many distinct hashes have such rows.
 ///
+/// `chunks`: the bucket's hashes as they are kept, each slice with the packed position of its
+/// partition's local row 0 (a chunk's positions are local ones).
+///
 /// A counting pass on the next byte of `hi`, then the hashes scattered straight from where they
-/// are (`hashes()` walks them; read twice, never copied to a list first) into 256 runs; each run
+/// are (read twice, in plain loops over the chunks, never copied to a list first; walking them
+/// through nested `flat_map`s cost about 4% of the bench job's samples) into 256 runs; each run
 /// (about 180 hashes on the 11.9M-row bench, in L1) is checked with a small open-addressing
 /// table of the earliest row of each hash. This replaced sorting every run by (hash, position),
 /// whose comparisons were 2-3% of the bench's samples.
-fn bucket_duplicates<I: Iterator<Item = RowHash>>(hashes: impl Fn() -> I) -> (Vec<u64>, u64) {
+fn bucket_duplicates(chunks: &[(u64, &[StoredHash])]) -> (Vec<u64>, u64) {
     let byte = |h: &RowHash| ((h.hi >> 48) & 0xFF) as usize;
     let mut start = [0usize; 257];
-    for h in hashes() {
-        start[byte(&h) + 1] += 1;
+    for (_, chunk) in chunks {
+        for s in *chunk {
+            start[byte(&s.unpack()) + 1] += 1;
+        }
     }
     for b in 0..256 {
         start[b + 1] += start[b];
     }
     let mut next = start;
     let mut spread = vec![RowHash { hi: 0, lo: 0, pos: 0 }; start[256]];
-    for h in hashes() {
-        let slot = &mut next[byte(&h)];
-        spread[*slot] = h;
-        *slot += 1;
+    for &(base, chunk) in chunks {
+        for s in chunk {
+            let h = s.unpack();
+            let slot = &mut next[byte(&h)];
+            spread[*slot] = RowHash { pos: base | h.pos, ..h };
+            *slot += 1;
+        }
     }
     let mut dups = Vec::new();
     let mut groups = 0u64;
@@ -914,7 +923,8 @@ mod tests {
                 let h = if i % 5 == 4 {
                     v[i / 2]
                 } else {
-                    RowHash { hi: (next() >> 16) | ((next() % 4) << 48) | (7 << 56), lo: next() % 3, pos: 0 }
+                    // `lo` in the bits a kept hash keeps (its low POS_BITS hold the position)
+                    RowHash { hi: (next() >> 16) | ((next() % 4) << 48) | (7 << 56), lo: (next() % 3) << 40, pos: 0 }
                 };
                 v.push(RowHash { pos: i as u64, ..h });
             }
@@ -923,6 +933,13 @@ mod tests {
                 let (a, b) = (v[i].pos, v[j].pos);
                 v[i].pos = b;
                 v[j].pos = a;
+            }
+            // rows from 10,000 on are in a second partition: local rows from 0 again, under
+            // its packed position
+            for h in &mut v {
+                if h.pos >= 10_000 {
+                    h.pos = pack(0, 1, h.pos - 10_000);
+                }
             }
             // the reference: sorted by (hash, position), every row after the first of its hash
             let mut sorted = v.clone();
@@ -936,7 +953,15 @@ mod tests {
                     want_groups += u64::from(i == 0 || !same(&sorted[i - 1], &w[0]));
                 }
             }
-            let (mut dups, groups) = bucket_duplicates(|| v.iter().copied());
+            // kept as the cleaner keeps them, partition by partition
+            let mut parts = [RowHashes::default(), RowHashes::default()];
+            for h in &v {
+                let (_, p, local) = unpack(h.pos);
+                parts[p].push((u128::from(h.hi) << 64) | u128::from(h.lo), local);
+            }
+            let chunks: Vec<(u64, &[StoredHash])> =
+                (0..2).flat_map(|p| parts[p].bucket_chunks(7).map(move |c| (pack(0, p, 0), c))).collect();
+            let (mut dups, groups) = bucket_duplicates(&chunks);
             dups.sort_unstable();
             want_dups.sort_unstable();
             assert_eq!((dups, groups), (want_dups, want_groups), "{n} hashes");
