@@ -246,7 +246,7 @@ pub const POS_BITS: u32 = 36;
 const POS_MASK: u64 = (1 << POS_BITS) - 1;
 
 /// A row hash as [`RowHashes`] keeps it, 16 bytes instead of [`RowHash`]'s 24 (95 MB less at
-/// the peak of the 11.9M-row bench): the high 64 bits, then the next 28 bits of the hash with
+/// the ingest peak of the 11.9M-row bench): the high 64 bits, then the next 28 bits of the hash with
 /// the local position in the low [`POS_BITS`]. Duplicates are found on those 92 bits: for two
 /// distinct rows among 12 million to look alike takes a chance of about 1e-14 (n^2 / 2^93), a
 /// billion rows about 1e-10.
@@ -303,26 +303,16 @@ impl RowHashes {
         }
     }
 
-    /// The hashes of bucket `b`, in the order they were added (`lo` without its low
-    /// [`POS_BITS`] bits, which held the position).
-    pub fn bucket(&self, b: usize) -> impl Iterator<Item = RowHash> {
-        self.bucket_chunks(b).flatten().map(|s| s.unpack())
-    }
-
     /// The hashes of bucket `b` as the chunks that hold them, in the order they were added:
     /// plain slices for the tight loops of duplicate detection.
     pub fn bucket_chunks(&self, b: usize) -> impl Iterator<Item = &[StoredHash]> {
         self.full[b].iter().map(Vec::as_slice).chain(std::iter::once(self.current[b].as_slice()))
     }
 
-    /// How many hashes bucket `b` holds.
-    pub fn bucket_len(&self, b: usize) -> usize {
-        self.bucket_chunks(b).map(<[StoredHash]>::len).sum()
-    }
-
-    /// Every hash, bucket by bucket (as [`RowHashes::bucket`]).
+    /// Every hash, bucket by bucket, each bucket in the order they were added (`lo` without
+    /// its low [`POS_BITS`] bits, which held the position).
     pub fn iter(&self) -> impl Iterator<Item = RowHash> + '_ {
-        (0..HASH_BUCKETS).flat_map(|b| self.bucket(b))
+        (0..HASH_BUCKETS).flat_map(|b| self.bucket_chunks(b).flatten().map(|s| s.unpack()))
     }
 }
 
