@@ -94,9 +94,20 @@ impl RunOutputs {
             tracing::warn!("the configuration in run.json does not read back ({e}); using the defaults for names");
             Config::default()
         });
-        let optional = |name: &str| -> Result<Option<Table>> {
+        // only the files this run wrote (run.json lists them): a directory written into again
+        // keeps an earlier run's clusters.csv, matrix.csv, lookalike.csv, ... when this run had
+        // those parts turned off, and they are not this run's (a run.json without the list, from
+        // before it was kept, reads whatever is there)
+        let listed: Option<Vec<&str>> = run["outputs"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect());
+        let read_if_there = |name: &str| -> Result<Option<Table>> {
             let p = dir.join(name);
             if p.is_file() { Ok(Some(read_csv_text(&p)?)) } else { Ok(None) }
+        };
+        let optional = |name: &str| -> Result<Option<Table>> {
+            if listed.as_ref().is_some_and(|l| !l.contains(&name)) {
+                return Ok(None);
+            }
+            read_if_there(name)
         };
         Ok(RunOutputs {
             dir: dir.to_path_buf(),
@@ -110,7 +121,8 @@ impl RunOutputs {
             lookalike: optional("lookalike.csv")?,
             playbook: optional("playbook.csv")?,
             crosstab: optional("crosstab.csv")?,
-            evaluation: optional("evaluation.csv")?,
+            // written by `custseg clv evaluate --out` into the run's directory, not by the run
+            evaluation: read_if_there("evaluation.csv")?,
             // only this run's own comparison: files left from an earlier run are not its
             migration: if run["history"]["previous_run_id"].is_null() { None } else { optional("migration.csv")? },
             alerts: if run["history"]["previous_run_id"].is_null() { None } else { optional("alerts.csv")? },

@@ -113,6 +113,42 @@ fn runs_can_skip_the_report() {
     assert!(!summary.record.outputs.iter().any(|o| o == "report.html"));
 }
 
+/// A run into a directory an earlier run filled reports only its own files: the earlier run's
+/// matrix.csv and lookalike.csv stay on disk but are not this run's (run.json lists its files).
+#[test]
+fn a_rerun_with_parts_off_does_not_report_the_earlier_runs_files() {
+    let root = repo().join("testdata/fixture");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = |config: Config| {
+        custseg_engine::run(custseg_engine::RunRequest {
+            transactions: root.join("transactions.csv"),
+            customers: Some(root.join("customers.csv")),
+            config,
+            out_dir: dir.path().to_path_buf(),
+            progress: None,
+            store: None,
+        })
+        .expect("run")
+    };
+    let mut config = Config::default();
+    config.clv.enabled = false;
+    config.cluster.enabled = false;
+    run(config.clone());
+    let first = report::RunOutputs::load(dir.path()).expect("load");
+    assert!(first.matrix.is_some() && first.lookalike.is_some());
+    assert!(report::build(dir.path(), Lang::En).expect("build").contains("Stars"));
+    config.matrix.enabled = false;
+    config.lookalike.enabled = false;
+    let summary = run(config);
+    assert!(!summary.record.outputs.iter().any(|o| o == "matrix.csv" || o == "lookalike.csv"));
+    assert!(dir.path().join("matrix.csv").exists() && dir.path().join("lookalike.csv").exists());
+    let second = report::RunOutputs::load(dir.path()).expect("load");
+    assert!(second.matrix.is_none() && second.lookalike.is_none());
+    assert!(second.playbook.is_some() && second.crosstab.is_some());
+    let html = report::build(dir.path(), Lang::En).expect("build");
+    assert!(!html.contains("Stars"), "the earlier run's matrix is in the report");
+}
+
 /// Width and height from a PNG's IHDR chunk.
 fn png_size(bytes: &[u8]) -> (u32, u32) {
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
