@@ -25,8 +25,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::clean::{
-    CleanRules, Cleaner, Dictionaries, Dictionary, HASH_BUCKETS, PartitionState, RowHash, RowHashes, StoredHash,
-    duplicate_rejects, partition_reject_schema, text_columns, text_schema,
+    CleanRules, Cleaner, Dictionaries, Dictionary, HASH_BUCKETS, POS_BITS, PartitionState, RowHash, RowHashes,
+    StoredHash, duplicate_rejects, partition_reject_schema, text_columns, text_schema,
 };
 use crate::csv_scan;
 use crate::error::{DataError, Result};
@@ -358,13 +358,14 @@ struct FileScan {
     csv_plan: Option<csv_scan::CsvPlan>,
 }
 
-/// Global position of a kept row: file, partition, local row (packed for sorting).
+/// Global position of a kept row: file, partition (8 bits), local row (the [`POS_BITS`] a row
+/// hash keeps), packed for sorting.
 fn pack(file: usize, partition: usize, local: u64) -> u64 {
-    ((file as u64) << 44) | ((partition as u64) << 36) | local
+    ((file as u64) << (POS_BITS + 8)) | ((partition as u64) << POS_BITS) | local
 }
 
 fn unpack(key: u64) -> (usize, usize, u64) {
-    ((key >> 44) as usize, ((key >> 36) & 0xFF) as usize, key & ((1 << 36) - 1))
+    ((key >> (POS_BITS + 8)) as usize, ((key >> POS_BITS) & 0xFF) as usize, key & ((1 << POS_BITS) - 1))
 }
 
 #[allow(clippy::too_many_arguments)]

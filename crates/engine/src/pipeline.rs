@@ -498,9 +498,11 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         Some(w) => w.columns.clone().append_to(&batch)?,
         None => batch,
     };
-    let batch = match (&master, &lookalike) {
-        (Some(_), Some(l)) => l.columns.clone().append_to(&batch)?,
-        _ => batch,
+    // with a master file, the look-alike scores and lift table (lookalike.csv)
+    let lookalike_lifts = lookalike.as_ref().filter(|_| master.is_some());
+    let batch = match lookalike_lifts {
+        Some(l) => l.columns.clone().append_to(&batch)?,
+        None => batch,
     };
     // rule schemes see every column of the table, and their labels join it
     let purchaser: Vec<bool> = rows.iter().map(Option::is_some).collect();
@@ -529,10 +531,14 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
             let clv_row: Option<Vec<Option<f64>>> = scores
                 .filter(|s| s.clv.iter().any(Option::is_some))
                 .map(|s| rows.iter().map(|r| r.and_then(|i| s.clv[i])).collect());
-            playbook::apply(&plays, &schemes, &revenue_row, clv_row.as_deref(), lang)
+            let table = playbook::apply(&plays, &schemes, &revenue_row, clv_row.as_deref(), lang);
+            (table, config.run.next_action.then(|| playbook::next_actions(&plays, &schemes, rows.len(), lang)))
         },
     );
-    let batch = if config.run.next_action { next_action.append_to(&batch)? } else { batch };
+    let batch = match next_action {
+        Some(columns) => columns.append_to(&batch)?,
+        None => batch,
+    };
     // what the history keeps per customer, taken while the CLV scores are at hand
     let history_features: Option<[Vec<Option<f64>>; 5]> = req.store.as_ref().map(|_| {
         let per_row = |f: &dyn Fn(usize) -> Option<f64>| rows.iter().map(|r| r.and_then(f)).collect::<Vec<_>>();
@@ -571,7 +577,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         let wt = w.table.clone().into_batch()?;
         write_csv(&req.out_dir.join("wallet.csv"), &wt.schema(), std::slice::from_ref(&wt))?;
     }
-    if let (Some(_), Some(l)) = (&master, &lookalike) {
+    if let Some(l) = lookalike_lifts {
         let lt = l.table.clone().into_batch()?;
         write_csv(&req.out_dir.join("lookalike.csv"), &lt.schema(), std::slice::from_ref(&lt))?;
     }
@@ -598,7 +604,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     if wallet.is_some() {
         outputs.push("wallet.csv".into());
     }
-    if master.is_some() && lookalike.is_some() {
+    if lookalike_lifts.is_some() {
         outputs.push("lookalike.csv".into());
     }
     if config.run.report {

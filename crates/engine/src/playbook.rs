@@ -176,15 +176,9 @@ pub fn effective(overrides: &[PlayOverride]) -> Vec<Play> {
     plays
 }
 
-/// playbook.csv and the `next_action` column, over the output rows. `revenue[i]` and `clv[i]`
-/// are per output row (`None` for prospects / unscored customers).
-pub fn apply(
-    plays: &[Play],
-    schemes: &[Scheme],
-    revenue: &[f64],
-    clv: Option<&[Option<f64>]>,
-    lang: Lang,
-) -> (Table, Table) {
+/// playbook.csv over the output rows. `revenue[i]` and `clv[i]` are per output row (`None` for
+/// prospects / unscored customers).
+pub fn apply(plays: &[Play], schemes: &[Scheme], revenue: &[f64], clv: Option<&[Option<f64>]>, lang: Lang) -> Table {
     let find = |s: &str, l: &str| plays.iter().find(|p| p.scheme == s && p.label == l);
     // playbook.csv: schemes in run order, labels in scheme order, entries that exist
     struct Row<'a> {
@@ -245,9 +239,13 @@ pub fn apply(
     t.push("actions", str_col(&|r| r.play.text(lang).1.join("; ")));
     t.push("channel", str_col(&|r| r.play.text(lang).2.to_string()));
     t.push("service_level", str_col(&|r| r.play.text(lang).3.to_string()));
-    // next_action: the highest-priority entry among each row's labels, kept as the entry's
-    // index (text codes, not a string per customer)
-    let n = revenue.len();
+    t
+}
+
+/// The `next_action` and `next_action_from` columns over the `n` output rows: the
+/// highest-priority entry among each row's labels, kept as the entry's index (text codes, not
+/// a string per customer).
+pub fn next_actions(plays: &[Play], schemes: &[Scheme], n: usize, lang: Lang) -> Table {
     let mut best: Vec<Option<(u8, u16)>> = vec![None; n];
     for s in schemes {
         let plays_of: Vec<Option<(u8, u16)>> = s
@@ -280,7 +278,7 @@ pub fn apply(
             codes: best.iter().map(|b| b.map(|(_, k)| k)).collect(),
         },
     );
-    (t, c)
+    c
 }
 
 #[cfg(test)]
@@ -353,7 +351,8 @@ mod tests {
             scheme("rfm_segment", &["champions", "lost"], vec![Some(0), Some(1)]),
             scheme("abc", &["a", "b", "c"], vec![Some(2), Some(0)]),
         ];
-        let (table, next) = apply(&plays, &schemes, &[100.0, 50.0], Some(&[Some(80.0), None]), Lang::Zh);
+        let table = apply(&plays, &schemes, &[100.0, 50.0], Some(&[Some(80.0), None]), Lang::Zh);
+        let next = next_actions(&plays, &schemes, 2, Lang::Zh);
         assert_eq!(table.n_rows(), 5);
         let from: Vec<Option<String>> = (0..2).map(|i| next.columns[1].text(i)).collect();
         assert_eq!(from, [Some("rfm_segment:champions".to_string()), Some("abc:a".to_string())]);
