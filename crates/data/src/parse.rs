@@ -5,24 +5,35 @@ use serde::Serialize;
 
 use crate::error::{DataError, Result};
 
-/// Days since 1970-01-01 of a proleptic Gregorian date, `None` if the date does not exist.
+/// Days since 1970-01-01 of a proleptic Gregorian date, `None` if the date does not exist (or
+/// its year is outside 1000-9999).
+///
+/// Counted with unsigned arithmetic over the supported years: the days of the years before
+/// `y` (a year is 365 days, plus the leap days: every 4th year, but not every 100th, but every
+/// 400th), of the months before `m`, and `d`. Each division is by a constant (a multiply and a
+/// shift); the leap-year remainders by 100 and 400 are only taken in years divisible by 4.
+/// Checked against [`civil_from_days`] for every day of those years.
 pub fn days_from_civil(y: i32, m: u32, d: u32) -> Option<i32> {
+    /// Days of the year before each month's first, in a common year.
+    const BEFORE: [u32; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+    /// Days in each month of a common year.
+    const LENGTH: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    /// `days_from_civil(1970, 1, 1)` in days since 0000-12-31 (as counted below).
+    const EPOCH: u32 = 719_162;
     if !(1..=12).contains(&m) || d == 0 || !(1000..=9999).contains(&y) {
         return None;
     }
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let dim = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][(m - 1) as usize];
-    if d > dim {
+    let y = y as u32;
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let k = (m - 1) as usize;
+    let february_29 = u32::from(leap && m == 2);
+    if d > LENGTH[k] + february_29 {
         return None;
     }
-    // Howard Hinnant's days_from_civil
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe as u32 * 365 + yoe as u32 / 4 - yoe as u32 / 100 + doy;
-    Some(era * 146_097 + doe as i32 - 719_468)
+    let before = y - 1;
+    let years = before * 365 + before / 4 - before / 100 + before / 400;
+    let months = BEFORE[k] + u32::from(leap && m > 2);
+    Some((years + months + d - 1) as i32 - EPOCH as i32)
 }
 
 /// `(year, month, day)` of days since 1970-01-01.
@@ -148,7 +159,15 @@ impl DateFormat {
         let ends_at = |n: usize| b.len() == n || (b.len() > n && (b[n] == b' ' || b[n] == b'T'));
         match self {
             DateFormat::Iso if b.len() >= 10 && b[4] == b'-' && b[7] == b'-' && ends_at(10) => {
-                days_from_civil(digits(&b[0..4])? as i32, digits(&b[5..7])?, digits(&b[8..10])?)
+                // the eight digits checked together (no branch per digit): a byte is a digit
+                // when its value minus '0' is below 10, so below 16 after adding 6
+                let v = |i: usize| u32::from(b[i].wrapping_sub(b'0'));
+                let [y0, y1, y2, y3, m0, m1, d0, d1] = [v(0), v(1), v(2), v(3), v(5), v(6), v(8), v(9)];
+                let not_digits = [y0, y1, y2, y3, m0, m1, d0, d1].iter().fold(0, |acc, &x| acc | (x + 6)) > 15;
+                if not_digits {
+                    return None;
+                }
+                days_from_civil((y0 * 1000 + y1 * 100 + y2 * 10 + y3) as i32, m0 * 10 + m1, d0 * 10 + d1)
             }
             DateFormat::Compact if b.len() >= 8 && ends_at(8) => {
                 days_from_civil(digits(&b[0..4])? as i32, digits(&b[4..6])?, digits(&b[6..8])?)
@@ -320,34 +339,35 @@ pub fn is_discounted(v: &str) -> bool {
 /// [`parse_number`] and [`to_money_units`]. For such text both give the same units: the units
 /// are below 2^53, so the float path's relative error (under 3e-16) cannot move the rounding.
 pub fn money_units_exact(s: &str) -> Option<i64> {
+    /// Units per `10^-k` of money, for `k` decimals written.
+    const PER_DECIMALS: [i64; 5] = [10_000, 1_000, 100, 10, 1];
     let b = s.as_bytes();
     let (negative, b) = match b.first() {
         Some(b'-') => (true, &b[1..]),
         _ => (false, b),
     };
-    let int_len = b.iter().take_while(|c| c.is_ascii_digit()).count();
-    if int_len == 0 || int_len > 11 {
+    // 11 digits, a point and 4 decimals at most: then the digits read as one integer fit an
+    // i64 whatever they are (checked below), in one pass without a branch per kind of digit
+    if b.len() > 16 {
         return None;
     }
-    let mut units = i64::from(digits(&b[..int_len.min(9)])?);
-    for &c in &b[int_len.min(9)..int_len] {
-        units = units * 10 + i64::from(c - b'0');
-    }
-    units *= MONEY_SCALE as i64;
-    if int_len < b.len() {
-        let frac = &b[int_len + 1..];
-        if b[int_len] != b'.' || frac.len() > 4 {
+    let mut value = 0i64;
+    let mut point = None;
+    for (k, &c) in b.iter().enumerate() {
+        let digit = c.wrapping_sub(b'0');
+        if digit < 10 {
+            value = value * 10 + i64::from(digit);
+        } else if c == b'.' && point.is_none() {
+            point = Some(k);
+        } else {
             return None;
         }
-        let mut scale = MONEY_SCALE as i64;
-        for &c in frac {
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            scale /= 10;
-            units += i64::from(c - b'0') * scale;
-        }
     }
+    let (int_len, decimals) = point.map_or((b.len(), 0), |p| (p, b.len() - p - 1));
+    if int_len == 0 || int_len > 11 || decimals > 4 {
+        return None;
+    }
+    let units = value * PER_DECIMALS[decimals];
     Some(if negative { -units } else { units })
 }
 
@@ -447,6 +467,23 @@ mod tests {
             assert_eq!(days_from_civil(y, m, d), Some(z));
         }
         assert_eq!(format_day(9862), "1997-01-01");
+        // every day of the supported years, and the days that do not exist
+        let first = days_from_civil(1000, 1, 1).unwrap_or_else(|| panic!("year 1000"));
+        let last = days_from_civil(9999, 12, 31).unwrap_or_else(|| panic!("year 9999"));
+        for z in first..=last {
+            let (y, m, d) = civil_from_days(z);
+            assert_eq!(days_from_civil(y, m, d), Some(z), "{y}-{m}-{d}");
+        }
+        // 9000 years of 365 days and their leap days: 2250 years divisible by 4, less the 90
+        // divisible by 100, plus the 22 divisible by 400
+        assert_eq!(last - first + 1, 9000 * 365 + 2250 - 90 + 22);
+        for (y, m, d) in [(1900, 2, 29), (2100, 2, 29), (2023, 4, 31), (2023, 12, 32), (999, 12, 31), (10_000, 1, 1)] {
+            assert_eq!(days_from_civil(y, m, d), None, "{y}-{m}-{d}");
+        }
+        assert_eq!(days_from_civil(2000, 2, 29), Some(11_016));
+        assert_eq!(DateFormat::Iso.parse("2024-0a-05"), None);
+        assert_eq!(DateFormat::Iso.parse("2024-1/-05"), None);
+        assert_eq!(DateFormat::Iso.parse("2024-02-30"), None);
     }
 
     #[test]
