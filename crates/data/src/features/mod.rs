@@ -40,6 +40,18 @@ mod keys;
 mod second_max;
 mod shard;
 
+/// The day level's sums, by arithmetic on `ret`, the return flag as 1 or 0 ([`keys::add_keys`]),
+/// rather than `CASE WHEN is_return ...` (DataFusion evaluates a CASE branch by branch and
+/// merges the results: 6% of the bench job's instructions for these four) or a cast of the flag
+/// (Arrow's boolean-to-integer cast takes a value at a time). The same integers.
+const GROSS: &str = "SUM(amount * (1 - ret)) AS gross";
+/// Returned amount, positive.
+const RET_AMOUNT: &str = "-SUM(amount * ret) AS ret_amount";
+/// Return lines.
+const RET_LINES: &str = "SUM(ret) AS ret_lines";
+/// 1 when a group has a purchase line.
+const PURCHASE: &str = "MAX(1 - ret)";
+
 /// Shards of whole customers per core for the aggregation (see [`aggregate`]).
 const SHARDS_PER_CORE: usize = 4;
 
@@ -251,9 +263,9 @@ async fn shard_aggregate(
     let day_level = if order_flags {
         format!(
             "SELECT {day_key},
-                    SUM(CASE WHEN is_return THEN 0 ELSE amount END) AS gross,
-                    SUM(CASE WHEN is_return THEN -amount ELSE 0 END) AS ret_amount,
-                    SUM(CASE WHEN is_return THEN 1 ELSE 0 END) AS ret_lines,
+                    {GROSS},
+                    {RET_AMOUNT},
+                    {RET_LINES},
                     SUM(new_order) AS orders
              FROM tx GROUP BY {day_key}"
         )
@@ -261,10 +273,10 @@ async fn shard_aggregate(
         format!(
             "WITH orders AS (
                 SELECT {day_key},
-                       SUM(CASE WHEN is_return THEN 0 ELSE amount END) AS gross,
-                       SUM(CASE WHEN is_return THEN -amount ELSE 0 END) AS ret_amount,
-                       SUM(CASE WHEN is_return THEN 1 ELSE 0 END) AS ret_lines,
-                       MAX(CASE WHEN is_return THEN 0 ELSE 1 END) AS is_purchase
+                       {GROSS},
+                       {RET_AMOUNT},
+                       {RET_LINES},
+                       {PURCHASE} AS is_purchase
                 FROM tx GROUP BY {day_key}, order_key)
              SELECT {day_key}, SUM(gross) AS gross, SUM(ret_amount) AS ret_amount,
                     SUM(ret_lines) AS ret_lines, SUM(is_purchase) AS orders
@@ -273,10 +285,10 @@ async fn shard_aggregate(
     } else {
         format!(
             "SELECT {day_key},
-                    SUM(CASE WHEN is_return THEN 0 ELSE amount END) AS gross,
-                    SUM(CASE WHEN is_return THEN -amount ELSE 0 END) AS ret_amount,
-                    SUM(CASE WHEN is_return THEN 1 ELSE 0 END) AS ret_lines,
-                    MAX(CASE WHEN is_return THEN 0 ELSE 1 END) AS orders
+                    {GROSS},
+                    {RET_AMOUNT},
+                    {RET_LINES},
+                    {PURCHASE} AS orders
              FROM tx GROUP BY {day_key}"
         )
     };
@@ -321,7 +333,7 @@ async fn shard_aggregate(
                    MAX(day) FILTER (WHERE orders > 0) AS last_p,
                    MIN(day) AS first_any, MAX(day) AS last_any,
                    SUM(orders) AS frequency,
-                   SUM(CASE WHEN orders > 0 THEN 1 ELSE 0 END) AS purchase_days,
+                   COUNT(*) FILTER (WHERE orders > 0) AS purchase_days,
                    SUM(gross) AS gross, SUM(ret_amount) AS ret_amount, SUM(ret_lines) AS ret_lines,
                    FIRST_VALUE(gross ORDER BY day) FILTER (WHERE orders > 0) AS first_day_gross,
                    SECOND_MAX(day) FILTER (WHERE orders > 0) AS prev_p
