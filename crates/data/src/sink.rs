@@ -696,7 +696,12 @@ fn field_writer<'a>(c: &'a dyn Array, opts: &FormatOptions<'a>) -> Result<Column
         DataType::Int32 => primitive!(Int32Type, |v: i32, out: &mut Vec<u8>| write_i64(i64::from(v), out)),
         DataType::UInt64 => primitive!(UInt64Type, write_u64),
         DataType::UInt32 => primitive!(UInt32Type, |v: u32, out: &mut Vec<u8>| write_u64(u64::from(v), out)),
-        DataType::Float64 => primitive!(Float64Type, write_f64),
+        DataType::Float64 => {
+            let a = c.as_primitive::<Float64Type>();
+            let values = a.values();
+            let text = std::cell::RefCell::new(FloatText::default());
+            column_writer(a.nulls(), move |i, out: &mut Vec<u8>| text.borrow_mut().write(values[i], out))
+        }
         DataType::Float32 => {
             primitive!(Float32Type, |v: f32, out: &mut Vec<u8>| append(out, ryu::Buffer::new().format(v).as_bytes()))
         }
@@ -761,6 +766,15 @@ fn pair(v: usize) -> &'static [u8] {
 /// retire (a store-forwarding stall); that copy was the hottest instruction of the CSV writer.
 #[inline]
 fn write_u64(mut v: u64, out: &mut Vec<u8>) {
+    // one and two digits (scores, counts, most day counts' share) without sizing the output
+    if v < 10 {
+        out.push(b'0' + v as u8);
+        return;
+    }
+    if v < 100 {
+        out.extend_from_slice(pair(v as usize));
+        return;
+    }
     let n = v.checked_ilog10().map_or(1, |l| l as usize + 1);
     let at = out.len();
     out.resize(at + n, b'0');
@@ -787,7 +801,8 @@ fn write_i64(v: i64, out: &mut Vec<u8>) {
     write_u64(v.unsigned_abs(), out);
 }
 
-/// Writes `v` as its shortest round-trip text, byte for byte what `ryu` writes (tested).
+/// Writes `v` as its shortest round-trip text, byte for byte what `ryu` writes (tested), when
+/// `v` is a decimal of at most four places (returning whether it wrote).
 ///
 /// Most floats in our tables are rounded to 4 decimals (money, shares, averages). When `v` is
 /// the double nearest to `k / 10^4` for an integer `k` with at most 15 digits, that decimal is
@@ -795,41 +810,85 @@ fn write_i64(v: i64, out: &mut Vec<u8>) {
 /// doubles, so no shorter one reads back as `v`), and ryu writes it in plain notation for
 /// `1e-4 <= |v| < 1e11`: the integer part, a point, the fraction without trailing zeros, or
 /// `.0` for a whole number. That is integer formatting; anything else (zeros, other values,
-/// NaN, infinities) goes to ryu.
-fn write_f64(v: f64, out: &mut Vec<u8>) {
+/// NaN, infinities) is left to ryu ([`FloatText`]).
+fn write_decimals(v: f64, out: &mut Vec<u8>) -> bool {
     let m = v.abs();
-    if (1e-4..1e11).contains(&m) {
-        // rounded by adding a half and truncating (`f64::round` is a call into libm on baseline
-        // x86-64); a value this misses by an ulp fails the test below and goes to ryu
-        let k = (m * 10_000.0 + 0.5) as u64;
-        if k as f64 / 10_000.0 == m {
-            if v < 0.0 {
-                out.push(b'-');
-            }
-            write_u64(k / 10_000, out);
-            out.push(b'.');
-            let frac = (k % 10_000) as usize;
-            if frac == 0 {
-                out.push(b'0');
-            } else {
-                // the four decimals, then their trailing zeros cut
-                let at = out.len();
-                out.resize(at + 4, b'0');
-                out[at..at + 2].copy_from_slice(pair(frac / 100));
-                out[at + 2..at + 4].copy_from_slice(pair(frac % 100));
-                let zeros = if frac.is_multiple_of(1000) {
-                    3
-                } else if frac.is_multiple_of(100) {
-                    2
-                } else {
-                    usize::from(frac.is_multiple_of(10))
-                };
-                out.truncate(at + 4 - zeros);
-            }
+    if !(1e-4..1e11).contains(&m) {
+        return false;
+    }
+    // rounded by adding a half and truncating (`f64::round` is a call into libm on baseline
+    // x86-64); a value this misses by an ulp fails the test below and goes to ryu
+    let k = (m * 10_000.0 + 0.5) as u64;
+    if k as f64 / 10_000.0 != m {
+        return false;
+    }
+    if v < 0.0 {
+        out.push(b'-');
+    }
+    write_u64(k / 10_000, out);
+    out.push(b'.');
+    let frac = (k % 10_000) as usize;
+    if frac == 0 {
+        out.push(b'0');
+    } else {
+        // the four decimals, then their trailing zeros cut
+        let at = out.len();
+        out.resize(at + 4, b'0');
+        out[at..at + 2].copy_from_slice(pair(frac / 100));
+        out[at + 2..at + 4].copy_from_slice(pair(frac % 100));
+        let zeros = if frac.is_multiple_of(1000) {
+            3
+        } else if frac.is_multiple_of(100) {
+            2
+        } else {
+            usize::from(frac.is_multiple_of(10))
+        };
+        out.truncate(at + 4 - zeros);
+    }
+    true
+}
+
+/// Writes floats as their shortest round-trip text, byte for byte what `ryu` writes (tested):
+/// [`write_decimals`] where it applies, else ryu's text, remembered by bit pattern in a small
+/// direct-mapped table (made at the first such value). Most values left to ryu come from
+/// columns with few distinct values (the BTYD ages in weeks, `t_x` and `T`: whole days / 7),
+/// and ryu takes about 500 instructions for such a 17-digit number (5% of the CSV writer's
+/// samples on the bench job), a table hit a few. (Six-place values, the channel shares, went
+/// through an integer path too in a trial: no fewer instructions in all, so they stay with ryu.)
+#[derive(Default)]
+struct FloatText {
+    /// Per slot: the value's bits, its text (ryu's is at most 24 bytes) and the text's length
+    /// (0: empty slot).
+    memo: Vec<(u64, [u8; 24], u8)>,
+}
+
+impl FloatText {
+    /// Slots of the table (a power of two).
+    const SLOTS: usize = 1024;
+
+    fn write(&mut self, v: f64, out: &mut Vec<u8>) {
+        if write_decimals(v, out) {
             return;
         }
+        if self.memo.is_empty() {
+            self.memo = vec![(0, [0; 24], 0); Self::SLOTS];
+        }
+        let bits = v.to_bits();
+        // the top bits of a multiplicative hash
+        let slot = &mut self.memo[(bits.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 54) as usize];
+        if slot.2 == 0 || slot.0 != bits {
+            let mut buffer = ryu::Buffer::new();
+            let text = buffer.format(v).as_bytes();
+            let Some(room) = slot.1.get_mut(..text.len()) else {
+                append(out, text);
+                return;
+            };
+            room.copy_from_slice(text);
+            slot.0 = bits;
+            slot.2 = text.len() as u8;
+        }
+        append(out, &slot.1[..usize::from(slot.2)]);
     }
-    append(out, ryu::Buffer::new().format(v).as_bytes());
 }
 
 /// Bytes [`write_csv`] writes between syncs of a large file.
@@ -1028,6 +1087,11 @@ mod tests {
             1e11,
             99_999_999_999.999_9,
             1e11 - 1e-3,
+            999_999_999.999_999,
+            1e9,
+            1e9 + 1e-4,
+            0.000_123,
+            0.149_949,
             0.1,
             0.3,
             1.0,
@@ -1051,15 +1115,22 @@ mod tests {
                 let k = (rng.uniform() * scale * 10_000.0).round();
                 let v = k / 10_000.0;
                 values.extend([v, -v, v + 1e-9, v * (1.0 + f64::EPSILON), f64::from_bits(v.to_bits() + 1)]);
+                // on the six-place grid too (the channel shares)
+                let v = (rng.uniform() * scale * 1e6).round() / 1e6;
+                values.extend([v, -v, f64::from_bits(v.to_bits() + 1), f64::from_bits(v.to_bits().saturating_sub(1))]);
                 values.push(rng.uniform() * scale);
                 values.push(f64::from_bits(rng.next_u64()));
             }
         }
+        // twice through one writer: the second time ryu's texts come from its table (with
+        // collisions: far more values than slots), days / 7 as the BTYD ages are among them
+        values.extend((0..5_000).map(|d| f64::from(d) / 7.0));
+        let mut text = FloatText::default();
         let mut ours = Vec::new();
-        for v in values {
+        for v in values.iter().chain(&values) {
             ours.clear();
-            write_f64(v, &mut ours);
-            assert_eq!(std::str::from_utf8(&ours).ok(), Some(ryu::Buffer::new().format(v)), "{v:e}");
+            text.write(*v, &mut ours);
+            assert_eq!(std::str::from_utf8(&ours).ok(), Some(ryu::Buffer::new().format(*v)), "{v:e}");
         }
     }
 
