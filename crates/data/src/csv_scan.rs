@@ -379,8 +379,6 @@ impl RawRows for Block<'_> {
         self.locals.len()
     }
 
-    // inlined into the cleaner's row loop: a call per field was 4% of the bench job's instructions
-    #[inline]
     fn text(&self, col: usize, row: usize) -> Option<&str> {
         let s = self.spans[row * self.n_cols + col];
         let start = (s.start & !SCRATCH) as usize;

@@ -24,7 +24,7 @@ pub fn days_from_civil(y: i32, m: u32, d: u32) -> Option<i32> {
         return None;
     }
     let y = y as u32;
-    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let leap = y.is_multiple_of(4) && (!y.is_multiple_of(100) || y.is_multiple_of(400));
     let k = (m - 1) as usize;
     let february_29 = u32::from(leap && m == 2);
     if d > LENGTH[k] + february_29 {

@@ -766,7 +766,7 @@ fn pair(v: usize) -> &'static [u8] {
 /// retire (a store-forwarding stall); that copy was the hottest instruction of the CSV writer.
 #[inline]
 fn write_u64(mut v: u64, out: &mut Vec<u8>) {
-    // one and two digits (scores, counts, most day counts' share) without sizing the output
+    // one or two digits (scores, counts, many day counts): no sizing of the output
     if v < 10 {
         out.push(b'0' + v as u8);
         return;
