@@ -58,19 +58,19 @@ pub(crate) struct CsvPlan {
     stops: Vec<u64>,
 }
 
-/// A 16-byte chunk's bytes of interest to [`Dialect::plain_line_by_chunks`], bit `k` for byte `k`.
-#[cfg(target_arch = "x86_64")]
+/// A chunk's bytes of interest to [`Dialect::plain_line`]: byte `k` is bit `k * STRIDE` of
+/// each mask (1 for [`chunk_masks`], 8 for [`word_masks`]).
 struct ChunkMasks {
     /// The delimiter.
-    delimiters: u32,
+    delimiters: u64,
     /// `\n`.
-    line_feeds: u32,
+    line_feeds: u64,
     /// `"` and `\r`.
-    specials: u32,
+    specials: u64,
 }
 
-/// The [`ChunkMasks`] of `chunk`: one 16-byte load, four byte-wise compares, four mask
-/// extractions.
+/// The [`ChunkMasks`] of a 16-byte chunk, a bit per byte: one load, four byte-wise compares,
+/// four mask extractions (SSE2).
 #[cfg(target_arch = "x86_64")]
 #[inline]
 fn chunk_masks(chunk: &[u8; 16], delimiter: u8) -> ChunkMasks {
@@ -81,9 +81,19 @@ fn chunk_masks(chunk: &[u8; 16], delimiter: u8) -> ChunkMasks {
     #[allow(unsafe_code)]
     unsafe {
         let v = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
-        let eq = |c: u8| _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8))) as u32;
+        let eq = |c: u8| u64::from(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8))).cast_unsigned());
         ChunkMasks { delimiters: eq(delimiter), line_feeds: eq(b'\n'), specials: eq(b'"') | eq(b'\r') }
     }
+}
+
+/// The [`ChunkMasks`] of an 8-byte word, eight bits per byte, by bit tricks on the whole word
+/// (SWAR): [`bytes_equal`] marks a byte's high bit, moved down to its low bit.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+#[inline]
+fn word_masks(word: &[u8; 8], delimiter: u8) -> ChunkMasks {
+    let w = u64::from_le_bytes(*word);
+    let eq = |c: u8| bytes_equal(w, splat(c)) >> 7;
+    ChunkMasks { delimiters: eq(delimiter), line_feeds: eq(b'\n'), specials: eq(b'"') | eq(b'\r') }
 }
 
 /// The dialect of one file.
@@ -125,35 +135,55 @@ impl Dialect {
         self.record_bytewise(text, start, eof, spans, scratch)
     }
 
-    /// [`Dialect::plain_line_by_words`] sixteen bytes at a time on x86-64: each chunk's
-    /// delimiters, line feeds, quotes and carriage returns are found with SSE2 compares
-    /// ([`chunk_masks`]), a bit per byte, instead of SWAR arithmetic on two words (four tests of
-    /// six operations each per word: the largest cost of reading a CSV file, 13% of the bench
-    /// job's instructions). The same rules and results (tested against the byte-wise reader).
+    /// [`Dialect::plain_line`] sixteen bytes at a time with SSE2 compares ([`chunk_masks`]), on
+    /// x86-64: four tests of six operations per 8-byte word in SWAR had been the largest cost of
+    /// reading a CSV file (13% of the bench job's instructions).
     #[cfg(target_arch = "x86_64")]
     fn plain_line_by_chunks(&self, b: &[u8], start: usize, spans: &mut Vec<Span>) -> Option<Parsed> {
-        const W: usize = 16;
+        self.plain_line::<16, 1>(b, start, spans, chunk_masks)
+    }
+
+    /// [`Dialect::plain_line`] eight bytes at a time in SWAR ([`word_masks`]), on other targets.
+    #[cfg(any(test, not(target_arch = "x86_64")))]
+    fn plain_line_by_words(&self, b: &[u8], start: usize, spans: &mut Vec<Span>) -> Option<Parsed> {
+        self.plain_line::<8, 8>(b, start, spans, word_masks)
+    }
+
+    /// [`Dialect::record`] for the usual line (no quote, no carriage return but one right
+    /// before its `\n`), `W` bytes at a time: `masks` finds each chunk's delimiters, quotes,
+    /// carriage returns and line feeds at once (byte `k` at bit `k * STRIDE`) instead of one
+    /// branch per byte. `None`, with nothing pushed, for any other line and near the end of `b`;
+    /// the byte-wise reader then takes it.
+    #[inline]
+    fn plain_line<const W: usize, const STRIDE: u32>(
+        &self,
+        b: &[u8],
+        start: usize,
+        spans: &mut Vec<Span>,
+        masks: impl Fn(&[u8; W], u8) -> ChunkMasks,
+    ) -> Option<Parsed> {
+        let bit = |k: usize| 1u64 << (k as u32 * STRIDE);
         let pushed = spans.len();
         let mut fields = 0usize;
         let mut from = start;
         let mut at = start;
         while let Some(chunk) = b.get(at..at + W).and_then(|c| <&[u8; W]>::try_from(c).ok()) {
-            let m = chunk_masks(chunk, self.delimiter);
+            let m = masks(chunk, self.delimiter);
             // the bytes of this chunk that belong to the line
             let (len, within) = match m.line_feeds {
-                0 => (W, u32::MAX),
+                0 => (W, u64::MAX),
                 lf => {
-                    let len = lf.trailing_zeros() as usize;
-                    (len, (1u32 << len) - 1)
+                    let len = (lf.trailing_zeros() / STRIDE) as usize;
+                    (len, bit(len) - 1)
                 }
             };
             let special = m.specials & within;
             // a carriage return is allowed only as the byte before the line feed, which may be
             // the next chunk's first byte
             let cr_before_lf = if len < W {
-                len > 0 && special == 1 << (len - 1) && chunk[len - 1] == b'\r'
+                len > 0 && special == bit(len - 1) && chunk[len - 1] == b'\r'
             } else {
-                special == 1 << (W - 1) && chunk[W - 1] == b'\r' && b.get(at + W) == Some(&b'\n')
+                special == bit(W - 1) && chunk[W - 1] == b'\r' && b.get(at + W) == Some(&b'\n')
             };
             if special != 0 && !cr_before_lf {
                 spans.truncate(pushed);
@@ -161,7 +191,7 @@ impl Dialect {
             }
             let mut delimiters = m.delimiters & within;
             while delimiters != 0 {
-                let k = at + delimiters.trailing_zeros() as usize;
+                let k = at + (delimiters.trailing_zeros() / STRIDE) as usize;
                 fields += 1;
                 if fields <= self.n_cols {
                     spans.push(Span { start: from as u32, end: k as u32 });
@@ -182,68 +212,6 @@ impl Dialect {
                 return Some(Parsed::Record { end: nl + 1, raw_end: line_end, newlines: 1, fields });
             }
             at += W;
-        }
-        spans.truncate(pushed);
-        None
-    }
-
-    /// [`Dialect::record`] for the usual line (no quote, no carriage return but one right
-    /// before its `\n`), eight bytes at a time: each word's delimiters, quotes, carriage returns
-    /// and line feeds are found with bit tricks on the whole word (SWAR) instead of one branch
-    /// per byte. `None`, with nothing pushed, for any other line and near the end of `b`; the
-    /// byte-wise reader then takes it.
-    #[cfg(any(test, not(target_arch = "x86_64")))]
-    fn plain_line_by_words(&self, b: &[u8], start: usize, spans: &mut Vec<Span>) -> Option<Parsed> {
-        let pushed = spans.len();
-        let (delimiter, quote, cr, lf) = (splat(self.delimiter), splat(b'"'), splat(b'\r'), splat(b'\n'));
-        let mut fields = 0usize;
-        let mut from = start;
-        let mut at = start;
-        while let Some(word) = b.get(at..at + 8) {
-            let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
-            let lf_at = bytes_equal(w, lf);
-            // the bytes of this word that belong to the line
-            let (len, within) = if lf_at == 0 {
-                (8, u64::MAX)
-            } else {
-                let len = (lf_at.trailing_zeros() / 8) as usize;
-                (len, (1u64 << (len * 8)) - 1)
-            };
-            let special = (bytes_equal(w, quote) | bytes_equal(w, cr)) & within;
-            // a carriage return is allowed only as the byte before the line feed, which may be
-            // the next word's first byte
-            let cr_before_lf = if len < 8 {
-                len > 0 && special == 0x80 << ((len - 1) * 8) && word[len - 1] == b'\r'
-            } else {
-                special == 0x80 << 56 && word[7] == b'\r' && b.get(at + 8) == Some(&b'\n')
-            };
-            if special != 0 && !cr_before_lf {
-                spans.truncate(pushed);
-                return None;
-            }
-            let mut delimiters = bytes_equal(w, delimiter) & within;
-            while delimiters != 0 {
-                let k = at + (delimiters.trailing_zeros() / 8) as usize;
-                fields += 1;
-                if fields <= self.n_cols {
-                    spans.push(Span { start: from as u32, end: k as u32 });
-                }
-                from = k + 1;
-                delimiters &= delimiters - 1;
-            }
-            if len < 8 || cr_before_lf {
-                let nl = if len < 8 { at + len } else { at + 8 };
-                let line_end = if cr_before_lf { nl - 1 } else { nl };
-                fields += 1;
-                if fields <= self.n_cols {
-                    spans.push(Span { start: from as u32, end: line_end as u32 });
-                }
-                for _ in fields..self.n_cols {
-                    spans.push(Span::EMPTY);
-                }
-                return Some(Parsed::Record { end: nl + 1, raw_end: line_end, newlines: 1, fields });
-            }
-            at += 8;
         }
         spans.truncate(pushed);
         None
