@@ -181,30 +181,59 @@ pub async fn aggregate(
     }
     bounds.push(n);
     let labels = Arc::new((categories, channels));
-    let tasks: Vec<_> = shards
-        .into_iter()
-        .enumerate()
-        .map(|(k, rows)| {
-            let shard_ctx = SessionContext::new_with_config_rt(config.clone(), ctx.runtime_env());
-            let schema = schema.clone();
-            let labels = Arc::clone(&labels);
-            let range = bounds[k]..bounds[k + 1];
+    // one worker per core takes the shards in turn: a shard's rows (and its keys, day table and
+    // hash tables) are freed when it is done, before the next is started, so the allocator
+    // reuses that memory for the next shard; run as tasks all at once, every shard's tables were
+    // alive together (200 MB more at the 11.9M-row bench's peak)
+    let n_shards = shards.len();
+    let queue: Arc<std::sync::Mutex<Vec<Option<Vec<RecordBatch>>>>> =
+        Arc::new(std::sync::Mutex::new(shards.into_iter().map(Some).collect()));
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let bounds = Arc::new(bounds);
+    let workers: Vec<_> = (0..ctx.copied_config().target_partitions().clamp(1, n_shards.max(1)))
+        .map(|_| {
+            let (queue, next, bounds, labels) = (queue.clone(), next.clone(), bounds.clone(), labels.clone());
+            let (config, runtime, schema) = (config.clone(), ctx.runtime_env(), schema.clone());
             tokio::spawn(async move {
-                let (customers, categories) = shard_aggregate(&shard_ctx, schema, rows, present, line_key).await?;
-                // the category and channel features of the shard's customers, here, on the
-                // core that aggregated them (done after all shards, this ran on one core alone)
-                let extra = keys::needs_line_group(present)
-                    .then(|| categories_and_channels(&categories, range, &labels.0, &labels.1, present, line_key));
-                Ok::<_, DataError>((customers, extra))
+                let mut done = Vec::new();
+                loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if k >= n_shards {
+                        break;
+                    }
+                    let rows =
+                        queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[k].take().unwrap_or_default();
+                    let shard_ctx = SessionContext::new_with_config_rt(config.clone(), runtime.clone());
+                    let (customers, categories) =
+                        shard_aggregate(&shard_ctx, schema.clone(), rows, present, line_key).await?;
+                    // the category and channel features of the shard's customers, here, on the
+                    // core that aggregated them (done after all shards, this ran on one core alone)
+                    let extra = keys::needs_line_group(present).then(|| {
+                        categories_and_channels(
+                            &categories,
+                            bounds[k]..bounds[k + 1],
+                            &labels.0,
+                            &labels.1,
+                            present,
+                            line_key,
+                        )
+                    });
+                    done.push((k, customers, extra));
+                }
+                Ok::<_, DataError>(done)
             })
         })
         .collect();
+    let mut results = Vec::with_capacity(n_shards);
+    for t in workers {
+        results.extend(t.await.map_err(|e| {
+            DataError::engine("computing customer features")(datafusion::error::DataFusionError::External(Box::new(e)))
+        })??);
+    }
+    results.sort_by_key(|(k, _, _)| *k);
     let mut customers = Vec::new();
     let mut parts = Vec::new();
-    for t in tasks {
-        let (c, extra) = t.await.map_err(|e| {
-            DataError::engine("computing customer features")(datafusion::error::DataFusionError::External(Box::new(e)))
-        })??;
+    for (_, c, extra) in results {
         customers.extend(c);
         parts.extend(extra);
     }
