@@ -952,14 +952,14 @@ mod tests {
             // the header is line 1
             let mut offset = 1;
             for (p, s) in states.iter().enumerate() {
-                for b in &s.kept {
+                for (b, l) in s.kept.iter().zip(&s.kept_locals) {
                     let c = b.column(0).as_primitive::<UInt32Type>();
                     let m = b.column(2).as_primitive::<Int64Type>();
-                    let l = b.column(8).as_primitive::<UInt64Type>();
+                    assert_eq!(l.len(), b.num_rows());
                     for r in 0..b.num_rows() {
                         let owner = &states[s.codes_in.unwrap_or(p)];
                         let name = owner.dicts.customers.names[c.value(r) as usize].clone();
-                        kept.push((name, m.value(r), offset + l.value(r)));
+                        kept.push((name, m.value(r), offset + l.get(r)));
                     }
                 }
                 for b in &s.rejects {

@@ -25,8 +25,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::clean::{
-    CleanRules, Cleaner, Dictionaries, Dictionary, HASH_BUCKETS, POS_BITS, PartitionState, RowHash, RowHashes,
-    StoredHash, duplicate_rejects, partition_reject_schema, text_columns, text_schema,
+    CleanRules, Cleaner, Dictionaries, Dictionary, HASH_BUCKETS, KeptLocals, POS_BITS, PartitionState, RowHash,
+    RowHashes, StoredHash, duplicate_rejects, partition_reject_schema, text_columns, text_schema,
 };
 use crate::csv_scan;
 use crate::error::{DataError, Result};
@@ -437,14 +437,16 @@ async fn merge(
         }
         for ((f, p), locals) in &by_part {
             let state = &mut per_file[*f].states[*p];
-            state.kept = state
-                .kept
-                .iter()
-                .map(|b| drop_locals(b, locals))
-                .collect::<Result<Vec<_>>>()?
-                .into_iter()
-                .filter(|b| b.num_rows() > 0)
-                .collect();
+            let mut kept = Vec::with_capacity(state.kept.len());
+            let mut kept_locals = Vec::with_capacity(state.kept.len());
+            for (b, l) in state.kept.iter().zip(&state.kept_locals) {
+                let (b, l) = drop_locals(b, l, locals)?;
+                if b.num_rows() > 0 {
+                    kept.push(b);
+                    kept_locals.push(l);
+                }
+            }
+            (state.kept, state.kept_locals) = (kept, kept_locals);
         }
     } else if !duplicates.is_empty() {
         duplicate_rows_kept = duplicates.len() as u64;
@@ -790,12 +792,14 @@ fn recode(
     Ok((Names { customers, categories, channels }, kept))
 }
 
-/// Removes the rows whose `_local` is in `locals`.
-fn drop_locals(batch: &RecordBatch, locals: &HashSet<u64>) -> Result<RecordBatch> {
-    let local = batch.column_by_name("_local").map(|c| c.as_primitive::<UInt64Type>().clone());
-    let Some(local) = local else { return Ok(batch.clone()) };
-    let keep: BooleanArray = local.iter().map(|l| Some(!l.is_some_and(|l| locals.contains(&l)))).collect();
-    Ok(filter_record_batch(batch, &keep)?)
+/// Removes the rows of `batch` (whose local rows are `local`) whose local row is in `locals`.
+fn drop_locals(batch: &RecordBatch, local: &KeptLocals, locals: &HashSet<u64>) -> Result<(RecordBatch, KeptLocals)> {
+    let keep: Vec<bool> = (0..batch.num_rows()).map(|i| !locals.contains(&local.get(i))).collect();
+    let mut left = KeptLocals::default();
+    for (i, _) in keep.iter().enumerate().filter(|(_, k)| **k) {
+        left.push(local.get(i));
+    }
+    Ok((filter_record_batch(batch, &BooleanArray::from(keep))?, left))
 }
 
 /// Re-reads `src` and returns, per partition, the raw rows at the wanted local positions in the
@@ -996,7 +1000,6 @@ mod tests {
                 Arc::new(rows.iter().map(|r| r.1).collect::<UInt32Array>()),
                 Arc::new(UInt32Array::from(vec![None::<u32>; n])),
                 Arc::new(BooleanArray::from(vec![None::<bool>; n])),
-                Arc::new(UInt64Array::from((0..n as u64).collect::<Vec<_>>())),
             ];
             RecordBatch::try_new(crate::clean::kept_schema(), columns).unwrap_or_else(|e| panic!("{e}"))
         };

@@ -317,7 +317,6 @@ mod tests {
                     Arc::new(BooleanArray::from(
                         (0..n).map(|i| (!i.is_multiple_of(5)).then_some(i.is_multiple_of(2))).collect::<Vec<_>>(),
                     )),
-                    Arc::new(UInt64Array::from((0..n as u64).map(|i| i + 1000 * k as u64).collect::<Vec<_>>())),
                 ],
             )
             .unwrap_or_else(|e| panic!("{e}"))
