@@ -115,17 +115,28 @@ impl KeptLocals {
     /// Adds the next kept row's local row.
     #[inline]
     pub fn push(&mut self, local: u64) {
+        if let KeptLocals::Run { first, len } = self
+            && *first + *len as u64 == local
+        {
+            *len += 1;
+            return;
+        }
+        self.push_other(local);
+    }
+
+    /// [`KeptLocals::push`] of a row that does not extend the run.
+    #[cold]
+    fn push_other(&mut self, local: u64) {
         match self {
-            KeptLocals::Run { len: len @ 0, first } => {
-                *first = local;
-                *len = 1;
-            }
-            KeptLocals::Run { first, len } if *first + *len as u64 == local => *len += 1,
+            KeptLocals::Run { len: 0, first } => *first = local,
             KeptLocals::Run { first, len } => {
-                let mut list: Vec<u64> = (*first..*first + *len as u64).collect();
-                list.push(local);
+                let list: Vec<u64> = (*first..*first + *len as u64).collect();
                 *self = KeptLocals::List(list);
             }
+            KeptLocals::List(_) => {}
+        }
+        match self {
+            KeptLocals::Run { len, .. } => *len = 1,
             KeptLocals::List(list) => list.push(local),
         }
     }
