@@ -314,7 +314,12 @@ async fn scan_plan(ctx: &SessionContext, src: &SourceFile, df: DataFrame) -> Res
     Ok(plan)
 }
 
-/// Runs `cleaner` over every partition of `plan` in parallel.
+/// Runs `cleaner` over every partition of `plan` in parallel: one thread per core (each with a
+/// single-threaded tokio runtime for the scan) takes the partitions in turn. Threads of our own
+/// that end with the scan, not tasks on tokio's pool: the kept rows they allocate are freed later
+/// by other threads, and only the pages of a thread that has ended go back to the allocator for
+/// reuse at once (those of a parked pool thread wait for it to allocate again; the later stages
+/// then took fresh memory).
 async fn clean_partitions(
     ctx: &SessionContext,
     plan: Arc<dyn ExecutionPlan>,
@@ -323,13 +328,14 @@ async fn clean_partitions(
     progress: Option<Progress>,
 ) -> Result<Vec<PartitionState>> {
     let n = plan.output_partitioning().partition_count();
-    let mut tasks = Vec::with_capacity(n);
-    for p in 0..n {
-        let mut stream = plan.execute(p, ctx.task_ctx()).map_err(DataError::engine("cannot start the scan"))?;
-        let cleaner = cleaner.clone();
-        let progress = progress.clone();
-        let context = format!("cannot read {}", path.display());
-        tasks.push(tokio::spawn(async move {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let context = format!("cannot read {}", path.display());
+    let read = |p: usize| -> Result<PartitionState> {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| {
+            DataError::Unreadable { path: path.to_path_buf(), message: format!("cannot start a scan thread: {e}") }
+        })?;
+        rt.block_on(async {
+            let mut stream = plan.execute(p, ctx.task_ctx()).map_err(DataError::engine("cannot start the scan"))?;
             let mut state = PartitionState::default();
             while let Some(batch) = stream.next().await {
                 let batch = batch.map_err(DataError::engine(context.clone()))?;
@@ -338,17 +344,43 @@ async fn clean_partitions(
                     p.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
                 }
             }
-            Ok::<_, DataError>(state)
-        }));
+            Ok(state)
+        })
+    };
+    // a failed partition stops the other threads at their next partition
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    let work = || -> Result<Vec<(usize, PartitionState)>> {
+        let mut done = Vec::new();
+        while !failed.load(Ordering::Relaxed) {
+            let p = next.fetch_add(1, Ordering::Relaxed);
+            if p >= n {
+                break;
+            }
+            match read(p) {
+                Ok(state) => done.push((p, state)),
+                Err(e) => {
+                    failed.store(true, Ordering::Relaxed);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(done)
+    };
+    let threads = ctx.copied_config().target_partitions().clamp(1, n.max(1));
+    let finished: Vec<Result<Vec<(usize, PartitionState)>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(DataError::Stopped("a scan thread failed".into()))))
+            .collect()
+    });
+    let mut states: Vec<Option<PartitionState>> = (0..n).map(|_| None).collect();
+    for r in finished {
+        for (p, state) in r? {
+            states[p] = Some(state);
+        }
     }
-    let mut states = Vec::with_capacity(n);
-    for t in tasks {
-        states.push(t.await.map_err(|e| DataError::Unreadable {
-            path: PathBuf::new(),
-            message: format!("scan task failed: {e}"),
-        })??);
-    }
-    Ok(states)
+    states.into_iter().map(|s| s.ok_or_else(|| DataError::Stopped("a scan partition was not read".into()))).collect()
 }
 
 /// One file's cleaned partitions, and for CSV read by `csv_scan` where its ranges were.
