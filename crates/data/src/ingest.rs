@@ -197,7 +197,7 @@ pub async fn ingest_with(
         let (states, csv_plan) = match df {
             Some(df) => {
                 let plan = scan_plan(ctx, &src, df).await?;
-                (clean_partitions(ctx, plan, cleaner, &src.path, progress.clone()).await?, None)
+                (clean_partitions(ctx, plan, cleaner, &src.path, progress.clone())?, None)
             }
             None => {
                 let parts = ctx.copied_config().target_partitions();
@@ -314,13 +314,10 @@ async fn scan_plan(ctx: &SessionContext, src: &SourceFile, df: DataFrame) -> Res
     Ok(plan)
 }
 
-/// Runs `cleaner` over every partition of `plan` in parallel: one thread per core (each with a
-/// single-threaded tokio runtime for the scan) takes the partitions in turn. Threads of our own
-/// that end with the scan, not tasks on tokio's pool: the kept rows they allocate are freed later
-/// by other threads, and only the pages of a thread that has ended go back to the allocator for
-/// reuse at once (those of a parked pool thread wait for it to allocate again; the later stages
-/// then took fresh memory).
-async fn clean_partitions(
+/// Runs `cleaner` over every partition of `plan` in parallel: one thread per core takes the
+/// partitions in turn ([`crate::workers`]: threads that end with the scan, so the memory of the
+/// kept rows they allocate is reused once freed).
+fn clean_partitions(
     ctx: &SessionContext,
     plan: Arc<dyn ExecutionPlan>,
     cleaner: Arc<Cleaner>,
@@ -328,12 +325,9 @@ async fn clean_partitions(
     progress: Option<Progress>,
 ) -> Result<Vec<PartitionState>> {
     let n = plan.output_partitioning().partition_count();
-    let next = std::sync::atomic::AtomicUsize::new(0);
     let context = format!("cannot read {}", path.display());
-    let read = |p: usize| -> Result<PartitionState> {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| {
-            DataError::Unreadable { path: path.to_path_buf(), message: format!("cannot start a scan thread: {e}") }
-        })?;
+    let threads = ctx.copied_config().target_partitions();
+    crate::workers::in_turn(threads, n, "the scan", |rt, p| {
         rt.block_on(async {
             let mut stream = plan.execute(p, ctx.task_ctx()).map_err(DataError::engine("cannot start the scan"))?;
             let mut state = PartitionState::default();
@@ -346,41 +340,7 @@ async fn clean_partitions(
             }
             Ok(state)
         })
-    };
-    // a failed partition stops the other threads at their next partition
-    let failed = std::sync::atomic::AtomicBool::new(false);
-    let work = || -> Result<Vec<(usize, PartitionState)>> {
-        let mut done = Vec::new();
-        while !failed.load(Ordering::Relaxed) {
-            let p = next.fetch_add(1, Ordering::Relaxed);
-            if p >= n {
-                break;
-            }
-            match read(p) {
-                Ok(state) => done.push((p, state)),
-                Err(e) => {
-                    failed.store(true, Ordering::Relaxed);
-                    return Err(e);
-                }
-            }
-        }
-        Ok(done)
-    };
-    let threads = ctx.copied_config().target_partitions().clamp(1, n.max(1));
-    let finished: Vec<Result<Vec<(usize, PartitionState)>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(DataError::Stopped("a scan thread failed".into()))))
-            .collect()
-    });
-    let mut states: Vec<Option<PartitionState>> = (0..n).map(|_| None).collect();
-    for r in finished {
-        for (p, state) in r? {
-            states[p] = Some(state);
-        }
-    }
-    states.into_iter().map(|s| s.ok_or_else(|| DataError::Stopped("a scan partition was not read".into()))).collect()
+    })
 }
 
 /// One file's cleaned partitions, and for CSV read by `csv_scan` where its ranges were.

@@ -39,6 +39,7 @@ pub mod sink;
 pub mod source;
 mod swar;
 pub mod synth_io;
+mod workers;
 
 pub use error::{DataError, Result};
 

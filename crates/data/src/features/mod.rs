@@ -179,69 +179,30 @@ pub async fn aggregate(
     }
     bounds.push(n);
     let labels = Arc::new((categories, channels));
-    // one worker per core takes the shards in turn: a shard's rows (and its keys, day table and
-    // hash tables) are freed when it is done, before the next is started, so the allocator
-    // reuses that memory for the next shard; run as tasks all at once, every shard's tables were
-    // alive together (200 MB more at the 11.9M-row bench's peak). Each worker is a thread of its
-    // own (with a single-threaded runtime for DataFusion) that ends with this stage: memory its
-    // results hold is freed later by other threads, and only a thread that has ended leaves
-    // such pages to the allocator to reuse at once. A pool thread that stays (tokio's) keeps them
-    // until it allocates again, which it did not: the later stages then took fresh memory
-    // (200-300 MB on the bench, each page cleared by the kernel).
-    let n_shards = shards.len();
+    // one worker thread per core takes the shards in turn ([`crate::workers`]): a shard's rows
+    // (and its keys, day table and hash tables) are freed when it is done, before the next is
+    // started, so the next reuses that memory; run as tasks all at once, every shard's tables
+    // were alive together (200 MB more at the 11.9M-row bench's peak)
     let queue: std::sync::Mutex<Vec<Option<Vec<RecordBatch>>>> =
         std::sync::Mutex::new(shards.into_iter().map(Some).collect());
-    let next = std::sync::atomic::AtomicUsize::new(0);
+    let n_shards = bounds.len() - 1;
     let runtime = ctx.runtime_env();
-    let work = || -> Result<Vec<ShardResult>> {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| {
-            DataError::engine("computing customer features")(datafusion::error::DataFusionError::External(Box::new(e)))
-        })?;
-        rt.block_on(async {
-            let mut done = Vec::new();
-            loop {
-                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if k >= n_shards {
-                    break;
-                }
-                let rows =
-                    queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[k].take().unwrap_or_default();
-                let shard_ctx = SessionContext::new_with_config_rt(config.clone(), runtime.clone());
-                let (customers, categories) =
-                    shard_aggregate(&shard_ctx, schema.clone(), rows, present, line_key).await?;
-                // the category and channel features of the shard's customers, here, on the
-                // core that aggregated them (done after all shards, this ran on one core alone)
-                let extra = keys::needs_line_group(present).then(|| {
-                    categories_and_channels(
-                        &categories,
-                        bounds[k]..bounds[k + 1],
-                        &labels.0,
-                        &labels.1,
-                        present,
-                        line_key,
-                    )
-                });
-                done.push((k, customers, extra));
-            }
-            Ok(done)
-        })
-    };
-    let n_workers = ctx.copied_config().target_partitions().clamp(1, n_shards.max(1));
-    let finished: Vec<Result<Vec<ShardResult>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..n_workers).map(|_| scope.spawn(work)).collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(DataError::Stopped("a feature worker thread failed".into()))))
-            .collect()
-    });
-    let mut results = Vec::with_capacity(n_shards);
-    for r in finished {
-        results.extend(r?);
-    }
-    results.sort_by_key(|(k, _, _)| *k);
+    let threads = ctx.copied_config().target_partitions();
+    let results = crate::workers::in_turn(threads, n_shards, "the customer features", |rt, k| {
+        let rows = queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[k].take().unwrap_or_default();
+        let shard_ctx = SessionContext::new_with_config_rt(config.clone(), runtime.clone());
+        let (customers, categories) =
+            rt.block_on(shard_aggregate(&shard_ctx, schema.clone(), rows, present, line_key))?;
+        // the category and channel features of the shard's customers, here, on the core that
+        // aggregated them (done after all shards, this ran on one core alone)
+        let extra = keys::needs_line_group(present).then(|| {
+            categories_and_channels(&categories, bounds[k]..bounds[k + 1], &labels.0, &labels.1, present, line_key)
+        });
+        Ok((customers, extra))
+    })?;
     let mut customers = Vec::new();
     let mut parts = Vec::new();
-    for (_, c, extra) in results {
+    for (c, extra) in results {
         customers.extend(c);
         parts.extend(extra);
     }
@@ -262,9 +223,6 @@ pub async fn aggregate(
     }
     Ok(f)
 }
-
-/// A shard's number, its customer rows and its category and channel features.
-type ShardResult = (usize, Vec<RecordBatch>, Option<CategoryFeatures>);
 
 /// One shard's aggregation: `(customer rows, (customer, category, channel) rows)`.
 async fn shard_aggregate(
