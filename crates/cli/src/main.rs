@@ -62,11 +62,27 @@ fn main() -> ExitCode {
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", error_text(&err));
             let code = err.downcast_ref::<EngineError>().map_or(2, EngineError::exit_code);
             ExitCode::from(code as u8)
         }
     }
+}
+
+/// The error and its causes, each cause added only when the text so far does not already hold
+/// it: our errors show their source in their own message (a file's path, then why), and DataFusion
+/// nests the same Arrow error two or three deep, so the plain chain (`{:#}`) said each thing
+/// up to three times.
+fn error_text(err: &anyhow::Error) -> String {
+    let mut text = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }
 
 fn dispatch(cli: Cli) -> Result<()> {
@@ -487,6 +503,19 @@ fn load_config(a: &InputArgs) -> Result<Config> {
 
 #[cfg(test)]
 mod tests {
+
+    /// A cause already in the message is not repeated; one that is not (a context's) is added.
+    #[test]
+    fn error_text_says_each_cause_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let data = custseg_data::DataError::io("read", "/tmp/x.csv")(io);
+        assert_eq!(data.to_string(), "cannot read /tmp/x.csv: no such file");
+        let err = anyhow::Error::from(data);
+        assert_eq!(super::error_text(&err), "cannot read /tmp/x.csv: no such file");
+        let err = err.context("invalid settings");
+        assert_eq!(super::error_text(&err), "invalid settings: cannot read /tmp/x.csv: no such file");
+    }
+
     /// The option number is mimalloc 3's: a different major version could renumber its options.
     #[test]
     #[allow(unsafe_code)]
