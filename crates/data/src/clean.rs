@@ -821,20 +821,11 @@ impl<'b> BatchRows<'b> {
     }
 }
 
-impl RawRows for BatchRows<'_> {
-    fn len(&self) -> usize {
-        self.batch.num_rows()
-    }
-
-    fn text(&self, col: usize, row: usize) -> Option<&str> {
-        self.text[col].as_ref().and_then(|c| value(c, row))
-    }
-
-    fn local(&self, row: usize) -> u64 {
-        self.lines_before + row as u64 + 1
-    }
-
-    fn row_hash(&self, row: usize, buf: &mut Vec<u8>) -> u128 {
+impl BatchRows<'_> {
+    /// The row's hash the plain way: per column, `0` for a null, `1` and the text for text, `2`
+    /// and the value's bytes for a typed value, then `0xFF`, all into `buf`, hashed with xxh3-128.
+    /// [`RawRows::row_hash`] lays out the same bytes faster; this is its way for long rows.
+    fn row_hash_in(&self, row: usize, buf: &mut Vec<u8>) -> u128 {
         buf.clear();
         for (c, f) in self.text.iter().zip(&self.fixed) {
             match (c, f) {
@@ -855,6 +846,82 @@ impl RawRows for BatchRows<'_> {
             buf.push(0xFF);
         }
         xxhash_rust::xxh3::xxh3_128(buf)
+    }
+}
+
+/// Bytes of scratch space [`BatchRows`] lays a row out in for its hash.
+const ROW_SCRATCH: usize = 512;
+
+impl RawRows for BatchRows<'_> {
+    fn len(&self) -> usize {
+        self.batch.num_rows()
+    }
+
+    fn text(&self, col: usize, row: usize) -> Option<&str> {
+        self.text[col].as_ref().and_then(|c| value(c, row))
+    }
+
+    fn local(&self, row: usize) -> u64 {
+        self.lines_before + row as u64 + 1
+    }
+
+    fn row_hash(&self, row: usize, buf: &mut Vec<u8>) -> u128 {
+        // the bytes laid out as `row_hash_in` lays them out, into a scratch area sized once:
+        // short texts (ids, codes) copied as one 16-byte block and cut, fixed values as 4 or 8
+        // bytes, so no copy of a variable length (a `memcpy` call each, and a length check per
+        // push: 570M instructions and 110M in `memcpy` on the 1.19M-row Parquet log); a row that
+        // does not fit, or a text near the end of its buffer, takes the plain way
+        if buf.len() < ROW_SCRATCH {
+            buf.resize(ROW_SCRATCH, 0);
+        }
+        let a = &mut buf[..ROW_SCRATCH];
+        let mut pos = 0;
+        for (c, f) in self.text.iter().zip(&self.fixed) {
+            // room for a tag, a 16-byte block and the separator
+            if pos + 18 > ROW_SCRATCH {
+                return self.row_hash_in(row, buf);
+            }
+            match (c, f) {
+                (Some(c), _) if c.is_valid(row) => {
+                    let offsets = c.value_offsets();
+                    let (start, end) = (offsets[row].as_usize(), offsets[row + 1].as_usize());
+                    let values = c.value_data();
+                    a[pos] = 1;
+                    pos += 1;
+                    if end - start <= 16 && start + 16 <= values.len() {
+                        a[pos..pos + 16].copy_from_slice(&values[start..start + 16]);
+                    } else if pos + (end - start) < ROW_SCRATCH {
+                        a[pos..pos + (end - start)].copy_from_slice(&values[start..end]);
+                    } else {
+                        return self.row_hash_in(row, buf);
+                    }
+                    pos += end - start;
+                }
+                (Some(_), _) => {
+                    a[pos] = 0;
+                    pos += 1;
+                }
+                (None, Some((data, w))) if data.is_valid(row) => {
+                    a[pos] = 2;
+                    let at = (data.offset() + row) * w;
+                    let bytes = &data.buffers()[0].as_slice()[at..at + w];
+                    match *w {
+                        4 => a[pos + 1..pos + 5].copy_from_slice(&<[u8; 4]>::try_from(bytes).unwrap_or_default()),
+                        8 => a[pos + 1..pos + 9].copy_from_slice(&<[u8; 8]>::try_from(bytes).unwrap_or_default()),
+                        _ if pos + 1 + w < ROW_SCRATCH => a[pos + 1..pos + 1 + w].copy_from_slice(bytes),
+                        _ => return self.row_hash_in(row, buf),
+                    }
+                    pos += 1 + w;
+                }
+                (None, _) => {
+                    a[pos] = 0;
+                    pos += 1;
+                }
+            }
+            a[pos] = 0xFF;
+            pos += 1;
+        }
+        xxhash_rust::xxh3::xxh3_128(&a[..pos])
     }
 
     fn reject_columns(&self, mask: &[bool]) -> Result<Vec<ArrayRef>> {
@@ -1119,6 +1186,62 @@ mod tests {
             None,
         );
         assert_eq!(reasons(&s), vec!["return_excluded"]);
+    }
+
+    /// An Arrow row's hash laid out in the scratch area equals the plain layout's: short and
+    /// 16- and 17-byte texts, a text at the very end of its buffer, empty texts, nulls of each
+    /// kind, 2-, 4- and 8-byte values, and a row too long for the scratch area.
+    #[test]
+    fn arrow_row_hash_fast_way_equals_the_plain_way() {
+        use datafusion::arrow::array::{Date32Array, Int16Array};
+        let names: Vec<String> =
+            ["customer_id", "order_date", "amount", "note", "qty"].iter().map(|s| s.to_string()).collect();
+        let long = "x".repeat(600);
+        let notes: Vec<Option<&str>> = vec![
+            Some("a"),
+            Some("sixteen-bytes-ab"),
+            Some("seventeen-bytes-a"),
+            None,
+            Some(""),
+            Some(long.as_str()),
+            Some("end"),
+        ];
+        let n = notes.len();
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("customer_id", DataType::Utf8, true),
+            Field::new("order_date", DataType::Date32, true),
+            Field::new("amount", DataType::Float64, true),
+            Field::new("note", DataType::Utf8, true),
+            Field::new("qty", DataType::Int16, true),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(StringArray::from((0..n).map(|i| Some(format!("c{i}"))).collect::<Vec<_>>())),
+                Arc::new(Date32Array::from((0..n as i32).map(|i| (i != 3).then_some(19_000 + i)).collect::<Vec<_>>())),
+                Arc::new(Float64Array::from((0..n).map(|i| (i != 4).then_some(i as f64 * 1.5)).collect::<Vec<_>>())),
+                Arc::new(StringArray::from(notes)),
+                Arc::new(Int16Array::from((0..n as i16).map(|i| (i != 1).then_some(i * 7)).collect::<Vec<_>>())),
+            ],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let map =
+            ColumnMap::resolve(&names, &BTreeMap::new(), std::path::Path::new("t")).unwrap_or_else(|e| panic!("{e}"));
+        let cleaner = Cleaner::new(&names, &map, DateFormat::Iso, CleanRules::default(), None);
+        // a slice too: offsets into shared buffers
+        for b in [batch.clone(), batch.slice(2, n - 2)] {
+            let rows = BatchRows::new(&cleaner, &b, 0).unwrap_or_else(|e| panic!("{e}"));
+            let mut buf = Vec::new();
+            let mut plain = Vec::new();
+            let hashes: Vec<u128> = (0..b.num_rows()).map(|r| rows.row_hash(r, &mut buf)).collect();
+            let expected: Vec<u128> = (0..b.num_rows()).map(|r| rows.row_hash_in(r, &mut plain)).collect();
+            assert_eq!(hashes, expected);
+            // and in the other order (the scratch area after a long row)
+            let again: Vec<u128> = (0..b.num_rows()).rev().map(|r| rows.row_hash(r, &mut buf)).collect();
+            assert_eq!(again, expected.iter().rev().copied().collect::<Vec<_>>());
+            let distinct: std::collections::HashSet<u128> = expected.iter().copied().collect();
+            assert_eq!(distinct.len(), b.num_rows());
+        }
     }
 
     /// Typed amount and date columns (Parquet, JSON) give what their text gives: the same kept
