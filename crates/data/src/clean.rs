@@ -128,15 +128,12 @@ impl KeptLocals {
     #[cold]
     fn push_other(&mut self, local: u64) {
         match self {
-            KeptLocals::Run { len: 0, first } => *first = local,
+            KeptLocals::Run { first, len } if *len == 0 => (*first, *len) = (local, 1),
             KeptLocals::Run { first, len } => {
-                let list: Vec<u64> = (*first..*first + *len as u64).collect();
+                let mut list: Vec<u64> = (*first..*first + *len as u64).collect();
+                list.push(local);
                 *self = KeptLocals::List(list);
             }
-            KeptLocals::List(_) => {}
-        }
-        match self {
-            KeptLocals::Run { len, .. } => *len = 1,
             KeptLocals::List(list) => list.push(local),
         }
     }
@@ -1060,8 +1057,6 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    /// Day counts equal a map's, for days spread within the span, days before and after the
-    /// first one (the vector grows at both ends) and typo years far outside it.
     /// A kept batch's local rows: a run while they are consecutive, then the list; either way
     /// row i's own.
     #[test]
@@ -1082,6 +1077,8 @@ mod tests {
         assert_eq!((first_gap.len(), first_gap.get(0), first_gap.get(1)), (2, 3, 5));
     }
 
+    /// Day counts equal a map's, for days spread within the span, days before and after the
+    /// first one (the vector grows at both ends) and typo years far outside it.
     #[test]
     fn day_counts_count_every_day() {
         let mut rng = custseg_core::math::Rng::new(3);

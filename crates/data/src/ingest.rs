@@ -197,7 +197,7 @@ pub async fn ingest_with(
         let (states, csv_plan) = match df {
             Some(df) => {
                 let plan = scan_plan(ctx, &src, df).await?;
-                (clean_partitions(ctx, plan, cleaner, &src.path, progress.clone())?, None)
+                (clean_partitions(ctx, plan, &cleaner, &src.path, progress.clone())?, None)
             }
             None => {
                 let parts = ctx.copied_config().target_partitions();
@@ -320,14 +320,14 @@ async fn scan_plan(ctx: &SessionContext, src: &SourceFile, df: DataFrame) -> Res
 fn clean_partitions(
     ctx: &SessionContext,
     plan: Arc<dyn ExecutionPlan>,
-    cleaner: Arc<Cleaner>,
+    cleaner: &Cleaner,
     path: &Path,
     progress: Option<Progress>,
 ) -> Result<Vec<PartitionState>> {
     let n = plan.output_partitioning().partition_count();
     let context = format!("cannot read {}", path.display());
     let threads = ctx.copied_config().target_partitions();
-    crate::workers::in_turn(threads, n, "the scan", |rt, p| {
+    crate::workers::in_turn(threads, (0..n).collect(), "the scan", |rt, p| {
         rt.block_on(async {
             let mut stream = plan.execute(p, ctx.task_ctx()).map_err(DataError::engine("cannot start the scan"))?;
             let mut state = PartitionState::default();

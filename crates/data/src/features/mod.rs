@@ -178,18 +178,15 @@ pub async fn aggregate(
         *b = 0;
     }
     bounds.push(n);
-    let labels = Arc::new((categories, channels));
+    let labels = (categories, channels);
     // one worker thread per core takes the shards in turn ([`crate::workers`]): a shard's rows
     // (and its keys, day table and hash tables) are freed when it is done, before the next is
     // started, so the next reuses that memory; run as tasks all at once, every shard's tables
     // were alive together (200 MB more at the 11.9M-row bench's peak)
-    let queue: std::sync::Mutex<Vec<Option<Vec<RecordBatch>>>> =
-        std::sync::Mutex::new(shards.into_iter().map(Some).collect());
-    let n_shards = bounds.len() - 1;
     let runtime = ctx.runtime_env();
     let threads = ctx.copied_config().target_partitions();
-    let results = crate::workers::in_turn(threads, n_shards, "the customer features", |rt, k| {
-        let rows = queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[k].take().unwrap_or_default();
+    let shards: Vec<(usize, Vec<RecordBatch>)> = shards.into_iter().enumerate().collect();
+    let results = crate::workers::in_turn(threads, shards, "the customer features", |rt, (k, rows)| {
         let shard_ctx = SessionContext::new_with_config_rt(config.clone(), runtime.clone());
         let (customers, categories) =
             rt.block_on(shard_aggregate(&shard_ctx, schema.clone(), rows, present, line_key))?;
