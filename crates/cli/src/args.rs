@@ -321,6 +321,10 @@ pub struct InputArgs {
     /// Date layout: iso, yyyymmdd, ymd, chinese, dmy, mdy, or a chrono pattern like %d.%m.%Y.
     #[arg(long, value_name = "FORMAT")]
     pub date_format: Option<String>,
+    /// Decimal mark of amounts, quantities and prices: `.` (1,234.50) or `,` (1.234,50);
+    /// decided per column from the values by default.
+    #[arg(long, value_name = "MARK")]
+    pub decimal: Option<String>,
     /// As-of date YYYY-MM-DD (default: the day after the last transaction). Later rows are
     /// rejected.
     #[arg(long, value_name = "DATE")]

@@ -475,6 +475,9 @@ fn load_config(a: &InputArgs) -> Result<Config> {
     if let Some(f) = &a.date_format {
         c.input.date_format = Some(f.clone());
     }
+    if let Some(d) = &a.decimal {
+        c.input.decimal = Some(d.clone());
+    }
     if let Some(d) = &a.as_of {
         c.run.as_of = Some(d.clone());
     }

@@ -20,9 +20,8 @@ use serde::{Deserialize, Serialize};
 pub use crate::dictionary::Dictionary;
 use crate::error::Result;
 use crate::mapping::{ColumnMap, Role};
-use crate::parse::{
-    AmountError, DateFormat, format_day, is_discounted, money_units_exact, parse_number, to_money_units,
-};
+use crate::number_format::NumberFormat;
+use crate::parse::{AmountError, DateFormat, format_day, is_discounted, money_units_exact, to_money_units};
 use crate::quality::RejectReason;
 
 /// What to do with zero-amount rows.
@@ -213,6 +212,8 @@ pub struct Cleaner {
     date_format: DateFormat,
     rules: CleanRules,
     as_of: Option<i32>,
+    /// The decimal mark of each raw column that holds numbers (by column index).
+    numbers: Vec<NumberFormat>,
     raw_schema: SchemaRef,
     reject_schema: SchemaRef,
 }
@@ -438,7 +439,7 @@ pub struct PartitionState {
     /// included), so line numbers are the file's.
     pub lines: u64,
     /// Rejects by reason (index into [`RejectReason::ALL`]).
-    pub by_reason: [u64; 8],
+    pub by_reason: [u64; RejectReason::ALL.len()],
     /// Kept return rows and their amount in money units (negative).
     pub returns_rows: u64,
     /// Sum of kept return amounts in money units.
@@ -480,9 +481,41 @@ impl Cleaner {
             date_format,
             rules,
             as_of,
+            numbers: vec![NumberFormat::Point; names.len()],
             raw_schema: Arc::new(text_schema(names)),
             reject_schema: partition_reject_schema(names),
         }
+    }
+
+    /// The cleaner with the decimal mark of some columns set (`(column index, format)`); the
+    /// others keep a decimal point.
+    pub fn with_number_formats(mut self, formats: &[(usize, NumberFormat)]) -> Cleaner {
+        for &(i, f) in formats {
+            if let Some(slot) = self.numbers.get_mut(i) {
+                *slot = f;
+            }
+        }
+        self
+    }
+
+    /// The decimal mark of each column read as a number (the amount, or the quantity and the
+    /// unit price), by column name.
+    pub fn number_formats(&self) -> Vec<(String, NumberFormat)> {
+        let cols: Vec<usize> = match self.idx.amount {
+            Some(a) => vec![a],
+            None => self.idx.quantity.into_iter().chain(self.idx.unit_price).collect(),
+        };
+        cols.into_iter().map(|i| (self.names[i].clone(), self.numbers[i])).collect()
+    }
+
+    /// The explicit as-of date, if any.
+    pub fn as_of(&self) -> Option<i32> {
+        self.as_of
+    }
+
+    /// The date column's index and name.
+    pub fn date_column(&self) -> (usize, &str) {
+        (self.idx.date, &self.names[self.idx.date])
     }
 
     /// Whether the data has an order id (exact duplicates are then errors in the data).
@@ -646,7 +679,7 @@ impl Cleaner {
         };
         let number = |i: usize| -> Result<f64, Reject<'a>> {
             let text = get(Some(i), row).unwrap_or("");
-            parse_number(text).map_err(|e| {
+            self.numbers[i].parse(text).map_err(|e| {
                 let reason = match e {
                     AmountError::Unparseable => RejectReason::UnparseableAmount,
                     AmountError::NonFinite => RejectReason::NonFiniteAmount,
@@ -676,11 +709,13 @@ impl Cleaner {
             (Some(_), _) if let TypedAmount::I64(a) = typed.amount => {
                 typed_amount(a, a.is_valid(row).then(|| a.value(row) as f64))?
             }
-            // a quantity does not matter when there is an amount
-            (Some(a), _) => match get(Some(a), row).and_then(money_units_exact) {
+            // a quantity does not matter when there is an amount; the exact integer path reads
+            // plain decimals with a point only
+            (Some(a), _) if self.numbers[a] == NumberFormat::Point => match get(Some(a), row).and_then(money_units_exact) {
                 Some(u) => u,
                 None => units(number(a)?)?,
             },
+            (Some(a), _) => units(number(a)?)?,
             (None, Some(p)) => {
                 let quantity = match self.idx.quantity {
                     Some(i) => number(i)?,

@@ -606,20 +606,24 @@ pub(crate) fn supports(src: &SourceFile) -> Result<bool> {
     Ok(scanner(src)?.is_some())
 }
 
-/// Up to `n` values of column `col`, from the first rows (for date-format detection).
-pub(crate) fn sample(src: &SourceFile, col: usize, n: usize) -> Result<Vec<String>> {
-    let Some((scanner, header_end)) = scanner(src)? else { return Ok(Vec::new()) };
-    let mut out = Vec::new();
+/// Up to `n` values of each column of `cols`, from the first rows (for format detection).
+pub(crate) fn sample(src: &SourceFile, cols: &[usize], n: usize) -> Result<Vec<Vec<String>>> {
+    let mut out = vec![Vec::new(); cols.len()];
+    let Some((scanner, header_end)) = scanner(src)? else { return Ok(out) };
+    let mut rows = 0;
     scanner.scan(header_end, scanner.len, &mut |block| {
         for row in 0..block.len() {
-            if out.len() == n {
+            if rows == n {
                 return Ok(false);
             }
-            if let Some(v) = block.text(col, row) {
-                out.push(v.to_string());
+            rows += 1;
+            for (k, &col) in cols.iter().enumerate() {
+                if let Some(v) = block.text(col, row).filter(|v| !v.trim().is_empty()) {
+                    out[k].push(v.to_string());
+                }
             }
         }
-        Ok(out.len() < n)
+        Ok(rows < n)
     })?;
     Ok(out)
 }

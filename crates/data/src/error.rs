@@ -49,6 +49,16 @@ pub enum DataError {
     /// The date format could not be told from the data.
     #[error("{path}: cannot tell the date format of column `{column}` from values such as {examples}\n{hint}")]
     DateFormat { path: PathBuf, column: String, examples: String, hint: String },
+    /// A number column's values prove a decimal point and a decimal comma equally often.
+    #[error(
+        "{path}: column `{column}` has values that read only with a decimal point ({point}) and as many that read only with a decimal comma ({comma})\nhint: say which with --decimal . or --decimal ,"
+    )]
+    NumberFormat { path: PathBuf, column: String, point: String, comma: String },
+    /// A customer's amounts add up to more than the money units can hold exactly.
+    #[error(
+        "the amounts of customer `{customer}` add up to about {total} in absolute value, more than custseg can add exactly (922,337,203,685,477)\nhint: check the amount column for values in the wrong unit or column"
+    )]
+    SumOverflow { customer: String, total: String },
     /// A user-given date format is not valid.
     #[error("invalid --date-format `{format}`: {message}")]
     BadDateFormat { format: String, message: String },

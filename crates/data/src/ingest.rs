@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringArray, UInt32Array, UInt64Array};
 use datafusion::arrow::compute::filter_record_batch;
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, UInt32Type, UInt64Type};
+use datafusion::arrow::datatypes::{DataType, Field, Int32Type, Int64Type, Schema, SchemaRef, UInt32Type, UInt64Type};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::execution::context::SessionContext;
 use datafusion::physical_plan::{ExecutionPlan, ExecutionPlanProperties, displayable};
@@ -31,6 +31,7 @@ use crate::clean::{
 use crate::csv_scan;
 use crate::error::{DataError, Result};
 use crate::mapping::{ColumnMap, Role};
+use crate::number_format::{NumberFormat, detect_number_format};
 use crate::parse::{DateFormat, MONEY_SCALE, detect_date_format, format_day};
 use crate::quality::{FileReport, QualityReport, RejectReason, RowRef};
 use crate::source::{self, CsvOptions, Format, SourceFile};
@@ -47,6 +48,9 @@ pub struct IngestOptions {
     /// Date layout (`iso`, `yyyymmdd`, `ymd`, `chinese`, `dmy`, `mdy`, or a chrono pattern);
     /// detected when unset.
     pub date_format: Option<String>,
+    /// The decimal mark of amounts, quantities and prices (`.` or `,`); decided per column from
+    /// the values when unset.
+    pub decimal: Option<String>,
     /// Cleaning rules.
     #[serde(flatten)]
     pub rules: CleanRules,
@@ -139,6 +143,7 @@ pub async fn ingest_with(
 ) -> Result<Ingested> {
     let found = source::discover(path)?;
     let user_format = options.date_format.as_deref().map(DateFormat::from_user).transpose()?;
+    let user_decimal = options.decimal.as_deref().map(NumberFormat::from_user).transpose()?;
     let mut first: Option<FirstFile> = None;
     let mut per_file = Vec::new();
     let mut reports = Vec::new();
@@ -157,27 +162,16 @@ pub async fn ingest_with(
             None => {
                 let map = ColumnMap::resolve(&src.columns, &options.map, file_path)?;
                 on_mapping(&map).map_err(DataError::Stopped)?;
-                let date_format = match &user_format {
-                    Some(f) => f.clone(),
-                    None => {
-                        let column = map.get(Role::Date).unwrap_or_default().to_string();
-                        let samples = match &df {
-                            Some(df) => sample_column(df, &column, file_path).await?,
-                            None => {
-                                let i = src.columns.iter().position(|c| *c == column).unwrap_or(0);
-                                csv_scan::sample(&src, i, 1000)?
-                            }
-                        };
-                        let refs: Vec<&str> = samples.iter().map(String::as_str).collect();
-                        detect_date_format(&refs, file_path, &column)?
-                    }
-                };
-                let cleaner =
-                    Arc::new(Cleaner::new(&src.columns, &map, date_format.clone(), options.rules.clone(), as_of));
+                let (date_format, numbers) =
+                    detect_formats(df.as_ref(), &src, &map, user_format.as_ref(), user_decimal).await?;
+                let cleaner = Arc::new(
+                    Cleaner::new(&src.columns, &map, date_format.clone(), options.rules.clone(), as_of)
+                        .with_number_formats(&numbers),
+                );
                 first = Some((file_path.clone(), src.columns.clone(), map, date_format, cleaner.clone()));
                 cleaner
             }
-            Some((first_path, columns, map, date_format, _)) => {
+            Some((first_path, columns, map, date_format, first_cleaner)) => {
                 let mut a = columns.clone();
                 let mut b = src.columns.clone();
                 a.sort();
@@ -190,7 +184,17 @@ pub async fn ingest_with(
                         found: src.columns.join(", "),
                     });
                 }
-                Arc::new(Cleaner::new(&src.columns, map, date_format.clone(), options.rules.clone(), as_of))
+                // the first file's decimal marks, by column name (the files' columns may be in
+                // another order)
+                let numbers: Vec<(usize, NumberFormat)> = first_cleaner
+                    .number_formats()
+                    .into_iter()
+                    .filter_map(|(name, f)| src.columns.iter().position(|c| *c == name).map(|i| (i, f)))
+                    .collect();
+                Arc::new(
+                    Cleaner::new(&src.columns, map, date_format.clone(), options.rules.clone(), as_of)
+                        .with_number_formats(&numbers),
+                )
             }
         };
         let t0 = std::time::Instant::now();
@@ -228,6 +232,65 @@ pub async fn ingest_with(
         return Err(DataError::NoFiles { path: path.to_path_buf() });
     };
     merge(ctx, per_file, reports, files, &columns, column_map, date_format, &cleaner, &options.rules).await
+}
+
+/// Rows sampled from the start of the first file to detect its date layout and decimal marks.
+const SAMPLE_ROWS: usize = 2000;
+
+/// The date layout and the decimal mark of each number column of the first file: given, or
+/// decided from the values of its first [`SAMPLE_ROWS`] rows.
+async fn detect_formats(
+    df: Option<&DataFrame>,
+    src: &SourceFile,
+    map: &ColumnMap,
+    user_date: Option<&DateFormat>,
+    user_decimal: Option<NumberFormat>,
+) -> Result<(DateFormat, Vec<(usize, NumberFormat)>)> {
+    let index = |name: &str| src.columns.iter().position(|c| c == name);
+    let date_col = map.get(Role::Date).unwrap_or_default().to_string();
+    let number_cols: Vec<String> = match map.get(Role::Amount) {
+        Some(a) => vec![a.to_string()],
+        None => [Role::Quantity, Role::UnitPrice].iter().filter_map(|r| map.get(*r)).map(str::to_string).collect(),
+    };
+    let mut wanted: Vec<String> = Vec::new();
+    if user_date.is_none() {
+        wanted.push(date_col.clone());
+    }
+    if user_decimal.is_none() {
+        wanted.extend(number_cols.iter().cloned());
+    }
+    let samples: Vec<Vec<String>> = match df {
+        _ if wanted.is_empty() => Vec::new(),
+        Some(df) => {
+            let mut out = Vec::new();
+            for c in &wanted {
+                out.push(sample_column(df, c, &src.path).await?);
+            }
+            out
+        }
+        None => {
+            let cols: Vec<usize> = wanted.iter().map(|c| index(c).unwrap_or(0)).collect();
+            csv_scan::sample(src, &cols, SAMPLE_ROWS)?
+        }
+    };
+    let of = |name: &str| -> Vec<&str> {
+        wanted.iter().position(|c| c == name).map(|k| samples[k].iter().map(String::as_str).collect()).unwrap_or_default()
+    };
+    let date_format = match user_date {
+        Some(f) => f.clone(),
+        None => detect_date_format(&of(&date_col), &src.path, &date_col)?,
+    };
+    let mut numbers = Vec::new();
+    for c in &number_cols {
+        let format = match user_decimal {
+            Some(f) => f,
+            None => detect_number_format(&of(c), &src.path, c)?,
+        };
+        if let Some(i) = index(c) {
+            numbers.push((i, format));
+        }
+    }
+    Ok((date_format, numbers))
 }
 
 fn delimiter_name(d: u8) -> String {
@@ -282,7 +345,7 @@ async fn sample_column(df: &DataFrame, column: &str, path: &Path) -> Result<Vec<
     let batches = df
         .clone()
         .select_columns(&[column])
-        .and_then(|d| d.limit(0, Some(1000)))
+        .and_then(|d| d.limit(0, Some(SAMPLE_ROWS)))
         .map_err(DataError::engine(context()))?
         .collect()
         .await
@@ -416,23 +479,60 @@ async fn merge(
     let reject_duplicates = cleaner.has_order_id() || rules.dedupe;
     tracing::debug!(ms = t0.elapsed().as_millis() as u64, "duplicates found");
 
+    // rows dated far after the rest: with no explicit as-of they would decide it (a typo year
+    // gave every other customer decades of recency), so they are set aside with their reason
+    let outlier_after = match cleaner.as_of() {
+        Some(_) => None,
+        None => {
+            let mut all_days: BTreeMap<i32, u64> = BTreeMap::new();
+            for s in per_file.iter().flat_map(|f| &f.states) {
+                for (d, n) in s.days.iter() {
+                    *all_days.entry(d).or_insert(0) += n;
+                }
+            }
+            outlier_threshold(&all_days)
+        }
+    };
+    let mut outliers: Vec<u64> = Vec::new();
+    if let Some(last_regular) = outlier_after {
+        for (f, file) in per_file.iter().enumerate() {
+            for (p, s) in file.states.iter().enumerate() {
+                for (b, l) in s.kept.iter().zip(&s.kept_locals) {
+                    let day = b.column(1).as_primitive::<Int32Type>();
+                    let late = day.values().iter().enumerate().filter(|(_, d)| **d > last_regular);
+                    outliers.extend(late.map(|(i, _)| pack(f, p, l.get(i))));
+                }
+            }
+        }
+        outliers.sort_unstable();
+        // such a row is set aside as an outlier, not as a duplicate (that reason comes first)
+        duplicates.retain(|k| outliers.binary_search(k).is_err());
+    }
+
     let mut by_reason: BTreeMap<&'static str, u64> = RejectReason::ALL.iter().map(|r| (r.id(), 0)).collect();
     let mut quality_warnings = Vec::new();
     let mut dup_examples = Vec::new();
     let mut duplicate_rows_kept = 0;
-    let mut dup_rejects: Vec<(usize, usize, u64)> = Vec::new();
+    // rows kept by the cleaner and rejected here: duplicates (where they are errors) and outliers
+    let mut set_aside: Vec<(usize, usize, u64)> = outliers.iter().map(|&k| unpack(k)).collect();
     if reject_duplicates {
-        dup_rejects = duplicates.iter().map(|&k| unpack(k)).collect();
+        set_aside.extend(duplicates.iter().map(|&k| unpack(k)));
+    }
+    // the days of the rows set aside, taken off the day counts below
+    let mut removed_days: BTreeMap<i32, u64> = BTreeMap::new();
+    if !set_aside.is_empty() {
         let mut by_part: HashMap<(usize, usize), HashSet<u64>> = HashMap::new();
-        for &(f, p, l) in &dup_rejects {
+        for &(f, p, l) in &set_aside {
             by_part.entry((f, p)).or_default().insert(l);
         }
         for ((f, p), locals) in &by_part {
             let state = &mut per_file[*f].states[*p];
             let mut kept = Vec::with_capacity(state.kept.len());
             let mut kept_locals = Vec::with_capacity(state.kept.len());
-            for (b, l) in state.kept.iter().zip(&state.kept_locals) {
-                let (b, l) = drop_locals(b, l, locals)?;
+            let batches = std::mem::take(&mut state.kept);
+            let batch_locals = std::mem::take(&mut state.kept_locals);
+            for (b, l) in batches.iter().zip(&batch_locals) {
+                let (b, l) = drop_locals(b, l, locals, state, &mut removed_days)?;
                 if b.num_rows() > 0 {
                     kept.push(b);
                     kept_locals.push(l);
@@ -440,6 +540,8 @@ async fn merge(
             }
             (state.kept, state.kept_locals) = (kept, kept_locals);
         }
+    }
+    if reject_duplicates {
     } else if !duplicates.is_empty() {
         duplicate_rows_kept = duplicates.len() as u64;
         for &k in duplicates.iter().take(10) {
@@ -476,11 +578,13 @@ async fn merge(
     let mut zero_kept = 0;
     let mut days: BTreeMap<i32, u64> = BTreeMap::new();
     let mut latest: Vec<(i32, usize, u64, String)> = Vec::new();
-    // duplicate rejects to re-read: file -> partition -> local rows
+    // rows set aside to re-read: file -> partition -> local rows
     let mut dup_by_file: BTreeMap<usize, HashMap<usize, HashSet<u64>>> = BTreeMap::new();
-    for &(f, p, l) in &dup_rejects {
+    for &(f, p, l) in &set_aside {
         dup_by_file.entry(f).or_default().entry(p).or_default().insert(l);
     }
+    let outlier_set: HashSet<u64> = outliers.iter().copied().collect();
+    let (date_idx, date_name) = cleaner.date_column();
     for (f, FileScan { src, states, csv_plan }) in per_file.into_iter().enumerate() {
         let file_name = src.path.display().to_string();
         // the file's partitions' dictionaries start here in `dicts`
@@ -503,17 +607,25 @@ async fn merge(
                 *days.entry(d).or_insert(0) += n;
             }
             latest.extend(s.latest.drain(..).map(|(d, l, t)| (d, f, line_of(f, p, l), t)));
-            // this partition's rejects and duplicate rejects, merged by line
+            // this partition's rejects and the rows set aside, merged by line
             let mut batches: Vec<RecordBatch> = s.rejects.drain(..).collect();
-            if let Some(b) = dup_raw.get(&p) {
+            let set_aside_rows = match dup_raw.get(&p) {
+                Some(b) => Some(label_outliers(b, |l| outlier_set.contains(&pack(f, p, l)), date_idx, date_name)?),
+                None => None,
+            };
+            if let Some(b) = &set_aside_rows {
                 batches.push(b.clone());
             }
             for b in &batches {
                 rejects.push(reject_rows(b, &file_name, offsets[f][p], columns, &reject_schema)?);
             }
-            if let Some(b) = dup_raw.get(&p) {
+            if let Some(b) = &set_aside_rows {
                 rejected += b.num_rows() as u64;
-                *by_reason.entry(RejectReason::DuplicateRow.id()).or_insert(0) += b.num_rows() as u64;
+                let reasons = b.column_by_name("_reason").map(|c| c.as_string::<i32>().clone());
+                for reason in reasons.iter().flat_map(|r| r.iter().flatten()) {
+                    let id = RejectReason::ALL.iter().find(|r| r.id() == reason).map_or("", |r| r.id());
+                    *by_reason.entry(id).or_insert(0) += 1;
+                }
             }
             kept_parts.push(std::mem::take(&mut s.kept));
             dict_of.push(dict_base + s.codes_in.unwrap_or(p));
@@ -524,34 +636,25 @@ async fn merge(
     }
     let rejects = sort_rejects(rejects, &reject_schema)?;
 
-    // far-future dates: more than a year after the 99.9th percentile of kept rows
-    let kept_total: u64 = days.values().sum();
-    let mut far_future_rows = 0;
-    let mut far_future_examples = Vec::new();
-    if kept_total > 0 {
-        let target = (kept_total as f64 * 0.999).ceil() as u64;
-        let mut acc = 0;
-        let p999 = days
-            .iter()
-            .find(|(_, n)| {
-                acc += **n;
-                acc >= target
-            })
-            .map_or(0, |(d, _)| *d);
-        let threshold = p999 + 365;
-        far_future_rows = days.range(threshold + 1..).map(|(_, n)| n).sum();
-        latest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-        for (d, f, line, text) in latest.iter().filter(|x| x.0 > threshold).take(10) {
-            let _ = d;
-            far_future_examples.push(RowRef { file: reports[*f].path.clone(), line: *line, value: text.clone() });
-        }
-        if far_future_rows > 0 {
-            quality_warnings.push(format!(
-                "{far_future_rows} rows are dated more than a year after 99.9% of the data (after {}); check for typos such as a wrong year, since they move the default as-of date",
-                format_day(threshold)
-            ));
+    for (d, n) in &removed_days {
+        if let Some(c) = days.get_mut(d) {
+            *c = c.saturating_sub(*n);
         }
     }
+    days.retain(|_, n| *n > 0);
+    let (far_future_rows, far_future_examples) = match outlier_after {
+        Some(last_regular) => {
+            let examples = latest_examples(&mut latest, last_regular, &reports);
+            quality_warnings.push(format!(
+                "{} rows are dated more than a year after the rest of the data (which ends {}), e.g. line {}; they were set aside as `outlier_date` (see rejects.csv) so that they do not decide the as-of date\nhint: if they are real, give the as-of date with --as-of",
+                outliers.len(),
+                format_day(last_regular),
+                examples.first().map_or(0, |e| e.line),
+            ));
+            (outliers.len() as u64, examples)
+        }
+        None => far_future_warning(&days, &mut latest, &reports, &mut quality_warnings),
+    };
     let rows_read: u64 = reports.iter().map(|r| r.rows_read).sum();
     let rows_rejected: u64 = reports.iter().map(|r| r.rows_rejected).sum();
     let quality = QualityReport {
@@ -579,6 +682,7 @@ async fn merge(
     tracing::debug!(ms = t0.elapsed().as_millis() as u64, "merged");
     let (names, kept_parts) = recode(kept_parts, dicts, &dict_of)?;
     tracing::debug!(ms = t0.elapsed().as_millis() as u64, "recoded");
+    check_sums(&kept_parts, &names)?;
     Ok(Ingested { kept: kept_parts, names, rejects, reject_schema, quality, max_day, files, column_map })
 }
 
@@ -785,13 +889,168 @@ fn recode(
 }
 
 /// Removes the rows of `batch` (whose local rows are `local`) whose local row is in `locals`.
-fn drop_locals(batch: &RecordBatch, local: &KeptLocals, locals: &HashSet<u64>) -> Result<(RecordBatch, KeptLocals)> {
+/// The rows of a kept batch whose local rows are not in `locals`, and their local rows. The
+/// counts the cleaner kept of the rows taken out (returns, zero amounts) are taken off `state`
+/// and their days added to `removed_days`, so the accounting describes the rows kept.
+fn drop_locals(
+    batch: &RecordBatch,
+    local: &KeptLocals,
+    locals: &HashSet<u64>,
+    state: &mut PartitionState,
+    removed_days: &mut BTreeMap<i32, u64>,
+) -> Result<(RecordBatch, KeptLocals)> {
     let keep: Vec<bool> = (0..batch.num_rows()).map(|i| !locals.contains(&local.get(i))).collect();
     let mut left = KeptLocals::default();
-    for (i, _) in keep.iter().enumerate().filter(|(_, k)| **k) {
-        left.push(local.get(i));
+    let day = batch.column(1).as_primitive::<Int32Type>();
+    let amount = batch.column(2).as_primitive::<Int64Type>();
+    let is_return = batch.column(4).as_boolean();
+    for (i, k) in keep.iter().enumerate() {
+        if *k {
+            left.push(local.get(i));
+            continue;
+        }
+        *removed_days.entry(day.value(i)).or_insert(0) += 1;
+        if is_return.value(i) {
+            state.returns_rows -= 1;
+            state.returns_units -= amount.value(i);
+        }
+        if amount.value(i) == 0 {
+            state.zero_kept -= 1;
+        }
     }
     Ok((filter_record_batch(batch, &BooleanArray::from(keep))?, left))
+}
+
+/// Checks that every sum of amounts the features take (a customer's spend, returns, spend per
+/// day, category or channel) fits the 64-bit integer money units they are added in, so none can
+/// wrap. Every such sum is at most the sum of the absolute amounts, so when that fits (nearly
+/// always: up to about 922 trillion in money) nothing more is done; otherwise each customer's
+/// absolute amounts are added up and the first customer (by id) whose total does not fit is
+/// named.
+///
+/// # Errors
+/// [`DataError::SumOverflow`].
+fn check_sums(kept: &[Vec<RecordBatch>], names: &Names) -> Result<()> {
+    let amounts = || kept.iter().flatten().map(|b| b.column(2).as_primitive::<Int64Type>());
+    let total: u128 = amounts().map(|a| a.values().iter().map(|v| u128::from(v.unsigned_abs())).sum::<u128>()).sum();
+    if total <= i64::MAX as u128 {
+        return Ok(());
+    }
+    let mut per_customer = vec![0u128; names.customers.len()];
+    for b in kept.iter().flatten() {
+        let customer = b.column(0).as_primitive::<UInt32Type>();
+        let amount = b.column(2).as_primitive::<Int64Type>();
+        for (c, a) in customer.values().iter().zip(amount.values()) {
+            per_customer[*c as usize] += u128::from(a.unsigned_abs());
+        }
+    }
+    match per_customer.iter().position(|t| *t > i64::MAX as u128) {
+        Some(c) => Err(DataError::SumOverflow {
+            customer: names.customers[c].clone(),
+            total: format!("{}", per_customer[c] as f64 / MONEY_SCALE),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The last day of the regular data when a few rows are dated more than a year after it: the
+/// earliest gap of over 365 days between consecutive dates with at most a few rows after it (5,
+/// or 1% of the rows, but never over a tenth). `None` when there is no such gap. Unlike a
+/// percentile, this finds one typo year in a 300-row sheet as well as in millions of rows.
+fn outlier_threshold(days: &BTreeMap<i32, u64>) -> Option<i32> {
+    let total: u64 = days.values().sum();
+    let allowance = (total / 100).max(5).min(total / 10);
+    let mut after = 0u64;
+    let mut found = None;
+    let mut later: Option<i32> = None;
+    for (&day, &n) in days.iter().rev() {
+        if let Some(next) = later
+            && next - day > 365
+        {
+            found = Some(day);
+        }
+        after += n;
+        if after > allowance {
+            break;
+        }
+        later = Some(day);
+    }
+    found
+}
+
+/// Up to ten of the `latest` rows dated after `after`, latest first (ties by file and line).
+fn latest_examples(latest: &mut [(i32, usize, u64, String)], after: i32, reports: &[FileReport]) -> Vec<RowRef> {
+    latest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    latest
+        .iter()
+        .filter(|x| x.0 > after)
+        .take(10)
+        .map(|(_, f, line, text)| RowRef { file: reports[*f].path.clone(), line: *line, value: text.clone() })
+        .collect()
+}
+
+/// With an explicit as-of, kept rows dated more than a year after 99.9% of the data are only
+/// reported (the user chose the as-of date): how many, examples, and a warning.
+fn far_future_warning(
+    days: &BTreeMap<i32, u64>,
+    latest: &mut [(i32, usize, u64, String)],
+    reports: &[FileReport],
+    warnings: &mut Vec<String>,
+) -> (u64, Vec<RowRef>) {
+    let kept_total: u64 = days.values().sum();
+    if kept_total == 0 {
+        return (0, Vec::new());
+    }
+    let target = (kept_total as f64 * 0.999).ceil() as u64;
+    let mut acc = 0;
+    let p999 = days
+        .iter()
+        .find(|(_, n)| {
+            acc += **n;
+            acc >= target
+        })
+        .map_or(0, |(d, _)| *d);
+    let threshold = p999 + 365;
+    let rows: u64 = days.range(threshold + 1..).map(|(_, n)| n).sum();
+    let examples = latest_examples(latest, threshold, reports);
+    if rows > 0 {
+        warnings.push(format!(
+            "{rows} rows are dated more than a year after 99.9% of the data (after {}), e.g. line {}; check for typos such as a wrong year",
+            format_day(threshold),
+            examples.first().map_or(0, |e| e.line),
+        ));
+    }
+    (rows, examples)
+}
+
+/// A batch of rows set aside (reason `duplicate_row`) with the outliers among them (`is_outlier`
+/// of the local row) given reason `outlier_date`, the date column and its text.
+fn label_outliers(
+    batch: &RecordBatch,
+    is_outlier: impl Fn(u64) -> bool,
+    date_idx: usize,
+    date_name: &str,
+) -> Result<RecordBatch> {
+    let local = batch.column_by_name("_local").map(|c| c.as_primitive::<UInt64Type>().clone());
+    let Some(local) = local else { return Ok(batch.clone()) };
+    let outlier: Vec<bool> = local.values().iter().map(|l| is_outlier(*l)).collect();
+    if !outlier.contains(&true) {
+        return Ok(batch.clone());
+    }
+    let dates = batch.column(date_idx).as_string::<i32>();
+    let reason: StringArray = outlier
+        .iter()
+        .map(|o| Some(if *o { RejectReason::OutlierDate.id() } else { RejectReason::DuplicateRow.id() }))
+        .collect();
+    let column: StringArray = outlier.iter().map(|o| o.then_some(date_name)).collect();
+    let value: StringArray =
+        outlier.iter().enumerate().map(|(i, o)| o.then(|| dates.is_valid(i).then(|| dates.value(i))).flatten()).collect();
+    let mut columns = batch.columns().to_vec();
+    let n = columns.len();
+    columns[n - 3] = Arc::new(reason);
+    columns[n - 2] = Arc::new(column);
+    columns[n - 1] = Arc::new(value);
+    Ok(RecordBatch::try_new(batch.schema(), columns)?)
 }
 
 /// Re-reads `src` and returns, per partition, the raw rows at the wanted local positions in the

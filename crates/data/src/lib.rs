@@ -4,6 +4,7 @@
 //! - [`source`]: find input files, detect CSV encoding (UTF-8, BOM, GBK), delimiter and header;
 //! - [`mapping`]: which column is the customer, date, amount ... (English and Chinese names);
 //! - [`parse`]: dates in several layouts (detected, never guessed) and amounts;
+//!   [`number_format`]: a number column's decimal mark (point or comma), decided by its values;
 //! - [`clean`] + [`ingest`]: every row kept or rejected with one reason, in parallel;
 //! - [`quality`]: the accounting of rows (read = kept + rejected);
 //! - [`features`]: per-customer features aggregated by DataFusion;
@@ -31,6 +32,7 @@ pub mod holdout;
 pub mod ingest;
 pub mod mapping;
 pub mod master;
+pub mod number_format;
 pub mod parse;
 pub mod quality;
 pub mod readback;

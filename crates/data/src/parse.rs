@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::error::{DataError, Result};
+use crate::number_format::NumberFormat;
 
 /// Days since 1970-01-01 of a proleptic Gregorian date, `None` if the date does not exist (or
 /// its year is outside 1000-9999).
@@ -73,6 +74,13 @@ pub enum DateFormat {
     DayFirst,
     /// `03/05/2024`, `3/5/2024 8:26` (month first, as in the UCI Online Retail export).
     MonthFirst,
+    /// A column that mixes the year-first layouts above (`2024-01-09` among `2024/1/9`), each
+    /// value read in the layout it is written in.
+    Mixed,
+    /// [`DateFormat::Mixed`], and day-first `d/m/y` values (the column proves the order).
+    MixedDayFirst,
+    /// [`DateFormat::Mixed`], and month-first `m/d/y` values (the column proves the order).
+    MixedMonthFirst,
     /// A chrono `strftime` pattern given with `--date-format`.
     Pattern(String),
 }
@@ -145,6 +153,14 @@ impl DateFormat {
                 let (d, m) = if *self == DateFormat::DayFirst { (a, b) } else { (b, a) };
                 days_from_civil(num(y)?, num(m)? as u32, num(d)? as u32)
             }
+            DateFormat::Mixed | DateFormat::MixedDayFirst | DateFormat::MixedMonthFirst => {
+                let year_first = DateFormat::unambiguous().iter().find_map(|f| f.parse(s));
+                year_first.or_else(|| match self {
+                    DateFormat::MixedDayFirst => DateFormat::DayFirst.parse(s),
+                    DateFormat::MixedMonthFirst => DateFormat::MonthFirst.parse(s),
+                    _ => None,
+                })
+            }
             DateFormat::Pattern(p) => {
                 let (date, _) = chrono::NaiveDate::parse_and_remainder(s, p).ok()?;
                 use chrono::Datelike;
@@ -208,44 +224,78 @@ fn num(s: &str) -> Option<i32> {
     s.parse().ok()
 }
 
-/// Detects the date format from sample values (non-empty ones). A format fits when it parses at
-/// least 95% of the sample. Day-first and month-first are considered only when no unambiguous
-/// format fits; if both fit (every sampled value has day and month <= 12) that is an error, not a
-/// guess.
+/// Detects the date format from sample values (non-empty ones).
+///
+/// Each value is read in the layout it is written in: a single year-first layout (ISO,
+/// `YYYYMMDD`, `YYYY/MM/DD`, Chinese) when it reads every value, else all of them together
+/// ([`DateFormat::Mixed`]). Values written day and month first (`09/01/2024`) need the column to
+/// prove the order: a value whose first number is above 12 proves day-first, one whose second is,
+/// month-first. Values with day and month both 12 or below and nothing proving the order, or
+/// proofs of both orders, are an error, not a guess. At least 95% of the values must read.
 ///
 /// # Errors
 /// [`DataError::DateFormat`] with examples and a hint naming `--date-format`.
 pub fn detect_date_format(samples: &[&str], path: &std::path::Path, column: &str) -> Result<DateFormat> {
     let samples: Vec<&str> = samples.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
-    let examples = || samples.iter().take(3).map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
+    let show = |v: &[&str]| v.iter().take(3).map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
     if samples.is_empty() {
         return Ok(DateFormat::Iso);
     }
-    let fits = |f: &DateFormat| {
-        let ok = samples.iter().filter(|s| f.parse(s).is_some()).count();
-        ok as f64 >= 0.95 * samples.len() as f64
-    };
-    if let Some(f) = DateFormat::unambiguous().into_iter().find(fits) {
+    if let Some(f) = DateFormat::unambiguous().into_iter().find(|f| samples.iter().all(|s| f.parse(s).is_some())) {
         return Ok(f);
     }
-    match (fits(&DateFormat::DayFirst), fits(&DateFormat::MonthFirst)) {
-        (true, false) => Ok(DateFormat::DayFirst),
-        (false, true) => Ok(DateFormat::MonthFirst),
-        (true, true) => Err(DataError::DateFormat {
-            path: path.to_path_buf(),
-            column: column.to_string(),
-            examples: examples(),
-            hint:
-                "hint: these read as day/month and as month/day; say which with --date-format dmy or --date-format mdy"
-                    .into(),
-        }),
-        (false, false) => Err(DataError::DateFormat {
-            path: path.to_path_buf(),
-            column: column.to_string(),
-            examples: examples(),
-            hint: "hint: give the layout with --date-format, e.g. --date-format %d.%m.%Y".into(),
-        }),
+    let year_first = |s: &&str| DateFormat::Mixed.parse(s).is_some();
+    let (mut day_first, mut month_first, mut either, mut unread) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for s in samples.iter().filter(|s| !year_first(s)) {
+        match (DateFormat::DayFirst.parse(s).is_some(), DateFormat::MonthFirst.parse(s).is_some()) {
+            (true, true) => either.push(*s),
+            (true, false) => day_first.push(*s),
+            (false, true) => month_first.push(*s),
+            (false, false) => unread.push(*s),
+        }
     }
+    let error = |examples: String, hint: &str| DataError::DateFormat {
+        path: path.to_path_buf(),
+        column: column.to_string(),
+        examples,
+        hint: hint.into(),
+    };
+    if unread.len() as f64 > 0.05 * samples.len() as f64 {
+        return Err(error(show(&unread), "hint: give the layout with --date-format, e.g. --date-format %d.%m.%Y"));
+    }
+    let has_dm = !(day_first.is_empty() && month_first.is_empty() && either.is_empty());
+    if !has_dm {
+        // year-first values in several layouts (and a few unreadable ones, rejected later)
+        return Ok(DateFormat::unambiguous()
+            .into_iter()
+            .find(|f| samples.iter().filter(|s| year_first(s)).all(|s| f.parse(s).is_some()))
+            .unwrap_or(DateFormat::Mixed));
+    }
+    // the order the column proves; the other order's proofs may be a few typos (rejected later)
+    let (n_day, n_month) = (day_first.len() as f64, month_first.len() as f64);
+    let day_order = if n_day > 0.0 && n_month <= 0.05 * n_day {
+        true
+    } else if n_month > 0.0 && n_day <= 0.05 * n_month {
+        false
+    } else if n_day > 0.0 {
+        let examples = format!("{} (day first) and {} (month first)", show(&day_first), show(&month_first));
+        return Err(error(
+            examples,
+            "hint: the values prove both orders; say which with --date-format dmy or --date-format mdy",
+        ));
+    } else {
+        return Err(error(
+            show(&either),
+            "hint: these read as day/month and as month/day; say which with --date-format dmy or --date-format mdy",
+        ));
+    };
+    let only_dm = samples.iter().all(|s| !year_first(s));
+    Ok(match (only_dm, day_order) {
+        (true, true) => DateFormat::DayFirst,
+        (true, false) => DateFormat::MonthFirst,
+        (false, true) => DateFormat::MixedDayFirst,
+        (false, false) => DateFormat::MixedMonthFirst,
+    })
 }
 
 /// Why an amount did not parse.
@@ -261,58 +311,13 @@ pub enum AmountError {
 /// independent of the order rows are added in (the output bytes must not depend on threads).
 pub const MONEY_SCALE: f64 = 10_000.0;
 
-/// Parses a number as written in exports: surrounding spaces, one leading currency sign
-/// (`$ ¥ ￥ € £`), a sign or accounting parentheses `(12.50)`, thousands commas (`1,234.50`;
-/// a comma that is not a thousands separator makes the value unparseable, since `12,50` could
-/// be a decimal comma), and a trailing `%` is not accepted.
+/// Parses a number as written with a decimal point (see [`NumberFormat::parse`]): `1,234.50`,
+/// `$12`, `(12.50)`; `12,50` is not a number here, since it may be a decimal comma.
+///
+/// # Errors
+/// As [`NumberFormat::parse`].
 pub fn parse_number(s: &str) -> Result<f64, AmountError> {
-    let mut t = s.trim();
-    let mut negative = false;
-    if let Some(inner) = t.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
-        negative = true;
-        t = inner.trim();
-    }
-    if let Some(rest) = t.strip_prefix('-') {
-        negative = !negative;
-        t = rest.trim_start();
-    } else if let Some(rest) = t.strip_prefix('+') {
-        t = rest.trim_start();
-    }
-    for sign in ['$', '¥', '￥', '€', '£'] {
-        if let Some(rest) = t.strip_prefix(sign) {
-            t = rest.trim_start();
-            break;
-        }
-    }
-    if t.starts_with('-') && !negative {
-        // "$-12" style
-        negative = true;
-        t = &t[1..];
-    }
-    let cleaned;
-    if t.contains(',') {
-        let int_part = t.split('.').next().unwrap_or(t);
-        let groups: Vec<&str> = int_part.split(',').collect();
-        let thousands = groups[0].len() <= 3 && !groups[0].is_empty() && groups[1..].iter().all(|g| g.len() == 3);
-        if !thousands {
-            return Err(AmountError::Unparseable);
-        }
-        cleaned = t.replace(',', "");
-        t = &cleaned;
-    }
-    if t.is_empty()
-        || !t.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'e' || b == b'E' || b == b'-' || b == b'+')
-    {
-        return match t.to_ascii_lowercase().as_str() {
-            "nan" | "inf" | "infinity" => Err(AmountError::NonFinite),
-            _ => Err(AmountError::Unparseable),
-        };
-    }
-    let v: f64 = t.parse().map_err(|_| AmountError::Unparseable)?;
-    if !v.is_finite() || v.abs() >= 1e14 {
-        return Err(AmountError::NonFinite);
-    }
-    Ok(if negative { -v } else { v })
+    NumberFormat::Point.parse(s)
 }
 
 /// Whether a discount-column value marks the line as discounted: any value but an empty one, a
@@ -515,6 +520,32 @@ mod tests {
         let err = detect_date_format(&["03/04/2024", "05/06/2024"], p, "d");
         assert!(matches!(err, Err(DataError::DateFormat { ref hint, .. }) if hint.contains("dmy")));
         assert!(matches!(detect_date_format(&["yesterday"], p, "d"), Err(DataError::DateFormat { .. })));
+    }
+
+    #[test]
+    fn each_unambiguous_value_reads_in_its_own_layout() {
+        let p = Path::new("x.csv");
+        // one `2024/1/9` among ISO dates used to fail the run
+        let mut iso: Vec<&str> = vec!["2024-01-02"; 30];
+        iso.push("2024/1/9");
+        assert_eq!(detect_date_format(&iso, p, "d").ok(), Some(DateFormat::Mixed));
+        assert_eq!(DateFormat::Mixed.parse("2024/1/9"), days_from_civil(2024, 1, 9));
+        assert_eq!(DateFormat::Mixed.parse("2024-01-02 10:00"), days_from_civil(2024, 1, 2));
+        assert_eq!(DateFormat::Mixed.parse("2024年1月9日"), days_from_civil(2024, 1, 9));
+        assert_eq!(DateFormat::Mixed.parse("09/01/2024"), None);
+        // ISO values and day-first ones proven by a day above 12
+        let f = detect_date_format(&["2024-01-02", "13/01/2024", "09/01/2024"], p, "d");
+        assert_eq!(f.ok(), Some(DateFormat::MixedDayFirst));
+        assert_eq!(DateFormat::MixedDayFirst.parse("09/01/2024"), days_from_civil(2024, 1, 9));
+        assert_eq!(DateFormat::MixedMonthFirst.parse("09/01/2024"), days_from_civil(2024, 9, 1));
+        // nothing proves the order: ask
+        let err = detect_date_format(&["2024-01-02", "09/01/2024"], p, "d");
+        assert!(matches!(err, Err(DataError::DateFormat { ref hint, .. }) if hint.contains("mdy")), "{err:?}");
+        // both orders proven as often: ask
+        let err = detect_date_format(&["13/01/2024", "01/13/2024"], p, "d");
+        assert!(matches!(err, Err(DataError::DateFormat { ref hint, .. }) if hint.contains("both")), "{err:?}");
+        // a single layout that reads every value is kept
+        assert_eq!(detect_date_format(&["2024/01/02", "2024/1/9"], p, "d").ok(), Some(DateFormat::YearFirstSlash));
     }
 
     #[test]

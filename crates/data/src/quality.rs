@@ -24,6 +24,9 @@ pub enum RejectReason {
     NonFiniteAmount,
     /// The date is after the explicit as-of date.
     DateAfterAsOf,
+    /// With no explicit as-of date: dated more than a year after the rest of the data (a few
+    /// rows, likely a typo year), which would otherwise decide the as-of date.
+    OutlierDate,
     /// The amount is zero and zero amounts are rejected (`zero_amount = "reject"`).
     ZeroAmount,
     /// A return or cancellation, and `returns = "exclude"`.
@@ -35,12 +38,13 @@ pub enum RejectReason {
 
 impl RejectReason {
     /// Every reason in check order.
-    pub const ALL: [RejectReason; 8] = [
+    pub const ALL: [RejectReason; 9] = [
         RejectReason::MissingCustomerId,
         RejectReason::UnparseableDate,
         RejectReason::UnparseableAmount,
         RejectReason::NonFiniteAmount,
         RejectReason::DateAfterAsOf,
+        RejectReason::OutlierDate,
         RejectReason::ZeroAmount,
         RejectReason::ReturnExcluded,
         RejectReason::DuplicateRow,
@@ -54,6 +58,7 @@ impl RejectReason {
             RejectReason::UnparseableAmount => "unparseable_amount",
             RejectReason::NonFiniteAmount => "non_finite_amount",
             RejectReason::DateAfterAsOf => "date_after_as_of",
+            RejectReason::OutlierDate => "outlier_date",
             RejectReason::ZeroAmount => "zero_amount",
             RejectReason::ReturnExcluded => "return_excluded",
             RejectReason::DuplicateRow => "duplicate_row",
@@ -123,8 +128,9 @@ pub struct QualityReport {
     pub duplicate_groups: u64,
     /// Examples of those duplicates.
     pub duplicate_examples: Vec<RowRef>,
-    /// Kept rows dated more than a year after the 99.9th percentile date (likely typos that
-    /// move the default as-of date).
+    /// Rows dated more than a year after the rest of the data: with the default as-of date,
+    /// those set aside as `outlier_date`; with an explicit one, kept rows more than a year after
+    /// the 99.9th percentile date (reported only).
     pub far_future_rows: u64,
     /// Examples of those rows.
     pub far_future_examples: Vec<RowRef>,

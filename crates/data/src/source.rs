@@ -110,12 +110,48 @@ pub fn discover(path: &Path) -> Result<Vec<(PathBuf, Format)>> {
     Ok(files)
 }
 
+/// Checks a Parquet file's frame and footer before any reader decodes it: the Parquet metadata
+/// decoder panics on some corrupt footers (an 8-byte `PAR1PAR1` file, a huge footer length),
+/// so the frame is checked here and the footer decoded once under `catch_unwind`, and a corrupt
+/// file is an error naming it.
+///
+/// # Errors
+/// [`DataError::Unreadable`] saying what is wrong.
+fn check_parquet(path: &Path, size: u64) -> Result<()> {
+    use std::io::{Seek, SeekFrom};
+    let corrupt = |message: String| DataError::Unreadable { path: path.to_path_buf(), message };
+    let mut file = File::open(path).map_err(DataError::io("open", path))?;
+    let mut head = [0u8; 4];
+    let mut tail = [0u8; 8];
+    if size < 12 {
+        return Err(corrupt(format!("not a Parquet file: {size} bytes, too short for its header and footer")));
+    }
+    file.read_exact(&mut head).map_err(DataError::io("read", path))?;
+    file.seek(SeekFrom::End(-8)).and_then(|_| file.read_exact(&mut tail)).map_err(DataError::io("read", path))?;
+    if &head != b"PAR1" || &tail[4..] != b"PAR1" {
+        return Err(corrupt("not a Parquet file: it does not start and end with PAR1".into()));
+    }
+    let footer = u64::from(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]));
+    if footer == 0 || footer + 12 > size {
+        return Err(corrupt(format!("corrupt Parquet footer: metadata length {footer} in a file of {size} bytes")));
+    }
+    let decoded = std::panic::catch_unwind(|| {
+        datafusion::parquet::file::metadata::ParquetMetaDataReader::new().parse_and_finish(&file).map(|_| ())
+    });
+    match decoded {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(corrupt(format!("corrupt Parquet metadata: {e}"))),
+        Err(_) => Err(corrupt("corrupt Parquet metadata (the decoder failed on it)".into())),
+    }
+}
+
 /// Opens one file: for CSV, detects encoding, delimiter and header, transcoding GBK input to a
 /// temporary UTF-8 file in `temp_dir`.
 ///
 /// # Errors
 /// I/O errors, [`DataError::Encoding`] for bytes that are neither UTF-8 nor GBK,
-/// [`DataError::NoDataRows`] for an empty file.
+/// [`DataError::NoDataRows`] for an empty file, [`DataError::Unreadable`] for a corrupt Parquet
+/// file.
 pub fn open(path: &Path, format: Format, options: &CsvOptions, temp_dir: &Path) -> Result<SourceFile> {
     let size_bytes = std::fs::metadata(path).map_err(DataError::io("read", path))?.len();
     let mut source = SourceFile {
@@ -129,6 +165,9 @@ pub fn open(path: &Path, format: Format, options: &CsvOptions, temp_dir: &Path) 
         size_bytes,
         _temp: None,
     };
+    if format == Format::Parquet {
+        check_parquet(path, size_bytes)?;
+    }
     if format != Format::Csv {
         return Ok(source);
     }

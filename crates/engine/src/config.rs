@@ -392,6 +392,9 @@ pub struct InputConfig {
     pub delimiter: Option<char>,
     /// Date layout; detected when unset.
     pub date_format: Option<String>,
+    /// Decimal mark of amounts, quantities and prices: `.` or `,`; decided per column from the
+    /// values when unset.
+    pub decimal: Option<String>,
     /// `role = "column"` overrides of the detected mapping.
     pub map: BTreeMap<String, String>,
     /// `reject` (default) or `keep` zero-amount rows.
@@ -411,6 +414,7 @@ impl Default for InputConfig {
             encoding: None,
             delimiter: None,
             date_format: None,
+            decimal: None,
             map: BTreeMap::new(),
             zero_amount: rules.zero_amount,
             returns: rules.returns,
@@ -427,6 +431,7 @@ impl InputConfig {
             csv: CsvOptions { encoding: self.encoding, delimiter: self.delimiter },
             map: self.map.clone(),
             date_format: self.date_format.clone(),
+            decimal: self.decimal.clone(),
             rules: CleanRules {
                 zero_amount: self.zero_amount,
                 returns: self.returns,
@@ -573,6 +578,9 @@ impl Config {
         .map_err(|e| self.rule_error(e))?;
         if let Some(f) = &self.input.date_format {
             DateFormat::from_user(f).map_err(|e| invalid(&e))?;
+        }
+        if let Some(d) = &self.input.decimal {
+            custseg_data::number_format::NumberFormat::from_user(d).map_err(|e| invalid(&e))?;
         }
         if let Some(d) = &self.run.as_of {
             parse_as_of(d)?;

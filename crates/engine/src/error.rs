@@ -50,7 +50,8 @@ impl EngineError {
             EngineError::Strict { .. }
             | EngineError::NothingKept { .. }
             | EngineError::Clv(_)
-            | EngineError::Cluster(_) => 1,
+            | EngineError::Cluster(_)
+            | EngineError::Data(DataError::SumOverflow { .. }) => 1,
             _ => 2,
         }
     }

@@ -23,8 +23,9 @@ pub enum ClvError {
     /// The likelihood maximisation did not converge from any start.
     #[error(
         "the {} fit did not converge: {:?} after {} iterations, log-likelihood {:.4}, largest gradient {:.3e}\n\
-         hint: a parameter running to its boundary usually means too few customers or no sign of dropout; \
-         try a small penalty (`[clv.fit] penalty = 0.001`, `--penalty 0.001`)",
+         hint: a parameter running to its boundary, or without a finite standard error, usually means too few \
+         customers or no sign of dropout; try another model, or a small penalty (`penalty = 0.001` under \
+         `[clv.fit]` in the config file given with --config)",
         report.model, report.status, report.iterations, report.log_likelihood, report.grad_max
     )]
     NotConverged { report: Box<FitReport> },

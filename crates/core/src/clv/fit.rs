@@ -36,7 +36,8 @@ pub struct FitReport {
     pub n_distinct: usize,
     /// Iterations of the winning start.
     pub iterations: usize,
-    /// `converged`, `max_iterations`, `line_search_failed`, `non_finite` or `boundary`.
+    /// `converged`, `max_iterations`, `line_search_failed`, `non_finite`, `boundary` or
+    /// `singular` (no finite standard errors at the point reached).
     pub status: Status,
     /// `lbfgs` or `nelder_mead` (fallback, then polished by L-BFGS); `screened` is appended when
     /// the starts ran on a sample of the data first (see [`SCREEN_SIZE`]).
@@ -233,13 +234,19 @@ fn maximise_from<const N: usize>(
     );
     let cov = optim::inverse_spd(&hess);
     let inv_mean = cov.as_ref().map(|c| c.iter().map(|row| row.iter().map(|v| v * p.weight).collect()).collect());
-    let params = (0..N)
+    let params: Vec<ParamEstimate> = (0..N)
         .map(|i| ParamEstimate {
             name: p.names[i].to_string(),
             value: theta[i],
             std_error: cov.as_ref().map(|c| theta[i] * c[i][i].sqrt()).filter(|v| v.is_finite()),
         })
         .collect();
+    let mut status = m.status;
+    if status == Status::Converged && params.iter().any(|e| e.std_error.is_none()) {
+        // a "converged" point without finite standard errors is not an estimate (it was seen
+        // on the UCI Online Retail log: a = 0.0001, b = 82,644, CLV shown as -0.00)
+        status = Status::Singular;
+    }
     let report = FitReport {
         model: p.model.to_string(),
         params,
@@ -247,13 +254,13 @@ fn maximise_from<const N: usize>(
         n_customers: p.n_customers,
         n_distinct: p.n_distinct,
         iterations: m.iterations,
-        status: m.status,
+        status,
         method: method.to_string(),
         starts_tried: tried,
         grad_max: m.grad_max,
         penalty: fp.penalty,
     };
-    if m.status != Status::Converged || !log_likelihood.is_finite() {
+    if status != Status::Converged || !log_likelihood.is_finite() {
         return Err(ClvError::NotConverged { report: Box::new(report) });
     }
     Ok((theta, report, inv_mean))

@@ -24,6 +24,11 @@ pub enum Status {
     /// The best point lies on the edge of the allowed parameter range (set by the caller): the
     /// objective still improves towards the edge, so there is no interior optimum.
     Boundary,
+    /// The optimiser stopped, but the curvature there is not that of a maximum in every
+    /// direction (the Hessian is not positive definite, so there are no finite standard
+    /// errors): the likelihood is flat or still rising along some direction, typically a
+    /// parameter drifting off towards zero or infinity, and the point is not an estimate.
+    Singular,
 }
 
 /// Result of a minimisation.

@@ -234,6 +234,7 @@ fn reason_name(reason: &str, tr: Tr) -> String {
         "unparseable_amount" => ("Unreadable amount", "金额无法解析"),
         "non_finite_amount" => ("Non-finite amount", "金额非有限数"),
         "date_after_as_of" => ("Date after the as-of date", "日期晚于基准日"),
+        "outlier_date" => ("Date far after the rest (likely a typo year)", "日期远晚于其余数据（疑似年份笔误）"),
         "duplicate_row" => ("Duplicate row", "重复行"),
         "zero_amount" => ("Zero amount", "金额为零"),
         "return_excluded" => ("Return (excluded)", "退货（已排除）"),

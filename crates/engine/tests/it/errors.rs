@@ -175,17 +175,41 @@ fn hard_errors_name_the_file_and_exit_codes_differ() {
 }
 
 #[test]
-fn far_future_typos_are_reported() {
+fn a_typo_year_never_decides_the_as_of_date() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // at any size: 2,000 rows, and a 306-row sheet (where a percentile rule saw nothing)
+    for (rows, customers) in [(2000, 300), (305, 8)] {
+        let mut text = String::from("customer_id,date,amount\n");
+        for i in 0..rows {
+            text.push_str(&format!("c{},2024-0{}-1{},10\n", i % customers, 1 + i % 9, i % 10));
+        }
+        text.push_str("typo,2091-03-02,10\n");
+        let p = write(dir.path(), "typo.csv", text.as_bytes());
+        let (out, s) = run_on(&p, None, Config::default());
+        assert_eq!(s.record.as_of, "2024-09-20", "{rows} rows");
+        assert_eq!(s.quality.far_future_rows, 1);
+        assert_eq!(s.quality.rejected_by_reason["outlier_date"], 1);
+        assert_eq!(s.quality.far_future_examples[0].line, rows + 2);
+        assert_eq!(s.quality.far_future_examples[0].value, "2091-03-02");
+        assert!(s.quality.balanced());
+        let rejects = std::fs::read_to_string(out.path().join("rejects.csv")).unwrap_or_default();
+        let line = format!("{},outlier_date,date,2091-03-02", rows + 2);
+        assert!(rejects.contains(&line), "{rejects}");
+        assert!(s.quality.warnings.iter().any(|w| w.contains("--as-of")), "{:?}", s.quality.warnings);
+    }
+    // an explicit as-of keeps the user's choice: the row is kept and reported
     let mut text = String::from("customer_id,date,amount\n");
     for i in 0..2000 {
         text.push_str(&format!("c{},2024-0{}-1{},10\n", i % 300, 1 + i % 9, i % 10));
     }
     text.push_str("typo,2031-01-05,10\n");
     let p = write(dir.path(), "typo.csv", text.as_bytes());
-    let (_, s) = run_on(&p, None, Config::default());
+    let mut config = Config::default();
+    config.run.as_of = Some("2032-01-01".into());
+    let (_, s) = run_on(&p, None, config);
     assert_eq!(s.quality.far_future_rows, 1);
+    assert_eq!(s.quality.rejected_by_reason["outlier_date"], 0);
     assert_eq!(s.quality.far_future_examples[0].line, 2002);
     assert_eq!(s.quality.far_future_examples[0].value, "2031-01-05");
-    assert_eq!(s.record.as_of, "2031-01-06");
+    assert_eq!(s.record.as_of, "2032-01-01");
 }

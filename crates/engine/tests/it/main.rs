@@ -9,6 +9,7 @@ mod errors;
 mod golden;
 mod history;
 mod report;
+mod robust;
 mod rules;
 
 use std::collections::HashMap;

@@ -1,0 +1,129 @@
+//! Inputs shaped like real exports that once gave a confident wrong number or a crash: each must
+//! now read right, or stop with a clear error naming the file and value.
+
+use std::path::{Path, PathBuf};
+
+use custseg_data::DataError;
+use custseg_engine::{Config, EngineError};
+
+use crate::{by_id, num, read_csv, run_on, try_run};
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap_or_else(|e| panic!("{e}"));
+    p
+}
+
+fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn decimal_commas_are_read_as_the_column_writes_them() {
+    let dir = tempdir();
+    // a European `;` export: `1.234,50` was read as 1.2345 and `12,00` rejected
+    let text = "kunde;datum;betrag\na;2024-01-02;1.234,50\na;2024-01-05;12,00\nb;2024-01-03;3,5\nb;2024-01-04;7\n";
+    let p = write(dir.path(), "eu.csv", text.as_bytes());
+    let mut config = Config::default();
+    config.input.map = [("customer", "kunde"), ("date", "datum"), ("amount", "betrag")]
+        .iter()
+        .map(|(r, c)| (r.to_string(), c.to_string()))
+        .collect();
+    let (out, s) = run_on(&p, None, config.clone());
+    assert_eq!(s.quality.rows_rejected, 0);
+    let c = by_id(read_csv(&out.path().join("customers.csv")));
+    assert_eq!(num(&c["a"], "monetary"), 1246.5);
+    assert_eq!(num(&c["b"], "monetary"), 10.5);
+    // a point value in a comma column is rejected with its value, never misread
+    let text = "kunde;datum;betrag\na;2024-01-02;1.234,50\na;2024-01-05;12,00\nb;2024-01-03;3,5\nb;2024-01-04;2.5\n";
+    let p = write(dir.path(), "eu2.csv", text.as_bytes());
+    let (out, s) = run_on(&p, None, config.clone());
+    assert_eq!(s.quality.rejected_by_reason["unparseable_amount"], 1);
+    let rejects = std::fs::read_to_string(out.path().join("rejects.csv")).unwrap_or_default();
+    assert!(rejects.contains("5,unparseable_amount,betrag,2.5"), "{rejects}");
+    // --decimal decides it when the values cannot
+    let text = "kunde;datum;betrag\na;2024-01-02;1.234\nb;2024-01-03;7\n";
+    let p = write(dir.path(), "eu3.csv", text.as_bytes());
+    config.input.decimal = Some(",".into());
+    let (out, _) = run_on(&p, None, config);
+    let c = by_id(read_csv(&out.path().join("customers.csv")));
+    assert_eq!(num(&c["a"], "monetary"), 1234.0);
+}
+
+#[test]
+fn money_sums_that_do_not_fit_are_an_error_naming_the_customer() {
+    let dir = tempdir();
+    let mut text = String::from("customer_id,date,amount\nsmall,2024-01-01,5\n");
+    for d in 1..=10 {
+        text.push_str(&format!("whale,2024-01-{d:02},99999999999999\n"));
+    }
+    let p = write(dir.path(), "big.csv", text.as_bytes());
+    let err = try_run(&p, None, Config::default()).err();
+    assert!(
+        matches!(&err, Some(EngineError::Data(DataError::SumOverflow { customer, .. })) if customer == "whale"),
+        "{err:?}"
+    );
+    assert_eq!(err.map(|e| e.exit_code()), Some(1));
+    // nine of them fit and add up exactly
+    let mut text = String::from("customer_id,date,amount\nsmall,2024-01-01,5\n");
+    for d in 1..=9 {
+        text.push_str(&format!("whale,2024-01-{d:02},99999999999999\n"));
+    }
+    let p = write(dir.path(), "big9.csv", text.as_bytes());
+    let (out, _) = run_on(&p, None, Config::default());
+    let c = by_id(read_csv(&out.path().join("customers.csv")));
+    assert_eq!(num(&c["whale"], "monetary"), 899_999_999_999_991.0);
+}
+
+#[test]
+fn dates_in_several_unambiguous_layouts_each_read() {
+    let dir = tempdir();
+    let mut text = String::from("customer_id,date,amount\n");
+    for i in 0..40 {
+        text.push_str(&format!("c{},2024-02-{:02},10\n", i % 5, 1 + i % 28));
+    }
+    text.push_str("c1,2024/1/9,10\n");
+    let p = write(dir.path(), "mixed.csv", text.as_bytes());
+    let (out, s) = run_on(&p, None, Config::default());
+    assert_eq!(s.quality.rows_rejected, 0);
+    let c = by_id(read_csv(&out.path().join("customers.csv")));
+    assert_eq!(c["c1"]["first_purchase"], "2024-01-09");
+}
+
+#[test]
+fn rows_set_aside_leave_the_kept_counts() {
+    let dir = tempdir();
+    // a zero-amount row rejected as a duplicate is not a zero-amount row kept
+    let text = "order_id,customer_id,date,amount\no1,a,2024-01-01,0\no1,a,2024-01-01,0\no2,b,2024-01-02,-5\no2,b,2024-01-02,-5\no3,b,2024-01-03,9\n";
+    let p = write(dir.path(), "dups.csv", text.as_bytes());
+    let (_, s) = run_on(&p, None, Config::default());
+    assert_eq!(s.quality.rejected_by_reason["duplicate_row"], 2);
+    assert_eq!(s.quality.zero_amount_rows_kept, 1);
+    assert_eq!(s.quality.returns_rows, 1);
+    assert_eq!(s.quality.returns_amount, 5.0);
+    assert!(s.quality.balanced());
+}
+
+#[test]
+fn corrupt_parquet_is_an_error_naming_the_file() {
+    let dir = tempdir();
+    let good = dir.path().join("good.parquet");
+    let params = custseg_engine::SynthParams { n_customers: 20, seed: 3, ..Default::default() };
+    custseg_engine::write_synth(&params, &good, custseg_engine::SynthFormat::Parquet).unwrap_or_else(|e| panic!("{e}"));
+    let bytes = std::fs::read(&good).unwrap_or_default();
+    let mut huge = bytes.clone();
+    let n = huge.len();
+    huge[n - 8..n - 4].copy_from_slice(&u32::MAX.to_le_bytes());
+    let mut garbled = bytes.clone();
+    let footer = u32::from_le_bytes([bytes[n - 8], bytes[n - 7], bytes[n - 6], bytes[n - 5]]) as usize;
+    for (k, b) in garbled[n - 8 - footer..n - 8].iter_mut().enumerate() {
+        *b = (k as u8).wrapping_mul(37) ^ 0x5a;
+    }
+    for (name, content) in [("tiny.parquet", b"PAR1PAR1".to_vec()), ("huge.parquet", huge), ("garbled.parquet", garbled)] {
+        let p = write(dir.path(), name, &content);
+        let err = try_run(&p, None, Config::default()).err();
+        let message = err.as_ref().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains(name), "{name}: {message}");
+        assert_eq!(err.map(|e| e.exit_code()), Some(2), "{name}");
+    }
+}
