@@ -17,6 +17,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use serde::{Deserialize, Serialize};
 
+use crate::csv_scan::{Fault, MAX_QUOTED_LINES};
 pub use crate::dictionary::Dictionary;
 use crate::error::Result;
 use crate::mapping::{ColumnMap, Role};
@@ -566,9 +567,31 @@ impl Cleaner {
         let mut reject_column: Vec<&str> = Vec::new();
         let mut reject_value: Vec<String> = Vec::new();
         let mut rowbuf = Vec::with_capacity(256);
+        let faults = rows.faults();
+        let mut next_fault = 0;
         for row in 0..n {
             let local_row = rows.local(row);
-            match self.clean_row(&get, &typed, row) {
+            let fault = match faults.get(next_fault) {
+                Some(&(r, f)) if r == row => {
+                    next_fault += 1;
+                    Some(f)
+                }
+                _ => None,
+            };
+            let cleaned = match fault {
+                None => self.clean_row(&get, &typed, row),
+                Some(Fault::ExtraFields(k)) => Err((
+                    RejectReason::ExtraFields,
+                    "",
+                    format!("{k} values; the header has {}", self.names.len()).into(),
+                )),
+                Some(Fault::UnclosedQuote) => Err((
+                    RejectReason::UnclosedQuote,
+                    "",
+                    format!("a quote here is not closed within {MAX_QUOTED_LINES} lines").into(),
+                )),
+            };
+            match cleaned {
                 Err((reason, column, value)) => {
                     reject_mask.push(true);
                     reject_local.push(local_row);
@@ -711,10 +734,12 @@ impl Cleaner {
             }
             // a quantity does not matter when there is an amount; the exact integer path reads
             // plain decimals with a point only
-            (Some(a), _) if self.numbers[a] == NumberFormat::Point => match get(Some(a), row).and_then(money_units_exact) {
-                Some(u) => u,
-                None => units(number(a)?)?,
-            },
+            (Some(a), _) if self.numbers[a] == NumberFormat::Point => {
+                match get(Some(a), row).and_then(money_units_exact) {
+                    Some(u) => u,
+                    None => units(number(a)?)?,
+                }
+            }
             (Some(a), _) => units(number(a)?)?,
             (None, Some(p)) => {
                 let quantity = match self.idx.quantity {
@@ -809,6 +834,10 @@ pub(crate) trait RawRows {
     fn reject_columns(&self, mask: &[bool]) -> Result<Vec<ArrayRef>>;
     /// The typed amount and date columns, if any.
     fn typed(&self) -> Typed<'_>;
+    /// The rows whose shape is wrong (by row, ascending); none for Arrow batches.
+    fn faults(&self) -> &[(usize, Fault)] {
+        &[]
+    }
 }
 
 /// An Arrow batch as [`RawRows`]: text columns as they are, typed role columns read as values,

@@ -12,7 +12,8 @@
 //! The dialect is the one DataFusion's reader was given: a header line, the sniffed or given
 //! delimiter, `"` quotes with `""` for a quote inside, `\n`, `\r\n` or `\r` ending a record,
 //! blank lines skipped, an empty value (quoted or not) read as missing, a short row padded with
-//! missing values, a long row a hard error naming its line. Text after a closing quote belongs to
+//! missing values; a long row, and a quote not closed within [`MAX_QUOTED_LINES`] lines, are
+//! rejected rows (see [`Fault`]). Text after a closing quote belongs to
 //! the value (`"ab"c` is `abc`), as the csv crate reads it.
 //!
 //! Parallel without losing line numbers: the file is cut into byte ranges, one per core. A
@@ -45,6 +46,21 @@ const BLOCK_BYTES: usize = 256 << 10;
 const BLOCK_ROWS: usize = 8192;
 /// Smallest range worth its own core.
 const MIN_RANGE_BYTES: u64 = 8 << 20;
+/// Most line breaks a quoted value may hold: a quote not closed within this many lines (or
+/// before the end of the file) is a stray one, not the start of a long value. One stray quote
+/// had made six rows out of a 2,089-line file; now its row is rejected as `unclosed_quote` and
+/// reading goes on at the next line.
+pub const MAX_QUOTED_LINES: usize = 100;
+
+/// What is wrong with a CSV record's shape, found while splitting it (the cleaner rejects it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// More values than the header has columns (how many).
+    ExtraFields(usize),
+    /// A quote that is not closed within [`MAX_QUOTED_LINES`] lines: the record was read as one
+    /// line with its quotes as plain characters.
+    UnclosedQuote,
+}
 /// A span's start with this bit set points into the scratch text (unescaped quoted values).
 const SCRATCH: u32 = 1 << 31;
 
@@ -132,7 +148,20 @@ impl Dialect {
         if let Some(parsed) = plain {
             return parsed;
         }
-        self.record_bytewise(text, start, eof, spans, scratch)
+        let (sl, sc) = (spans.len(), scratch.len());
+        match self.record_bytewise(text, start, eof, spans, scratch, false) {
+            Parsed::StrayQuote => {
+                spans.truncate(sl);
+                scratch.truncate(sc);
+                match self.record_bytewise(text, start, eof, spans, scratch, true) {
+                    Parsed::Record { end, raw_end, newlines, fields, .. } => {
+                        Parsed::Record { end, raw_end, newlines, fields, stray_quote: true }
+                    }
+                    other => other,
+                }
+            }
+            parsed => parsed,
+        }
     }
 
     /// [`Dialect::plain_line`] sixteen bytes at a time with SSE2 compares ([`chunk_masks`]), on
@@ -209,7 +238,13 @@ impl Dialect {
                 for _ in fields..self.n_cols {
                     spans.push(Span::EMPTY);
                 }
-                return Some(Parsed::Record { end: nl + 1, raw_end: line_end, newlines: 1, fields });
+                return Some(Parsed::Record {
+                    end: nl + 1,
+                    raw_end: line_end,
+                    newlines: 1,
+                    fields,
+                    stray_quote: false,
+                });
             }
             at += W;
         }
@@ -219,7 +254,9 @@ impl Dialect {
 
     /// [`Dialect::record`] byte by byte: any line, quoted values and line breaks in them
     /// included (the lines [`Dialect::plain_line_by_words`] declines, and the few it cannot
-    /// read at a buffer's end).
+    /// read at a buffer's end). `StrayQuote` when a quote is not closed within
+    /// [`MAX_QUOTED_LINES`] lines or before the end of the file; with `literal_quotes` quotes are
+    /// plain characters (how such a record is then read).
     fn record_bytewise(
         &self,
         text: &str,
@@ -227,7 +264,12 @@ impl Dialect {
         eof: bool,
         spans: &mut Vec<Span>,
         scratch: &mut String,
+        literal_quotes: bool,
     ) -> Parsed {
+        let too_long = |from: usize, to: usize| {
+            text.as_bytes()[from..to].iter().filter(|&&c| c == b'\n').take(MAX_QUOTED_LINES + 1).count()
+                > MAX_QUOTED_LINES
+        };
         let b = text.as_bytes();
         let len = b.len();
         let mut i = start;
@@ -235,16 +277,19 @@ impl Dialect {
         let mut newlines = 0u64;
         let mut raw_end;
         loop {
-            let span = if i < len && b[i] == b'"' {
+            let span = if !literal_quotes && i < len && b[i] == b'"' {
                 let open = i + 1;
                 let mut j = open;
                 let mut escaped = false;
                 let close = loop {
                     match b[j..].iter().position(|&c| c == b'"') {
-                        None if eof => break None,
+                        None if eof || too_long(open, len) => return Parsed::StrayQuote,
                         None => return Parsed::Incomplete,
                         Some(k) => {
                             let q = j + k;
+                            if too_long(open, q) {
+                                return Parsed::StrayQuote;
+                            }
                             if q + 1 < len && b[q + 1] == b'"' {
                                 escaped = true;
                                 j = q + 2;
@@ -309,14 +354,22 @@ impl Dialect {
         for _ in fields..self.n_cols {
             spans.push(Span::EMPTY);
         }
-        Parsed::Record { end: i, raw_end, newlines, fields }
+        Parsed::Record { end: i, raw_end, newlines, fields, stray_quote: false }
     }
 }
 
 #[derive(Debug)]
 enum Parsed {
-    Record { end: usize, raw_end: usize, newlines: u64, fields: usize },
+    Record {
+        end: usize,
+        raw_end: usize,
+        newlines: u64,
+        fields: usize,
+        stray_quote: bool,
+    },
     Incomplete,
+    /// A quote not closed within [`MAX_QUOTED_LINES`] lines or before the end of the file.
+    StrayQuote,
 }
 
 /// A value's byte range in the buffer, or (with [`SCRATCH`]) in the scratch text.
@@ -339,6 +392,8 @@ struct Block<'a> {
     locals: &'a [u64],
     /// Each record's text, without its line end.
     raws: &'a [Span],
+    /// The records whose shape is wrong (by index in the block, ascending).
+    faults: &'a [(usize, Fault)],
     n_cols: usize,
 }
 
@@ -377,6 +432,10 @@ impl RawRows for Block<'_> {
     fn typed(&self) -> Typed<'_> {
         Typed::text()
     }
+
+    fn faults(&self) -> &[(usize, Fault)] {
+        self.faults
+    }
 }
 
 /// How a range's scan ended.
@@ -410,6 +469,7 @@ impl Scanner<'_> {
         let mut spans: Vec<Span> = Vec::with_capacity(BLOCK_ROWS * self.dialect.n_cols);
         let mut locals: Vec<u64> = Vec::with_capacity(BLOCK_ROWS);
         let mut raws: Vec<Span> = Vec::with_capacity(BLOCK_ROWS);
+        let mut faults: Vec<(usize, Fault)> = Vec::new();
         let mut scratch = String::new();
         let n_cols = self.dialect.n_cols;
         loop {
@@ -465,26 +525,36 @@ impl Scanner<'_> {
                 }
                 let (sl, sc) = (spans.len(), scratch.len());
                 match self.dialect.record(text, i, all, &mut spans, &mut scratch) {
-                    Parsed::Incomplete => {
+                    Parsed::Incomplete | Parsed::StrayQuote => {
                         spans.truncate(sl);
                         scratch.truncate(sc);
                         break;
                     }
-                    Parsed::Record { end, raw_end, newlines, fields } => {
-                        if fields > n_cols {
-                            return Err(self.too_many_fields(abs + i as u64, fields));
+                    Parsed::Record { end, raw_end, newlines, fields, stray_quote } => {
+                        if stray_quote {
+                            faults.push((locals.len(), Fault::UnclosedQuote));
+                        } else if fields > n_cols {
+                            faults.push((locals.len(), Fault::ExtraFields(fields)));
                         }
                         locals.push(lines + 1);
                         raws.push(Span { start: i as u32, end: raw_end as u32 });
                         lines += newlines;
                         i = end;
                         if locals.len() == BLOCK_ROWS {
-                            let block =
-                                Block { text, scratch: &scratch, spans: &spans, locals: &locals, raws: &raws, n_cols };
+                            let block = Block {
+                                text,
+                                scratch: &scratch,
+                                spans: &spans,
+                                locals: &locals,
+                                raws: &raws,
+                                faults: &faults,
+                                n_cols,
+                            };
                             let go_on = on_block(&block)?;
                             spans.clear();
                             locals.clear();
                             raws.clear();
+                            faults.clear();
                             scratch.clear();
                             if !go_on {
                                 stopped = true;
@@ -495,11 +565,20 @@ impl Scanner<'_> {
                 }
             }
             if !locals.is_empty() {
-                let block = Block { text, scratch: &scratch, spans: &spans, locals: &locals, raws: &raws, n_cols };
+                let block = Block {
+                    text,
+                    scratch: &scratch,
+                    spans: &spans,
+                    locals: &locals,
+                    raws: &raws,
+                    faults: &faults,
+                    n_cols,
+                };
                 stopped |= !on_block(&block)?;
                 spans.clear();
                 locals.clear();
                 raws.clear();
+                faults.clear();
                 scratch.clear();
             }
             if done || stopped {
@@ -524,36 +603,6 @@ impl Scanner<'_> {
 
     fn bad_utf8(&self, offset: u64) -> DataError {
         DataError::Encoding { path: self.src.path.clone(), encoding: "UTF-8", offset: offset as usize }
-    }
-
-    fn too_many_fields(&self, offset: u64, fields: usize) -> DataError {
-        let line = match self.newlines_before(offset) {
-            Ok(n) => format!("line {}", n + 1),
-            Err(e) => return e,
-        };
-        DataError::Unreadable {
-            path: self.src.path.clone(),
-            message: format!(
-                "{line} has {fields} fields but the header has {}\nhint: a row has more fields than the header (an unquoted delimiter inside a value?); quote that value or remove the extra field",
-                self.dialect.n_cols
-            ),
-        }
-    }
-
-    /// Newlines in the file before `offset` (for an error message).
-    fn newlines_before(&self, offset: u64) -> Result<u64> {
-        let path = &self.src.path;
-        let file = File::open(&self.src.read_path).map_err(DataError::io("open", path))?;
-        let mut reader = file.take(offset);
-        let mut buf = vec![0u8; 1 << 16];
-        let mut n = 0u64;
-        loop {
-            let got = reader.read(&mut buf).map_err(DataError::io("read", path))?;
-            if got == 0 {
-                return Ok(n);
-            }
-            n += buf[..got].iter().filter(|&&c| c == b'\n').count() as u64;
-        }
     }
 
     /// The first line start at or after `at` (`len` if none).
@@ -818,11 +867,11 @@ fn parse_all(text: &str, delimiter: u8, n_cols: usize) -> Vec<(u64, Vec<Option<S
                 lines += newlines;
                 i = end;
             }
-            Parsed::Incomplete => break,
+            Parsed::Incomplete | Parsed::StrayQuote => break,
         }
     }
     let locals: Vec<u64> = out.iter().map(|r| r.0).collect();
-    let block = Block { text, scratch: &scratch, spans: &spans, locals: &locals, raws: &raws, n_cols };
+    let block = Block { text, scratch: &scratch, spans: &spans, locals: &locals, raws: &raws, faults: &[], n_cols };
     for (row, r) in out.iter_mut().enumerate() {
         r.1 = (0..n_cols).map(|c| block.text(c, row).map(str::to_string)).collect();
     }
@@ -855,7 +904,7 @@ mod tests {
                     let (mut by_words, mut by_bytes) = (Vec::new(), Vec::new());
                     let mut scratch = String::new();
                     let words = dialect.plain_line_by_words(text.as_bytes(), start, &mut by_words);
-                    let bytes = dialect.record_bytewise(&text, start, true, &mut by_bytes, &mut scratch);
+                    let bytes = dialect.record_bytewise(&text, start, true, &mut by_bytes, &mut scratch, false);
                     // the sixteen-byte reader takes the lines the word reader takes, alike
                     #[cfg(target_arch = "x86_64")]
                     {
@@ -906,7 +955,7 @@ mod tests {
             let mut scratch = String::new();
             match Dialect::new(b',', 2).record(text, 0, true, &mut spans, &mut scratch) {
                 Parsed::Record { raw_end, .. } => text[..raw_end].to_string(),
-                Parsed::Incomplete => String::new(),
+                Parsed::Incomplete | Parsed::StrayQuote => String::new(),
             }
         };
         // a record's text, for the duplicate hash, is the line without its end

@@ -274,7 +274,11 @@ async fn detect_formats(
         }
     };
     let of = |name: &str| -> Vec<&str> {
-        wanted.iter().position(|c| c == name).map(|k| samples[k].iter().map(String::as_str).collect()).unwrap_or_default()
+        wanted
+            .iter()
+            .position(|c| c == name)
+            .map(|k| samples[k].iter().map(String::as_str).collect())
+            .unwrap_or_default()
     };
     let date_format = match user_date {
         Some(f) => f.clone(),
@@ -1043,8 +1047,11 @@ fn label_outliers(
         .map(|o| Some(if *o { RejectReason::OutlierDate.id() } else { RejectReason::DuplicateRow.id() }))
         .collect();
     let column: StringArray = outlier.iter().map(|o| o.then_some(date_name)).collect();
-    let value: StringArray =
-        outlier.iter().enumerate().map(|(i, o)| o.then(|| dates.is_valid(i).then(|| dates.value(i))).flatten()).collect();
+    let value: StringArray = outlier
+        .iter()
+        .enumerate()
+        .map(|(i, o)| o.then(|| dates.is_valid(i).then(|| dates.value(i))).flatten())
+        .collect();
     let mut columns = batch.columns().to_vec();
     let n = columns.len();
     columns[n - 3] = Arc::new(reason);

@@ -14,6 +14,12 @@ use crate::source::{Encoding, Format};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RejectReason {
+    /// A CSV row with more values than the header (an unquoted delimiter inside a value?).
+    ExtraFields,
+    /// A CSV row where a quote opens a value that is not closed within 100 lines or before the
+    /// end of the file (a stray quote); the row is read as one line and rejected, and reading
+    /// goes on at the next line.
+    UnclosedQuote,
     /// The customer id is empty.
     MissingCustomerId,
     /// The date is empty or not a valid date in the detected/given format.
@@ -38,7 +44,9 @@ pub enum RejectReason {
 
 impl RejectReason {
     /// Every reason in check order.
-    pub const ALL: [RejectReason; 9] = [
+    pub const ALL: [RejectReason; 11] = [
+        RejectReason::ExtraFields,
+        RejectReason::UnclosedQuote,
         RejectReason::MissingCustomerId,
         RejectReason::UnparseableDate,
         RejectReason::UnparseableAmount,
@@ -53,6 +61,8 @@ impl RejectReason {
     /// Stable id.
     pub fn id(self) -> &'static str {
         match self {
+            RejectReason::ExtraFields => "extra_fields",
+            RejectReason::UnclosedQuote => "unclosed_quote",
             RejectReason::MissingCustomerId => "missing_customer_id",
             RejectReason::UnparseableDate => "unparseable_date",
             RejectReason::UnparseableAmount => "unparseable_amount",

@@ -119,11 +119,54 @@ fn corrupt_parquet_is_an_error_naming_the_file() {
     for (k, b) in garbled[n - 8 - footer..n - 8].iter_mut().enumerate() {
         *b = (k as u8).wrapping_mul(37) ^ 0x5a;
     }
-    for (name, content) in [("tiny.parquet", b"PAR1PAR1".to_vec()), ("huge.parquet", huge), ("garbled.parquet", garbled)] {
+    for (name, content) in
+        [("tiny.parquet", b"PAR1PAR1".to_vec()), ("huge.parquet", huge), ("garbled.parquet", garbled)]
+    {
         let p = write(dir.path(), name, &content);
         let err = try_run(&p, None, Config::default()).err();
         let message = err.as_ref().map(|e| e.to_string()).unwrap_or_default();
         assert!(message.contains(name), "{name}: {message}");
         assert_eq!(err.map(|e| e.exit_code()), Some(2), "{name}");
     }
+}
+
+#[test]
+fn a_long_row_is_one_rejected_row() {
+    let dir = tempdir();
+    let text = "customer_id,date,amount\na,2024-01-01,1\nb,2024-01-02,2,oops\na,2024-01-03,3\n";
+    let p = write(dir.path(), "wide.csv", text.as_bytes());
+    let (out, s) = run_on(&p, None, Config::default());
+    assert_eq!((s.quality.rows_read, s.quality.rows_kept), (3, 2));
+    assert_eq!(s.quality.rejected_by_reason["extra_fields"], 1);
+    let rejects = std::fs::read_to_string(out.path().join("rejects.csv")).unwrap_or_default();
+    assert!(rejects.contains(",3,extra_fields,,4 values; the header has 3,b,2024-01-02,2"), "{rejects}");
+    // --strict still stops on it
+    let mut strict = Config::default();
+    strict.run.strict = true;
+    assert!(matches!(try_run(&p, None, strict), Err(EngineError::Strict { rejected: 1, .. })));
+}
+
+#[test]
+fn a_stray_quote_swallows_nothing() {
+    let dir = tempdir();
+    // one stray quote at the start of a row made "rows read: 6" out of 2,089 lines
+    let mut text = String::from("customer_id,date,amount\n");
+    for i in 0..300 {
+        if i == 40 {
+            text.push_str("\"c40,2024-01-01,5\n");
+        } else {
+            text.push_str(&format!("c{},2024-01-{:02},5\n", i % 7, 1 + i % 28));
+        }
+    }
+    let p = write(dir.path(), "quote.csv", text.as_bytes());
+    let (out, s) = run_on(&p, None, Config::default());
+    assert_eq!((s.quality.rows_read, s.quality.rows_kept), (300, 299));
+    assert_eq!(s.quality.rejected_by_reason["unclosed_quote"], 1);
+    let rejects = std::fs::read_to_string(out.path().join("rejects.csv")).unwrap_or_default();
+    assert!(rejects.contains(",42,unclosed_quote,"), "{rejects}");
+    // a quoted value over a few lines is still one value
+    let text = "customer_id,date,amount,note\na,2024-01-01,1,\"two\nlines\"\nb,2024-01-02,2,x\n";
+    let p = write(dir.path(), "note.csv", text.as_bytes());
+    let (_, s) = run_on(&p, None, Config::default());
+    assert_eq!((s.quality.rows_read, s.quality.rows_kept), (2, 2));
 }
