@@ -35,6 +35,15 @@ pub fn print_quality(
     master: Option<&MasterReport>,
     lang: Lang,
 ) -> std::io::Result<()> {
+    for f in &q.files {
+        if let (Some(e), Some(note)) = (f.encoding, &f.encoding_note) {
+            let name = match e {
+                custseg_data::source::Encoding::Utf8 => "UTF-8",
+                custseg_data::source::Encoding::Gbk => "GBK",
+            };
+            out.line(format!("{} {}: {name} ({note})", zh(lang, "Encoding of", "编码"), f.path))?;
+        }
+    }
     out.line(format!(
         "{}: {} = {} {} + {} {}",
         zh(lang, "Rows read", "读取行数"),

@@ -585,6 +585,9 @@ impl Cleaner {
                     "",
                     format!("{k} values; the header has {}", self.names.len()).into(),
                 )),
+                Some(Fault::InvalidText) => {
+                    Err((RejectReason::InvalidText, "", "bytes that are not valid UTF-8 (shown as \u{1a})".into()))
+                }
                 Some(Fault::UnclosedQuote) => Err((
                     RejectReason::UnclosedQuote,
                     "",

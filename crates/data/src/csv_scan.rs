@@ -60,6 +60,34 @@ pub enum Fault {
     /// A quote that is not closed within [`MAX_QUOTED_LINES`] lines: the record was read as one
     /// line with its quotes as plain characters.
     UnclosedQuote,
+    /// Bytes that are not valid UTF-8 (shown as U+001A in the reject's values).
+    InvalidText,
+}
+
+/// Replaces each byte of `buf` that is not part of valid UTF-8 by the placeholder U+001A
+/// (one byte, so offsets are unchanged), recording its file offset (`abs` is `buf[0]`'s) in
+/// `bad`; returns the length of the valid text (short of a character cut by the end of the
+/// buffer unless `eof`).
+fn mark_invalid(buf: &mut [u8], abs: u64, eof: bool, bad: &mut Vec<u64>) -> usize {
+    let mut at = 0;
+    loop {
+        match std::str::from_utf8(&buf[at..]) {
+            Ok(_) => return buf.len(),
+            Err(e) => {
+                let start = at + e.valid_up_to();
+                let n = match e.error_len() {
+                    Some(n) => n,
+                    None if !eof => return start,
+                    None => buf.len() - start,
+                };
+                for k in start..start + n {
+                    buf[k] = 0x1A;
+                    bad.push(abs + k as u64);
+                }
+                at = start + n;
+            }
+        }
+    }
 }
 /// A span's start with this bit set points into the scratch text (unescaped quoted values).
 const SCRATCH: u32 = 1 << 31;
@@ -470,6 +498,8 @@ impl Scanner<'_> {
         let mut locals: Vec<u64> = Vec::with_capacity(BLOCK_ROWS);
         let mut raws: Vec<Span> = Vec::with_capacity(BLOCK_ROWS);
         let mut faults: Vec<(usize, Fault)> = Vec::new();
+        // file offsets of bytes that are not UTF-8, ascending
+        let mut bad: Vec<u64> = Vec::new();
         let mut scratch = String::new();
         let n_cols = self.dialect.n_cols;
         loop {
@@ -486,10 +516,13 @@ impl Scanner<'_> {
             let eof = file_pos >= self.len;
             let text = match std::str::from_utf8(&buf) {
                 Ok(t) => t,
-                // a multi-byte character cut by the end of the buffer: read up to it
-                Err(e) if e.error_len().is_none() && !eof => std::str::from_utf8(&buf[..e.valid_up_to()])
-                    .map_err(|e| self.bad_utf8(abs + e.valid_up_to() as u64))?,
-                Err(e) => return Err(self.bad_utf8(abs + e.valid_up_to() as u64)),
+                Err(_) => {
+                    // bytes that are not UTF-8 become a placeholder of one byte (offsets stay
+                    // the file's) and their rows are rejected; a multi-byte character cut by
+                    // the end of the buffer is read with the next one
+                    let valid = mark_invalid(&mut buf, abs, eof, &mut bad);
+                    std::str::from_utf8(&buf[..valid]).map_err(|e| self.bad_utf8(abs + e.valid_up_to() as u64))?
+                }
             };
             let all = eof && text.len() == buf.len();
             let b = text.as_bytes();
@@ -531,7 +564,10 @@ impl Scanner<'_> {
                         break;
                     }
                     Parsed::Record { end, raw_end, newlines, fields, stray_quote } => {
-                        if stray_quote {
+                        let (from, to) = (abs + i as u64, abs + end as u64);
+                        if !bad.is_empty() && bad.partition_point(|&o| o < from) < bad.partition_point(|&o| o < to) {
+                            faults.push((locals.len(), Fault::InvalidText));
+                        } else if stray_quote {
                             faults.push((locals.len(), Fault::UnclosedQuote));
                         } else if fields > n_cols {
                             faults.push((locals.len(), Fault::ExtraFields(fields)));

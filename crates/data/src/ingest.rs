@@ -219,6 +219,7 @@ pub async fn ingest_with(
             path: file_path.display().to_string(),
             format: src.format,
             encoding: src.encoding,
+            encoding_note: src.encoding_note.clone(),
             bom: src.bom,
             delimiter: (src.format == Format::Csv).then(|| delimiter_name(src.delimiter)),
             size_bytes: src.size_bytes,

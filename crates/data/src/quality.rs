@@ -14,6 +14,8 @@ use crate::source::{Encoding, Format};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RejectReason {
+    /// A CSV row with bytes that are not valid in the file's encoding (UTF-8).
+    InvalidText,
     /// A CSV row with more values than the header (an unquoted delimiter inside a value?).
     ExtraFields,
     /// A CSV row where a quote opens a value that is not closed within 100 lines or before the
@@ -44,7 +46,8 @@ pub enum RejectReason {
 
 impl RejectReason {
     /// Every reason in check order.
-    pub const ALL: [RejectReason; 11] = [
+    pub const ALL: [RejectReason; 12] = [
+        RejectReason::InvalidText,
         RejectReason::ExtraFields,
         RejectReason::UnclosedQuote,
         RejectReason::MissingCustomerId,
@@ -61,6 +64,7 @@ impl RejectReason {
     /// Stable id.
     pub fn id(self) -> &'static str {
         match self {
+            RejectReason::InvalidText => "invalid_text",
             RejectReason::ExtraFields => "extra_fields",
             RejectReason::UnclosedQuote => "unclosed_quote",
             RejectReason::MissingCustomerId => "missing_customer_id",
@@ -86,6 +90,9 @@ pub struct FileReport {
     /// CSV: encoding.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encoding: Option<Encoding>,
+    /// CSV: why that encoding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding_note: Option<String>,
     /// CSV: whether it started with a UTF-8 byte-order mark.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub bom: bool,

@@ -67,6 +67,8 @@ pub struct SourceFile {
     pub format: Format,
     /// CSV: detected or given encoding.
     pub encoding: Option<Encoding>,
+    /// CSV: why that encoding (the evidence, or "given").
+    pub encoding_note: Option<String>,
     /// CSV: whether a UTF-8 byte-order mark was present.
     pub bom: bool,
     /// CSV: the delimiter.
@@ -159,6 +161,7 @@ pub fn open(path: &Path, format: Format, options: &CsvOptions, temp_dir: &Path) 
         read_path: path.to_path_buf(),
         format,
         encoding: None,
+        encoding_note: None,
         bom: false,
         delimiter: b',',
         columns: Vec::new(),
@@ -171,36 +174,31 @@ pub fn open(path: &Path, format: Format, options: &CsvOptions, temp_dir: &Path) 
     if format != Format::Csv {
         return Ok(source);
     }
-    let mut head = Vec::with_capacity(64 * 1024);
+    // the encoding is decided on the first MiB, the header and delimiter on its first 64 KiB
+    let mut sample = Vec::with_capacity(ENCODING_SAMPLE);
     File::open(path)
         .map_err(DataError::io("open", path))?
-        .take(64 * 1024)
-        .read_to_end(&mut head)
+        .take(ENCODING_SAMPLE as u64)
+        .read_to_end(&mut sample)
         .map_err(DataError::io("read", path))?;
+    let head = &sample[..sample.len().min(64 * 1024)];
     if head.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(DataError::NoDataRows { path: path.to_path_buf() });
     }
     source.bom = head.starts_with(b"\xEF\xBB\xBF");
-    let encoding = match options.encoding {
-        Some(e) => e,
-        None => detect_encoding(&head, size_bytes as usize == head.len()),
+    let (encoding, note) = match options.encoding {
+        Some(e) => (e, "given".to_string()),
+        None if source.bom => (Encoding::Utf8, "UTF-8 byte-order mark".to_string()),
+        None => detect_encoding(&sample, size_bytes as usize == sample.len()),
     };
     source.encoding = Some(encoding);
+    source.encoding_note = Some(note);
     let text = match encoding {
         Encoding::Utf8 => {
-            let body = if source.bom { &head[3..] } else { &head[..] };
-            match std::str::from_utf8(body) {
-                Ok(s) => s.to_string(),
-                // a cut multi-byte character at the end of the sample is fine
-                Err(e) if e.error_len().is_none() => String::from_utf8_lossy(&body[..e.valid_up_to()]).into_owned(),
-                Err(e) => {
-                    return Err(DataError::Encoding {
-                        path: path.to_path_buf(),
-                        encoding: "UTF-8",
-                        offset: e.valid_up_to(),
-                    });
-                }
-            }
+            // a cut character at the end of the sample, and bytes that are not UTF-8 (their
+            // rows are rejected when read), do not matter for the header and delimiter
+            let body = if source.bom { &head[3..] } else { head };
+            String::from_utf8_lossy(body).into_owned()
         }
         Encoding::Gbk => {
             let temp = transcode_gbk(path, temp_dir)?;
@@ -233,17 +231,87 @@ pub fn open(path: &Path, format: Format, options: &CsvOptions, temp_dir: &Path) 
     Ok(source)
 }
 
-/// UTF-8 when the sample is valid UTF-8 (allowing one cut character at its end), else GBK when
-/// it decodes as GB18030 without errors, else UTF-8 (and reading reports where it breaks).
-fn detect_encoding(head: &[u8], whole_file: bool) -> Encoding {
-    match std::str::from_utf8(head) {
-        Ok(_) => Encoding::Utf8,
-        Err(e) if e.error_len().is_none() && !whole_file => Encoding::Utf8,
-        Err(_) => {
-            let (_, _, had_errors) = encoding_rs::GB18030.decode(head);
-            if had_errors { Encoding::Utf8 } else { Encoding::Gbk }
+/// Bytes of a CSV file's start its encoding is decided on.
+const ENCODING_SAMPLE: usize = 1 << 20;
+
+/// The encoding of a CSV file from the first bytes, and the evidence in words.
+///
+/// UTF-8 when they are valid UTF-8 (a character cut at the end of the sample aside), and also
+/// when they are mostly UTF-8: at most one invalid sequence per 50 valid multi-byte characters
+/// (a corrupted byte in a UTF-8 file, whose rows are then rejected, not the whole file read as
+/// GBK: Chinese UTF-8 text is often valid GB18030 byte for byte). Otherwise GBK when they decode
+/// as GB18030 without error (GBK text forms a valid UTF-8 character by chance in only about one
+/// pair of bytes in six), else UTF-8, whose rows with invalid bytes are rejected.
+fn detect_encoding(sample: &[u8], whole_file: bool) -> (Encoding, String) {
+    let (multibyte, invalid, first_invalid) = utf8_evidence(sample, whole_file);
+    if invalid == 0 {
+        let why = if multibyte == 0 {
+            "ASCII only, read as UTF-8".to_string()
+        } else {
+            format!("valid UTF-8 ({multibyte} non-ASCII characters)")
+        };
+        return (Encoding::Utf8, why);
+    }
+    let at = first_invalid.unwrap_or(0);
+    if invalid * 50 <= multibyte {
+        return (
+            Encoding::Utf8,
+            format!(
+                "UTF-8: {multibyte} valid non-ASCII characters and {invalid} invalid byte sequences (first at byte {at}), whose rows are rejected"
+            ),
+        );
+    }
+    let sample = match std::str::from_utf8(sample) {
+        Err(e) if e.error_len().is_none() && !whole_file => &sample[..e.valid_up_to()],
+        _ => sample,
+    };
+    let (_, _, gbk_errors) = encoding_rs::GB18030.decode(sample);
+    if gbk_errors {
+        (
+            Encoding::Utf8,
+            format!(
+                "neither UTF-8 (invalid bytes from byte {at}) nor GBK; read as UTF-8, rows with invalid bytes rejected"
+            ),
+        )
+    } else {
+        (
+            Encoding::Gbk,
+            format!("not UTF-8 ({invalid} invalid byte sequences, first at byte {at}); decodes as GBK/GB18030"),
+        )
+    }
+}
+
+/// `(valid multi-byte characters, invalid sequences, offset of the first)` of UTF-8 in `b`; a
+/// character cut by the end of a sample that is not the whole file is not counted.
+fn utf8_evidence(b: &[u8], whole_file: bool) -> (usize, usize, Option<usize>) {
+    let (mut multibyte, mut invalid, mut first) = (0, 0, None);
+    let mut at = 0;
+    while at < b.len() {
+        match std::str::from_utf8(&b[at..]) {
+            Ok(s) => {
+                multibyte += s.chars().filter(|c| !c.is_ascii()).count();
+                break;
+            }
+            Err(e) => {
+                let valid = &b[at..at + e.valid_up_to()];
+                multibyte += valid.iter().filter(|&&c| c >= 0xC0).count();
+                match e.error_len() {
+                    Some(n) => {
+                        invalid += 1;
+                        first.get_or_insert(at + e.valid_up_to());
+                        at += e.valid_up_to() + n;
+                    }
+                    None if !whole_file => break,
+                    None => {
+                        invalid += 1;
+                        first.get_or_insert(at + e.valid_up_to());
+                        break;
+                    }
+                }
+            }
         }
     }
+    (multibyte, invalid, first)
 }
 
 fn transcode_gbk(path: &Path, temp_dir: &Path) -> Result<tempfile::TempPath> {
@@ -386,7 +454,30 @@ mod tests {
     #[test]
     fn gbk_is_detected_and_utf8_wins_when_valid() {
         let (gbk, _, _) = encoding_rs::GBK.encode("客户ID,金额\n张三,12.5\n");
-        assert_eq!(detect_encoding(&gbk, true), Encoding::Gbk);
-        assert_eq!(detect_encoding("客户ID,金额\n".as_bytes(), true), Encoding::Utf8);
+        assert_eq!(detect_encoding(&gbk, true).0, Encoding::Gbk);
+        assert_eq!(detect_encoding("客户ID,金额\n".as_bytes(), true).0, Encoding::Utf8);
+    }
+
+    #[test]
+    fn mostly_utf8_with_a_bad_byte_is_utf8() {
+        // 300 Chinese ids in UTF-8 with one corrupted byte that leaves the bytes valid GB18030
+        // (runs of two Chinese characters are three GBK pairs): that made the whole file GBK
+        let mut text = String::from("客户ID,订单日期,实付金额\n");
+        for i in 0..300 {
+            text.push_str(&format!("会员{i:03},2024-01-01,5\n"));
+        }
+        let mut bytes = text.into_bytes();
+        let at = bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(40).map_or(0, |(i, _)| i + 1);
+        bytes[at] = 0x81;
+        assert!(std::str::from_utf8(&bytes).is_err());
+        assert!(!encoding_rs::GB18030.decode(&bytes).2, "the corrupted bytes are valid GB18030");
+        let (encoding, why) = detect_encoding(&bytes, true);
+        assert_eq!(encoding, Encoding::Utf8, "{why}");
+        assert!(why.contains("3 invalid byte sequences"), "{why}");
+        // a real GBK file stays GBK
+        let text = "客户编号,金额\n张三,12.5\n李四,3\n".repeat(50);
+        let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+        let (encoding, why) = detect_encoding(&gbk, true);
+        assert_eq!(encoding, Encoding::Gbk, "{why}");
     }
 }

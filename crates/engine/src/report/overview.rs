@@ -229,6 +229,7 @@ fn file_name(path: &str) -> String {
 /// Display name of a reject reason.
 fn reason_name(reason: &str, tr: Tr) -> String {
     let (en, zh) = match reason {
+        "invalid_text" => ("Bytes not valid in the file's encoding", "含编码无效的字节"),
         "extra_fields" => ("More values than the header", "字段数多于表头"),
         "unclosed_quote" => ("Quote not closed (stray quote)", "引号未闭合"),
         "missing_customer_id" => ("Missing customer id", "缺少客户编号"),

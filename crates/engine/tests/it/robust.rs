@@ -170,3 +170,26 @@ fn a_stray_quote_swallows_nothing() {
     let (_, s) = run_on(&p, None, Config::default());
     assert_eq!((s.quality.rows_read, s.quality.rows_kept), (2, 2));
 }
+
+#[test]
+fn a_bad_byte_in_utf8_rejects_its_row_only() {
+    let dir = tempdir();
+    let mut text = String::from("客户ID,订单日期,实付金额\n");
+    for i in 0..300 {
+        text.push_str(&format!("会员{i:03},2024-01-{:02},5\n", 1 + i % 28));
+    }
+    let mut bytes = text.into_bytes();
+    // the first byte of 会 on data line 51 (whose value is 会员049)
+    let line_start = bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(49).map_or(0, |(i, _)| i + 1);
+    bytes[line_start] = 0x81;
+    let p = write(dir.path(), "members.csv", &bytes);
+    let (out, s) = run_on(&p, None, Config::default());
+    assert_eq!(s.quality.files[0].encoding, Some(custseg_data::source::Encoding::Utf8));
+    assert!(s.quality.files[0].encoding_note.as_deref().unwrap_or("").contains("invalid byte sequences"));
+    assert_eq!((s.quality.rows_read, s.quality.rows_kept), (300, 299));
+    assert_eq!(s.quality.rejected_by_reason["invalid_text"], 1);
+    let rejects = std::fs::read_to_string(out.path().join("rejects.csv")).unwrap_or_default();
+    assert!(rejects.contains(",51,invalid_text,"), "{rejects}");
+    let customers = std::fs::read_to_string(out.path().join("customers.csv")).unwrap_or_default();
+    assert!(customers.contains("会员000,") && customers.contains("会员299,"), "ids read as UTF-8");
+}
