@@ -81,6 +81,14 @@ pub fn print_quality(
             group(m.rows_kept),
             group(rejected)
         ))?;
+        for n in &m.not_numbers {
+            let first =
+                n.examples.first().map(|e| format!(" (e.g. `{}` on line {})", e.value, e.line)).unwrap_or_default();
+            out.line(format!(
+                "warning: {}: {} values of the numeric column `{}` are not numbers{first}; read as missing",
+                m.path, n.count, n.column
+            ))?;
+        }
     }
     for w in &q.warnings {
         out.line(format!("warning: {w}"))?;

@@ -80,10 +80,8 @@ fn mark_invalid(buf: &mut [u8], abs: u64, eof: bool, bad: &mut Vec<u64>) -> usiz
                     None if !eof => return start,
                     None => buf.len() - start,
                 };
-                for k in start..start + n {
-                    buf[k] = 0x1A;
-                    bad.push(abs + k as u64);
-                }
+                buf[start..start + n].fill(0x1A);
+                bad.extend((start..start + n).map(|k| abs + k as u64));
                 at = start + n;
             }
         }

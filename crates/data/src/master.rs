@@ -44,6 +44,63 @@ pub struct MasterReport {
     pub rejected_by_reason: BTreeMap<&'static str, u64>,
     /// Every rejected row (line and id).
     pub rejects: Vec<RowRef>,
+    /// Per numeric attribute, the values that are not numbers, read as missing.
+    pub not_numbers: Vec<NotNumbers>,
+}
+
+/// Values of a numeric attribute (one whose values are numbers but for a few) that are not
+/// numbers (`n/a`, `未知`, a typo): each is a missing value for its customer, counted here, so
+/// one `n/a` does not turn the column into text (which failed every rule comparing it with a
+/// number).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct NotNumbers {
+    /// The attribute.
+    pub column: String,
+    /// How many values.
+    pub count: u64,
+    /// The first few, with their lines.
+    pub examples: Vec<RowRef>,
+}
+
+/// Share of an attribute's values (missing markers aside) that must be numbers for it to be
+/// numeric.
+const NUMERIC_SHARE: f64 = 0.95;
+
+/// Words exports write for a missing value.
+const MISSING_MARKERS: &[&str] = &[
+    "n/a", "na", "n.a.", "#n/a", "null", "none", "nil", "nan", "-", "--", "—", "?", "unknown", "未知", "无", "不详",
+    "空", "暂无",
+];
+
+/// Reads the mostly numeric attributes as numbers: their values that are not numbers become
+/// missing, and are reported.
+fn missing_non_numbers(m: &mut Master, lines: &[u64]) {
+    let number = |v: &str| v.parse::<f64>().is_ok_and(f64::is_finite);
+    for (a, column) in m.attributes.iter().enumerate() {
+        let values = &mut m.values[a];
+        let marker = |v: &str| MISSING_MARKERS.contains(&v.to_lowercase().as_str());
+        let numbers = values.iter().flatten().filter(|v| number(v)).count();
+        let markers = values.iter().flatten().filter(|v| marker(v)).count();
+        let others = values.iter().flatten().count() - numbers - markers;
+        if numbers == 0 || markers + others == 0 || (numbers as f64) < NUMERIC_SHARE * (numbers + others) as f64 {
+            continue;
+        }
+        let mut report = NotNumbers { column: column.clone(), count: 0, examples: Vec::new() };
+        for (i, v) in values.iter_mut().enumerate() {
+            if let Some(text) = v.as_deref().filter(|t| !number(t)) {
+                report.count += 1;
+                if report.examples.len() < 5 {
+                    report.examples.push(RowRef {
+                        file: m.report.path.clone(),
+                        line: lines[i],
+                        value: text.to_string(),
+                    });
+                }
+                *v = None;
+            }
+        }
+        m.report.not_numbers.push(report);
+    }
 }
 
 impl Master {
@@ -110,6 +167,7 @@ pub async fn read_master(
     let header = u64::from(format == Format::Csv);
     let mut seen: HashMap<String, ()> = HashMap::new();
     let mut line = header;
+    let mut lines = Vec::new();
     for b in &batches {
         let ids = b.column(id_pos).as_string::<i32>();
         for r in 0..b.num_rows() {
@@ -130,6 +188,7 @@ pub async fn read_master(
             }
             seen.insert(id.to_string(), ());
             m.ids.push(id.to_string());
+            lines.push(line);
             for (a, &p) in attr_pos.iter().enumerate() {
                 let c = b.column(p).as_string::<i32>();
                 m.values[a].push((!c.is_null(r)).then(|| c.value(r).trim().to_string()).filter(|s| !s.is_empty()));
@@ -140,5 +199,6 @@ pub async fn read_master(
     if m.report.rows_read == 0 {
         return Err(DataError::NoDataRows { path: path.to_path_buf() });
     }
+    missing_non_numbers(&mut m, &lines);
     Ok(m)
 }

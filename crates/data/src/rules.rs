@@ -42,6 +42,136 @@ pub enum RuleError {
     /// Evaluation failed (e.g. a cast of a text value).
     #[error("rule `{sql}`: {message}")]
     Eval { sql: String, message: String },
+    /// Too long or too deeply nested to evaluate safely.
+    #[error("rule `{sql}`: {message}\nhint: split it into several rules, or a scheme with more classes")]
+    TooLarge { sql: String, message: String },
+    /// A function that is not on the rules' list (it breaks determinism or can exhaust memory).
+    #[error("rule `{sql}`: the function `{name}` is not allowed in a rule ({why})\nallowed functions: {allowed}")]
+    Function { sql: String, name: String, why: &'static str, allowed: String },
+}
+
+/// Longest rule text.
+pub const MAX_RULE_CHARS: usize = 4096;
+/// Most tokens in a rule.
+pub const MAX_RULE_TOKENS: usize = 1000;
+/// Most operators (`AND`, `OR`, `+`, `<` ...) in a rule: each is a level of the expression tree,
+/// which is walked recursively when it is planned and evaluated (a 3,000-term `AND` chain
+/// overflowed the stack).
+pub const MAX_RULE_OPERATORS: usize = 200;
+/// Deepest nesting of parentheses in a rule.
+pub const MAX_RULE_NESTING: usize = 32;
+
+/// The functions a rule may call: deterministic, and with output no larger than their input
+/// (no `random()`, `now()`, `uuid()`, which change from run to run; no `repeat()` or `lpad()`,
+/// which can ask for gigabytes).
+pub const ALLOWED_FUNCTIONS: &[&str] = &[
+    "abs",
+    "ceil",
+    "floor",
+    "round",
+    "trunc",
+    "sqrt",
+    "cbrt",
+    "ln",
+    "log",
+    "log10",
+    "log2",
+    "exp",
+    "power",
+    "pow",
+    "signum",
+    "greatest",
+    "least",
+    "coalesce",
+    "nullif",
+    "nvl",
+    "ifnull",
+    "isnan",
+    "iszero",
+    "lower",
+    "upper",
+    "trim",
+    "btrim",
+    "ltrim",
+    "rtrim",
+    "length",
+    "char_length",
+    "character_length",
+    "octet_length",
+    "substr",
+    "substring",
+    "left",
+    "right",
+    "starts_with",
+    "ends_with",
+    "strpos",
+    "instr",
+    "position",
+    "split_part",
+    "initcap",
+    "reverse",
+    "concat",
+    "concat_ws",
+    "date_part",
+    "date_trunc",
+    "extract",
+    "make_date",
+];
+
+/// Checks the size bounds of a rule on its tokens, before it is parsed.
+fn check_size(sql: &str) -> Result<(), RuleError> {
+    use datafusion::sql::sqlparser::tokenizer::Tokenizer;
+    let too_large = |message: String| RuleError::TooLarge { sql: cut(sql), message };
+    if sql.chars().count() > MAX_RULE_CHARS {
+        return Err(too_large(format!("{} characters, at most {MAX_RULE_CHARS} allowed", sql.chars().count())));
+    }
+    let tokens = Tokenizer::new(&GenericDialect {}, sql)
+        .tokenize()
+        .map_err(|e| RuleError::Syntax { sql: cut(sql), message: e.to_string() })?;
+    let tokens: Vec<&Token> = tokens.iter().filter(|t| !matches!(t, Token::Whitespace(_))).collect();
+    if tokens.len() > MAX_RULE_TOKENS {
+        return Err(too_large(format!("{} tokens, at most {MAX_RULE_TOKENS} allowed", tokens.len())));
+    }
+    let (mut depth, mut deepest, mut operators) = (0usize, 0usize, 0usize);
+    for t in &tokens {
+        match t {
+            Token::LParen => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            Token::RParen => depth = depth.saturating_sub(1),
+            Token::Word(w) if ["AND", "OR", "NOT"].contains(&w.value.to_ascii_uppercase().as_str()) => operators += 1,
+            Token::Plus
+            | Token::Minus
+            | Token::Mul
+            | Token::Div
+            | Token::Mod
+            | Token::Eq
+            | Token::Neq
+            | Token::Lt
+            | Token::Gt
+            | Token::LtEq
+            | Token::GtEq
+            | Token::StringConcat => operators += 1,
+            _ => {}
+        }
+    }
+    if deepest > MAX_RULE_NESTING {
+        return Err(too_large(format!("parentheses nested {deepest} deep, at most {MAX_RULE_NESTING} allowed")));
+    }
+    if operators > MAX_RULE_OPERATORS {
+        return Err(too_large(format!("{operators} operators, at most {MAX_RULE_OPERATORS} allowed")));
+    }
+    Ok(())
+}
+
+/// A rule's text for a message: at most 200 characters.
+fn cut(sql: &str) -> String {
+    if sql.chars().count() <= 200 {
+        return sql.to_string();
+    }
+    let head: String = sql.chars().take(200).collect();
+    format!("{head}...")
 }
 
 /// Checks that `sql` is one SQL expression without subqueries (no schema needed: run when the
@@ -50,6 +180,7 @@ pub enum RuleError {
 /// # Errors
 /// [`RuleError::Syntax`] or [`RuleError::NotExpression`].
 pub fn check_syntax(sql: &str) -> Result<(), RuleError> {
+    check_size(sql)?;
     let dialect = GenericDialect {};
     let syntax = |e: &dyn std::fmt::Display| RuleError::Syntax { sql: sql.to_string(), message: e.to_string() };
     let mut parser = Parser::new(&dialect).try_with_sql(sql).map_err(|e| syntax(&e))?;
@@ -120,6 +251,7 @@ pub fn compile(rc: &RuleContext, schema: &SchemaRef, sql: &str) -> Result<Rule, 
     if subquery {
         return Err(RuleError::NotExpression { sql: sql.to_string(), what: "a subquery".into() });
     }
+    check_functions(sql, &expr)?;
     let found = expr
         .get_type(&df_schema)
         .map_err(|e| RuleError::Eval { sql: sql.to_string(), message: first_line(&e.to_string()) })?;
@@ -129,7 +261,54 @@ pub fn compile(rc: &RuleContext, schema: &SchemaRef, sql: &str) -> Result<Rule, 
     let expr = ctx
         .create_physical_expr(expr, &df_schema)
         .map_err(|e| RuleError::Eval { sql: sql.to_string(), message: first_line(&e.to_string()) })?;
-    Ok(Rule { sql: sql.to_string(), expr })
+    Ok(Rule { sql: sql.to_string(), expr: checked_arithmetic(expr) })
+}
+
+/// Refuses calls outside [`ALLOWED_FUNCTIONS`] and aggregate or window functions.
+fn check_functions(sql: &str, expr: &Expr) -> Result<(), RuleError> {
+    let mut refused: Option<(String, &'static str)> = None;
+    let _ = expr.apply(|e| {
+        let found = match e {
+            Expr::ScalarFunction(f) if !ALLOWED_FUNCTIONS.contains(&f.name()) => {
+                let why = match f.func.signature().volatility {
+                    datafusion::logical_expr::Volatility::Immutable => "it can make values far larger than its input",
+                    _ => "its value changes from run to run, and a class must not",
+                };
+                Some((f.name().to_string(), why))
+            }
+            Expr::AggregateFunction(f) => Some((f.func.name().to_string(), "a rule sees one customer at a time")),
+            Expr::WindowFunction(f) => Some((f.fun.name().to_string(), "a rule sees one customer at a time")),
+            _ => None,
+        };
+        refused = found;
+        Ok(if refused.is_some() {
+            datafusion::common::tree_node::TreeNodeRecursion::Stop
+        } else {
+            datafusion::common::tree_node::TreeNodeRecursion::Continue
+        })
+    });
+    match refused {
+        Some((name, why)) => {
+            Err(RuleError::Function { sql: cut(sql), name, why, allowed: ALLOWED_FUNCTIONS.join(", ") })
+        }
+        None => Ok(()),
+    }
+}
+
+/// The expression with integer `+`, `-` and `*` checked: an overflow is an evaluation error
+/// instead of a wrapped value (DataFusion wraps by default).
+fn checked_arithmetic(expr: Arc<dyn PhysicalExpr>) -> Arc<dyn PhysicalExpr> {
+    use datafusion::common::tree_node::Transformed;
+    use datafusion::physical_expr::expressions::BinaryExpr;
+    let rewritten = expr.clone().transform_up(|e| {
+        Ok(match e.downcast_ref::<BinaryExpr>() {
+            Some(b) => Transformed::yes(Arc::new(
+                BinaryExpr::new(b.left().clone(), *b.op(), b.right().clone()).with_fail_on_overflow(true),
+            ) as Arc<dyn PhysicalExpr>),
+            None => Transformed::no(e),
+        })
+    });
+    rewritten.map(|t| t.data).unwrap_or(expr)
 }
 
 /// Parses and type-checks `sql` against a table that has these columns, before there is any
@@ -179,7 +358,10 @@ fn first_match_rows(batch: &RecordBatch, rules: &[Rule]) -> Result<Vec<Option<u1
     for (k, rule) in rules.iter().enumerate() {
         let eval =
             |e: &dyn std::fmt::Display| RuleError::Eval { sql: rule.sql.clone(), message: first_line(&e.to_string()) };
-        let value = rule.expr.evaluate(batch).map_err(|e| eval(&e))?;
+        // a panic inside an expression kernel is this rule's error, not the process's end
+        let value = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rule.expr.evaluate(batch)))
+            .map_err(|_| eval(&"the expression failed on the data"))?
+            .map_err(|e| eval(&e))?;
         let array = value.into_array(n).map_err(|e| eval(&e))?;
         if array.data_type() == &DataType::Null {
             continue;
@@ -301,5 +483,41 @@ mod tests {
         );
         assert!(check_syntax("a > 1 AND b < 2").is_ok());
         assert!(check_syntax("SELECT 1").is_err());
+    }
+
+    #[test]
+    fn rules_that_could_crash_or_vary_are_refused_at_load() {
+        let ctx = RuleContext::default();
+        let s = batch().schema();
+        // a 3,000-term AND chain overflowed the stack
+        let chain = vec!["frequency > 1"; 3000].join(" AND ");
+        assert!(matches!(compile(&ctx, &s, &chain), Err(RuleError::TooLarge { .. })));
+        let terms = vec!["frequency > 1"; 150].join(" AND ");
+        assert!(
+            matches!(compile(&ctx, &s, &terms), Err(RuleError::TooLarge { message, .. }) if message.contains("operators"))
+        );
+        let nested = format!("{}frequency > 1{}", "(".repeat(40), ")".repeat(40));
+        assert!(matches!(compile(&ctx, &s, &nested), Err(RuleError::TooLarge { .. })));
+        assert!(compile(&ctx, &s, &vec!["frequency > 1"; 20].join(" AND ")).is_ok());
+        for (rule, name) in [
+            ("length(repeat(industry, 200000000)) > 0", "repeat"),
+            ("random() < 0.5", "random"),
+            ("now() > now()", "now"),
+            ("uuid() = 'x'", "uuid"),
+            ("lpad(industry, 1000000000, 'x') = 'x'", "lpad"),
+        ] {
+            let err = compile(&ctx, &s, rule);
+            assert!(matches!(&err, Err(RuleError::Function { name: n, .. }) if n == name), "{rule}: {err:?}");
+        }
+        assert!(compile(&ctx, &s, "lower(industry) = 'retail' AND round(monetary) > 1").is_ok());
+    }
+
+    #[test]
+    fn integer_overflow_is_an_error_not_a_wrapped_value() {
+        let ctx = RuleContext::default();
+        let b = batch();
+        let rule = compile(&ctx, &b.schema(), "frequency * 9223372036854775807 > 0").unwrap_or_else(|e| panic!("{e}"));
+        let err = first_match(&b, &[rule]);
+        assert!(matches!(&err, Err(RuleError::Eval { message, .. }) if message.contains("verflow")), "{err:?}");
     }
 }

@@ -204,7 +204,7 @@ pub fn open(path: &Path, format: Format, options: &CsvOptions, temp_dir: &Path) 
             let temp = transcode_gbk(path, temp_dir)?;
             source.read_path = temp.to_path_buf();
             source._temp = Some(temp);
-            let (text, _, _) = encoding_rs::GB18030.decode(&head);
+            let (text, _, _) = encoding_rs::GB18030.decode(head);
             text.into_owned()
         }
     };

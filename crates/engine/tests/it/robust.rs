@@ -193,3 +193,23 @@ fn a_bad_byte_in_utf8_rejects_its_row_only() {
     let customers = std::fs::read_to_string(out.path().join("customers.csv")).unwrap_or_default();
     assert!(customers.contains("会员000,") && customers.contains("会员299,"), "ids read as UTF-8");
 }
+
+#[test]
+fn a_missing_marker_in_a_numeric_master_column_is_a_missing_value() {
+    let dir = tempdir();
+    let fixture = crate::repo().join("testdata/fixture/transactions.csv");
+    let master = std::fs::read_to_string(crate::repo().join("testdata/fixture/customers.csv")).unwrap_or_default();
+    // `employees` of customer B becomes `n/a`: "Cannot cast string 'n/a' to Int64" failed the run
+    let master = master.replacen("B,retail,south,15", "B,retail,south,n/a", 1);
+    assert!(master.contains("n/a"));
+    let p = write(dir.path(), "customers.csv", master.as_bytes());
+    let (out, s) = run_on(&fixture, Some(&p), Config::default());
+    let m = s.master.as_ref().unwrap_or_else(|| panic!("master report"));
+    assert_eq!(m.not_numbers.len(), 1);
+    assert_eq!((m.not_numbers[0].column.as_str(), m.not_numbers[0].count), ("employees", 1));
+    assert_eq!(m.not_numbers[0].examples[0].value, "n/a");
+    assert_eq!(m.not_numbers[0].examples[0].line, 3);
+    let c = by_id(read_csv(&out.path().join("customers.csv")));
+    assert_eq!(c["B"]["employees"], "");
+    assert!(!c["D"]["size"].is_empty(), "the size scheme still ran");
+}
