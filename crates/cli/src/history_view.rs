@@ -39,7 +39,11 @@ fn input_names(inputs_json: &str) -> String {
 
 /// `custseg history`.
 pub fn print_history(out: &mut Out, runs: &[RunInfo]) -> std::io::Result<()> {
-    if runs.is_empty() {
+    // a run killed before its outputs were published stays in the store, is never compared
+    // with, and is not listed as a run
+    let incomplete = runs.iter().filter(|r| !r.complete).count();
+    let runs: Vec<&RunInfo> = runs.iter().filter(|r| r.complete).collect();
+    if runs.is_empty() && incomplete == 0 {
         return out.line("no runs recorded yet (custseg run records every run unless --no-store)");
     }
     let mut t = table(&["run", "recorded (UTC)", "as of", "customers", "rows read", "rejected", "config", "inputs"]);
@@ -55,7 +59,11 @@ pub fn print_history(out: &mut Out, runs: &[RunInfo]) -> std::io::Result<()> {
             Cell::new(input_names(&r.inputs)),
         ]);
     }
-    out.line(t.to_string())
+    out.line(t.to_string())?;
+    if incomplete > 0 {
+        out.line(format!("({incomplete} incomplete runs, stopped before their outputs were written, are not listed)"))?;
+    }
+    Ok(())
 }
 
 /// `custseg show RUN`: label counts per scheme.

@@ -269,6 +269,15 @@ fn dispatch(cli: Cli) -> Result<()> {
                 custseg_engine::track::diff(&a.store.store, a.a, a.b, a.scheme.as_deref(), &a.out, lang)?;
             let mut out = Out::new();
             history_view::print_diff(&mut out, &ra, &rb, &ms, &alerts, a.scheme.is_some(), lang)?;
+            if ra.info.dataset != rb.info.dataset {
+                out.line(format!(
+                    "warning: run {} is of dataset {} and run {} of {}; the comparison may be between different data",
+                    ra.info.id, ra.info.dataset, rb.info.id, rb.info.dataset
+                ))?;
+            }
+            if let Some(w) = custseg_engine::history::overlap_warning(&ra, &rb) {
+                out.line(format!("warning: {w}"))?;
+            }
             out.line(format!("{}", a.out.join("migration.csv").display()))?;
             out.line(format!("{}", a.out.join("alerts.csv").display()))?;
             Ok(())

@@ -335,6 +335,9 @@ pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
                 zh(lang, "alerts", "条预警")
             ))?;
         }
+        if let Some(w) = &h.warning {
+            out.line(format!("warning: {w}"))?;
+        }
     }
     out.line(format!("{}: {} ms", zh(lang, "Time", "耗时"), r.timings_ms.get("total").copied().unwrap_or(0)))?;
     Ok(())

@@ -59,6 +59,14 @@ pub enum DataError {
         "the amounts of customer `{customer}` add up to about {total} in absolute value, more than custseg can add exactly (922,337,203,685,477)\nhint: check the amount column for values in the wrong unit or column"
     )]
     SumOverflow { customer: String, total: String },
+    /// Another custseg run is writing into the output directory.
+    #[error(
+        "another custseg run is writing into {dir}\nhint: wait for it to finish, or give this run another output directory with --out"
+    )]
+    Busy { dir: PathBuf },
+    /// An output path cannot be written.
+    #[error("cannot write {path}: {why}\nhint: give the run another output directory with --out")]
+    OutputPath { path: PathBuf, why: String },
     /// A user-given date format is not valid.
     #[error("invalid --date-format `{format}`: {message}")]
     BadDateFormat { format: String, message: String },

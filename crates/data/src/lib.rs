@@ -9,7 +9,8 @@
 //! - [`quality`]: the accounting of rows (read = kept + rejected);
 //! - [`features`]: per-customer features aggregated by DataFusion;
 //! - [`master`]: the optional customer master file;
-//! - [`sink`]: atomic CSV / Parquet / JSON writers; [`readback`]: a run's outputs read back (for
+//! - [`sink`]: atomic CSV / Parquet / JSON writers; [`outdir`]: a run's output directory, locked,
+//!   staged and published with its manifest last; [`readback`]: a run's outputs read back (for
 //!   the report); [`synth_io`]: the synthetic log writer.
 //!
 //! ```no_run
@@ -33,6 +34,7 @@ pub mod ingest;
 pub mod mapping;
 pub mod master;
 pub mod number_format;
+pub mod outdir;
 pub mod parse;
 pub mod quality;
 pub mod readback;

@@ -376,9 +376,16 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> Res
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(DataError::io("create directory", dir))?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    let tmp: PathBuf = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    // an unpredictable name, created exclusively (a symlink planted there is never followed)
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // readable like a file made by `File::create` (tempfile's default is owner-only)
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let (file, tmp) = builder.tempfile_in(dir).map_err(DataError::io("create a temporary file in", dir))?.into_parts();
+    let tmp: PathBuf = tmp.keep().map_err(|e| DataError::io("create", dir)(e.error))?;
     let result = (|| {
-        let file = File::create(&tmp).map_err(DataError::io("create", &tmp))?;
         let mut w = BufWriter::with_capacity(1 << 20, file);
         write(&mut w)?;
         let file =
@@ -386,7 +393,7 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> Res
         if fsync() {
             file.sync_all().map_err(DataError::io("write", &tmp))?;
         }
-        replace(&tmp, path).map_err(DataError::io("replace", path))
+        replace_file(&tmp, path).map_err(DataError::io("replace", path))
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -403,7 +410,7 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> Res
 /// customers.csv of the 1M bench and 0.4 s over the run's files, the process waiting on the disk.
 /// Durability across a power loss is what `fsync` is for (ARCHITECTURE invariant 4). Anything
 /// else (nothing there, a directory, a filesystem without exchange) takes a plain rename.
-fn replace(tmp: &Path, path: &Path) -> std::io::Result<()> {
+pub fn replace_file(tmp: &Path, path: &Path) -> std::io::Result<()> {
     #[cfg(target_os = "linux")]
     if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file()) {
         use rustix::fs::{CWD, RenameFlags, renameat_with};

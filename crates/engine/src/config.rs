@@ -461,11 +461,23 @@ pub struct RunConfig {
     /// Each customer's next action from the playbook (`next_action`, `next_action_from`) in
     /// the customer table.
     pub next_action: bool,
+    /// The dataset this run is part of (a project name): runs are compared in the history only
+    /// within one dataset. Default: the transactions path, made absolute.
+    pub dataset: Option<String>,
 }
 
 impl Default for RunConfig {
     fn default() -> RunConfig {
-        RunConfig { as_of: None, lang: None, strict: false, threads: 0, report: true, fsync: false, next_action: true }
+        RunConfig {
+            as_of: None,
+            lang: None,
+            strict: false,
+            threads: 0,
+            report: true,
+            fsync: false,
+            next_action: true,
+            dataset: None,
+        }
     }
 }
 

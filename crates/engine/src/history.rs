@@ -31,6 +31,43 @@ pub struct HistoryRecord {
     pub alerts: Option<usize>,
     /// Files written (migration.csv, alerts.csv).
     pub outputs: Vec<String>,
+    /// The dataset runs are compared within.
+    pub dataset: String,
+    /// Why the comparison may mislead (the runs share few customers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+/// The dataset a run is made from: `[run] dataset` when set, else the transactions path made
+/// absolute. Runs are compared (migration, alerts) only within one dataset, so two different
+/// logs run into one store with one configuration are never compared.
+pub fn dataset_of(config: &Config, transactions: &Path) -> String {
+    match &config.run.dataset {
+        Some(d) => d.clone(),
+        None => std::path::absolute(transactions).unwrap_or_else(|_| transactions.to_path_buf()).display().to_string(),
+    }
+}
+
+/// Least share of customers two runs must share for their migration to mean anything.
+pub const MIN_OVERLAP: f64 = 0.05;
+
+/// A warning when runs `a` and `b` share under [`MIN_OVERLAP`] of the customers of the larger:
+/// they hardly describe the same customers, and their migration is mostly (new) and (gone).
+pub fn overlap_warning(a: &StoredRun, b: &StoredRun) -> Option<String> {
+    let shared = {
+        let (small, large) = if a.ids.len() <= b.ids.len() { (&a.ids, &b.ids) } else { (&b.ids, &a.ids) };
+        small.iter().filter(|id| large.binary_search(id).is_ok()).count()
+    };
+    let larger = a.ids.len().max(b.ids.len());
+    let share = if larger == 0 { 0.0 } else { shared as f64 / larger as f64 };
+    (share < MIN_OVERLAP).then(|| {
+        format!(
+            "runs {} and {} share only {shared} of {larger} customers ({:.1}%): they may be different data, and the migration between them is mostly customers appearing and disappearing",
+            a.info.id,
+            b.info.id,
+            100.0 * share
+        )
+    })
 }
 
 /// Everything of a finished run the store keeps.
@@ -52,6 +89,10 @@ pub struct RunFacts<'a> {
     pub segments: &'a [SegmentRow],
     /// Per output row: recency, frequency, monetary, CLV, P(alive).
     pub features: [Vec<Option<f64>>; 5],
+    /// The run's output directory (as recorded; the files are written into `write_dir`).
+    pub out_dir: &'a Path,
+    /// See [`dataset_of`].
+    pub dataset: String,
 }
 
 /// The schemes as the store keeps them: label ids with their display names.
@@ -75,15 +116,16 @@ pub fn scheme_labels(schemes: &[Scheme], segments: &[SegmentRow]) -> Vec<SchemeL
         .collect()
 }
 
-/// Records the run in `store_path`, then compares it with the previous run of the same
-/// configuration (if any), writing migration.csv and alerts.csv into `out_dir`.
+/// Records the run in `store_path` (incomplete until its outputs are published), then compares
+/// it with the previous complete run of the same dataset and configuration (if any), writing
+/// migration.csv and alerts.csv into `write_dir`.
 ///
 /// # Errors
 /// Store and write errors.
 pub fn record(
     store_path: &Path,
     facts: RunFacts<'_>,
-    out_dir: &Path,
+    write_dir: &Path,
     plays: &[Play],
     lang: Lang,
 ) -> Result<(HistoryRecord, Vec<Alert>)> {
@@ -97,7 +139,8 @@ pub fn record(
         config_json: serde_json::to_string(facts.config).unwrap_or_default(),
         inputs_json: facts.inputs_json,
         rows: facts.rows,
-        out_dir: out_dir.display().to_string(),
+        out_dir: facts.out_dir.display().to_string(),
+        dataset: facts.dataset.clone(),
         schemes: scheme_labels(facts.schemes, facts.segments),
         ids: facts.ids,
         codes: facts.schemes.iter().map(|s| s.of_row.as_slice()).collect(),
@@ -115,13 +158,18 @@ pub fn record(
         previous_as_of: None,
         alerts: None,
         outputs: Vec::new(),
+        dataset: facts.dataset.clone(),
+        warning: None,
     };
-    let Some(prev) = store.previous_with_config(&hash, run_id)? else { return Ok((rec, Vec::new())) };
+    let Some(prev) = store.previous_with_config(&hash, &facts.dataset, run_id)? else {
+        return Ok((rec, Vec::new()));
+    };
     let a = store.load(prev)?;
     // this run as the store now has it, from memory rather than read back
     let b = StoredRun::of_new(store.run_info(run_id)?, new_run);
     let (ms, alerts) = compare(&a, &b, None, &facts.config.alerts, plays, lang);
-    write_comparison(out_dir, &ms, &alerts)?;
+    write_comparison(write_dir, &ms, &alerts)?;
+    rec.warning = overlap_warning(&a, &b);
     rec.previous_run_id = Some(prev);
     rec.previous_as_of = Some(a.info.as_of.clone());
     rec.alerts = Some(alerts.len());

@@ -2,7 +2,9 @@
 //! classifiers -> outputs. Every stage is timed; every output is written atomically.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use custseg_data::outdir::OutputDir;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -295,6 +297,34 @@ fn fingerprint_all(paths: Vec<(String, PathBuf, u64)>) -> std::thread::JoinHandl
 /// See [`EngineError`].
 pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     req.config.check()?;
+    // the output directory is locked, written in a staging directory and published with
+    // run.json last (see custseg_data::outdir), so no reader ever sees two runs mixed
+    let inputs: Vec<&Path> = std::iter::once(req.transactions.as_path()).chain(req.customers.as_deref()).collect();
+    let out = OutputDir::open(&req.out_dir, &inputs)?;
+    let staging = out.staging().to_path_buf();
+    let store = req.store.clone();
+    match run_in(req, &staging).await {
+        Ok(summary) => {
+            custseg_data::outdir::crash_point("staged");
+            out.publish()?;
+            // the run is in the history from here on: its outputs exist
+            if let (Some(path), Some(h)) = (&store, &summary.record.history) {
+                crate::store::Store::open(path)?.complete(h.run_id)?;
+            }
+            Ok(summary)
+        }
+        // the rows and their reasons are what the user needs to see; the directory then has no
+        // run.json, as no run completed
+        Err(e @ (EngineError::Strict { .. } | EngineError::NothingKept { .. })) => {
+            out.publish()?;
+            Err(e)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// [`run_async`] writing its files into `dir` (the staging directory).
+async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     // the language is resolved once and recorded, so run.json says what the names were made in
     let lang = req.config.run.lang.unwrap_or_else(Lang::from_env);
     let mut effective = req.config.clone();
@@ -302,13 +332,6 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     let config = &effective;
     let mut timings: BTreeMap<&'static str, u64> = BTreeMap::new();
     let total = Instant::now();
-    std::fs::create_dir_all(&req.out_dir).map_err(|e| {
-        EngineError::Data(custseg_data::DataError::Io {
-            action: "create directory",
-            path: req.out_dir.clone(),
-            source: e,
-        })
-    })?;
     let ctx = custseg_data::session(config.run.threads);
     let as_of_given = config.run.as_of.as_deref().map(parse_as_of).transpose()?;
 
@@ -316,9 +339,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     // larger) transactions are read
     let t = Instant::now();
     let master = match &req.customers {
-        Some(p) => {
-            Some(read_master(&ctx, p, &config.input.ingest_options().csv, &config.input.map, &req.out_dir).await?)
-        }
+        Some(p) => Some(read_master(&ctx, p, &config.input.ingest_options().csv, &config.input.map, dir).await?),
         None => None,
     };
     let master_ms = t.elapsed().as_millis() as u64;
@@ -339,7 +360,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         &req.transactions,
         &config.input.ingest_options(),
         as_of_given,
-        &req.out_dir,
+        dir,
         req.progress.clone(),
         &preflight,
     )
@@ -356,9 +377,10 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     let fp =
         fingerprint_all(input.files.iter().map(|f| (f.path.clone(), PathBuf::from(&f.path), f.size_bytes)).collect());
 
+    // where rejects.csv will be once the directory is published (for messages)
     let rejects_path = req.out_dir.join("rejects.csv");
     let t = Instant::now();
-    write_csv(&rejects_path, &input.reject_schema, &input.rejects)?;
+    write_csv(&dir.join("rejects.csv"), &input.reject_schema, &input.rejects)?;
     timings.insert("rejects", t.elapsed().as_millis() as u64);
     trace_stage("rejects", &timings);
     let t = Instant::now();
@@ -556,12 +578,12 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     let (csv_written, parquet_written) = std::thread::scope(|scope| {
         let parquet = scope.spawn(|| {
             let t = Instant::now();
-            let r = write_parquet(&req.out_dir.join("customers.parquet"), batch.schema(), std::slice::from_ref(&batch));
+            let r = write_parquet(&dir.join("customers.parquet"), batch.schema(), std::slice::from_ref(&batch));
             tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers.parquet written");
             r
         });
         let t = Instant::now();
-        let csv = write_csv(&req.out_dir.join("customers.csv"), &batch.schema(), std::slice::from_ref(&batch));
+        let csv = write_csv(&dir.join("customers.csv"), &batch.schema(), std::slice::from_ref(&batch));
         tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers.csv written");
         (csv, parquet.join())
     });
@@ -572,25 +594,25 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     }
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers.csv and customers.parquet written");
     let seg = segments_table(&segments).into_batch()?;
-    write_csv(&req.out_dir.join("segments.csv"), &seg.schema(), std::slice::from_ref(&seg))?;
+    write_csv(&dir.join("segments.csv"), &seg.schema(), std::slice::from_ref(&seg))?;
     if let Some(w) = &wallet {
         let wt = w.table.clone().into_batch()?;
-        write_csv(&req.out_dir.join("wallet.csv"), &wt.schema(), std::slice::from_ref(&wt))?;
+        write_csv(&dir.join("wallet.csv"), &wt.schema(), std::slice::from_ref(&wt))?;
     }
     if let Some(l) = lookalike_lifts {
         let lt = l.table.clone().into_batch()?;
-        write_csv(&req.out_dir.join("lookalike.csv"), &lt.schema(), std::slice::from_ref(&lt))?;
+        write_csv(&dir.join("lookalike.csv"), &lt.schema(), std::slice::from_ref(&lt))?;
     }
     if let Some(m) = &matrix {
         let mt = m.table.clone().into_batch()?;
-        write_csv(&req.out_dir.join("matrix.csv"), &mt.schema(), std::slice::from_ref(&mt))?;
+        write_csv(&dir.join("matrix.csv"), &mt.schema(), std::slice::from_ref(&mt))?;
     }
     let pt = playbook_table.into_batch()?;
-    write_csv(&req.out_dir.join("playbook.csv"), &pt.schema(), std::slice::from_ref(&pt))?;
+    write_csv(&dir.join("playbook.csv"), &pt.schema(), std::slice::from_ref(&pt))?;
     let ct = crosstab.into_batch()?;
-    write_csv(&req.out_dir.join("crosstab.csv"), &ct.schema(), std::slice::from_ref(&ct))?;
+    write_csv(&dir.join("crosstab.csv"), &ct.schema(), std::slice::from_ref(&ct))?;
     write_json(
-        &req.out_dir.join("quality.json"),
+        &dir.join("quality.json"),
         &QualityFile { transactions: &quality, customers_file: master.as_ref().map(|m| &m.report) },
     )?;
     let mut outputs: Vec<String> = OUTPUTS.iter().map(|s| s.to_string()).collect();
@@ -612,7 +634,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     }
     let cluster_record = match clustered {
         Some(Ok(c)) => {
-            for p in cluster::commands::write_outputs(&c, &features.customer, lang, &req.out_dir)? {
+            for p in cluster::commands::write_outputs(&c, &features.customer, lang, dir)? {
                 outputs.push(p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());
             }
             Some(ClusterRecord::from(&c))
@@ -639,7 +661,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     // model.json carries the input fingerprints, so it is written once they are known
     if let Some(model) = clv_record.as_mut().and_then(|c| c.model.as_mut()) {
         model.inputs = inputs.clone();
-        write_json(&req.out_dir.join("model.json"), model)?;
+        write_json(&dir.join("model.json"), model)?;
     }
     // the run history: record, compare with the previous run of the same configuration
     let history = match (&req.store, history_features) {
@@ -656,8 +678,10 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
                     schemes: &schemes,
                     segments: &segments,
                     features: features_per_row,
+                    out_dir: &req.out_dir,
+                    dataset: crate::history::dataset_of(config, &req.transactions),
                 },
-                &req.out_dir,
+                dir,
                 &plays,
                 lang,
             )?;
@@ -699,7 +723,7 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         history,
         timings_ms: timings,
     };
-    write_json(&req.out_dir.join("run.json"), &record)?;
+    write_json(&dir.join("run.json"), &record)?;
     let mut record = record;
     // the report reads the files back: the run's own tables go first, so the two never add up
     // to the run's peak memory
@@ -709,10 +733,10 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
         // the report is made from the files just written (as `custseg report DIR` makes it);
         // run.json is then rewritten with the report's time, which the report does not show
         let t = Instant::now();
-        crate::report::write(&req.out_dir, lang)?;
+        crate::report::write(dir, lang)?;
         record.timings_ms.insert("report", t.elapsed().as_millis() as u64);
         record.timings_ms.insert("total", total.elapsed().as_millis() as u64);
-        write_json(&req.out_dir.join("run.json"), &record)?;
+        write_json(&dir.join("run.json"), &record)?;
     }
     Ok(RunSummary { record, quality, master: master.map(|m| m.report), segments, lang, out_dir: req.out_dir })
 }

@@ -205,3 +205,78 @@ fn a_run_killed_mid_write_leaves_the_store_as_it_was() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(text(&missing.stderr).contains("no such store"));
 }
+
+/// After a kill: if `dir` has a run.json, every output it lists is there (no reader can see two
+/// runs mixed); then the next run completes and leaves nothing of the dead one behind.
+fn check_consistent(dir: &Path) {
+    if let Ok(text) = std::fs::read_to_string(dir.join("run.json")) {
+        let record: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("run.json: {e}"));
+        for o in record["outputs"].as_array().into_iter().flatten() {
+            let name = o.as_str().unwrap_or_default();
+            assert!(dir.join(name).is_file(), "run.json lists {name}, which is missing");
+        }
+    }
+}
+
+#[test]
+fn runs_killed_at_any_point_leave_consistent_outputs_and_history() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let log = dir.path().join("log.csv");
+    let made = custseg(&["generate", "--customers", "3000", "--seed", "5", "-o", "log.csv"], dir.path());
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let log = log.to_str().unwrap_or_default();
+    let args = ["run", "-t", log, "-o", "out", "--store", "s.db", "--no-cluster", "--quiet"];
+    let first = custseg(&args, dir.path());
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let out_dir = dir.path().join("out");
+    let kill = |seam: Option<&str>, after_ms: u64| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_custseg"));
+        cmd.args(args).current_dir(dir.path()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+        if let Some(s) = seam {
+            cmd.env("CUSTSEG_CRASH_AT", s);
+        }
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{e}"));
+        if seam.is_none() {
+            std::thread::sleep(std::time::Duration::from_millis(after_ms));
+            let _ = child.kill();
+        }
+        let status = child.wait().unwrap_or_else(|e| panic!("{e}"));
+        if seam.is_some() {
+            assert!(!status.success(), "the seam {seam:?} did not fire");
+        }
+    };
+    // deterministic points (everything staged; part published), then kills at times
+    let points: [(Option<&str>, u64); 6] =
+        [(Some("staged"), 0), (Some("publish:1"), 0), (Some("publish:4"), 0), (None, 150), (None, 600), (None, 1500)];
+    for (seam, ms) in points {
+        kill(seam, ms);
+        check_consistent(&out_dir);
+        if seam.is_some_and(|s| s.starts_with("publish")) {
+            assert!(!out_dir.join("run.json").exists(), "a half-published directory must have no run.json");
+        }
+    }
+    // the store lists finished runs only, then the next run completes and cleans up
+    let ok = custseg(&args, dir.path());
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    check_consistent(&out_dir);
+    let left: Vec<String> = std::fs::read_dir(&out_dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.') && n != ".custseg.lock")
+        .collect();
+    assert!(left.is_empty(), "a dead run's files are left: {left:?}");
+    let history = text(&custseg(&["history", "--store", "s.db"], dir.path()).stdout);
+    let listed = history.lines().filter(|l| l.contains("log.csv")).count();
+    let note = history.lines().find(|l| l.contains("incomplete runs")).unwrap_or_default().to_string();
+    // the first run, the last, and any killed run that had finished publishing before its kill
+    assert!(listed >= 2, "{history}");
+    assert!(note.starts_with('(') || listed == 8, "{history}");
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("run.json")).unwrap_or_default())
+            .unwrap_or_default();
+    let compared = record["history"]["previous_run_id"].as_i64().unwrap_or(0);
+    let run_id = record["history"]["run_id"].as_i64().unwrap_or(0);
+    assert!(compared >= 1 && compared < run_id, "{record}");
+}

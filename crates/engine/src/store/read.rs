@@ -26,6 +26,10 @@ pub struct RunInfo {
     pub out_dir: String,
     /// Inputs as JSON.
     pub inputs: String,
+    /// The dataset it was made from.
+    pub dataset: String,
+    /// Whether its outputs were published (a run killed before that is incomplete).
+    pub complete: bool,
 }
 
 /// A run with all its customers.
@@ -109,8 +113,8 @@ pub struct CustomerHistory {
     pub rows: Vec<HistoryRow>,
 }
 
-const INFO_COLUMNS: &str =
-    "id, created_at, as_of, version, config_hash, customers, rows_read, rows_kept, rows_rejected, out_dir, inputs";
+const INFO_COLUMNS: &str = "id, created_at, as_of, version, config_hash, customers, rows_read, rows_kept, rows_rejected, \
+                            out_dir, inputs, dataset, complete";
 
 fn info_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunInfo> {
     Ok(RunInfo {
@@ -123,6 +127,8 @@ fn info_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunInfo> {
         rows: (r.get(6)?, r.get(7)?, r.get(8)?),
         out_dir: r.get(9)?,
         inputs: r.get(10)?,
+        dataset: r.get(11)?,
+        complete: r.get::<_, i64>(12)? != 0,
     })
 }
 
@@ -171,15 +177,17 @@ impl Store {
         Ok(serde_json::from_str(&text).ok())
     }
 
-    /// The latest run before `before` with the same configuration hash.
+    /// The latest complete run before `before` of the same dataset with the same configuration
+    /// hash.
     ///
     /// # Errors
     /// [`EngineError::Store`].
-    pub fn previous_with_config(&self, config_hash: &str, before: i64) -> Result<Option<i64>> {
+    pub fn previous_with_config(&self, config_hash: &str, dataset: &str, before: i64) -> Result<Option<i64>> {
         self.conn
             .query_row(
-                "SELECT id FROM runs WHERE config_hash = ?1 AND id < ?2 ORDER BY id DESC LIMIT 1",
-                params![config_hash, before],
+                "SELECT id FROM runs WHERE config_hash = ?1 AND dataset = ?2 AND id < ?3 AND complete = 1
+                 ORDER BY id DESC LIMIT 1",
+                params![config_hash, dataset, before],
                 |r| r.get(0),
             )
             .optional()
@@ -244,7 +252,7 @@ impl Store {
         Ok(run)
     }
 
-    /// One customer's record in every run that has them, oldest first.
+    /// One customer's record in every complete run that has them, oldest first.
     ///
     /// # Errors
     /// [`EngineError::Store`].
@@ -254,7 +262,7 @@ impl Store {
             .prepare(
                 "SELECT c.run_id, r.as_of, c.recency_days, c.frequency, c.monetary, c.clv, c.p_alive, c.labels
                  FROM run_customers c JOIN runs r ON r.id = c.run_id
-                 WHERE c.customer_id = ?1 ORDER BY c.run_id",
+                 WHERE c.customer_id = ?1 AND r.complete = 1 ORDER BY c.run_id",
             )
             .map_err(self.err())?;
         let raw = st

@@ -44,8 +44,16 @@ ALTER TABLE run_customers ADD COLUMN p_alive REAL;
 CREATE INDEX run_customers_by_customer ON run_customers (customer_id, run_id);
 ";
 
+/// Version 3: a run is `complete` once its outputs are published (a run killed before that
+/// stays in the store marked incomplete, and is never compared with), and the `dataset` it was
+/// made from (runs are compared only within one dataset). Runs before it count as complete.
+pub const SCHEMA_V3: &str = "
+ALTER TABLE runs ADD COLUMN complete INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE runs ADD COLUMN dataset TEXT NOT NULL DEFAULT '';
+";
+
 /// The migrations: `MIGRATIONS[k]` takes a store from version `k` to `k + 1`.
-pub const MIGRATIONS: [&str; 2] = [SCHEMA_V1, SCHEMA_V2];
+pub const MIGRATIONS: [&str; 3] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3];
 
 /// The schema version this custseg writes.
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

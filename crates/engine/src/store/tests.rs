@@ -11,6 +11,7 @@ fn sample<'a>(ids: &'a [&'a str], codes: &'a [Vec<Option<u16>>]) -> NewRun<'a> {
         inputs_json: "[]".into(),
         rows: (10, 9, 1),
         out_dir: "out".into(),
+        dataset: "shop".into(),
         schemes: vec![
             SchemeLabels { scheme: "abc".into(), labels: vec![("a".into(), "A".into()), ("b".into(), "B".into())] },
             SchemeLabels { scheme: "lifecycle".into(), labels: vec![("active".into(), "Active".into())] },
@@ -33,10 +34,18 @@ fn runs_round_trip() {
     let codes = vec![vec![Some(1), Some(0)], vec![Some(0), None]];
     let id = {
         let mut store = Store::open(&path).expect("open");
-        store.record(&sample(&ids, &codes)).expect("record")
+        let id = store.record(&sample(&ids, &codes)).expect("record");
+        // recorded, outputs not yet published: listed as incomplete, never compared with
+        assert!(!store.run_info(id).expect("info").complete);
+        assert_eq!(store.previous_with_config("abc", "shop", id + 1).expect("prev"), None);
+        assert!(store.customer_history("C1").expect("history").rows.is_empty());
+        store.complete(id).expect("complete");
+        id
     };
     let store = Store::open(&path).expect("reopen");
     let runs = store.runs().expect("runs");
+    assert!(runs[0].complete);
+    assert_eq!(runs[0].dataset, "shop");
     assert_eq!(runs.len(), 1);
     assert_eq!(
         (runs[0].id, runs[0].as_of.as_str(), runs[0].customers, runs[0].rows),
@@ -55,8 +64,10 @@ fn runs_round_trip() {
         h.rows[0].labels,
         vec![("abc".into(), "b".into(), "B".into()), ("lifecycle".into(), "active".into(), "Active".into())]
     );
-    assert_eq!(store.previous_with_config("abc", id + 1).expect("prev"), Some(id));
-    assert_eq!(store.previous_with_config("abc", id).expect("prev"), None);
+    assert_eq!(store.previous_with_config("abc", "shop", id + 1).expect("prev"), Some(id));
+    assert_eq!(store.previous_with_config("abc", "shop", id).expect("prev"), None);
+    // another dataset with the same configuration is never the previous run
+    assert_eq!(store.previous_with_config("abc", "other", id + 1).expect("prev"), None);
     assert!(matches!(store.load(id + 5), Err(EngineError::NoSuchRun { .. })));
 }
 

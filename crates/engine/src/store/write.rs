@@ -32,6 +32,8 @@ pub struct NewRun<'a> {
     pub rows: (u64, u64, u64),
     /// The run's output directory.
     pub out_dir: String,
+    /// The dataset the run was made from (see [`crate::history::dataset_of`]).
+    pub dataset: String,
     /// The schemes, in order.
     pub schemes: Vec<SchemeLabels>,
     /// Customer ids, one per customer row, sorted (byte order).
@@ -55,7 +57,25 @@ pub struct NewRun<'a> {
 pub const CRASH_AFTER_VAR: &str = "CUSTSEG_STORE_CRASH_AFTER";
 
 impl Store {
-    /// Records a run and all its customers in one transaction; returns the run id.
+    /// Marks a run complete: its outputs are published. Until then it is listed as incomplete
+    /// and never compared with.
+    ///
+    /// # Errors
+    /// [`crate::EngineError::Store`]; [`crate::EngineError::NoSuchRun`].
+    pub fn complete(&mut self, id: i64) -> Result<()> {
+        let path = self.path.clone();
+        let n = self
+            .conn
+            .execute("UPDATE runs SET complete = 1 WHERE id = ?1", [id])
+            .map_err(|e| super::store_err(&path, e))?;
+        if n == 0 {
+            return Err(crate::EngineError::NoSuchRun { id, path });
+        }
+        Ok(())
+    }
+
+    /// Records a run and all its customers in one transaction, as incomplete (see
+    /// [`Store::complete`]); returns the run id.
     ///
     /// # Errors
     /// [`crate::EngineError::Store`] when SQLite fails (nothing of the run is then stored).
@@ -66,8 +86,8 @@ impl Store {
         let tx = self.conn.transaction().map_err(err)?;
         tx.execute(
             "INSERT INTO runs (created_at, as_of, version, config_hash, config, inputs, rows_read, rows_kept,
-                               rows_rejected, customers, out_dir)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                               rows_rejected, customers, out_dir, dataset, complete)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0)",
             params![
                 chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
                 run.as_of,
@@ -79,7 +99,8 @@ impl Store {
                 run.rows.1 as i64,
                 run.rows.2 as i64,
                 run.ids.len() as i64,
-                run.out_dir
+                run.out_dir,
+                run.dataset
             ],
         )
         .map_err(err)?;

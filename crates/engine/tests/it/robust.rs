@@ -213,3 +213,44 @@ fn a_missing_marker_in_a_numeric_master_column_is_a_missing_value() {
     assert_eq!(c["B"]["employees"], "");
     assert!(!c["D"]["size"].is_empty(), "the size scheme still ran");
 }
+
+#[test]
+fn the_output_directory_never_mixes_runs_nor_replaces_an_input() {
+    let dir = tempdir();
+    let fixture = crate::repo().join("testdata/fixture/transactions.csv");
+    // -o . with the master file named customers.csv in it: refused, the file untouched
+    let master = dir.path().join("customers.csv");
+    std::fs::copy(crate::repo().join("testdata/fixture/customers.csv"), &master).unwrap_or_else(|e| panic!("{e}"));
+    let before = std::fs::read(&master).unwrap_or_default();
+    let run = |out: &Path, customers: Option<&Path>| {
+        custseg_engine::run(custseg_engine::RunRequest {
+            transactions: fixture.clone(),
+            customers: customers.map(Path::to_path_buf),
+            config: Config::default(),
+            out_dir: out.to_path_buf(),
+            progress: None,
+            store: None,
+        })
+    };
+    let err = run(dir.path(), Some(&master)).err();
+    assert!(matches!(&err, Some(EngineError::Data(DataError::OutputPath { .. }))), "{err:?}");
+    assert_eq!(std::fs::read(&master).unwrap_or_default(), before);
+    // an output path that is a directory is refused before any file is written
+    let out = tempdir();
+    std::fs::create_dir(out.path().join("segments.csv")).unwrap_or_else(|e| panic!("{e}"));
+    let err = run(out.path(), None).err();
+    assert!(matches!(&err, Some(EngineError::Data(DataError::OutputPath { .. }))), "{err:?}");
+    assert!(!out.path().join("customers.csv").exists());
+    // a finished run leaves its files, run.json, the lock and nothing else
+    let out = tempdir();
+    run(out.path(), None).unwrap_or_else(|e| panic!("{e}"));
+    let mut names: Vec<String> = std::fs::read_dir(out.path())
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.contains(&"run.json".to_string()) && names.contains(&"report.html".to_string()), "{names:?}");
+    assert!(names.iter().all(|n| !n.starts_with('.') || n == ".custseg.lock"), "{names:?}");
+}
