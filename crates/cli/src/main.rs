@@ -62,7 +62,7 @@ fn main() -> ExitCode {
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {}", error_text(&err));
+            eprintln!("error: {}", custseg_engine::error::printable(&error_text(&err)));
             let code = err.downcast_ref::<EngineError>().map_or(2, EngineError::exit_code);
             ExitCode::from(code as u8)
         }

@@ -91,7 +91,7 @@ pub fn print_quality(
         }
     }
     for w in &q.warnings {
-        out.line(format!("warning: {w}"))?;
+        out.line(format!("warning: {}", custseg_engine::error::printable(w)))?;
     }
     Ok(())
 }

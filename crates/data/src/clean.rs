@@ -679,6 +679,15 @@ impl Cleaner {
     ) -> Result<Txn<'a>, Reject<'a>> {
         let name = |i: usize| self.names[i].as_str();
         let customer = get(Some(self.idx.customer), row).map(trim).unwrap_or("");
+        if is_total_word(customer) {
+            return Err((RejectReason::TotalRow, name(self.idx.customer), customer.into()));
+        }
+        if customer.is_empty()
+            && let Some((i, v)) = (0..self.names.len())
+                .find_map(|i| get(Some(i), row).map(trim).filter(|v| is_total_word(v)).map(|v| (i, v)))
+        {
+            return Err((RejectReason::TotalRow, name(i), v.into()));
+        }
         if customer.is_empty() {
             return Err((RejectReason::MissingCustomerId, name(self.idx.customer), "".into()));
         }
@@ -784,6 +793,14 @@ impl Cleaner {
         }
         Ok(Txn { customer, day, amount, order, is_return })
     }
+}
+
+/// Whether a value is the label of a spreadsheet's total row.
+fn is_total_word(v: &str) -> bool {
+    const WORDS: [&str; 8] = ["合计", "总计", "總計", "合計", "小计", "total", "grand total", "totals"];
+    !v.is_empty()
+        && v.len() <= 12
+        && WORDS.iter().any(|w| v.eq_ignore_ascii_case(w) || v.trim_end_matches([':', '：']) == *w)
 }
 
 /// A nullable kept column gathered as plain values, its missing values remembered by position

@@ -561,6 +561,19 @@ impl Scanner<'_> {
                         scratch.truncate(sc);
                         break;
                     }
+                    Parsed::Record { end, raw_end, newlines, fields, stray_quote }
+                        if !stray_quote
+                            && raw_end - i <= 3 * n_cols
+                            && spans[sl..].iter().all(|s| s.start == s.end) =>
+                    {
+                        // a line of empty values (`,,,`: the rows below a spreadsheet's data)
+                        // is a blank line, not a row
+                        let _ = (fields, raw_end);
+                        spans.truncate(sl);
+                        scratch.truncate(sc);
+                        lines += newlines;
+                        i = end;
+                    }
                     Parsed::Record { end, raw_end, newlines, fields, stray_quote } => {
                         let (from, to) = (abs + i as u64, abs + end as u64);
                         if !bad.is_empty() && bad.partition_point(|&o| o < from) < bad.partition_point(|&o| o < to) {

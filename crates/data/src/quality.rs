@@ -22,6 +22,9 @@ pub enum RejectReason {
     /// end of the file (a stray quote); the row is read as one line and rejected, and reading
     /// goes on at the next line.
     UnclosedQuote,
+    /// A spreadsheet's total row (`合计`, `总计`, `Total`, `Grand total` as the customer id, or in
+    /// a row without one): not a transaction.
+    TotalRow,
     /// The customer id is empty.
     MissingCustomerId,
     /// The date is empty or not a valid date in the detected/given format.
@@ -46,10 +49,11 @@ pub enum RejectReason {
 
 impl RejectReason {
     /// Every reason in check order.
-    pub const ALL: [RejectReason; 12] = [
+    pub const ALL: [RejectReason; 13] = [
         RejectReason::InvalidText,
         RejectReason::ExtraFields,
         RejectReason::UnclosedQuote,
+        RejectReason::TotalRow,
         RejectReason::MissingCustomerId,
         RejectReason::UnparseableDate,
         RejectReason::UnparseableAmount,
@@ -67,6 +71,7 @@ impl RejectReason {
             RejectReason::InvalidText => "invalid_text",
             RejectReason::ExtraFields => "extra_fields",
             RejectReason::UnclosedQuote => "unclosed_quote",
+            RejectReason::TotalRow => "total_row",
             RejectReason::MissingCustomerId => "missing_customer_id",
             RejectReason::UnparseableDate => "unparseable_date",
             RejectReason::UnparseableAmount => "unparseable_amount",

@@ -59,3 +59,57 @@ impl EngineError {
 
 /// Result alias for the engine.
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+/// Longest line of a message shown to a person (the rest is cut, saying how much).
+pub const MAX_MESSAGE_LINE: usize = 300;
+/// Most lines of a message shown to a person.
+pub const MAX_MESSAGE_LINES: usize = 40;
+
+/// A message made safe to show: control characters (a NUL from a bad header, an escape
+/// sequence) written as `\u{..}`, each line cut to [`MAX_MESSAGE_LINE`] characters and the
+/// message to [`MAX_MESSAGE_LINES`] lines, so a 64 KB header line in an error does not flood the
+/// terminal or a log.
+pub fn printable(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(MAX_MESSAGE_LINE * MAX_MESSAGE_LINES));
+    let lines: Vec<&str> = message.lines().collect();
+    for (k, line) in lines.iter().take(MAX_MESSAGE_LINES).enumerate() {
+        if k > 0 {
+            out.push('\n');
+        }
+        let mut shown = 0;
+        let total = line.chars().count();
+        for c in line.chars() {
+            if shown == MAX_MESSAGE_LINE {
+                out.push_str(&format!("... ({} more characters)", total - shown));
+                break;
+            }
+            if c.is_control() && c != '\t' {
+                out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+            } else {
+                out.push(c);
+            }
+            shown += 1;
+        }
+    }
+    if lines.len() > MAX_MESSAGE_LINES {
+        out.push_str(&format!("\n... ({} more lines)", lines.len() - MAX_MESSAGE_LINES));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_cut_and_printable() {
+        assert_eq!(printable("cannot read a.csv: bad\nhint: fix"), "cannot read a.csv: bad\nhint: fix");
+        assert_eq!(printable("col\0umn \u{1b}[31m"), "col\\u{0}umn \\u{1b}[31m");
+        let long = format!("columns found: {}", "x,".repeat(30_000));
+        let shown = printable(&long);
+        assert!(shown.chars().count() < MAX_MESSAGE_LINE + 40, "{}", shown.len());
+        assert!(shown.ends_with("more characters)"), "{shown}");
+        let many = "line\n".repeat(100);
+        assert!(printable(&many).ends_with("(60 more lines)"));
+    }
+}

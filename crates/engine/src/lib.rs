@@ -23,7 +23,7 @@ pub mod cluster;
 pub mod clv;
 pub mod config;
 pub mod demo;
-mod error;
+pub mod error;
 pub mod history;
 pub mod inspect;
 pub mod lookalike;

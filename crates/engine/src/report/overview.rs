@@ -232,6 +232,7 @@ fn reason_name(reason: &str, tr: Tr) -> String {
         "invalid_text" => ("Bytes not valid in the file's encoding", "含编码无效的字节"),
         "extra_fields" => ("More values than the header", "字段数多于表头"),
         "unclosed_quote" => ("Quote not closed (stray quote)", "引号未闭合"),
+        "total_row" => ("Total row of a spreadsheet", "表格合计行"),
         "missing_customer_id" => ("Missing customer id", "缺少客户编号"),
         "unparseable_date" => ("Unreadable date", "日期无法解析"),
         "unparseable_amount" => ("Unreadable amount", "金额无法解析"),

@@ -254,3 +254,22 @@ fn the_output_directory_never_mixes_runs_nor_replaces_an_input() {
     assert!(names.contains(&"run.json".to_string()) && names.contains(&"report.html".to_string()), "{names:?}");
     assert!(names.iter().all(|n| !n.starts_with('.') || n == ".custseg.lock"), "{names:?}");
 }
+
+#[test]
+fn an_excel_sheet_with_a_total_row_and_empty_rows_below() {
+    let dir = tempdir();
+    let text = "客户ID,订单日期,实付金额\n张三,2024-01-01,¥10.50\n李四,2024-01-02,¥20\n合计,,¥30.50\n,,\n,,\n,,\n";
+    let p = write(dir.path(), "sheet.csv", text.as_bytes());
+    let (out, s) = run_on(&p, None, Config::default());
+    // the empty rows are blank lines; the total row is set aside with its own reason
+    assert_eq!((s.quality.rows_read, s.quality.rows_kept, s.quality.rows_rejected), (3, 2, 1));
+    assert_eq!(s.quality.rejected_by_reason["total_row"], 1);
+    assert_eq!(s.quality.rejected_by_reason["missing_customer_id"], 0);
+    let rejects = std::fs::read_to_string(out.path().join("rejects.csv")).unwrap_or_default();
+    assert!(rejects.contains(",4,total_row,客户ID,合计"), "{rejects}");
+    // a total row without an id, its label in another column
+    let text = "订单号,客户ID,订单日期,实付金额\no1,张三,2024-01-01,10\n总计,,,10\n";
+    let p = write(dir.path(), "sheet2.csv", text.as_bytes());
+    let (_, s) = run_on(&p, None, Config::default());
+    assert_eq!(s.quality.rejected_by_reason["total_row"], 1);
+}
