@@ -76,9 +76,8 @@ pub fn printable(message: &str) -> String {
         if k > 0 {
             out.push('\n');
         }
-        let mut shown = 0;
         let total = line.chars().count();
-        for c in line.chars() {
+        for (shown, c) in line.chars().enumerate() {
             if shown == MAX_MESSAGE_LINE {
                 out.push_str(&format!("... ({} more characters)", total - shown));
                 break;
@@ -88,7 +87,6 @@ pub fn printable(message: &str) -> String {
             } else {
                 out.push(c);
             }
-            shown += 1;
         }
     }
     if lines.len() > MAX_MESSAGE_LINES {
