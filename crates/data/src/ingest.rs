@@ -30,6 +30,7 @@ use crate::clean::{
 };
 use crate::csv_scan;
 use crate::error::{DataError, Result};
+use crate::json_lines;
 use crate::mapping::{ColumnMap, Role};
 use crate::number_format::{NumberFormat, detect_number_format};
 use crate::parse::{DateFormat, MONEY_SCALE, detect_date_format, format_day};
@@ -151,8 +152,14 @@ pub async fn ingest_with(
     for (file_path, format) in &found {
         let mut src = source::open(file_path, *format, &options.csv, temp_dir)?;
         // CSV is read by our own scanner (see `csv_scan` for why); DataFusion reads the rest
+        // and JSON lines by ours too (see `json_lines`), one bad value one bad row
         let fast = src.format == Format::Csv && csv_scan::supports(&src)?;
-        let df = if fast { None } else { Some(read(ctx, &src).await?) };
+        let json =
+            if src.format == Format::Json && json_lines::supports(&src) { Some(json_lines::read(&src)?) } else { None };
+        let df = if fast || json.is_some() { None } else { Some(read(ctx, &src).await?) };
+        if let Some(t) = &json {
+            src.columns = t.columns.clone();
+        }
         if let Some(df) = &df
             && src.columns.is_empty()
         {
@@ -163,7 +170,7 @@ pub async fn ingest_with(
                 let map = ColumnMap::resolve(&src.columns, &options.map, file_path)?;
                 on_mapping(&map).map_err(DataError::Stopped)?;
                 let (date_format, numbers) =
-                    detect_formats(df.as_ref(), &src, &map, user_format.as_ref(), user_decimal).await?;
+                    detect_formats(df.as_ref(), json.as_ref(), &src, &map, user_format.as_ref(), user_decimal).await?;
                 let cleaner = Arc::new(
                     Cleaner::new(&src.columns, &map, date_format.clone(), options.rules.clone(), as_of)
                         .with_number_formats(&numbers),
@@ -203,6 +210,7 @@ pub async fn ingest_with(
                 let plan = scan_plan(ctx, &src, df).await?;
                 (clean_partitions(ctx, plan, &cleaner, &src.path, progress.clone())?, None)
             }
+            None if let Some(t) = &json => (vec![t.clean(&cleaner, progress.as_ref())?], None),
             None => {
                 let parts = ctx.copied_config().target_partitions();
                 let (states, plan) = csv_scan::clean(&src, &cleaner, parts, progress.clone())?;
@@ -227,7 +235,7 @@ pub async fn ingest_with(
             rows_kept: 0,
             rows_rejected: 0,
         });
-        per_file.push(FileScan { src, states, csv_plan });
+        per_file.push(FileScan { src, states, csv_plan, json });
     }
     let Some((_, columns, column_map, date_format, cleaner)) = first else {
         return Err(DataError::NoFiles { path: path.to_path_buf() });
@@ -242,6 +250,7 @@ const SAMPLE_ROWS: usize = 2000;
 /// decided from the values of its first [`SAMPLE_ROWS`] rows.
 async fn detect_formats(
     df: Option<&DataFrame>,
+    json: Option<&json_lines::JsonTable>,
     src: &SourceFile,
     map: &ColumnMap,
     user_date: Option<&DateFormat>,
@@ -262,6 +271,10 @@ async fn detect_formats(
     }
     let samples: Vec<Vec<String>> = match df {
         _ if wanted.is_empty() => Vec::new(),
+        _ if let Some(t) = json => {
+            let cols: Vec<usize> = wanted.iter().map(|c| index(c).unwrap_or(0)).collect();
+            t.sample(&cols, SAMPLE_ROWS)
+        }
         Some(df) => {
             let mut out = Vec::new();
             for c in &wanted {
@@ -330,18 +343,11 @@ async fn read(ctx: &SessionContext, src: &SourceFile) -> Result<DataFrame> {
             ctx.read_parquet(path, opts).await.map_err(DataError::engine(context))
         }
         Format::Json => {
-            let array = first_non_space(&src.read_path) == Some(b'[');
+            let array = source::first_non_space(&src.read_path) == Some(b'[');
             let opts = JsonReadOptions { file_extension: &ext, newline_delimited: !array, ..Default::default() };
             ctx.read_json(path, opts).await.map_err(DataError::engine(context))
         }
     }
-}
-
-fn first_non_space(path: &Path) -> Option<u8> {
-    use std::io::Read;
-    let mut buf = [0u8; 512];
-    let n = std::fs::File::open(path).ok()?.read(&mut buf).ok()?;
-    buf[..n].iter().copied().find(|b| !b.is_ascii_whitespace())
 }
 
 /// Up to 1,000 values of `column` as text, for date-format detection.
@@ -416,6 +422,8 @@ struct FileScan {
     src: SourceFile,
     states: Vec<PartitionState>,
     csv_plan: Option<csv_scan::CsvPlan>,
+    /// A JSON-lines file's rows (one partition), kept to re-read rows set aside.
+    json: Option<json_lines::JsonTable>,
 }
 
 /// Global position of a kept row: file, partition (8 bits), local row (the [`POS_BITS`] a row
@@ -590,12 +598,16 @@ async fn merge(
     }
     let outlier_set: HashSet<u64> = outliers.iter().copied().collect();
     let (date_idx, date_name) = cleaner.date_column();
-    for (f, FileScan { src, states, csv_plan }) in per_file.into_iter().enumerate() {
+    for (f, FileScan { src, states, csv_plan, json }) in per_file.into_iter().enumerate() {
         let file_name = src.path.display().to_string();
         // the file's partitions' dictionaries start here in `dicts`
         let dict_base = dicts.len();
         let mut rejected = 0u64;
         let dup_raw = match (dup_by_file.get(&f), &csv_plan) {
+            (Some(wanted), _) if let Some(t) = &json => match wanted.get(&0) {
+                Some(lines) => t.collect_rows(lines)?.map(|b| HashMap::from([(0, b)])).unwrap_or_default(),
+                None => HashMap::new(),
+            },
             (Some(wanted), Some(plan)) => csv_scan::collect_rows(&src, plan, wanted)?,
             (Some(wanted), None) => collect_rows(ctx, &src, wanted).await?,
             (None, _) => HashMap::new(),

@@ -31,6 +31,7 @@ mod error;
 pub mod features;
 pub mod holdout;
 pub mod ingest;
+mod json_lines;
 pub mod mapping;
 pub mod master;
 pub mod number_format;

@@ -231,6 +231,14 @@ pub fn open(path: &Path, format: Format, options: &CsvOptions, temp_dir: &Path) 
     Ok(source)
 }
 
+/// The first byte of `path` that is not white space (a UTF-8 byte-order mark skipped).
+pub(crate) fn first_non_space(path: &Path) -> Option<u8> {
+    let mut buf = [0u8; 512];
+    let n = File::open(path).ok()?.read(&mut buf).ok()?;
+    let text = buf[..n].strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&buf[..n]);
+    text.iter().copied().find(|b| !b.is_ascii_whitespace())
+}
+
 /// Bytes of a CSV file's start its encoding is decided on.
 const ENCODING_SAMPLE: usize = 1 << 20;
 

@@ -273,3 +273,34 @@ fn an_excel_sheet_with_a_total_row_and_empty_rows_below() {
     let (_, s) = run_on(&p, None, Config::default());
     assert_eq!(s.quality.rejected_by_reason["total_row"], 1);
 }
+
+#[test]
+fn a_wrongly_typed_json_value_is_one_rejected_row_with_its_line() {
+    let dir = tempdir();
+    let mut text = String::from("\u{feff}");
+    for i in 0..100 {
+        text.push_str(&format!(
+            "{{\"customer_id\":\"c{}\",\"date\":\"2024-01-{:02}\",\"amount\":{}.5}}\n",
+            i % 9,
+            1 + i % 28,
+            i
+        ));
+    }
+    // line 101: an amount that is text, line 102: a numeric id, line 103: a boolean amount
+    text.push_str("{\"customer_id\":\"c1\",\"date\":\"2024-02-01\",\"amount\":\"abc\"}\n");
+    text.push_str("{\"customer_id\":42,\"date\":\"2024-02-02\",\"amount\":3}\n");
+    text.push_str("{\"customer_id\":\"c2\",\"date\":\"2024-02-03\",\"amount\":true}\n");
+    text.push_str("\n{not json\n");
+    let p = write(dir.path(), "log.jsonl", text.as_bytes());
+    let (out, s) = run_on(&p, None, Config::default());
+    assert_eq!((s.quality.rows_read, s.quality.rows_kept), (104, 101));
+    assert_eq!(s.quality.rejected_by_reason["unparseable_amount"], 2);
+    assert_eq!(s.quality.rejected_by_reason["invalid_text"], 1);
+    let rejects = std::fs::read_to_string(out.path().join("rejects.csv")).unwrap_or_default();
+    for expected in [",101,unparseable_amount,amount,abc", ",103,unparseable_amount,amount,true", ",105,invalid_text,"]
+    {
+        assert!(rejects.contains(expected), "{expected} in {rejects}");
+    }
+    let c = by_id(read_csv(&out.path().join("customers.csv")));
+    assert!(c.contains_key("42"), "a numeric id is an id");
+}
