@@ -46,7 +46,17 @@ pub fn print_history(out: &mut Out, runs: &[RunInfo]) -> std::io::Result<()> {
     if runs.is_empty() && incomplete == 0 {
         return out.line("no runs recorded yet (custseg run records every run unless --no-store)");
     }
-    let mut t = table(&["run", "recorded (UTC)", "as of", "customers", "rows read", "rejected", "config", "inputs"]);
+    let mut t = table(&[
+        "run",
+        "recorded (UTC)",
+        "as of",
+        "customers",
+        "rows read",
+        "rejected",
+        "after as-of",
+        "config",
+        "inputs",
+    ]);
     for r in runs {
         t.add_row(vec![
             right(r.id),
@@ -55,6 +65,7 @@ pub fn print_history(out: &mut Out, runs: &[RunInfo]) -> std::io::Result<()> {
             right(group(r.customers.max(0) as u64)),
             right(group(r.rows.0.max(0) as u64)),
             right(group(r.rows.2.max(0) as u64)),
+            right(group(r.rows_after_as_of.max(0) as u64)),
             Cell::new(&r.config_hash[..r.config_hash.len().min(8)]),
             Cell::new(input_names(&r.inputs)),
         ]);

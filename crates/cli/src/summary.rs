@@ -44,8 +44,13 @@ pub fn print_quality(
             out.line(format!("{} {}: {name} ({note})", zh(lang, "Encoding of", "编码"), f.path))?;
         }
     }
+    let after = if q.rows_after_as_of > 0 {
+        format!(" + {} {}", group(q.rows_after_as_of), zh(lang, "after the as-of date", "晚于基准日"))
+    } else {
+        String::new()
+    };
     out.line(format!(
-        "{}: {} = {} {} + {} {}",
+        "{}: {} = {} {}{after} + {} {}",
         zh(lang, "Rows read", "读取行数"),
         group(q.rows_read),
         group(q.rows_kept),

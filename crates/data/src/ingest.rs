@@ -234,6 +234,7 @@ pub async fn ingest_with(
             rows_read: rows,
             rows_kept: 0,
             rows_rejected: 0,
+            rows_after_as_of: 0,
         });
         per_file.push(FileScan { src, states, csv_plan, json });
     }
@@ -522,7 +523,8 @@ async fn merge(
         duplicates.retain(|k| outliers.binary_search(k).is_err());
     }
 
-    let mut by_reason: BTreeMap<&'static str, u64> = RejectReason::ALL.iter().map(|r| (r.id(), 0)).collect();
+    let mut by_reason: BTreeMap<&'static str, u64> =
+        RejectReason::ALL.iter().filter(|r| **r != RejectReason::DateAfterAsOf).map(|r| (r.id(), 0)).collect();
     let mut quality_warnings = Vec::new();
     let mut dup_examples = Vec::new();
     let mut duplicate_rows_kept = 0;
@@ -612,8 +614,14 @@ async fn merge(
             (Some(wanted), None) => collect_rows(ctx, &src, wanted).await?,
             (None, _) => HashMap::new(),
         };
+        let mut after = 0u64;
         for (p, mut s) in states.into_iter().enumerate() {
             for (i, n) in s.by_reason.iter().enumerate() {
+                // rows after an explicit as-of date are not bad data: counted apart
+                if RejectReason::ALL[i] == RejectReason::DateAfterAsOf {
+                    after += n;
+                    continue;
+                }
                 *by_reason.entry(RejectReason::ALL[i].id()).or_insert(0) += n;
                 rejected += n;
             }
@@ -625,7 +633,8 @@ async fn merge(
             }
             latest.extend(s.latest.drain(..).map(|(d, l, t)| (d, f, line_of(f, p, l), t)));
             // this partition's rejects and the rows set aside, merged by line
-            let mut batches: Vec<RecordBatch> = s.rejects.drain(..).collect();
+            let mut batches: Vec<RecordBatch> =
+                s.rejects.drain(..).map(|b| without_reason(&b, RejectReason::DateAfterAsOf)).collect::<Result<_>>()?;
             let set_aside_rows = match dup_raw.get(&p) {
                 Some(b) => Some(label_outliers(b, |l| outlier_set.contains(&pack(f, p, l)), date_idx, date_name)?),
                 None => None,
@@ -649,7 +658,8 @@ async fn merge(
             dicts.push(PartDictionaries { dicts: std::mem::take(&mut s.dicts), stray_names: s.stray_names });
         }
         reports[f].rows_rejected = rejected;
-        reports[f].rows_kept = reports[f].rows_read - rejected;
+        reports[f].rows_after_as_of = after;
+        reports[f].rows_kept = reports[f].rows_read - rejected - after;
     }
     let rejects = sort_rejects(rejects, &reject_schema)?;
 
@@ -674,11 +684,13 @@ async fn merge(
     };
     let rows_read: u64 = reports.iter().map(|r| r.rows_read).sum();
     let rows_rejected: u64 = reports.iter().map(|r| r.rows_rejected).sum();
+    let rows_after_as_of: u64 = reports.iter().map(|r| r.rows_after_as_of).sum();
     let quality = QualityReport {
         files: reports,
         rows_read,
-        rows_kept: rows_read - rows_rejected,
+        rows_kept: rows_read - rows_rejected - rows_after_as_of,
         rows_rejected,
+        rows_after_as_of,
         rejected_by_reason: by_reason,
         returns_rows,
         returns_amount: -(returns_units as f64) / MONEY_SCALE,
@@ -1110,6 +1122,18 @@ async fn collect_rows(
         }
     }
     Ok(out)
+}
+
+/// A partition's reject batch without the rows of `reason`.
+fn without_reason(batch: &RecordBatch, reason: RejectReason) -> Result<RecordBatch> {
+    let Some(reasons) = batch.column_by_name("_reason").map(|c| c.as_string::<i32>().clone()) else {
+        return Ok(batch.clone());
+    };
+    if !reasons.iter().any(|r| r == Some(reason.id())) {
+        return Ok(batch.clone());
+    }
+    let keep: BooleanArray = reasons.iter().map(|r| Some(r != Some(reason.id()))).collect();
+    Ok(filter_record_batch(batch, &keep)?)
 }
 
 /// A partition's reject batch in the output shape.

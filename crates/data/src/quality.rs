@@ -1,5 +1,6 @@
-//! The quality report: every input row is kept or rejected with exactly one reason, and the
-//! counts add up (`rows_read = rows_kept + rows_rejected`, per file and in total).
+//! The quality report: every input row is kept, dated after an explicit as-of date, or rejected
+//! with exactly one reason, and the counts add up (`rows_read = rows_kept + rows_after_as_of +
+//! rows_rejected`, per file and in total).
 
 use std::collections::BTreeMap;
 
@@ -33,7 +34,8 @@ pub enum RejectReason {
     UnparseableAmount,
     /// The amount is NaN, infinite, or beyond 1e14.
     NonFiniteAmount,
-    /// The date is after the explicit as-of date.
+    /// The date is after the explicit as-of date. Such a row is not bad data: it is counted in
+    /// `rows_after_as_of`, apart from the rejects, and not written to rejects.csv.
     DateAfterAsOf,
     /// With no explicit as-of date: dated more than a year after the rest of the data (a few
     /// rows, likely a typo year), which would otherwise decide the as-of date.
@@ -112,6 +114,8 @@ pub struct FileReport {
     pub rows_kept: u64,
     /// Rows rejected.
     pub rows_rejected: u64,
+    /// Rows dated after the explicit as-of date (not rejects: outside the period classified).
+    pub rows_after_as_of: u64,
 }
 
 /// A row worth a look that was kept.
@@ -136,6 +140,8 @@ pub struct QualityReport {
     pub rows_kept: u64,
     /// Rows rejected.
     pub rows_rejected: u64,
+    /// Rows dated after the explicit as-of date: outside the period classified, not rejects.
+    pub rows_after_as_of: u64,
     /// Rejected rows by reason id (every reason listed, zeros included).
     pub rejected_by_reason: BTreeMap<&'static str, u64>,
     /// Kept rows that are returns or cancellations (netted into monetary).
@@ -174,9 +180,9 @@ impl QualityReport {
     /// Whether the counts add up, per file and in total.
     pub fn balanced(&self) -> bool {
         let by_reason: u64 = self.rejected_by_reason.values().sum();
-        self.rows_read == self.rows_kept + self.rows_rejected
+        self.rows_read == self.rows_kept + self.rows_rejected + self.rows_after_as_of
             && by_reason == self.rows_rejected
-            && self.files.iter().all(|f| f.rows_read == f.rows_kept + f.rows_rejected)
+            && self.files.iter().all(|f| f.rows_read == f.rows_kept + f.rows_rejected + f.rows_after_as_of)
             && self.files.iter().map(|f| f.rows_read).sum::<u64>() == self.rows_read
     }
 }

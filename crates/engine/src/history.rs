@@ -81,6 +81,8 @@ pub struct RunFacts<'a> {
     pub inputs_json: String,
     /// Rows read, kept, rejected.
     pub rows: (u64, u64, u64),
+    /// Rows dated after the explicit as-of date.
+    pub rows_after_as_of: u64,
     /// Customer ids per output row.
     pub ids: &'a [&'a str],
     /// Every scheme of the run.
@@ -139,6 +141,7 @@ pub fn record(
         config_json: serde_json::to_string(facts.config).unwrap_or_default(),
         inputs_json: facts.inputs_json,
         rows: facts.rows,
+        rows_after_as_of: facts.rows_after_as_of,
         out_dir: facts.out_dir.display().to_string(),
         dataset: facts.dataset.clone(),
         schemes: scheme_labels(facts.schemes, facts.segments),

@@ -72,6 +72,8 @@ pub struct Counts {
     pub rows_kept: u64,
     /// Rows rejected.
     pub rows_rejected: u64,
+    /// Rows dated after the explicit as-of date (not rejects).
+    pub rows_after_as_of: u64,
     /// Customers in customers.csv.
     pub customers: u64,
     /// Customers with transactions.
@@ -674,6 +676,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
                     config,
                     inputs_json: serde_json::to_string(&inputs).unwrap_or_default(),
                     rows: (quality.rows_read, quality.rows_kept, quality.rows_rejected),
+                    rows_after_as_of: quality.rows_after_as_of,
                     ids: &ids,
                     schemes: &schemes,
                     segments: &segments,
@@ -705,6 +708,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
             rows_read: quality.rows_read,
             rows_kept: quality.rows_kept,
             rows_rejected: quality.rows_rejected,
+            rows_after_as_of: quality.rows_after_as_of,
             customers: rows.len() as u64,
             purchasers: features.len() as u64,
             prospects: n_prospects,

@@ -255,17 +255,23 @@ pub fn quality(page: &mut Page, o: &RunOutputs, lang: Lang) {
     let read = q["rows_read"].as_f64().unwrap_or(0.0);
     let kept = q["rows_kept"].as_f64().unwrap_or(0.0);
     let rejected = q["rows_rejected"].as_f64().unwrap_or(0.0);
-    let balanced = read == kept + rejected;
+    let after = q["rows_after_as_of"].as_f64().unwrap_or(0.0);
+    let balanced = read == kept + rejected + after;
+    let after_text = match (lang, after > 0.0) {
+        (_, false) => String::new(),
+        (Lang::Zh, true) => format!("，晚于基准日 {} 行", count(after)),
+        (Lang::En, true) => format!(" + {} after the as-of date", count(after)),
+    };
     page.p(&match lang {
         Lang::Zh => format!(
-            "共读取 {} 行：保留 {} 行，拒绝 {} 行（{}）。",
+            "共读取 {} 行：保留 {} 行{after_text}，拒绝 {} 行（{}）。",
             count(read),
             count(kept),
             count(rejected),
             if balanced { "合计相符" } else { "合计不符！" }
         ),
         Lang::En => format!(
-            "{} rows read = {} kept + {} rejected ({}).",
+            "{} rows read = {} kept{after_text} + {} rejected ({}).",
             count(read),
             count(kept),
             count(rejected),

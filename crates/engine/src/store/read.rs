@@ -28,6 +28,8 @@ pub struct RunInfo {
     pub inputs: String,
     /// The dataset it was made from.
     pub dataset: String,
+    /// Rows dated after the explicit as-of date.
+    pub rows_after_as_of: i64,
     /// Whether its outputs were published (a run killed before that is incomplete).
     pub complete: bool,
 }
@@ -114,7 +116,7 @@ pub struct CustomerHistory {
 }
 
 const INFO_COLUMNS: &str = "id, created_at, as_of, version, config_hash, customers, rows_read, rows_kept, rows_rejected, \
-                            out_dir, inputs, dataset, complete";
+                            out_dir, inputs, dataset, complete, rows_after_as_of";
 
 fn info_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunInfo> {
     Ok(RunInfo {
@@ -129,6 +131,7 @@ fn info_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunInfo> {
         inputs: r.get(10)?,
         dataset: r.get(11)?,
         complete: r.get::<_, i64>(12)? != 0,
+        rows_after_as_of: r.get(13)?,
     })
 }
 

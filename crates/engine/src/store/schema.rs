@@ -46,10 +46,12 @@ CREATE INDEX run_customers_by_customer ON run_customers (customer_id, run_id);
 
 /// Version 3: a run is `complete` once its outputs are published (a run killed before that
 /// stays in the store marked incomplete, and is never compared with), and the `dataset` it was
-/// made from (runs are compared only within one dataset). Runs before it count as complete.
+/// made from (runs are compared only within one dataset), and its rows dated after an explicit
+/// as-of date (not rejects). Runs before it count as complete.
 pub const SCHEMA_V3: &str = "
 ALTER TABLE runs ADD COLUMN complete INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE runs ADD COLUMN dataset TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN rows_after_as_of INTEGER NOT NULL DEFAULT 0;
 ";
 
 /// The migrations: `MIGRATIONS[k]` takes a store from version `k` to `k + 1`.

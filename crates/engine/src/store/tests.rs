@@ -10,6 +10,7 @@ fn sample<'a>(ids: &'a [&'a str], codes: &'a [Vec<Option<u16>>]) -> NewRun<'a> {
         config_json: "{}".into(),
         inputs_json: "[]".into(),
         rows: (10, 9, 1),
+        rows_after_as_of: 0,
         out_dir: "out".into(),
         dataset: "shop".into(),
         schemes: vec![

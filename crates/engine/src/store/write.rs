@@ -30,6 +30,8 @@ pub struct NewRun<'a> {
     pub inputs_json: String,
     /// Rows read, kept, rejected.
     pub rows: (u64, u64, u64),
+    /// Rows dated after the explicit as-of date.
+    pub rows_after_as_of: u64,
     /// The run's output directory.
     pub out_dir: String,
     /// The dataset the run was made from (see [`crate::history::dataset_of`]).
@@ -86,8 +88,8 @@ impl Store {
         let tx = self.conn.transaction().map_err(err)?;
         tx.execute(
             "INSERT INTO runs (created_at, as_of, version, config_hash, config, inputs, rows_read, rows_kept,
-                               rows_rejected, customers, out_dir, dataset, complete)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0)",
+                               rows_rejected, customers, out_dir, dataset, rows_after_as_of, complete)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0)",
             params![
                 chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
                 run.as_of,
@@ -100,7 +102,8 @@ impl Store {
                 run.rows.2 as i64,
                 run.ids.len() as i64,
                 run.out_dir,
-                run.dataset
+                run.dataset,
+                run.rows_after_as_of as i64
             ],
         )
         .map_err(err)?;

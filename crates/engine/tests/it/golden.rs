@@ -36,7 +36,6 @@ fn fixture_features_scores_and_every_label() {
         ("unparseable_amount", 1),
         ("zero_amount", 0),
         ("duplicate_row", 1),
-        ("date_after_as_of", 0),
     ] {
         assert_eq!(q.rejected_by_reason[reason], n, "{reason}");
     }
