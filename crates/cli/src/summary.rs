@@ -95,6 +95,25 @@ pub fn print_quality(
             ))?;
         }
     }
+    for n in &q.column_map.notes {
+        out.line(format!("note: {}", custseg_engine::error::printable(n)))?;
+    }
+    if !q.column_map.personal.is_empty() {
+        let names: Vec<&str> = q.column_map.personal.keys().map(String::as_str).collect();
+        out.line(format!("note: personal data, not used: {}", custseg_engine::error::printable(&names.join(", "))))?;
+    }
+    if let Some(m) = master {
+        if !m.personal_data_left_out.is_empty() {
+            out.line(format!(
+                "note: {}: personal data left out: {}",
+                m.path,
+                custseg_engine::error::printable(&m.personal_data_left_out.join(", "))
+            ))?;
+        }
+        for (from, to) in &m.renamed {
+            out.line(format!("note: {}: column `{from}` read as `{to}`", m.path))?;
+        }
+    }
     for w in &q.warnings {
         out.line(format!("warning: {}", custseg_engine::error::printable(w)))?;
     }

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::error::{DataError, Result};
 use crate::ingest::read_ordered;
-use crate::mapping::{Role, normalize};
+use crate::mapping::{PersonalData, Role, choose, normalize};
 use crate::quality::RowRef;
 use crate::source::{self, CsvOptions, Format};
 
@@ -46,6 +46,42 @@ pub struct MasterReport {
     pub rejects: Vec<RowRef>,
     /// Per numeric attribute, the values that are not numbers, read as missing.
     pub not_numbers: Vec<NotNumbers>,
+    /// Columns holding personal data (by their names), which are not read.
+    pub personal_data_left_out: Vec<String>,
+    /// Attributes given their canonical name (`年龄` -> `age`), so the built-in schemes find
+    /// them: `(name in the file, name used)`.
+    pub renamed: Vec<(String, String)>,
+}
+
+/// Canonical attribute names and the column names they are recognised by (normalised as in
+/// [`normalize`]): the built-in schemes (`size`, `age_band`) and the wallet read these names.
+const ATTRIBUTE_NAMES: &[(&str, &[&str])] = &[
+    ("age", &["age", "年龄", "年纪", "客户年龄"]),
+    ("gender", &["gender", "sex", "性别"]),
+    ("member_level", &["memberlevel", "membershiplevel", "会员等级", "会员级别", "等级"]),
+    ("city", &["city", "城市", "所在城市"]),
+    ("region", &["region", "地区", "区域", "省份", "province"]),
+    ("industry", &["industry", "行业", "所属行业"]),
+    ("employees", &["employees", "headcount", "员工数", "员工人数", "人数规模"]),
+    ("annual_revenue", &["annualrevenue", "年营收", "年营业额", "年收入"]),
+    ("category_budget", &["categorybudget", "品类预算", "采购预算"]),
+];
+
+/// Renames the attributes recognised in [`ATTRIBUTE_NAMES`] to their canonical name (unless a
+/// column has that name already); returns what was renamed.
+fn canonical_names(attributes: &mut [String]) -> Vec<(String, String)> {
+    let mut renamed = Vec::new();
+    for k in 0..attributes.len() {
+        let n = normalize(&attributes[k]);
+        let Some((canonical, _)) = ATTRIBUTE_NAMES.iter().find(|(_, names)| names.contains(&n.as_str())) else {
+            continue;
+        };
+        if attributes[k] != *canonical && !attributes.iter().any(|a| a == canonical) {
+            renamed.push((attributes[k].clone(), canonical.to_string()));
+            attributes[k] = canonical.to_string();
+        }
+    }
+    renamed
 }
 
 /// Values of a numeric attribute (one whose values are numbers but for a few) that are not
@@ -136,11 +172,11 @@ pub async fn read_master(
             }
         })?,
         None => {
-            let candidates: Vec<&String> =
-                columns.iter().filter(|c| Role::Customer.synonyms().contains(&normalize(c).as_str())).collect();
-            match candidates.as_slice() {
-                [one] => (*one).clone(),
-                [] => {
+            let personal: BTreeMap<String, PersonalData> =
+                columns.iter().filter_map(|c| PersonalData::of(c).map(|k| (c.clone(), k))).collect();
+            match choose(Role::Customer, &columns, &[], &personal, path)? {
+                Some((c, _)) => c,
+                None => {
                     return Err(DataError::MissingColumn {
                         role: "customer",
                         path: path.to_path_buf(),
@@ -148,21 +184,22 @@ pub async fn read_master(
                         found: columns.join(", "),
                     });
                 }
-                many => {
-                    return Err(DataError::AmbiguousColumn {
-                        role: "customer",
-                        path: path.to_path_buf(),
-                        candidates: many.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
-                    });
-                }
             }
         }
     };
     let id_pos = columns.iter().position(|c| *c == id_column).unwrap_or(0);
-    let attributes: Vec<String> = columns.iter().filter(|c| **c != id_column).cloned().collect();
-    let attr_pos: Vec<usize> = (0..columns.len()).filter(|&i| i != id_pos).collect();
+    // personal data (names, phones, addresses, e-mails, id numbers) is not read at all: no
+    // rule needs it, and an output must not carry it unless asked for
+    let personal: Vec<String> =
+        columns.iter().filter(|c| **c != id_column && PersonalData::of(c).is_some()).cloned().collect();
+    let kept_column = |c: &String| *c != id_column && !personal.contains(c);
+    let mut attributes: Vec<String> = columns.iter().filter(|c| kept_column(c)).cloned().collect();
+    let renamed = canonical_names(&mut attributes);
+    let attr_pos: Vec<usize> = (0..columns.len()).filter(|&i| i != id_pos && kept_column(&columns[i])).collect();
     let mut m = Master { id_column, attributes, values: vec![Vec::new(); attr_pos.len()], ..Master::default() };
     m.report.path = path.display().to_string();
+    m.report.renamed = renamed;
+    m.report.personal_data_left_out = personal;
     m.report.rejected_by_reason = BTreeMap::from([("missing_customer_id", 0), ("duplicate_customer_id", 0)]);
     let header = u64::from(format == Format::Csv);
     let mut seen: HashMap<String, ()> = HashMap::new();

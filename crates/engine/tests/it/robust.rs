@@ -304,3 +304,26 @@ fn a_wrongly_typed_json_value_is_one_rejected_row_with_its_line() {
     let c = by_id(read_csv(&out.path().join("customers.csv")));
     assert!(c.contains_key("42"), "a numeric id is an id");
 }
+
+#[test]
+fn chinese_master_attributes_feed_the_built_in_schemes() {
+    let dir = tempdir();
+    let fixture = crate::repo().join("testdata/fixture/transactions.csv");
+    let ids = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "M"];
+    let mut master = String::from("客户ID,年龄,性别,城市,收货人姓名,联系手机\n");
+    for (k, id) in ids.iter().enumerate() {
+        master.push_str(&format!("{id},{},女,上海,张{k},1380000{k:04}\n", 20 + 5 * k));
+    }
+    let p = write(dir.path(), "members.csv", master.as_bytes());
+    let (out, s) = run_on(&fixture, Some(&p), Config::default());
+    let m = s.master.as_ref().unwrap_or_else(|| panic!("master"));
+    assert!(m.renamed.contains(&("年龄".to_string(), "age".to_string())), "{:?}", m.renamed);
+    let c = by_id(read_csv(&out.path().join("customers.csv")));
+    assert_eq!(c["A"]["age"], "20");
+    assert_eq!(c["A"]["age_band"], "under_30");
+    assert_eq!(c["M"]["age_band"], "50_plus");
+    // personal data is not carried into the outputs
+    assert_eq!(m.personal_data_left_out, ["收货人姓名", "联系手机"]);
+    let text = std::fs::read_to_string(out.path().join("customers.csv")).unwrap_or_default();
+    assert!(!text.contains("收货人姓名") && !text.contains("13800000"), "personal data in customers.csv");
+}
