@@ -576,8 +576,10 @@ mod tests {
         let p = Path::new("t.csv");
         let none = BTreeMap::new();
         let split = |h: &str| cols(&h.split(',').collect::<Vec<_>>());
-        // (export, header, customer, date, amount, quantity, unit price, personal data columns)
-        let cases: [(&str, &str, &str, &str, Option<&str>, Option<&str>, Option<&str>, &[&str]); 8] = [
+        /// Export, header, customer, date, amount, quantity, unit price, personal data columns.
+        type Case<'a> =
+            (&'a str, &'a str, &'a str, &'a str, Option<&'a str>, Option<&'a str>, Option<&'a str>, &'a [&'a str]);
+        let cases: [Case<'_>; 8] = [
             (
                 "Shopify orders",
                 "Name,Email,Financial Status,Paid at,Fulfillment Status,Fulfilled at,Accepts Marketing,Currency,Subtotal,Shipping,Taxes,Total,Discount Code,Discount Amount,Shipping Method,Created at,Lineitem quantity,Lineitem name,Lineitem price,Lineitem compare at price,Lineitem sku,Lineitem requires shipping,Lineitem taxable,Lineitem fulfillment status,Billing Name,Billing Street,Billing Address1,Billing Address2,Billing Company,Billing City,Billing Zip,Billing Province,Billing Country,Billing Phone,Shipping Name,Shipping Street,Shipping Address1,Shipping Address2,Shipping Company,Shipping City,Shipping Zip,Shipping Province,Shipping Country,Shipping Phone,Notes,Note Attributes,Cancelled at,Payment Method,Payment Reference,Refunded Amount,Vendor,Outstanding Balance,Employee,Location,Device ID,Id,Tags,Risk Level,Source,Lineitem discount,Phone,Receipt Number",
