@@ -99,7 +99,8 @@ fn mutate(input: &[u8], rng: &mut Rng) -> Vec<u8> {
                 // a value replaced by a splice, between delimiters
                 if let Some(pos) = b.iter().skip(at).position(|c| *c == b',') {
                     let start = at + pos + 1;
-                    let end = b.iter().skip(start).position(|c| matches!(c, b',' | b'\n')).map_or(b.len(), |e| start + e);
+                    let end =
+                        b.iter().skip(start).position(|c| matches!(c, b',' | b'\n')).map_or(b.len(), |e| start + e);
                     let piece = SPLICES[rng.below(SPLICES.len())];
                     b.splice(start..end, piece.iter().copied());
                 }
@@ -151,12 +152,14 @@ fn check_case(dir: &Path, input: &Path, case: &str) -> i32 {
     assert!(matches!(code, 0..=2), "{case}: exit {code} (signal or panic)\n{stderr}");
     assert!(!stderr.contains("panicked"), "{case}: a panic\n{stderr}");
     if code == 0 {
-        let q: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("quality.json")).unwrap_or_default())
-            .unwrap_or_else(|e| panic!("{case}: quality.json: {e}"));
+        let q: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("quality.json")).unwrap_or_default())
+                .unwrap_or_else(|e| panic!("{case}: quality.json: {e}"));
         let t = &q["transactions"];
         let n = |k: &str| t[k].as_u64().unwrap_or(u64::MAX);
         assert_eq!(n("rows_read"), n("rows_kept") + n("rows_rejected") + n("rows_after_as_of"), "{case}: {t}");
-        let by_reason: u64 = t["rejected_by_reason"].as_object().into_iter().flatten().filter_map(|(_, v)| v.as_u64()).sum();
+        let by_reason: u64 =
+            t["rejected_by_reason"].as_object().into_iter().flatten().filter_map(|(_, v)| v.as_u64()).sum();
         assert_eq!(by_reason, n("rows_rejected"), "{case}");
         assert!(out.join("run.json").is_file(), "{case}: no run.json after exit 0");
     }
@@ -199,7 +202,10 @@ fn json_lines(csv: &str) -> String {
 fn mutated_inputs_never_crash_and_always_add_up() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let csv = std::fs::read_to_string(repo().join("testdata/fixture/transactions.csv")).unwrap_or_default();
-    let made = custseg(&["generate", "--customers", "40", "--seed", "3", "-o", "seed.parquet", "--format", "parquet"], dir.path());
+    let made = custseg(
+        &["generate", "--customers", "40", "--seed", "3", "-o", "seed.parquet", "--format", "parquet"],
+        dir.path(),
+    );
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
     let parquet = std::fs::read(dir.path().join("seed.parquet")).unwrap_or_default();
     let seeds: [(&str, Vec<u8>); 3] =

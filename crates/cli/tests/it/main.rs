@@ -282,3 +282,57 @@ fn runs_killed_at_any_point_leave_consistent_outputs_and_history() {
     let run_id = record["history"]["run_id"].as_i64().unwrap_or(0);
     assert!(compared >= 1 && compared < run_id, "{record}");
 }
+
+/// Every `--flag` a hint names (in the messages of the library crates) is a flag of the
+/// commands the message can reach: `custseg run` for all, and every command that reads a
+/// transaction log for the data and model crates' messages (a hint once named `--penalty`,
+/// which `run` does not have).
+#[test]
+fn every_hint_names_an_option_the_command_has() {
+    fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().filter_map(|e| e.ok()) {
+            let p = e.path();
+            if p.is_dir() {
+                sources(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let help = |args: &[&str]| {
+        let mut a = args.to_vec();
+        a.push("--help");
+        text(&custseg(&a, dir.path()).stdout)
+    };
+    let readers: Vec<(String, String)> =
+        [vec!["run"], vec!["track"], vec!["cluster"], vec!["clv", "fit"], vec!["clv", "evaluate"]]
+            .iter()
+            .map(|c| (c.join(" "), help(c)))
+            .collect();
+    let mut checked = 0;
+    for krate in ["core", "data", "engine"] {
+        let mut files = Vec::new();
+        sources(&repo().join("crates").join(krate).join("src"), &mut files);
+        for f in files {
+            let code = std::fs::read_to_string(&f).unwrap_or_default();
+            for hint in code.split("hint:").skip(1) {
+                let hint = hint.split('"').next().unwrap_or_default();
+                let flags = hint
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                    .filter(|w| w.starts_with("--") && w.len() > 2 && w.as_bytes()[2].is_ascii_lowercase());
+                for flag in flags {
+                    // engine messages reach `run`; data and model messages every reading command
+                    let commands: Vec<&(String, String)> =
+                        if krate == "engine" { readers.iter().take(1).collect() } else { readers.iter().collect() };
+                    for (name, text) in commands {
+                        let known = text.split(|c: char| c.is_whitespace() || c == ',').any(|w| w == flag);
+                        assert!(known, "{}: a hint names {flag}, which `custseg {name}` does not have", f.display());
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 10, "only {checked} flags found in hints");
+}
