@@ -76,7 +76,7 @@ pub fn classify(f: &Features, config: &Config) -> Result<Classified> {
         rayon::join(
             || {
                 let scores = rfm::score(&recency, &frequency, &f.monetary, &params);
-                let segment = rfm::segment(&scores, &config.rfm.segments);
+                let segment = rfm::segment(&scores, &config.rfm.segment_rules());
                 ((scores, segment), rfm::cn8(&recency, &frequency, &f.monetary, config.rfm.cn8_basis))
             },
             || {

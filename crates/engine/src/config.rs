@@ -514,6 +514,17 @@ impl Default for RfmConfig {
 }
 
 impl RfmConfig {
+    /// The segment table in effect: the one given, or, when the default table is left as it is
+    /// and `n_scores` is not 5, the default scaled to `n_scores` bands (the 5-band table's
+    /// ranges do not fit other band counts).
+    pub fn segment_rules(&self) -> std::borrow::Cow<'_, [SegmentRule]> {
+        if self.n_scores != 5 && self.segments == default_segment_rules() {
+            std::borrow::Cow::Owned(custseg_core::rfm::default_segment_rules_for(self.n_scores))
+        } else {
+            std::borrow::Cow::Borrowed(&self.segments)
+        }
+    }
+
     /// The scoring parameters.
     pub fn params(&self) -> RfmParams {
         RfmParams {
@@ -563,7 +574,7 @@ impl Config {
     pub fn check(&self) -> Result<()> {
         let invalid = |e: &dyn std::fmt::Display| EngineError::Invalid(e.to_string());
         let rfm = self.rfm.params().check().map_err(|e| invalid(&e))?;
-        validate_rules(&self.rfm.segments, rfm.n_scores()).map_err(|e| invalid(&e))?;
+        validate_rules(&self.rfm.segment_rules(), rfm.n_scores()).map_err(|e| invalid(&e))?;
         self.abc.check().map_err(|e| invalid(&e))?;
         self.value_tier.check().map_err(|e| invalid(&e))?;
         self.clv.check()?;

@@ -464,7 +464,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     let ((stages, mut schemes), (matrix, lookalike)) = rayon::join(
         || {
             let stages = lifecycle_stages(&features, &rows, &classified.thresholds, p_alive);
-            let schemes = schemes(&classified, &stages, &rows, &config.rfm.segments);
+            let schemes = schemes(&classified, &stages, &rows, &config.rfm.segment_rules());
             (stages, schemes)
         },
         || {
@@ -539,7 +539,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     let plays = playbook::effective(&config.playbook);
     let ((segments, (crosstab, skipped_crosstabs)), (playbook_table, next_action)) = rayon::join(
         || {
-            let segments = segment_rows(&features, &schemes, &rows, lang, &config.rfm.segments);
+            let segments = segment_rows(&features, &schemes, &rows, lang, &config.rfm.segment_rules());
             let crosstab = crosstab_table(
                 &config.crosstab.pairs,
                 &schemes,

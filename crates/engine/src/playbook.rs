@@ -7,7 +7,9 @@
 //! Each run writes playbook.csv (per scheme and label present: customers, revenue, value at
 //! stake = the label's total predicted CLV when a CLV model was fitted, else its revenue) and a
 //! `next_action` per customer: the first action of the highest-priority entry among the
-//! customer's labels (priority 1 first; ties: the scheme that comes first in customers.csv).
+//! customer's labels (priority 1 first; ties: an entry the config set or changed before a
+//! built-in one, so a user's own priority-1 entry is not outranked by the built-in priority-1
+//! entries of earlier schemes; then the scheme that comes first in customers.csv).
 
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +29,9 @@ pub struct Play {
     pub label: String,
     /// 1 (act this week) .. 5 (automated or no action).
     pub priority: u8,
+    /// Whether the config set or changed this entry (it wins ties of priority).
+    #[serde(skip)]
+    pub from_config: bool,
     /// Channel, English.
     pub channel_en: String,
     /// Channel, Chinese.
@@ -139,6 +144,7 @@ pub fn effective(overrides: &[PlayOverride]) -> Vec<Play> {
                     scheme: o.scheme.clone(),
                     label: o.label.clone(),
                     priority: 3,
+                    from_config: true,
                     channel_en: String::new(),
                     channel_zh: String::new(),
                     service_en: String::new(),
@@ -152,6 +158,7 @@ pub fn effective(overrides: &[PlayOverride]) -> Vec<Play> {
             }
         };
         let p = &mut plays[i];
+        p.from_config = true;
         let set = |dst: &mut String, src: &Option<String>| {
             if let Some(v) = src {
                 dst.clone_from(v);
@@ -246,13 +253,17 @@ pub fn apply(plays: &[Play], schemes: &[Scheme], revenue: &[f64], clv: Option<&[
 /// highest-priority entry among each row's labels, kept as the entry's index (text codes, not
 /// a string per customer).
 pub fn next_actions(plays: &[Play], schemes: &[Scheme], n: usize, lang: Lang) -> Table {
-    let mut best: Vec<Option<(u8, u16)>> = vec![None; n];
+    // rank: priority, then a config entry before a built-in one (see the module doc)
+    let mut best: Vec<Option<((u8, bool), u16)>> = vec![None; n];
     for s in schemes {
-        let plays_of: Vec<Option<(u8, u16)>> = s
+        let plays_of: Vec<Option<((u8, bool), u16)>> = s
             .labels
             .iter()
             .map(|l| {
-                plays.iter().position(|p| p.scheme == s.id && p.label == *l).map(|k| (plays[k].priority, k as u16))
+                plays
+                    .iter()
+                    .position(|p| p.scheme == s.id && p.label == *l)
+                    .map(|k| ((plays[k].priority, !plays[k].from_config), k as u16))
             })
             .collect();
         for (i, code) in s.of_row.iter().enumerate() {
@@ -360,5 +371,37 @@ mod tests {
         // value at stake: CLV of the label's customers (champions: row 0, 80.0); without CLV, revenue
         let Column::Float(stake) = &table.columns[6] else { panic!("number column") };
         assert_eq!(stake[0], Some(80.0));
+    }
+
+    #[test]
+    fn a_config_entry_wins_a_tie_of_priority() {
+        // a user's own priority-1 entry on a later scheme, against a built-in priority-1 label
+        let focus = PlayOverride {
+            scheme: "focus".into(),
+            label: "key".into(),
+            priority: Some(1),
+            channel_en: None,
+            channel_zh: None,
+            service_en: None,
+            service_zh: None,
+            objective_en: None,
+            objective_zh: None,
+            actions_en: Some(vec!["Call this week".into()]),
+            actions_zh: Some(vec!["本周致电".into()]),
+        };
+        let plays = effective(&[focus]);
+        let scheme = |id: &str, labels: &[&str]| Scheme {
+            id: id.into(),
+            labels: labels.iter().map(|s| s.to_string()).collect(),
+            of_row: vec![Some(0)],
+            names: None,
+        };
+        let schemes = vec![scheme("rfm_segment", &["at_risk"]), scheme("focus", &["key"])];
+        let next = next_actions(&plays, &schemes, 1, Lang::En);
+        assert_eq!(next.columns[1].text(0).as_deref(), Some("focus:key"));
+        assert_eq!(next.columns[0].text(0).as_deref(), Some("Call this week"));
+        // without the config entry the built-in one stands
+        let next = next_actions(&builtin(), &schemes[..1], 1, Lang::En);
+        assert_eq!(next.columns[1].text(0).as_deref(), Some("rfm_segment:at_risk"));
     }
 }

@@ -36,4 +36,4 @@ pub use cn8::{Cn8Basis, cn8};
 pub use errors::RfmError;
 pub use params::{RfmParams, ValidRfmParams};
 pub use score::{RfmScores, breakpoint_scores, quantile_scores, score};
-pub use segments::{SegmentRule, default_segment_rules, segment, validate_rules};
+pub use segments::{SegmentRule, default_segment_rules, default_segment_rules_for, segment, validate_rules};

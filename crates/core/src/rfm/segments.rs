@@ -64,6 +64,39 @@ pub fn default_segment_rules() -> Vec<SegmentRule> {
     ]
 }
 
+/// [`default_segment_rules`] for `n_scores` bands: each band is placed on the 5-band grid in
+/// proportion (`1 + round(4 (s - 1) / (n - 1))`) and takes that cell's segment, so the table
+/// covers every cell of the n x n grid (with 4 bands, a 4 x 4 map of the same 11 segments, some
+/// of which then have no cell). Rules are one per segment and recency band, over runs of
+/// frequency bands, in the order of the 5-band table.
+pub fn default_segment_rules_for(n_scores: u8) -> Vec<SegmentRule> {
+    let five = default_segment_rules();
+    if n_scores == 5 || n_scores < 2 {
+        return five;
+    }
+    let to_five = |s: u8| 1 + ((4.0 * f64::from(s - 1) / f64::from(n_scores - 1)).round() as u8);
+    let cell = |r: u8, f: u8| five.iter().position(|rule| rule.matches(to_five(r), to_five(f), 1));
+    let mut rules = Vec::new();
+    for (k, rule) in five.iter().enumerate() {
+        for r in (1..=n_scores).rev() {
+            let mut f = 1;
+            while f <= n_scores {
+                if cell(r, f) != Some(k) {
+                    f += 1;
+                    continue;
+                }
+                let start = f;
+                while f < n_scores && cell(r, f + 1) == Some(k) {
+                    f += 1;
+                }
+                rules.push(SegmentRule::new(&rule.id, [r, r], [start, f]));
+                f += 1;
+            }
+        }
+    }
+    rules
+}
+
 /// Checks that every range lies within `1..=n_scores` and is not empty.
 ///
 /// # Errors
@@ -86,6 +119,32 @@ pub fn segment(scores: &RfmScores, rules: &[SegmentRule]) -> Vec<Option<usize>> 
     (0..scores.r.len())
         .map(|i| rules.iter().position(|rule| rule.matches(scores.r[i], scores.f[i], scores.m[i])))
         .collect()
+}
+
+#[cfg(test)]
+mod scaled_tests {
+    use super::*;
+
+    #[test]
+    fn the_default_table_scales_to_any_number_of_bands() {
+        assert_eq!(default_segment_rules_for(5), default_segment_rules());
+        for n in [2u8, 3, 4, 6, 7, 10] {
+            let rules = default_segment_rules_for(n);
+            assert!(validate_rules(&rules, n).is_ok(), "{n}");
+            // every cell of the grid has exactly one segment
+            for r in 1..=n {
+                for f in 1..=n {
+                    let hits = rules.iter().filter(|x| x.matches(r, f, 1)).count();
+                    assert_eq!(hits, 1, "n = {n}, r = {r}, f = {f}");
+                }
+            }
+            // the corners keep their meaning
+            let at = |r: u8, f: u8| rules.iter().find(|x| x.matches(r, f, 1)).map(|x| x.id.clone());
+            assert_eq!(at(n, n).as_deref(), Some("champions"), "{n}");
+            assert_eq!(at(1, 1).as_deref(), Some("lost"), "{n}");
+            assert_eq!(at(1, n).as_deref(), Some("cant_lose_them"), "{n}");
+        }
+    }
 }
 
 #[cfg(test)]

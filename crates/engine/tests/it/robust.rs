@@ -327,3 +327,16 @@ fn chinese_master_attributes_feed_the_built_in_schemes() {
     let text = std::fs::read_to_string(out.path().join("customers.csv")).unwrap_or_default();
     assert!(!text.contains("收货人姓名") && !text.contains("13800000"), "personal data in customers.csv");
 }
+
+#[test]
+fn four_score_bands_use_a_scaled_segment_table() {
+    let fixture = crate::repo().join("testdata/fixture/transactions.csv");
+    let mut config = Config::default();
+    config.rfm.n_scores = 4;
+    let (out, _) = run_on(&fixture, None, config);
+    let c = read_csv(&out.path().join("customers.csv"));
+    assert!(c.iter().all(|r| !r["rfm_segment"].is_empty()), "every purchaser has a segment");
+    assert!(
+        c.iter().all(|r| r["r_score"].is_empty() || r["r_score"].parse::<u8>().is_ok_and(|s| (1..=4).contains(&s)))
+    );
+}
