@@ -341,7 +341,7 @@ pub fn glossary(page: &mut Page, lang: Lang) {
         ),
         (
             "Eight-class view",
-            "R, F and M each marked high or low against the mean (or median), giving eight classes from important value customers (all high) to general retention customers (all low).",
+            "R, F and M each marked high or low against the mean (or median), giving eight classes from important value customers (all high) to general win-back customers (all low).",
         ),
         ("ABC / Pareto", "Customers ranked by revenue: A brings the first 80% of revenue, B the next 15%, C the rest."),
         (
