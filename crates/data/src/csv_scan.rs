@@ -68,7 +68,7 @@ pub enum Fault {
 /// (one byte, so offsets are unchanged), recording its file offset (`abs` is `buf[0]`'s) in
 /// `bad`; returns the length of the valid text (short of a character cut by the end of the
 /// buffer unless `eof`).
-fn mark_invalid(buf: &mut [u8], abs: u64, eof: bool, bad: &mut Vec<u64>) -> usize {
+pub(crate) fn mark_invalid(buf: &mut [u8], abs: u64, eof: bool, bad: &mut Vec<u64>) -> usize {
     let mut at = 0;
     loop {
         match std::str::from_utf8(&buf[at..]) {
@@ -893,7 +893,7 @@ pub(crate) fn collect_rows(
 
 /// Reads `text` (a whole file after its header) as records, for tests: every value per record.
 #[cfg(test)]
-fn parse_all(text: &str, delimiter: u8, n_cols: usize) -> Vec<(u64, Vec<Option<String>>)> {
+pub(crate) fn parse_all(text: &str, delimiter: u8, n_cols: usize) -> Vec<(u64, Vec<Option<String>>)> {
     let dialect = Dialect::new(delimiter, n_cols);
     let mut spans = Vec::new();
     let mut scratch = String::new();

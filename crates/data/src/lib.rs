@@ -29,6 +29,8 @@ mod csv_scan;
 mod dictionary;
 mod error;
 pub mod features;
+#[cfg(test)]
+mod fuzz_targets;
 pub mod holdout;
 pub mod ingest;
 mod json_lines;
