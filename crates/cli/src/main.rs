@@ -125,21 +125,32 @@ fn dispatch(cli: Cli) -> Result<()> {
             };
             let mut out = Out::new();
             if !quiet {
-                out.line(match a.dataset {
-                    DatasetArg::Cdnow => {
+                let zh = summary.lang == Lang::Zh;
+                out.line(match (a.dataset, zh) {
+                    (DatasetArg::Cdnow, false) => {
                         "custseg demo: the CDNOW sample (2,357 customers who first bought in 1997 Q1, followed to 1998-06)"
                     }
-                    DatasetArg::B2b => {
+                    (DatasetArg::Cdnow, true) => "custseg 演示：CDNOW 样本（1997 年第一季度首次购买的 2,357 位客户，跟踪至 1998-06）",
+                    (DatasetArg::B2b, false) => {
                         "custseg demo: a generated B2B base (5,000 buyers and 500 prospects with industry, size, region and budgets)"
                     }
+                    (DatasetArg::B2b, true) => "custseg 演示：生成的 B2B 客户群（5,000 位购买客户和 500 位潜在客户，含行业、规模、地区和预算）",
                 })?;
-                out.line(format!("input: {}", input.display()))?;
+                out.line(format!("{}: {}", if zh { "输入" } else { "input" }, input.display()))?;
                 summary::print_run(&mut out, &summary)?;
                 out.line("")?;
-                out.line(format!(
-                    "Next: open {} in a browser (or customers.csv in a spreadsheet), or run your own data with",
-                    a.out.join("report.html").display()
-                ))?;
+                let report = a.out.join("report.html");
+                out.line(if zh {
+                    format!(
+                        "下一步：在浏览器中打开 {}（或用电子表格打开 customers.csv），或用自己的数据运行",
+                        report.display()
+                    )
+                } else {
+                    format!(
+                        "Next: open {} in a browser (or customers.csv in a spreadsheet), or run your own data with",
+                        report.display()
+                    )
+                })?;
                 out.line("  custseg run --transactions YOUR_FILE.csv --out results")?;
             } else {
                 out.line(format!("{}", a.out.display()))?;

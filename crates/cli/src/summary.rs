@@ -28,6 +28,23 @@ pub(crate) fn zh(lang: Lang, en: &'static str, zh: &'static str) -> &'static str
     if lang == Lang::Zh { zh } else { en }
 }
 
+/// The encoding's reason in the summary's language (the common cases; the evidence's figures
+/// are kept as they are).
+fn encoding_note(note: &str, lang: Lang) -> String {
+    if lang == Lang::En {
+        return note.to_string();
+    }
+    match note {
+        "given" => "由参数指定".into(),
+        "UTF-8 byte-order mark" => "文件以 UTF-8 BOM 开头".into(),
+        "ASCII only, read as UTF-8" => "仅含 ASCII 字符，按 UTF-8 读取".into(),
+        n if n.starts_with("valid UTF-8") => "有效的 UTF-8".into(),
+        n if n.starts_with("not UTF-8") => "不是有效的 UTF-8，按 GBK/GB18030 解码".into(),
+        n if n.starts_with("UTF-8:") => "基本为 UTF-8，含无效字节的行被拒绝".into(),
+        _ => "既非 UTF-8 也非 GBK，按 UTF-8 读取，含无效字节的行被拒绝".into(),
+    }
+}
+
 /// Prints the row accounting of a quality report.
 pub fn print_quality(
     out: &mut Out,
@@ -41,7 +58,12 @@ pub fn print_quality(
                 custseg_data::source::Encoding::Utf8 => "UTF-8",
                 custseg_data::source::Encoding::Gbk => "GBK",
             };
-            out.line(format!("{} {}: {name} ({note})", zh(lang, "Encoding of", "编码"), f.path))?;
+            out.line(format!(
+                "{} {}: {name} ({})",
+                zh(lang, "Encoding of", "编码"),
+                f.path,
+                encoding_note(note, lang)
+            ))?;
         }
     }
     let after = if q.rows_after_as_of > 0 {
@@ -66,7 +88,12 @@ pub fn print_quality(
         out.line(t.to_string())?;
     }
     if q.zero_amount_rows_kept > 0 {
-        out.line(format!("{}: {} rows kept", zh(lang, "Zero amounts", "零金额"), group(q.zero_amount_rows_kept)))?;
+        out.line(format!(
+            "{}: {} {}",
+            zh(lang, "Zero amounts", "零金额"),
+            group(q.zero_amount_rows_kept),
+            zh(lang, "rows kept", "行已保留")
+        ))?;
     }
     if q.returns_rows > 0 {
         out.line(format!(
@@ -96,11 +123,15 @@ pub fn print_quality(
         }
     }
     for n in &q.column_map.notes {
-        out.line(format!("note: {}", custseg_engine::error::printable(n)))?;
+        out.line(format!("{}: {}", zh(lang, "note", "说明"), custseg_engine::error::printable(n)))?;
     }
     if !q.column_map.personal.is_empty() {
         let names: Vec<&str> = q.column_map.personal.keys().map(String::as_str).collect();
-        out.line(format!("note: personal data, not used: {}", custseg_engine::error::printable(&names.join(", "))))?;
+        out.line(format!(
+            "{}: {}",
+            zh(lang, "note: personal data, not used", "说明：个人信息列，未使用"),
+            custseg_engine::error::printable(&names.join(", "))
+        ))?;
     }
     if let Some(m) = master {
         if !m.personal_data_left_out.is_empty() {
@@ -115,7 +146,7 @@ pub fn print_quality(
         }
     }
     for w in &q.warnings {
-        out.line(format!("warning: {}", custseg_engine::error::printable(w)))?;
+        out.line(format!("{}: {}", zh(lang, "warning", "警告"), custseg_engine::error::printable(w)))?;
     }
     Ok(())
 }
@@ -218,14 +249,25 @@ pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
         zh(lang, "prospects", "潜在客户"),
     ))?;
     let t = &r.lifecycle.thresholds;
-    out.line(format!(
-        "{}: new <= {} d, at risk > {} d, churned > {} d ({:?})",
-        zh(lang, "Lifecycle thresholds", "生命周期阈值"),
-        t.new_days,
-        t.at_risk_days,
-        t.churn_days,
-        r.lifecycle.source
-    ))?;
+    let source = match r.lifecycle.source {
+        custseg_core::lifecycle::ThresholdSource::Configured => zh(lang, "configured", "配置给定"),
+        custseg_core::lifecycle::ThresholdSource::Derived => {
+            zh(lang, "derived from the purchase intervals", "由购买间隔推算")
+        }
+        custseg_core::lifecycle::ThresholdSource::Fallback => {
+            zh(lang, "fixed defaults: too few repeat customers", "固定默认值：复购客户太少")
+        }
+    };
+    out.line(match lang {
+        Lang::Zh => format!(
+            "生命周期阈值: 新客户 ≤ {} 天, 预警 > {} 天, 流失 > {} 天（{source}）",
+            t.new_days, t.at_risk_days, t.churn_days
+        ),
+        Lang::En => format!(
+            "Lifecycle thresholds: new <= {} d, at risk > {} d, churned > {} d ({source})",
+            t.new_days, t.at_risk_days, t.churn_days
+        ),
+    })?;
     out.line(format!(
         "{}: {:.1}% {} {:.1}% {}; Gini {:.3}",
         zh(lang, "Concentration", "集中度"),
