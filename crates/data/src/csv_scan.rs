@@ -464,6 +464,53 @@ impl RawRows for Block<'_> {
     }
 }
 
+/// The records parsed from a buffer and not yet handed to the cleaner.
+struct Pending {
+    spans: Vec<Span>,
+    locals: Vec<u64>,
+    raws: Vec<Span>,
+    faults: Vec<(usize, Fault)>,
+    scratch: String,
+}
+
+impl Pending {
+    fn new(n_cols: usize) -> Pending {
+        Pending {
+            spans: Vec::with_capacity(BLOCK_ROWS * n_cols),
+            locals: Vec::with_capacity(BLOCK_ROWS),
+            raws: Vec::with_capacity(BLOCK_ROWS),
+            faults: Vec::new(),
+            scratch: String::new(),
+        }
+    }
+
+    /// Hands the records to `on_block` as one block of `text` and forgets them; returns
+    /// whether `on_block` wants more.
+    fn flush(
+        &mut self,
+        text: &str,
+        n_cols: usize,
+        on_block: &mut dyn FnMut(&Block<'_>) -> Result<bool>,
+    ) -> Result<bool> {
+        let block = Block {
+            text,
+            scratch: &self.scratch,
+            spans: &self.spans,
+            locals: &self.locals,
+            raws: &self.raws,
+            faults: &self.faults,
+            n_cols,
+        };
+        let go_on = on_block(&block)?;
+        self.spans.clear();
+        self.locals.clear();
+        self.raws.clear();
+        self.faults.clear();
+        self.scratch.clear();
+        Ok(go_on)
+    }
+}
+
 /// How a range's scan ended.
 #[derive(Debug, Clone, Copy)]
 struct ScanEnd {
@@ -492,14 +539,10 @@ impl Scanner<'_> {
         let mut file_pos = start;
         let mut want = BLOCK_BYTES;
         let mut lines = 0u64;
-        let mut spans: Vec<Span> = Vec::with_capacity(BLOCK_ROWS * self.dialect.n_cols);
-        let mut locals: Vec<u64> = Vec::with_capacity(BLOCK_ROWS);
-        let mut raws: Vec<Span> = Vec::with_capacity(BLOCK_ROWS);
-        let mut faults: Vec<(usize, Fault)> = Vec::new();
+        let n_cols = self.dialect.n_cols;
+        let mut p = Pending::new(n_cols);
         // file offsets of bytes that are not UTF-8, ascending
         let mut bad: Vec<u64> = Vec::new();
-        let mut scratch = String::new();
-        let n_cols = self.dialect.n_cols;
         loop {
             while buf.len() < want && file_pos < self.len {
                 let got = (&mut file)
@@ -554,79 +597,48 @@ impl Scanner<'_> {
                     b'\r' => break,
                     _ => {}
                 }
-                let (sl, sc) = (spans.len(), scratch.len());
-                match self.dialect.record(text, i, all, &mut spans, &mut scratch) {
+                let (sl, sc) = (p.spans.len(), p.scratch.len());
+                match self.dialect.record(text, i, all, &mut p.spans, &mut p.scratch) {
                     Parsed::Incomplete | Parsed::StrayQuote => {
-                        spans.truncate(sl);
-                        scratch.truncate(sc);
+                        p.spans.truncate(sl);
+                        p.scratch.truncate(sc);
                         break;
                     }
                     Parsed::Record { end, raw_end, newlines, fields, stray_quote }
                         if !stray_quote
                             && raw_end - i <= 3 * n_cols
-                            && spans[sl..].iter().all(|s| s.start == s.end) =>
+                            && p.spans[sl..].iter().all(|s| s.start == s.end) =>
                     {
                         // a line of empty values (`,,,`: the rows below a spreadsheet's data)
                         // is a blank line, not a row
                         let _ = (fields, raw_end);
-                        spans.truncate(sl);
-                        scratch.truncate(sc);
+                        p.spans.truncate(sl);
+                        p.scratch.truncate(sc);
                         lines += newlines;
                         i = end;
                     }
                     Parsed::Record { end, raw_end, newlines, fields, stray_quote } => {
                         let (from, to) = (abs + i as u64, abs + end as u64);
                         if !bad.is_empty() && bad.partition_point(|&o| o < from) < bad.partition_point(|&o| o < to) {
-                            faults.push((locals.len(), Fault::InvalidText));
+                            p.faults.push((p.locals.len(), Fault::InvalidText));
                         } else if stray_quote {
-                            faults.push((locals.len(), Fault::UnclosedQuote));
+                            p.faults.push((p.locals.len(), Fault::UnclosedQuote));
                         } else if fields > n_cols {
-                            faults.push((locals.len(), Fault::ExtraFields(fields)));
+                            p.faults.push((p.locals.len(), Fault::ExtraFields(fields)));
                         }
-                        locals.push(lines + 1);
-                        raws.push(Span { start: i as u32, end: raw_end as u32 });
+                        p.locals.push(lines + 1);
+                        p.raws.push(Span { start: i as u32, end: raw_end as u32 });
                         lines += newlines;
                         i = end;
-                        if locals.len() == BLOCK_ROWS {
-                            let block = Block {
-                                text,
-                                scratch: &scratch,
-                                spans: &spans,
-                                locals: &locals,
-                                raws: &raws,
-                                faults: &faults,
-                                n_cols,
-                            };
-                            let go_on = on_block(&block)?;
-                            spans.clear();
-                            locals.clear();
-                            raws.clear();
-                            faults.clear();
-                            scratch.clear();
-                            if !go_on {
-                                stopped = true;
-                                break;
-                            }
+                        if p.locals.len() == BLOCK_ROWS && !p.flush(text, n_cols, on_block)? {
+                            stopped = true;
+                            break;
                         }
                     }
                 }
             }
-            if !locals.is_empty() {
-                let block = Block {
-                    text,
-                    scratch: &scratch,
-                    spans: &spans,
-                    locals: &locals,
-                    raws: &raws,
-                    faults: &faults,
-                    n_cols,
-                };
-                stopped |= !on_block(&block)?;
-                spans.clear();
-                locals.clear();
-                raws.clear();
-                faults.clear();
-                scratch.clear();
+            if !p.locals.is_empty() {
+                stopped |= !p.flush(text, n_cols, on_block)?;
             }
             if done || stopped {
                 return Ok(ScanEnd { stop: abs + i as u64, lines });
