@@ -61,7 +61,7 @@ impl Play {
 }
 
 /// `[[playbook]]` in the config: any field left out keeps the built-in value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlayOverride {
     /// Scheme id.
@@ -380,14 +380,9 @@ mod tests {
             scheme: "focus".into(),
             label: "key".into(),
             priority: Some(1),
-            channel_en: None,
-            channel_zh: None,
-            service_en: None,
-            service_zh: None,
-            objective_en: None,
-            objective_zh: None,
             actions_en: Some(vec!["Call this week".into()]),
             actions_zh: Some(vec!["本周致电".into()]),
+            ..PlayOverride::default()
         };
         let plays = effective(&[focus]);
         let scheme = |id: &str, labels: &[&str]| Scheme {
