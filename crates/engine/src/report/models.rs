@@ -236,6 +236,18 @@ pub fn clv(page: &mut Page, o: &RunOutputs, lang: Lang) {
         figs.push(heat);
     }
     page.figures(&figs);
+    if let Some(n) = one_time_buyers_alive(o) {
+        page.note(&match lang {
+            Lang::Zh => format!(
+                "{} 位只购买过一次的客户 P(alive) 为 1.00：BG/NBD 只在一次购买之后才允许客户流失，因此从未复购的客户不会被判为流失。判断他们是否仍活跃，请看生命周期阶段或最近购买天数，或改用 MBG/NBD 模型（[clv] model = \"mbgnbd\"）。",
+                count(n as f64)
+            ),
+            Lang::En => format!(
+                "{} one-time buyers have P(alive) 1.00: BG/NBD lets a customer drop out only right after a purchase, so a customer who never bought again is never judged inactive. For them, read the lifecycle stage or the days since the last purchase, or use the MBG/NBD model ([clv] model = \"mbgnbd\").",
+                count(n as f64)
+            ),
+        });
+    }
     if above > 0 {
         page.note(&match lang {
             Lang::Zh => {
@@ -292,6 +304,18 @@ pub fn clv(page: &mut Page, o: &RunOutputs, lang: Lang) {
     if let Some(e) = &o.evaluation {
         evaluation(page, e, lang);
     }
+}
+
+/// How many one-time buyers (x = 0) have P(alive) of 1.00 under a BG/NBD model, when any do:
+/// a property of the model that a reader of the report should be told about.
+fn one_time_buyers_alive(o: &RunOutputs) -> Option<usize> {
+    if o.run["clv"]["model"]["purchase"]["model"].as_str() != Some("bgnbd") {
+        return None;
+    }
+    let (p, x) = (o.customer("p_alive")?, o.customer("x")?);
+    let n =
+        (0..o.n_customers()).filter(|&i| x.number(i) == Some(0.0) && p.number(i).is_some_and(|v| v >= 0.9995)).count();
+    (n > 0).then_some(n)
 }
 
 /// Mean P(alive) by repeat purchases (x) × days since the last purchase.

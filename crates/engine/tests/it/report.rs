@@ -85,6 +85,8 @@ fn cdnow_report_is_self_contained_with_every_section() {
     assert!(html.contains("6,919 rows read = 6,919 kept + 0 rejected (the counts add up)."));
     // the top-customer table is cut, and says so
     assert!(html.contains("Showing the top 20 of 2,357 customers"));
+    // the BG/NBD property behind the P(alive) of one-time buyers is explained
+    assert!(html.contains("1,218 one-time buyers have P(alive) 1.00: BG/NBD lets a customer drop out only"));
     assert!(html.len() < 3_000_000, "{} bytes", html.len());
     // print layout
     assert!(html.contains("@page { size: A4;") && html.contains("@media print"));
