@@ -604,14 +604,11 @@ impl Scanner<'_> {
                         p.scratch.truncate(sc);
                         break;
                     }
-                    Parsed::Record { end, raw_end, newlines, fields, stray_quote }
-                        if !stray_quote
-                            && raw_end - i <= 3 * n_cols
-                            && p.spans[sl..].iter().all(|s| s.start == s.end) =>
+                    Parsed::Record { end, raw_end, newlines, stray_quote: false, .. }
+                        if raw_end - i <= 3 * n_cols && p.spans[sl..].iter().all(|s| s.start == s.end) =>
                     {
                         // a line of empty values (`,,,`: the rows below a spreadsheet's data)
                         // is a blank line, not a row
-                        let _ = (fields, raw_end);
                         p.spans.truncate(sl);
                         p.scratch.truncate(sc);
                         lines += newlines;

@@ -495,17 +495,16 @@ async fn merge(
 
     // rows dated far after the rest: with no explicit as-of they would decide it (a typo year
     // gave every other customer decades of recency), so they are set aside with their reason
+    // kept rows per day, over every partition (rows set aside below are taken off)
+    let mut days: BTreeMap<i32, u64> = BTreeMap::new();
+    for s in per_file.iter().flat_map(|f| &f.states) {
+        for (d, n) in s.days.iter() {
+            *days.entry(d).or_insert(0) += n;
+        }
+    }
     let outlier_after = match cleaner.as_of() {
         Some(_) => None,
-        None => {
-            let mut all_days: BTreeMap<i32, u64> = BTreeMap::new();
-            for s in per_file.iter().flat_map(|f| &f.states) {
-                for (d, n) in s.days.iter() {
-                    *all_days.entry(d).or_insert(0) += n;
-                }
-            }
-            outlier_threshold(&all_days)
-        }
+        None => outlier_threshold(&days),
     };
     let mut outliers: Vec<u64> = Vec::new();
     if let Some(last_regular) = outlier_after {
@@ -591,7 +590,6 @@ async fn merge(
     let mut returns_rows = 0;
     let mut returns_units = 0i64;
     let mut zero_kept = 0;
-    let mut days: BTreeMap<i32, u64> = BTreeMap::new();
     let mut latest: Vec<(i32, usize, u64, String)> = Vec::new();
     // rows set aside to re-read: file -> partition -> local rows
     let mut dup_by_file: BTreeMap<usize, HashMap<usize, HashSet<u64>>> = BTreeMap::new();
@@ -628,9 +626,6 @@ async fn merge(
             returns_rows += s.returns_rows;
             returns_units += s.returns_units;
             zero_kept += s.zero_kept;
-            for (d, n) in s.days.iter() {
-                *days.entry(d).or_insert(0) += n;
-            }
             latest.extend(s.latest.drain(..).map(|(d, l, t)| (d, f, line_of(f, p, l), t)));
             // this partition's rejects and the rows set aside, merged by line
             let mut batches: Vec<RecordBatch> =
