@@ -69,6 +69,9 @@ pub struct StoreArgs {
 pub struct HistoryArgs {
     #[command(flatten)]
     pub store: StoreArgs,
+    /// Language of the table (default: from LANG).
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
 }
 
 /// `custseg show`.

@@ -2,7 +2,7 @@
 
 use comfy_table::{Cell, CellAlignment};
 use custseg_core::Lang;
-use custseg_core::catalog;
+use custseg_core::catalog::{self, Names};
 use custseg_engine::alerts::Alert;
 use custseg_engine::migration::{GONE, NEW, SchemeMigration};
 use custseg_engine::store::{CustomerHistory, RunInfo, StoredRun};
@@ -20,8 +20,8 @@ fn opt(v: Option<f64>, decimals: usize) -> String {
 }
 
 /// The display name of a label: the catalog's in `lang`, else the stored one.
-fn name(scheme: &str, label: &str, stored: &str, lang: Lang) -> String {
-    catalog::label_name(scheme, label, lang).map_or_else(|| stored.to_string(), str::to_string)
+fn name(scheme: &str, label: &str, stored: &Names, lang: Lang) -> String {
+    catalog::label_name(scheme, label, lang).unwrap_or(stored.get(lang)).to_string()
 }
 
 fn input_names(inputs_json: &str) -> String {
@@ -38,24 +38,28 @@ fn input_names(inputs_json: &str) -> String {
 }
 
 /// `custseg history`.
-pub fn print_history(out: &mut Out, runs: &[RunInfo]) -> std::io::Result<()> {
+pub fn print_history(out: &mut Out, runs: &[RunInfo], lang: Lang) -> std::io::Result<()> {
     // a run killed before its outputs were published stays in the store, is never compared
     // with, and is not listed as a run
     let incomplete = runs.iter().filter(|r| !r.complete).count();
     let runs: Vec<&RunInfo> = runs.iter().filter(|r| r.complete).collect();
     if runs.is_empty() && incomplete == 0 {
-        return out.line("no runs recorded yet (custseg run records every run unless --no-store)");
+        return out.line(zh(
+            lang,
+            "no runs recorded yet (custseg run records every run unless --no-store)",
+            "还没有记录任何运行（除非加 --no-store，custseg run 会记录每次运行）",
+        ));
     }
     let mut t = table(&[
-        "run",
-        "recorded (UTC)",
-        "as of",
-        "customers",
-        "rows read",
-        "rejected",
-        "after as-of",
-        "config",
-        "inputs",
+        zh(lang, "run", "运行"),
+        zh(lang, "recorded (UTC)", "记录时间（世界协调时）"),
+        zh(lang, "as of", "基准日"),
+        zh(lang, "customers", "客户数"),
+        zh(lang, "rows read", "读取行数"),
+        zh(lang, "rejected", "拒绝"),
+        zh(lang, "after as-of", "晚于基准日"),
+        zh(lang, "config", "配置"),
+        zh(lang, "inputs", "输入"),
     ]);
     for r in runs {
         t.add_row(vec![
@@ -72,7 +76,12 @@ pub fn print_history(out: &mut Out, runs: &[RunInfo]) -> std::io::Result<()> {
     }
     out.line(t.to_string())?;
     if incomplete > 0 {
-        out.line(format!("({incomplete} incomplete runs, stopped before their outputs were written, are not listed)"))?;
+        out.line(match lang {
+            Lang::En => {
+                format!("({incomplete} incomplete runs, stopped before their outputs were written, are not listed)")
+            }
+            Lang::Zh => format!("（{incomplete} 次运行在写出结果前中止，未列出）"),
+        })?;
     }
     Ok(())
 }
@@ -96,7 +105,7 @@ pub fn print_stored_run(out: &mut Out, r: &StoredRun, lang: Lang) -> std::io::Re
             counts[usize::from(*c)] += 1;
             total += 1;
         }
-        let title = catalog::scheme_name(&scheme.scheme, lang).unwrap_or(&scheme.scheme).to_string();
+        let title = catalog::scheme_name(&scheme.scheme, lang).unwrap_or(scheme.name.get(lang)).to_string();
         let mut t = table(&[&title, zh(lang, "customers", "客户数"), zh(lang, "share", "占比")]);
         for (k, (label, stored)) in scheme.labels.iter().enumerate() {
             let share = if total > 0 { counts[k] as f64 / total as f64 * 100.0 } else { 0.0 };
@@ -141,8 +150,8 @@ pub fn print_customer_history(out: &mut Out, h: &CustomerHistory, lang: Lang) ->
             right(opt(r.p_alive, 3)),
         ];
         for s in MAIN_SCHEMES {
-            let label = r.labels.iter().find(|l| l.0 == s);
-            cells.push(Cell::new(label.map_or_else(|| "–".into(), |l| name(&l.0, &l.1, &l.2, lang))));
+            let label = r.labels.iter().find(|l| l.scheme == s);
+            cells.push(Cell::new(label.map_or_else(|| "–".into(), |l| name(&l.scheme, &l.label, &l.name, lang))));
         }
         t.add_row(cells);
     }
@@ -152,8 +161,8 @@ pub fn print_customer_history(out: &mut Out, h: &CustomerHistory, lang: Lang) ->
         let others: Vec<String> = last
             .labels
             .iter()
-            .filter(|l| !MAIN_SCHEMES.contains(&l.0.as_str()))
-            .map(|l| format!("{}: {}", catalog::scheme_name(&l.0, lang).unwrap_or(&l.0), name(&l.0, &l.1, &l.2, lang)))
+            .filter(|l| !MAIN_SCHEMES.contains(&l.scheme.as_str()))
+            .map(|l| format!("{}: {}", l.scheme_name.get(lang), name(&l.scheme, &l.label, &l.name, lang)))
             .collect();
         if !others.is_empty() {
             out.line(format!("{} {}: {}", zh(lang, "in run", "运行"), last.run_id, others.join(" · ")))?;
@@ -212,7 +221,8 @@ pub fn print_diff(
     let focus = if full { ms.first() } else { ms.iter().find(|m| m.scheme == "rfm_segment") };
     if let Some(m) = focus {
         let label_name = |l: &str| match l {
-            NEW | GONE => l.to_string(),
+            NEW => zh(lang, NEW, "（新增）").to_string(),
+            GONE => zh(lang, GONE, "（离开）").to_string(),
             _ => m.labels.iter().position(|x| x == l).map_or(l.to_string(), |k| name(&m.scheme, l, &m.names[k], lang)),
         };
         let froms: Vec<&str> = std::iter::once(NEW).chain(m.labels.iter().map(String::as_str)).collect();

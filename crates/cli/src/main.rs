@@ -254,7 +254,8 @@ fn dispatch(cli: Cli) -> Result<()> {
         }
         Command::History(a) => {
             let store = custseg_engine::store::Store::open_existing(&a.store.store)?;
-            history_view::print_history(&mut Out::new(), &store.runs()?)?;
+            let lang = a.lang.map(lang).unwrap_or_else(Lang::from_env);
+            history_view::print_history(&mut Out::new(), &store.runs()?, lang)?;
             Ok(())
         }
         Command::Show(a) => {
@@ -281,13 +282,19 @@ fn dispatch(cli: Cli) -> Result<()> {
             let mut out = Out::new();
             history_view::print_diff(&mut out, &ra, &rb, &ms, &alerts, a.scheme.is_some(), lang)?;
             if ra.info.dataset != rb.info.dataset {
-                out.line(format!(
-                    "warning: run {} is of dataset {} and run {} of {}; the comparison may be between different data",
-                    ra.info.id, ra.info.dataset, rb.info.id, rb.info.dataset
-                ))?;
+                out.line(match lang {
+                    Lang::En => format!(
+                        "warning: run {} is of dataset {} and run {} of {}; the comparison may be between different data",
+                        ra.info.id, ra.info.dataset, rb.info.id, rb.info.dataset
+                    ),
+                    Lang::Zh => format!(
+                        "警告: 运行 {} 的数据集是 {}，运行 {} 的是 {}；比较的可能是不同的数据",
+                        ra.info.id, ra.info.dataset, rb.info.id, rb.info.dataset
+                    ),
+                })?;
             }
             if let Some(w) = custseg_engine::history::overlap_warning(&ra, &rb) {
-                out.line(format!("warning: {w}"))?;
+                out.line(format!("{}: {}", summary::zh(lang, "warning", "警告"), w.render(lang)))?;
             }
             out.line(format!("{}", a.out.join("migration.csv").display()))?;
             out.line(format!("{}", a.out.join("alerts.csv").display()))?;

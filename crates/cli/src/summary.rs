@@ -3,7 +3,7 @@
 
 use comfy_table::{Cell, CellAlignment, Table, presets};
 use custseg_core::Lang;
-use custseg_core::catalog::scheme_name;
+use custseg_core::catalog::{Msg, scheme_name};
 use custseg_data::master::MasterReport;
 use custseg_data::quality::QualityReport;
 use custseg_engine::RunSummary;
@@ -28,21 +28,14 @@ pub(crate) fn zh(lang: Lang, en: &'static str, zh: &'static str) -> &'static str
     if lang == Lang::Zh { zh } else { en }
 }
 
-/// The encoding's reason in the summary's language (the common cases; the evidence's figures
-/// are kept as they are).
-fn encoding_note(note: &str, lang: Lang) -> String {
-    if lang == Lang::En {
-        return note.to_string();
-    }
-    match note {
-        "given" => "由参数指定".into(),
-        "UTF-8 byte-order mark" => "文件以 UTF-8 BOM 开头".into(),
-        "ASCII only, read as UTF-8" => "仅含 ASCII 字符，按 UTF-8 读取".into(),
-        n if n.starts_with("valid UTF-8") => "有效的 UTF-8".into(),
-        n if n.starts_with("not UTF-8") => "不是有效的 UTF-8，按 GBK/GB18030 解码".into(),
-        n if n.starts_with("UTF-8:") => "基本为 UTF-8，含无效字节的行被拒绝".into(),
-        _ => "既非 UTF-8 也非 GBK，按 UTF-8 读取，含无效字节的行被拒绝".into(),
-    }
+/// A library's message in `lang`, made printable.
+fn say(m: &Msg, lang: Lang) -> String {
+    custseg_engine::error::printable(&m.render(lang))
+}
+
+/// `warning: …` / `警告: …`.
+fn warning(lang: Lang, text: &str) -> String {
+    format!("{}: {text}", zh(lang, "warning", "警告"))
 }
 
 /// Prints the row accounting of a quality report.
@@ -58,12 +51,7 @@ pub fn print_quality(
                 custseg_data::source::Encoding::Utf8 => "UTF-8",
                 custseg_data::source::Encoding::Gbk => "GBK",
             };
-            out.line(format!(
-                "{} {}: {name} ({})",
-                zh(lang, "Encoding of", "编码"),
-                f.path,
-                encoding_note(note, lang)
-            ))?;
+            out.line(format!("{} {}: {name} ({})", zh(lang, "Encoding of", "编码"), f.path, say(note, lang)))?;
         }
     }
     let after = if q.rows_after_as_of > 0 {
@@ -97,33 +85,52 @@ pub fn print_quality(
     }
     if q.returns_rows > 0 {
         out.line(format!(
-            "{}: {} rows, {:.2} netted",
+            "{}: {} {}, {:.2} {}",
             zh(lang, "Returns", "退货"),
             group(q.returns_rows),
-            q.returns_amount
+            zh(lang, "rows", "行"),
+            q.returns_amount,
+            zh(lang, "netted", "已冲抵")
         ))?;
     }
     if let Some(m) = master {
         let rejected: u64 = m.rejected_by_reason.values().sum();
         out.line(format!(
-            "{} {}: {} = {} + {} rejected",
+            "{} {}: {} = {} {} + {} {}",
             zh(lang, "Customer file", "客户主数据"),
             m.path,
             group(m.rows_read),
             group(m.rows_kept),
-            group(rejected)
+            zh(lang, "kept", "保留"),
+            group(rejected),
+            zh(lang, "rejected", "拒绝")
         ))?;
         for n in &m.not_numbers {
-            let first =
-                n.examples.first().map(|e| format!(" (e.g. `{}` on line {})", e.value, e.line)).unwrap_or_default();
-            out.line(format!(
-                "warning: {}: {} values of the numeric column `{}` are not numbers{first}; read as missing",
-                m.path, n.count, n.column
+            let first = n.examples.first();
+            out.line(warning(
+                lang,
+                &match (lang, first) {
+                    (Lang::En, Some(e)) => format!(
+                        "{}: {} values of the numeric column `{}` are not numbers (e.g. `{}` on line {}); read as missing",
+                        m.path, n.count, n.column, e.value, e.line
+                    ),
+                    (Lang::En, None) => format!(
+                        "{}: {} values of the numeric column `{}` are not numbers; read as missing",
+                        m.path, n.count, n.column
+                    ),
+                    (Lang::Zh, Some(e)) => format!(
+                        "{}：数值列 `{}` 有 {} 个值不是数字（例如第 {} 行的 `{}`），按缺失值处理",
+                        m.path, n.column, n.count, e.line, e.value
+                    ),
+                    (Lang::Zh, None) => {
+                        format!("{}：数值列 `{}` 有 {} 个值不是数字，按缺失值处理", m.path, n.column, n.count)
+                    }
+                },
             ))?;
         }
     }
     for n in &q.column_map.notes {
-        out.line(format!("{}: {}", zh(lang, "note", "说明"), custseg_engine::error::printable(n)))?;
+        out.line(format!("{}: {}", zh(lang, "note", "说明"), say(n, lang)))?;
     }
     if !q.column_map.personal.is_empty() {
         let names: Vec<&str> = q.column_map.personal.keys().map(String::as_str).collect();
@@ -136,23 +143,27 @@ pub fn print_quality(
     if let Some(m) = master {
         if !m.personal_data_left_out.is_empty() {
             out.line(format!(
-                "note: {}: personal data left out: {}",
+                "{}: {}: {}",
+                zh(lang, "note: personal data left out", "说明：未读取的个人信息列"),
                 m.path,
                 custseg_engine::error::printable(&m.personal_data_left_out.join(", "))
             ))?;
         }
         for (from, to) in &m.renamed {
-            out.line(format!("note: {}: column `{from}` read as `{to}`", m.path))?;
+            out.line(match lang {
+                Lang::En => format!("note: {}: column `{from}` read as `{to}`", m.path),
+                Lang::Zh => format!("说明：{}：列 `{from}` 按 `{to}` 读取", m.path),
+            })?;
         }
     }
     for w in &q.warnings {
-        out.line(format!("{}: {}", zh(lang, "warning", "警告"), custseg_engine::error::printable(w)))?;
+        out.line(warning(lang, &say(w, lang)))?;
     }
     Ok(())
 }
 
 /// Prints a model fit: parameters with standard errors, log-likelihood, convergence.
-pub fn print_model(out: &mut Out, m: &ModelFile, warnings: &[String]) -> std::io::Result<()> {
+pub fn print_model(out: &mut Out, m: &ModelFile, warnings: &[Msg]) -> std::io::Result<()> {
     let p = &m.purchase;
     out.line(format!(
         "{} fit on {} customers ({} distinct summaries) as of {}, time unit {}: LL {:.2}, {:?} after {} iterations ({})",
@@ -192,7 +203,7 @@ pub fn print_model(out: &mut Out, m: &ModelFile, warnings: &[String]) -> std::io
         group(m.rows.after_calibration)
     ))?;
     for w in warnings {
-        out.line(format!("warning: {w}"))?;
+        out.line(warning(Lang::En, &say(w, Lang::En)))?;
     }
     Ok(())
 }
@@ -295,11 +306,13 @@ pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
                     c.total_clv
                 ))?;
             }
-            (None, Some(e)) => out.line(format!("warning: no CLV columns: {e}"))?,
+            (None, Some(e)) => {
+                out.line(warning(lang, &format!("{}: {e}", zh(lang, "no CLV columns", "没有 CLV 列"))))?
+            }
             (None, None) => {}
         }
         for w in &c.warnings {
-            out.line(format!("warning: {w}"))?;
+            out.line(warning(lang, &say(w, lang)))?;
         }
     }
     if let Some(c) = &r.cluster {
@@ -310,11 +323,15 @@ pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
                 c.k,
                 zh(lang, "clusters", "个群"),
                 c.algorithm,
-                c.silhouette.map_or_else(String::new, |s| format!(", silhouette {s:.3}")),
+                c.silhouette.map_or_else(String::new, |s| format!(", {} {s:.3}", zh(lang, "silhouette", "轮廓系数"))),
                 zh(lang, "k chosen by", "k 的选择依据"),
-                c.chosen_by
+                match c.chosen_by.as_str() {
+                    "silhouette" => zh(lang, "the highest silhouette", "轮廓系数最高"),
+                    "fixed" => zh(lang, "configuration", "配置指定"),
+                    other => other,
+                }
             ))?,
-            Some(e) => out.line(format!("warning: no cluster column: {e}"))?,
+            Some(e) => out.line(warning(lang, &format!("{}: {e}", zh(lang, "no cluster column", "没有聚类列"))))?,
         }
     }
     let w = &r.wallet;
@@ -328,10 +345,10 @@ pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
             w.overall_share.unwrap_or(0.0) * 100.0,
             zh(lang, "growth potential", "增长潜力"),
             w.total_growth_potential,
-            w.source
+            say(&w.source, lang)
         ))?;
     } else {
-        out.line(format!("{}: {}", zh(lang, "Share of wallet", "钱包份额"), w.source))?;
+        out.line(format!("{}: {}", zh(lang, "Share of wallet", "钱包份额"), say(&w.source, lang)))?;
     }
     let mut scheme = "";
     let mut current: Option<Table> = None;
@@ -402,10 +419,15 @@ pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
             ))?;
         }
         if let Some(w) = &h.warning {
-            out.line(format!("warning: {w}"))?;
+            out.line(warning(lang, &say(w, lang)))?;
         }
     }
-    out.line(format!("{}: {} ms", zh(lang, "Time", "耗时"), r.timings_ms.get("total").copied().unwrap_or(0)))?;
+    out.line(format!(
+        "{}: {} {}",
+        zh(lang, "Time", "耗时"),
+        r.timings_ms.get("total").copied().unwrap_or(0),
+        zh(lang, "ms", "毫秒")
+    ))?;
     Ok(())
 }
 

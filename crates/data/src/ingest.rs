@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use custseg_core::catalog::Msg;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringArray, UInt32Array, UInt64Array};
 use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::datatypes::{DataType, Field, Int32Type, Int64Type, Schema, SchemaRef, UInt32Type, UInt64Type};
@@ -566,10 +567,8 @@ async fn merge(
                 value: String::new(),
             });
         }
-        quality_warnings.push(format!(
-            "{} rows ({duplicate_groups} distinct) are identical to an earlier row; with no order id they may be genuine repeat purchases, so they were kept (use --dedupe to drop them)",
-            duplicates.len()
-        ));
+        quality_warnings
+            .push(Msg::new("duplicate_rows_kept").arg("rows", duplicates.len()).arg("groups", duplicate_groups));
     }
 
     // rejects in file and line order, with the original columns in the first file's order
@@ -667,12 +666,12 @@ async fn merge(
     let (far_future_rows, far_future_examples) = match outlier_after {
         Some(last_regular) => {
             let examples = latest_examples(&mut latest, last_regular, &reports);
-            quality_warnings.push(format!(
-                "{} rows are dated more than a year after the rest of the data (which ends {}), e.g. line {}; they were set aside as `outlier_date` (see rejects.csv) so that they do not decide the as-of date\nhint: if they are real, give the as-of date with --as-of",
-                outliers.len(),
-                format_day(last_regular),
-                examples.first().map_or(0, |e| e.line),
-            ));
+            quality_warnings.push(
+                Msg::new("outlier_dates_set_aside")
+                    .arg("rows", outliers.len())
+                    .arg("last", format_day(last_regular))
+                    .arg("line", examples.first().map_or(0, |e| e.line)),
+            );
             (outliers.len() as u64, examples)
         }
         None => far_future_warning(&days, &mut latest, &reports, &mut quality_warnings),
@@ -1019,7 +1018,7 @@ fn far_future_warning(
     days: &BTreeMap<i32, u64>,
     latest: &mut [(i32, usize, u64, String)],
     reports: &[FileReport],
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Msg>,
 ) -> (u64, Vec<RowRef>) {
     let kept_total: u64 = days.values().sum();
     if kept_total == 0 {
@@ -1038,11 +1037,12 @@ fn far_future_warning(
     let rows: u64 = days.range(threshold + 1..).map(|(_, n)| n).sum();
     let examples = latest_examples(latest, threshold, reports);
     if rows > 0 {
-        warnings.push(format!(
-            "{rows} rows are dated more than a year after 99.9% of the data (after {}), e.g. line {}; check for typos such as a wrong year",
-            format_day(threshold),
-            examples.first().map_or(0, |e| e.line),
-        ));
+        warnings.push(
+            Msg::new("far_future_rows")
+                .arg("rows", rows)
+                .arg("after", format_day(threshold))
+                .arg("line", examples.first().map_or(0, |e| e.line)),
+        );
     }
     (rows, examples)
 }

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use custseg_core::catalog::Msg;
 use serde::Serialize;
 
 use crate::error::{DataError, Result};
@@ -259,7 +260,7 @@ pub fn choose(
     taken: &[String],
     personal: &BTreeMap<String, PersonalData>,
     path: &Path,
-) -> Result<Option<(String, Option<String>)>> {
+) -> Result<Option<(String, Option<Msg>)>> {
     let allowed = |c: &String| match personal.get(c) {
         None => true,
         Some(PersonalData::Email) => role == Role::Customer,
@@ -279,12 +280,10 @@ pub fn choose(
         _ if candidates.iter().all(|c| rank(c).is_some()) => {
             let best = candidates.iter().min_by_key(|c| rank(c)).map(|c| (*c).clone()).unwrap_or_default();
             let others: Vec<String> = candidates.iter().filter(|c| **c != &best).map(|c| format!("`{c}`")).collect();
-            let note = format!(
-                "{}: took `{best}` over {} (hint: --map {}=COLUMN to choose another)",
-                role.name(),
-                others.join(", "),
-                role.name()
-            );
+            let note = Msg::new("column_preferred")
+                .arg("role", role.name())
+                .arg("chosen", &best)
+                .arg("others", others.join(", "));
             Ok(Some((best, Some(note))))
         }
         _ => Err(DataError::AmbiguousColumn {
@@ -460,7 +459,7 @@ pub struct ColumnMap {
     pub personal: BTreeMap<String, PersonalData>,
     /// Choices made among several fitting columns, in words.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
+    pub notes: Vec<Msg>,
 }
 
 impl ColumnMap {
@@ -675,7 +674,7 @@ mod tests {
         }
         let youzan = ColumnMap::resolve(&split(cases[3].1), &none, p).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(youzan.get(Role::Category), Some("商品类目"));
-        assert!(youzan.notes.iter().any(|n| n.contains("`付款时间` over `下单时间`")), "{:?}", youzan.notes);
+        assert!(youzan.notes.iter().any(|n| n.text.contains("`付款时间` over `下单时间`")), "{:?}", youzan.notes);
         let jd = ColumnMap::resolve(&split(cases[2].1), &none, p).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(jd.get(Role::Channel), Some("订单渠道"));
         assert_eq!(jd.get(Role::OrderId), Some("订单号"));

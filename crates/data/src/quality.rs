@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use custseg_core::catalog::Msg;
 use serde::Serialize;
 
 use crate::mapping::ColumnMap;
@@ -99,7 +100,7 @@ pub struct FileReport {
     pub encoding: Option<Encoding>,
     /// CSV: why that encoding.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub encoding_note: Option<String>,
+    pub encoding_note: Option<Msg>,
     /// CSV: whether it started with a UTF-8 byte-order mark.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub bom: bool,
@@ -173,7 +174,7 @@ pub struct QualityReport {
     /// Last kept transaction date (ISO).
     pub last_date: Option<String>,
     /// Warnings in words.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Msg>,
 }
 
 impl QualityReport {

@@ -6,6 +6,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
+use custseg_core::catalog::Msg;
 use serde::Serialize;
 
 use crate::error::{DataError, Result};
@@ -68,7 +69,7 @@ pub struct SourceFile {
     /// CSV: detected or given encoding.
     pub encoding: Option<Encoding>,
     /// CSV: why that encoding (the evidence, or "given").
-    pub encoding_note: Option<String>,
+    pub encoding_note: Option<Msg>,
     /// CSV: whether a UTF-8 byte-order mark was present.
     pub bom: bool,
     /// CSV: the delimiter.
@@ -187,8 +188,8 @@ pub fn open(path: &Path, format: Format, options: &CsvOptions, temp_dir: &Path) 
     }
     source.bom = head.starts_with(b"\xEF\xBB\xBF");
     let (encoding, note) = match options.encoding {
-        Some(e) => (e, "given".to_string()),
-        None if source.bom => (Encoding::Utf8, "UTF-8 byte-order mark".to_string()),
+        Some(e) => (e, Msg::new("encoding_given")),
+        None if source.bom => (Encoding::Utf8, Msg::new("encoding_bom")),
         None => detect_encoding(&sample, size_bytes as usize == sample.len()),
     };
     source.encoding = Some(encoding);
@@ -250,23 +251,18 @@ const ENCODING_SAMPLE: usize = 1 << 20;
 /// GBK: Chinese UTF-8 text is often valid GB18030 byte for byte). Otherwise GBK when they decode
 /// as GB18030 without error (GBK text forms a valid UTF-8 character by chance in only about one
 /// pair of bytes in six), else UTF-8, whose rows with invalid bytes are rejected.
-fn detect_encoding(sample: &[u8], whole_file: bool) -> (Encoding, String) {
+fn detect_encoding(sample: &[u8], whole_file: bool) -> (Encoding, Msg) {
     let (multibyte, invalid, first_invalid) = utf8_evidence(sample, whole_file);
     if invalid == 0 {
-        let why = if multibyte == 0 {
-            "ASCII only, read as UTF-8".to_string()
-        } else {
-            format!("valid UTF-8 ({multibyte} non-ASCII characters)")
-        };
+        let why =
+            if multibyte == 0 { Msg::new("encoding_ascii") } else { Msg::new("encoding_utf8").arg("chars", multibyte) };
         return (Encoding::Utf8, why);
     }
     let at = first_invalid.unwrap_or(0);
     if invalid * 50 <= multibyte {
         return (
             Encoding::Utf8,
-            format!(
-                "UTF-8: {multibyte} valid non-ASCII characters and {invalid} invalid byte sequences (first at byte {at}), whose rows are rejected"
-            ),
+            Msg::new("encoding_mostly_utf8").arg("chars", multibyte).arg("invalid", invalid).arg("at", at),
         );
     }
     let sample = match std::str::from_utf8(sample) {
@@ -275,17 +271,9 @@ fn detect_encoding(sample: &[u8], whole_file: bool) -> (Encoding, String) {
     };
     let (_, _, gbk_errors) = encoding_rs::GB18030.decode(sample);
     if gbk_errors {
-        (
-            Encoding::Utf8,
-            format!(
-                "neither UTF-8 (invalid bytes from byte {at}) nor GBK; read as UTF-8, rows with invalid bytes rejected"
-            ),
-        )
+        (Encoding::Utf8, Msg::new("encoding_neither").arg("at", at))
     } else {
-        (
-            Encoding::Gbk,
-            format!("not UTF-8 ({invalid} invalid byte sequences, first at byte {at}); decodes as GBK/GB18030"),
-        )
+        (Encoding::Gbk, Msg::new("encoding_gbk").arg("invalid", invalid).arg("at", at))
     }
 }
 
@@ -481,7 +469,7 @@ mod tests {
         assert!(!encoding_rs::GB18030.decode(&bytes).2, "the corrupted bytes are valid GB18030");
         let (encoding, why) = detect_encoding(&bytes, true);
         assert_eq!(encoding, Encoding::Utf8, "{why}");
-        assert!(why.contains("3 invalid byte sequences"), "{why}");
+        assert!(why.text.contains("3 invalid byte sequences"), "{why}");
         // a real GBK file stays GBK
         let text = "客户编号,金额\n张三,12.5\n李四,3\n".repeat(50);
         let (gbk, _, _) = encoding_rs::GBK.encode(&text);

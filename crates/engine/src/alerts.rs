@@ -254,7 +254,11 @@ mod tests {
     use crate::store::{RunInfo, SchemeLabels};
 
     fn scheme(id: &str, labels: &[&str]) -> SchemeLabels {
-        SchemeLabels { scheme: id.into(), labels: labels.iter().map(|l| (l.to_string(), l.to_string())).collect() }
+        SchemeLabels {
+            scheme: id.into(),
+            name: id.into(),
+            labels: labels.iter().map(|l| (l.to_string(), (*l).into())).collect(),
+        }
     }
 
     /// Customers P..T; schemes rfm_segment (champions, loyal, at_risk, lost), value_tier

@@ -2,7 +2,7 @@
 //! as schemes: one label per output row (prospects included), in a documented label order.
 
 use custseg_core::abc::{self, AbcSummary};
-use custseg_core::catalog::{self, Lang};
+use custseg_core::catalog::{self, Lang, Names};
 use custseg_core::lifecycle::{self, LifecycleInput, PAliveCuts, ThresholdSource, Thresholds};
 use custseg_core::rfm::{self, RfmScores, SegmentRule};
 use custseg_core::value_tier;
@@ -22,9 +22,9 @@ pub struct Scheme {
     /// Per output row, the index into `labels` (None: not classified by this scheme, e.g. a
     /// prospect has no RFM segment).
     pub of_row: Vec<Option<u16>>,
-    /// Display names per label when they are not in the catalog (cluster names), in the run's
-    /// language; also written as a `<id>_name` column.
-    pub names: Option<Vec<String>>,
+    /// Display names per label when they are not in the catalog (clusters, matrix cells, rule
+    /// classes); in the run's language also written as a `<id>_name` column.
+    pub names: Option<Vec<Names>>,
 }
 
 /// Results of every classifier on the purchasers (in feature order).

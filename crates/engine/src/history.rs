@@ -3,13 +3,13 @@
 
 use std::path::Path;
 
-use custseg_core::catalog::Lang;
+use custseg_core::catalog::{Lang, Msg, Names};
 use custseg_data::sink::write_csv;
 use serde::Serialize;
 
 use crate::Config;
 use crate::alerts::{self, Alert};
-use crate::classify::Scheme;
+use crate::classify::{Scheme, label_display};
 use crate::error::Result;
 use crate::migration::{self, SchemeMigration};
 use crate::output::SegmentRow;
@@ -35,7 +35,7 @@ pub struct HistoryRecord {
     pub dataset: String,
     /// Why the comparison may mislead (the runs share few customers).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub warning: Option<String>,
+    pub warning: Option<Msg>,
 }
 
 /// The dataset a run is made from: `[run] dataset` when set, else the transactions path made
@@ -53,7 +53,7 @@ pub const MIN_OVERLAP: f64 = 0.05;
 
 /// A warning when runs `a` and `b` share under [`MIN_OVERLAP`] of the customers of the larger:
 /// they hardly describe the same customers, and their migration is mostly (new) and (gone).
-pub fn overlap_warning(a: &StoredRun, b: &StoredRun) -> Option<String> {
+pub fn overlap_warning(a: &StoredRun, b: &StoredRun) -> Option<Msg> {
     let shared = {
         let (small, large) = if a.ids.len() <= b.ids.len() { (&a.ids, &b.ids) } else { (&b.ids, &a.ids) };
         small.iter().filter(|id| large.binary_search(id).is_ok()).count()
@@ -61,12 +61,12 @@ pub fn overlap_warning(a: &StoredRun, b: &StoredRun) -> Option<String> {
     let larger = a.ids.len().max(b.ids.len());
     let share = if larger == 0 { 0.0 } else { shared as f64 / larger as f64 };
     (share < MIN_OVERLAP).then(|| {
-        format!(
-            "runs {} and {} share only {shared} of {larger} customers ({:.1}%): they may be different data, and the migration between them is mostly customers appearing and disappearing",
-            a.info.id,
-            b.info.id,
-            100.0 * share
-        )
+        Msg::new("runs_barely_overlap")
+            .arg("a", a.info.id)
+            .arg("b", b.info.id)
+            .arg("shared", shared)
+            .arg("larger", larger)
+            .arg("pct", format!("{:.1}", 100.0 * share))
     })
 }
 
@@ -97,23 +97,32 @@ pub struct RunFacts<'a> {
     pub dataset: String,
 }
 
-/// The schemes as the store keeps them: label ids with their display names.
-pub fn scheme_labels(schemes: &[Scheme], segments: &[SegmentRow]) -> Vec<SchemeLabels> {
+/// The schemes as the store keeps them: label ids with their display names in both languages
+/// (the scheme's own, else the catalog's or the configured RFM segment names).
+pub fn scheme_labels(schemes: &[Scheme], config: &Config) -> Vec<SchemeLabels> {
+    let rules = config.rfm.segment_rules();
     schemes
         .iter()
-        .map(|s| SchemeLabels {
-            scheme: s.id.clone(),
-            labels: s
+        .map(|s| {
+            let name = Names::of_scheme(&s.id)
+                .or_else(|| {
+                    let r = config.schemes.iter().find(|r| r.id == s.id)?;
+                    let en = r.name_en.clone().or(r.name_zh.clone())?;
+                    Some(Names::new(en.clone(), r.name_zh.clone().unwrap_or(en)))
+                })
+                .unwrap_or_else(|| Names::same(&s.id));
+            let labels = s
                 .labels
                 .iter()
-                .map(|l| {
-                    let name = segments
-                        .iter()
-                        .find(|r| r.scheme == s.id && r.label == *l)
-                        .map_or_else(|| l.clone(), |r| r.name.clone());
-                    (l.clone(), name)
+                .enumerate()
+                .map(|(k, l)| {
+                    let names = s.names.as_ref().and_then(|n| n.get(k).cloned()).unwrap_or_else(|| {
+                        Names::new(label_display(&s.id, l, Lang::En, &rules), label_display(&s.id, l, Lang::Zh, &rules))
+                    });
+                    (l.clone(), names)
                 })
-                .collect(),
+                .collect();
+            SchemeLabels { scheme: s.id.clone(), name, labels }
         })
         .collect()
 }
@@ -144,7 +153,7 @@ pub fn record(
         rows_after_as_of: facts.rows_after_as_of,
         out_dir: facts.out_dir.display().to_string(),
         dataset: facts.dataset.clone(),
-        schemes: scheme_labels(facts.schemes, facts.segments),
+        schemes: scheme_labels(facts.schemes, facts.config),
         ids: facts.ids,
         codes: facts.schemes.iter().map(|s| s.of_row.as_slice()).collect(),
         recency_days,
@@ -171,7 +180,7 @@ pub fn record(
     // this run as the store now has it, from memory rather than read back
     let b = StoredRun::of_new(store.run_info(run_id)?, new_run);
     let (ms, alerts) = compare(&a, &b, None, &facts.config.alerts, plays, lang);
-    write_comparison(write_dir, &ms, &alerts)?;
+    write_comparison(write_dir, &ms, &alerts, lang)?;
     rec.warning = overlap_warning(&a, &b);
     rec.previous_run_id = Some(prev);
     rec.previous_as_of = Some(a.info.as_of.clone());
@@ -196,8 +205,8 @@ pub fn compare(
 ///
 /// # Errors
 /// Write errors naming the file.
-pub fn write_comparison(dir: &Path, ms: &[SchemeMigration], alerts: &[Alert]) -> Result<()> {
-    let m = migration::migration_table(ms).into_batch()?;
+pub fn write_comparison(dir: &Path, ms: &[SchemeMigration], alerts: &[Alert], lang: Lang) -> Result<()> {
+    let m = migration::migration_table(ms, lang).into_batch()?;
     write_csv(&dir.join("migration.csv"), &m.schema(), std::slice::from_ref(&m))?;
     let a = alerts::alerts_table(alerts).into_batch()?;
     write_csv(&dir.join("alerts.csv"), &a.schema(), std::slice::from_ref(&a))?;

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use custseg_core::Lang;
+use custseg_core::catalog::Names;
 use custseg_core::matrix::{band, default_cells, quantile_cuts};
 use custseg_data::sink::{Column, Table};
 use rayon::prelude::*;
@@ -128,12 +129,8 @@ pub fn place(inputs: &Inputs<'_>, cfg: &MatrixConfig, rows: &[Option<usize>], la
     );
     let cells = default_cells(cfg.bands);
     let labels: Vec<String> = cells.iter().map(|c| c.0.clone()).collect();
-    let names: Vec<String> = cells
-        .iter()
-        .map(|c| {
-            cfg.names.get(&c.0).cloned().unwrap_or_else(|| if lang == Lang::Zh { c.4.clone() } else { c.3.clone() })
-        })
-        .collect();
+    let names: Vec<Names> =
+        cells.iter().map(|c| cfg.names.get(&c.0).map_or_else(|| Names::new(&c.3, &c.4), Names::same)).collect();
     let cell_of = |i: usize| -> Option<u16> {
         let (v, l) = (value[i].filter(|x| x.is_finite())?, loyalty[i].filter(|x| x.is_finite())?);
         let (bv, bl) = (band(v, &value_cuts), band(l, &loyalty_cuts));
@@ -167,7 +164,7 @@ pub fn place(inputs: &Inputs<'_>, cfg: &MatrixConfig, rows: &[Option<usize>], la
     let mean = |s: f64, c: u64| (c > 0).then(|| round(s / c as f64, 4));
     let mut t = Table::default();
     t.push("cell", Column::Str(labels.iter().map(|l| Some(l.clone())).collect()));
-    t.push("name", Column::Str(names.iter().map(|l| Some(l.clone())).collect()));
+    t.push("name", Column::Str(names.iter().map(|l| Some(l.get(lang).to_string())).collect()));
     t.push("value_band", Column::Int(cells.iter().map(|c| Some(c.1 as i64 + 1)).collect()));
     t.push("loyalty_band", Column::Int(cells.iter().map(|c| Some(c.2 as i64 + 1)).collect()));
     t.push("customers", Column::Int(n.iter().map(|&v| Some(v as i64)).collect()));

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use custseg_core::catalog;
+use custseg_core::catalog::{self, Lang, Names};
 use custseg_data::sink::{Column, Table};
 
 use crate::store::StoredRun;
@@ -29,7 +29,7 @@ pub struct SchemeMigration {
     /// Labels in display order (the later run's, then labels only the earlier run had).
     pub labels: Vec<String>,
     /// Display names, parallel to `labels`.
-    pub names: Vec<String>,
+    pub names: Vec<Names>,
     /// `(from, to) -> (customers, revenue)`, with [`NEW`] / [`GONE`] for appearances.
     pub cells: BTreeMap<(String, String), (u64, f64)>,
     /// Customers in both runs with a label in both.
@@ -162,7 +162,7 @@ pub fn migrate(a: &StoredRun, b: &StoredRun, only: Option<&str>) -> Vec<SchemeMi
 
 /// `migration.csv`: scheme, from, to (ids and names), customers, revenue; per scheme in the
 /// later run's order, then by from and to label order ([`NEW`] first, [`GONE`] last).
-pub fn migration_table(ms: &[SchemeMigration]) -> Table {
+pub fn migration_table(ms: &[SchemeMigration], lang: Lang) -> Table {
     let (mut scheme, mut from, mut to, mut from_name, mut to_name, mut n, mut rev) =
         (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
     for m in ms {
@@ -171,7 +171,9 @@ pub fn migration_table(ms: &[SchemeMigration]) -> Table {
             GONE => usize::MAX,
             _ => 1 + m.labels.iter().position(|x| x == l).unwrap_or(usize::MAX - 2),
         };
-        let name = |l: &str| m.labels.iter().position(|x| x == l).map_or_else(|| l.to_string(), |k| m.names[k].clone());
+        let name = |l: &str| {
+            m.labels.iter().position(|x| x == l).map_or_else(|| l.to_string(), |k| m.names[k].get(lang).to_string())
+        };
         let mut cells: Vec<_> = m.cells.iter().collect();
         cells.sort_by_key(|((f, t), _)| (pos(f), pos(t)));
         for ((f, t), (c, r)) in cells {
@@ -205,6 +207,7 @@ mod tests {
             info: RunInfo { id: 1, customers: ids.len() as i64, ..RunInfo::default() },
             schemes: vec![SchemeLabels {
                 scheme: "abc".into(),
+                name: "ABC".into(),
                 labels: vec![("a".into(), "A".into()), ("b".into(), "B".into()), ("c".into(), "C".into())],
             }],
             ids: ids.iter().map(|s| s.to_string()).collect(),
@@ -248,7 +251,7 @@ mod tests {
         assert_eq!(net[0], ("a".to_string(), 1, 2, -1));
         assert_eq!(net[2], ("c".to_string(), 2, 0, 2));
         assert_eq!(m.stability(), Some(0.4));
-        let t = migration_table(std::slice::from_ref(m));
+        let t = migration_table(std::slice::from_ref(m), Lang::En);
         assert_eq!(t.n_rows(), m.cells.len());
         assert_eq!(t.get("from").and_then(|c| c.text(0)).as_deref(), Some(NEW));
     }

@@ -43,6 +43,7 @@ fn round_half_away(x: f64) -> f64 {
 /// The customers table, built column by column into a batch. `rows[i]` is `Some(feature index)` for a purchaser, `None` for a
 /// prospect whose id is `prospect_ids` in order; `master_row[i]` is the row's index in the
 /// master file, if any; `predictions` are the CLV columns (placed after the BTYD summary).
+#[expect(clippy::too_many_arguments, reason = "the run's parts, each borrowed; issue 28 folds them into one context")]
 pub fn customers_table<'a>(
     f: &'a Features,
     c: &'a Classified,
@@ -51,6 +52,7 @@ pub fn customers_table<'a>(
     ids: &'a [&'a str],
     master: Option<(&'a Master, &'a [Option<usize>])>,
     predictions: Vec<(String, Column)>,
+    lang: Lang,
 ) -> BatchBuilder<'a> {
     // each column made straight from the features into its array (no column of options first)
     let n = rows.len();
@@ -112,7 +114,8 @@ pub fn customers_table<'a>(
     for s in schemes {
         t.push_codes(s.id.clone(), s.labels.clone(), n, move |k| s.of_row[k]);
         if let Some(names) = &s.names {
-            t.push_codes(format!("{}_name", s.id), names.clone(), n, move |k| s.of_row[k]);
+            let names = names.iter().map(|x| x.get(lang).to_string()).collect();
+            t.push_codes(format!("{}_name", s.id), names, n, move |k| s.of_row[k]);
         }
     }
     if let Some((m, master_row)) = master {
@@ -218,7 +221,7 @@ pub fn segment_rows(
                 scheme: s.id.clone(),
                 label: s.labels[l].clone(),
                 name: match &s.names {
-                    Some(names) => names[l].clone(),
+                    Some(names) => names[l].get(lang).to_string(),
                     None => label_display(&s.id, &s.labels[l], lang, rules),
                 },
                 customers: n[l],
@@ -261,8 +264,8 @@ struct Dimension {
     of_row: Vec<u32>,
 }
 
-/// The label of a row a dimension does not label.
-const NO_LABEL: &str = "(none)";
+/// The crosstab's label for customers a scheme does not classify (prospects, for RFM).
+pub const NO_LABEL: &str = "(none)";
 
 /// Most cells counted in a dense grid; two dimensions with more label pairs than this (master
 /// attributes with many values) are counted in a hash map.

@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use custseg_core::abc::AbcSummary;
+use custseg_core::catalog::{Msg, Names};
 use custseg_core::lifecycle::PAliveCuts;
 use custseg_core::{Lang, catalog, value_tier};
 use custseg_data::features::{Features, Present, aggregate};
@@ -138,7 +139,7 @@ pub struct ClvRecord {
     /// Why there are no CLV columns, when the purchase model could not be fitted.
     pub error: Option<String>,
     /// Warnings about the spend model.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Msg>,
     /// Horizon in steps, discount per step, step length in days.
     pub horizon_months: u32,
     /// Discount rate per step.
@@ -487,7 +488,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
         schemes.push(clv_tier(s, &rows, config)?);
     }
     if let Some(Ok(c)) = &clustered {
-        schemes.push(cluster_scheme(c, &rows, lang));
+        schemes.push(cluster_scheme(c, &rows));
     }
     // after the CLV tier's, as before they ran side by side: with both wrong, the same error
     let matrix = matrix?;
@@ -510,6 +511,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
         &ids,
         master.as_ref().map(|m| (m, master_rows.as_slice())),
         scores.map(|s| score_columns(s, &rows)).unwrap_or_default(),
+        lang,
     );
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers table built");
     // the master attributes' columns (`attr_<name>` where a feature has the name) are the
@@ -531,8 +533,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     // rule schemes see every column of the table, and their labels join it
     let purchaser: Vec<bool> = rows.iter().map(Option::is_some).collect();
     let (rule_schemes, batch, skipped_schemes) =
-        rules::apply(&config.schemes, batch, &attributes, &purchaser, lang == Lang::Zh)
-            .map_err(|e| config.rule_error(e))?;
+        rules::apply(&config.schemes, batch, &attributes, &purchaser).map_err(|e| config.rule_error(e))?;
     schemes.extend(rule_schemes);
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "rule schemes applied");
     // the segment summary and crosstabs, and the playbook, are independent: one per core
@@ -790,12 +791,12 @@ fn predict(features: &Features, config: &Config) -> Predicted {
 }
 
 /// The cluster scheme: labels "1".."k" with the profiles' names; prospects have none.
-fn cluster_scheme(c: &Clustering, rows: &[Option<usize>], lang: Lang) -> Scheme {
+fn cluster_scheme(c: &Clustering, rows: &[Option<usize>]) -> Scheme {
     Scheme {
         id: "cluster".into(),
         labels: (1..=c.model.k).map(|n| n.to_string()).collect(),
         of_row: rows.iter().map(|r| r.map(|i| (c.labels[i] - 1) as u16)).collect(),
-        names: Some(c.profiles.iter().map(|p| p.name(lang).to_string()).collect()),
+        names: Some(c.profiles.iter().map(|p| Names::new(p.name(Lang::En), p.name(Lang::Zh))).collect()),
     }
 }
 
@@ -846,7 +847,7 @@ fn clv_record(p: Predicted, q: &QualityReport, as_of: i32, config: &Config) -> C
         Err(e) => rec.error = Some(e),
     }
     if c.lifecycle == LifecycleBasis::PAlive && rec.model.is_none() {
-        rec.warnings.push("lifecycle stages fell back to recency: no P(alive) without a CLV model".into());
+        rec.warnings.push(Msg::new("lifecycle_recency_fallback"));
     }
     rec
 }

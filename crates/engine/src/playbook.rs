@@ -220,7 +220,7 @@ pub fn apply(plays: &[Play], schemes: &[Scheme], revenue: &[f64], clv: Option<&[
             let name = s
                 .names
                 .as_ref()
-                .and_then(|n| n.get(k).cloned())
+                .and_then(|n| n.get(k).map(|n| n.get(lang).to_string()))
                 .unwrap_or_else(|| crate::classify::label_display(&s.id, label, lang, &[]));
             rows.push(Row {
                 scheme: s.id.clone(),

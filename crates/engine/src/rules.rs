@@ -7,6 +7,7 @@
 //! built-in schemes and of the rule schemes before it, the CLV and cluster columns, and the
 //! master-file attributes (numeric where every value is a number).
 
+use custseg_core::catalog::Names;
 use custseg_data::rules::{
     RuleContext, RuleError, check_against, check_syntax, compile, first_match, numeric_text_columns,
 };
@@ -241,7 +242,6 @@ pub fn apply(
     batch: RecordBatch,
     numeric_candidates: &[String],
     purchaser: &[bool],
-    zh: bool,
 ) -> std::result::Result<(Vec<Scheme>, RecordBatch, Vec<Skipped>), SchemeError> {
     let ctx = RuleContext::default();
     let mut batch = batch;
@@ -284,7 +284,8 @@ pub fn apply(
                 }
             })
             .collect();
-        let names: Vec<String> = labels.iter().map(|l| s.label_name(l, zh)).collect();
+        let names: Vec<Names> =
+            labels.iter().map(|l| Names::new(s.label_name(l, false), s.label_name(l, true))).collect();
         let mut t = Table::default();
         t.push(s.id.clone(), Column::Codes { labels: labels.clone(), codes: of_row.clone() });
         batch = t.append_to(&batch).map_err(|e| SchemeError::of(s, e.to_string()))?;

@@ -144,6 +144,7 @@ pub fn track(req: TrackRequest) -> Result<TrackOutcome> {
         tracing::info!(as_of = %as_of, run = id, customers = summary.record.counts.customers, "tracked");
         runs.push((as_of, id));
     }
+    let lang = req.config.run.lang.unwrap_or_else(Lang::from_env);
     let store = Store::open(&req.store)?;
     let loaded: Vec<StoredRun> = runs.iter().map(|(_, id)| store.load(*id)).collect::<Result<_>>()?;
     let migrations: Vec<(String, String, Vec<SchemeMigration>)> = loaded
@@ -158,14 +159,14 @@ pub fn track(req: TrackRequest) -> Result<TrackOutcome> {
         outputs.push(path);
         Ok(())
     };
-    write("track.csv", sizes_table(&loaded))?;
-    write("track_migration.csv", migration_over_time(&migrations))?;
+    write("track.csv", sizes_table(&loaded, lang))?;
+    write("track_migration.csv", migration_over_time(&migrations, lang))?;
     write("track_stability.csv", stability_table(&migrations))?;
     Ok(TrackOutcome { runs, migrations, outputs })
 }
 
 /// Per date, scheme and label: customers, share and revenue.
-fn sizes_table(runs: &[StoredRun]) -> Table {
+fn sizes_table(runs: &[StoredRun], lang: Lang) -> Table {
     let mut cols: [Vec<Option<String>>; 4] = Default::default();
     let (mut run_id, mut n, mut share, mut revenue) = (vec![], vec![], vec![], vec![]);
     for r in runs {
@@ -181,8 +182,8 @@ fn sizes_table(runs: &[StoredRun]) -> Table {
                 }
             }
             for (k, (label, name)) in scheme.labels.iter().enumerate() {
-                for (col, v) in cols.iter_mut().zip([&r.info.as_of, &scheme.scheme, label, name]) {
-                    col.push(Some(v.clone()));
+                for (col, v) in cols.iter_mut().zip([&r.info.as_of, &scheme.scheme, label, name.get(lang)]) {
+                    col.push(Some(v.to_string()));
                 }
                 run_id.push(Some(r.info.id));
                 n.push(Some(count[k] as i64));
@@ -204,7 +205,7 @@ fn sizes_table(runs: &[StoredRun]) -> Table {
     t
 }
 
-fn migration_over_time(ms: &[(String, String, Vec<SchemeMigration>)]) -> Table {
+fn migration_over_time(ms: &[(String, String, Vec<SchemeMigration>)], lang: Lang) -> Table {
     // one migration table over every pair's schemes in order, with the pair's dates in front:
     // each scheme migration gives one row per cell
     let all: Vec<SchemeMigration> = ms.iter().flat_map(|(_, _, m)| m.iter().cloned()).collect();
@@ -215,7 +216,7 @@ fn migration_over_time(ms: &[(String, String, Vec<SchemeMigration>)]) -> Table {
                 .collect(),
         )
     };
-    let rest = migration::migration_table(&all);
+    let rest = migration::migration_table(&all, lang);
     let mut out = Table::default();
     out.push("from_as_of", dates(|p| &p.0));
     out.push("to_as_of", dates(|p| &p.1));
@@ -275,7 +276,7 @@ pub fn diff(
         path: out_dir.to_path_buf(),
         source: e,
     })?;
-    crate::history::write_comparison(out_dir, &ms, &alerts)?;
+    crate::history::write_comparison(out_dir, &ms, &alerts, lang)?;
     Ok((ra, rb, ms, alerts))
 }
 

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use custseg_core::catalog::Msg;
 use custseg_data::features::Features;
 use custseg_data::master::Master;
 use custseg_data::sink::{Column, Table};
@@ -73,7 +74,7 @@ pub struct WalletRecord {
     /// Whether any customer had a budget.
     pub available: bool,
     /// Where budgets came from, or why there are none.
-    pub source: String,
+    pub source: Msg,
     /// Customers with a budget.
     pub customers: u64,
     /// Their total annual spend over their total budget.
@@ -129,13 +130,11 @@ pub fn compute(
     let total_budget: f64 = with.iter().filter_map(|&i| budget[i]).sum();
     let total_spend: f64 = with.iter().map(|&i| spend[i]).sum();
     let source = match (own, by) {
-        (Some(_), Some(_)) => format!(
-            "master column {} (else estimates by {})",
-            cfg.budget_column,
-            cfg.estimate_by.clone().unwrap_or_default()
-        ),
-        (Some(_), None) => format!("master column {}", cfg.budget_column),
-        _ => format!("estimates by {}", cfg.estimate_by.clone().unwrap_or_default()),
+        (Some(_), Some(_)) => Msg::new("wallet_master_else_estimates")
+            .arg("column", &cfg.budget_column)
+            .arg("by", cfg.estimate_by.clone().unwrap_or_default()),
+        (Some(_), None) => Msg::new("wallet_master").arg("column", &cfg.budget_column),
+        _ => Msg::new("wallet_estimates").arg("by", cfg.estimate_by.clone().unwrap_or_default()),
     };
     let record = WalletRecord {
         available: !with.is_empty(),
@@ -167,10 +166,7 @@ pub fn compute(
 pub fn unavailable(cfg: &WalletConfig) -> WalletRecord {
     WalletRecord {
         available: false,
-        source: format!(
-            "no budget data: give a master file with a `{}` column, or [wallet] estimate_by and estimates",
-            cfg.budget_column
-        ),
+        source: Msg::new("wallet_none").arg("column", &cfg.budget_column),
         customers: 0,
         overall_share: None,
         total_growth_potential: 0.0,

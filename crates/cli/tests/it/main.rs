@@ -1,6 +1,7 @@
 //! The `custseg` binary as a user runs it: help text (snapshot), exit codes, and each command.
 
 mod fuzz;
+mod language;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use custseg_core::catalog::Msg;
 use custseg_data::features::{Features, Present, aggregate};
 use custseg_data::holdout::split;
 use custseg_data::mapping::Role;
@@ -96,7 +97,7 @@ pub struct FitOutcome {
     /// The model file written.
     pub model: ModelFile,
     /// Warnings about the spend model.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Msg>,
     /// Path of model.json.
     pub path: PathBuf,
 }
@@ -260,7 +261,7 @@ pub struct Evaluation {
     /// The calibration fit.
     pub fit: ModelFile,
     /// Warnings about the spend model.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Msg>,
 }
 
 /// Fits on the calibration period, predicts the holdout period, and compares both the model and

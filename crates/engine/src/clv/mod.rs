@@ -7,6 +7,7 @@
 //! purchase-day value is positive; others are left out of the fit (counted in the record) but
 //! still get a predicted spend. Time unit: weeks (days / 7), as in the published CDNOW results.
 
+use custseg_core::catalog::Msg;
 use custseg_core::clv::{
     self, BtydData, ClvError, FitReport, GammaGamma, ModelKind, PurchaseModel, SpendFit, ValidFitParams,
 };
@@ -66,7 +67,7 @@ pub struct Models {
     /// The spend model and its record, when it could be fitted.
     pub spend: Option<(GammaGamma, SpendRecord)>,
     /// Warnings for the user (spend model problems, strong x/zbar correlation).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Msg>,
 }
 
 impl std::fmt::Debug for Models {
@@ -90,30 +91,20 @@ pub fn fit(f: &Features, s: &Summary, cfg: &ClvConfig) -> Result<Models> {
     let spend = match fit_spend(f, s, &params) {
         Ok(fit) => {
             if fit.0.q <= 1.0 {
-                warnings.push(format!(
-                    "spend model: q = {:.4} <= 1, so mean spend is undefined; CLV columns left empty",
-                    fit.0.q
-                ));
+                warnings.push(Msg::new("spend_q_too_small").arg("q", format!("{:.4}", fit.0.q)));
                 None
             } else {
                 if fit.1.corr_x_zbar.abs() > CORR_WARNING {
-                    warnings.push(format!(
-                        "spend model: frequency and mean spend are correlated (r = {:.2}); Gamma-Gamma assumes \
-                         they are independent, so treat expected spend with care",
-                        fit.1.corr_x_zbar
-                    ));
+                    warnings.push(Msg::new("spend_correlated").arg("r", format!("{:.2}", fit.1.corr_x_zbar)));
                 }
                 if fit.1.excluded_non_positive > 0 {
-                    warnings.push(format!(
-                        "spend model: {} repeat buyers with non-positive mean repeat spend were left out of the fit",
-                        fit.1.excluded_non_positive
-                    ));
+                    warnings.push(Msg::new("spend_non_positive_left_out").arg("n", fit.1.excluded_non_positive));
                 }
                 Some(fit)
             }
         }
         Err(e) => {
-            warnings.push(format!("spend model not fitted, CLV columns left empty: {e}"));
+            warnings.push(Msg::new("spend_not_fitted").arg("error", e));
             None
         }
     };

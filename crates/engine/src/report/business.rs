@@ -42,14 +42,14 @@ pub fn classes(page: &mut Page, o: &RunOutputs, lang: Lang) {
             Lang::Zh => format!(
                 "{} 位客户有预算数据（来源：{}）；总体钱包份额 {}，可增长空间合计 {}。",
                 count(rec["customers"].as_f64().unwrap_or(0.0)),
-                rec["source"].as_str().unwrap_or(""),
+                super::message(&rec["source"], lang),
                 rec["overall_share"].as_f64().map(pct).unwrap_or_else(|| "–".into()),
                 money(rec["total_growth_potential"].as_f64().unwrap_or(0.0))
             ),
             Lang::En => format!(
                 "{} customers have budget data (source: {}); overall share of wallet {}, total growth potential {}.",
                 count(rec["customers"].as_f64().unwrap_or(0.0)),
-                rec["source"].as_str().unwrap_or(""),
+                super::message(&rec["source"], lang),
                 rec["overall_share"].as_f64().map(pct).unwrap_or_else(|| "–".into()),
                 money(rec["total_growth_potential"].as_f64().unwrap_or(0.0))
             ),

@@ -136,6 +136,9 @@ impl RunOutputs {
     /// cluster, a cluster's generated name, the catalog's, a rule scheme's or RFM rule's
     /// configured name, else the name segments.csv carries, else the id.
     pub fn label_name(&self, scheme: &str, label: &str, lang: Lang) -> String {
+        if label == crate::output::NO_LABEL {
+            return if lang == Lang::Zh { "（无）".into() } else { label.into() };
+        }
         // names the user gave in the config win, in every language
         let configured = match scheme {
             "matrix" => self.config.matrix.names.get(label),
@@ -153,6 +156,12 @@ impl RunOutputs {
             if let Some(n) = c.get(col).and_then(|col| col.text(row)) {
                 return n;
             }
+        }
+        if scheme == "matrix"
+            && let Some(c) =
+                custseg_core::matrix::default_cells(self.config.matrix.bands).into_iter().find(|c| c.0 == label)
+        {
+            return if lang == Lang::Zh { c.4 } else { c.3 };
         }
         if let Some(s) = self.config.schemes.iter().find(|s| s.id == scheme) {
             return s.label_name(label, lang == Lang::Zh);

@@ -117,6 +117,23 @@ pub fn migration(page: &mut Page, o: &RunOutputs, lang: Lang) {
                 _ => v,
             }
         };
+        // the action in the report's language, as the alert chose it: the play of the label
+        // moved to, the at-risk play for a P(alive) drop
+        let plays = crate::playbook::effective(&o.config.playbook);
+        let action = |r: usize| {
+            let to = cell_text(a, "to", r);
+            let (scheme, label) = to.split_once(':').unwrap_or(("lifecycle", "at_risk"));
+            match plays.iter().find(|p| p.scheme == scheme && p.label == label) {
+                Some(p) => {
+                    let (objective, actions, _, _) = p.text(lang);
+                    match actions.first() {
+                        Some(x) => format!("{objective}: {x}"),
+                        None => objective.to_string(),
+                    }
+                }
+                None => cell_text(a, "recommended_action", r),
+            }
+        };
         for r in 0..a.n_rows().min(TOP_ALERTS) {
             t.row(vec![
                 cell_text(a, "customer_id", r),
@@ -124,7 +141,7 @@ pub fn migration(page: &mut Page, o: &RunOutputs, lang: Lang) {
                 shown(r, "from"),
                 shown(r, "to"),
                 cell_f64(a, "value_at_stake", r).map(money).unwrap_or_default(),
-                cell_text(a, "recommended_action", r),
+                action(r),
             ]);
         }
         if a.n_rows() > TOP_ALERTS {
@@ -158,7 +175,11 @@ fn transitions(page: &mut Page, o: &RunOutputs, m: &custseg_data::sink::Table, s
             .and_then(|&r| cell_f64(m, "customers", r))
             .unwrap_or(0.0)
     };
-    let name = |l: &str| if l == NEW || l == GONE { l.to_string() } else { o.label_name(scheme, l, lang) };
+    let name = |l: &str| match l {
+        NEW => Tr(lang).t(NEW, "（新增）").to_string(),
+        GONE => Tr(lang).t(GONE, "（离开）").to_string(),
+        _ => o.label_name(scheme, l, lang),
+    };
     let kept_froms: Vec<&String> = froms.iter().filter(|f| tos.iter().any(|t| n(f, t) > 0.0)).collect();
     let cells = kept_froms
         .iter()

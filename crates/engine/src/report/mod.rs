@@ -22,7 +22,7 @@ pub mod svg;
 
 use std::path::{Path, PathBuf};
 
-use custseg_core::catalog::Lang;
+use custseg_core::catalog::{Lang, Msg};
 use custseg_data::sink::write_atomic;
 
 pub use load::RunOutputs;
@@ -68,6 +68,15 @@ pub fn rebuild(dir: &Path, lang: Option<Lang>, output: Option<&Path>) -> Result<
     let path = output.map_or_else(|| dir.join(REPORT_FILE), Path::to_path_buf);
     write_to(&render(&o, lang), &path)?;
     Ok((path, lang))
+}
+
+/// A message of run.json or quality.json in `lang`: a catalog message, or the text of a file
+/// written before messages were stored as ids.
+fn message(v: &serde_json::Value, lang: Lang) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        v => serde_json::from_value::<Msg>(v.clone()).map(|m| m.render(lang)).unwrap_or_default(),
+    }
 }
 
 fn write_to(html: &str, path: &Path) -> Result<()> {

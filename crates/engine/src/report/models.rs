@@ -1,6 +1,6 @@
 //! Sections 6 and 7: clusters and customer lifetime value.
 
-use custseg_core::catalog::Lang;
+use custseg_core::catalog::{self, Lang};
 
 use super::html::{Page, Tbl, Tr};
 use super::load::{RunOutputs, cell_f64, cell_text};
@@ -34,13 +34,59 @@ pub fn clusters(page: &mut Page, o: &RunOutputs, lang: Lang) {
     let labels: Vec<String> = (0..k).map(|r| cell_text(c, "cluster", r)).collect();
     let names: Vec<String> = labels.iter().map(|l| format!("{l}. {}", o.label_name("cluster", l, lang))).collect();
     let features: Vec<String> = c.names.iter().filter_map(|n| n.strip_prefix("mean_")).map(str::to_string).collect();
+    // the plain reading first: who is in each group, in a manager's words
+    let plain: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(r, name)| {
+            let f = |col: &str, d: usize| cell_f64(c, col, r).map_or_else(|| "–".into(), |v| format!("{v:.d$}"));
+            let who = match lang {
+                Lang::Zh => format!(
+                    "{name}：{} 位客户（{}），贡献 {} 的收入",
+                    cell_f64(c, "customers", r).map(count).unwrap_or_default(),
+                    cell_f64(c, "share", r).map(pct).unwrap_or_default(),
+                    cell_f64(c, "revenue_share", r).map(pct).unwrap_or_default()
+                ),
+                Lang::En => format!(
+                    "{name}: {} customers ({}), bringing {} of revenue",
+                    cell_f64(c, "customers", r).map(count).unwrap_or_default(),
+                    cell_f64(c, "share", r).map(pct).unwrap_or_default(),
+                    cell_f64(c, "revenue_share", r).map(pct).unwrap_or_default()
+                ),
+            };
+            let has = |x: &str| features.iter().any(|g| g == x);
+            if !(has("frequency") && has("recency_days") && has("monetary")) {
+                return format!("{who}{}", tr.t(".", "。"));
+            }
+            match lang {
+                Lang::Zh => format!(
+                    "{who}；平均每人购买 {} 次，上次购买在 {} 天前，共消费 {}。",
+                    f("mean_frequency", 1),
+                    f("mean_recency_days", 0),
+                    f("mean_monetary", 2)
+                ),
+                Lang::En => format!(
+                    "{who}; on average {} orders, the last one {} days ago, {} spent.",
+                    f("mean_frequency", 1),
+                    f("mean_recency_days", 0),
+                    f("mean_monetary", 2)
+                ),
+            }
+        })
+        .collect();
+    page.bullets(&plain);
+    page.note(tr.t(
+        "The table and charts below give the detail: each group's means, and how far it sits from the average customer in standard deviations (SD).",
+        "下面的表格和图给出细节：每组的平均值，以及与平均客户相差多少个标准差。",
+    ));
     let mut headers: Vec<String> = vec![
         tr.t("Cluster", "分组").into(),
         tr.t("Customers", "客户数").into(),
         tr.t("Share", "占比").into(),
         tr.t("Revenue share", "收入占比").into(),
     ];
-    headers.extend(features.iter().map(|f| format!("{} {f}", tr.t("mean", "平均"))));
+    let feature = |f: &str| catalog::feature_name(f, lang).map_or_else(|| f.to_string(), str::to_string);
+    headers.extend(features.iter().map(|f| format!("{} {}", tr.t("mean", "平均"), feature(f))));
     headers.push(tr.t("Defining traits", "主要特征").into());
     let mut t = Tbl::new(headers, 1);
     let last = t.numeric.len() - 1;
@@ -53,8 +99,11 @@ pub fn clusters(page: &mut Page, o: &RunOutputs, lang: Lang) {
             cell_f64(c, "revenue_share", r).map(pct).unwrap_or_default(),
         ];
         cells.extend(features.iter().map(|f| cell_f64(c, &format!("mean_{f}"), r).map(svg::plain).unwrap_or_default()));
-        let traits: Vec<String> =
-            (1..=3).map(|j| cell_text(c, &format!("trait_{j}"), r)).filter(|s| !s.is_empty()).collect();
+        let traits: Vec<String> = (1..=3)
+            .map(|j| cell_text(c, &format!("trait_{j}"), r))
+            .filter(|s| !s.is_empty())
+            .map(|s| trait_display(&s, lang))
+            .collect();
         cells.push(traits.join("; "));
         t.row(cells);
     }
@@ -73,9 +122,11 @@ pub fn clusters(page: &mut Page, o: &RunOutputs, lang: Lang) {
                             value: v,
                             text: v.map(|v| format!("{v:+.2}")).unwrap_or_default(),
                             tip: format!(
-                                "{} · {f}: {} SD",
+                                "{} · {}: {} {}",
                                 names[r],
-                                v.map(|v| format!("{v:+.2}")).unwrap_or_default()
+                                feature(f),
+                                v.map(|v| format!("{v:+.2}")).unwrap_or_default(),
+                                tr.t("SD", "个标准差")
                             ),
                         }
                     })
@@ -85,7 +136,7 @@ pub fn clusters(page: &mut Page, o: &RunOutputs, lang: Lang) {
         figs.push(svg::heatmap(&Heatmap {
             title: tr.t("Deviation from the overall mean (SD)", "相对总体均值的偏离（标准差）").into(),
             rows: names.clone(),
-            cols: dev_features.iter().map(|f| f.to_string()).collect(),
+            cols: dev_features.iter().map(|f| feature(f)).collect(),
             cells,
             row_name: tr.t("cluster", "分组").into(),
             col_name: tr.t("feature", "特征").into(),
@@ -118,8 +169,8 @@ pub fn clusters(page: &mut Page, o: &RunOutputs, lang: Lang) {
                 groups: names.clone(),
                 points,
                 centres,
-                x_name: "PC1".into(),
-                y_name: "PC2".into(),
+                x_name: tr.t("PC1", "主成分 1").into(),
+                y_name: tr.t("PC2", "主成分 2").into(),
                 size: (480.0, 380.0),
             }));
         }
@@ -239,11 +290,11 @@ pub fn clv(page: &mut Page, o: &RunOutputs, lang: Lang) {
     if let Some(n) = one_time_buyers_alive(o) {
         page.note(&match lang {
             Lang::Zh => format!(
-                "{} 位只购买过一次的客户 P(alive) 为 1.00：BG/NBD 只在一次购买之后才允许客户流失，因此从未复购的客户不会被判为流失。判断他们是否仍活跃，请看生命周期阶段或最近购买天数，或改用 MBG/NBD 模型（[clv] model = \"mbgnbd\"）。",
+                "{} 位只购买过一次的客户 P(alive) 为 1.00：BG/NBD 只在一次购买之后才允许客户流失，因此从未复购的客户不会被判为流失。判断他们是否仍活跃，请看生命周期阶段或最近购买天数，或改用 MBG/NBD 模型（`[clv] model = \"mbgnbd\"`）。",
                 count(n as f64)
             ),
             Lang::En => format!(
-                "{} one-time buyers have P(alive) 1.00: BG/NBD lets a customer drop out only right after a purchase, so a customer who never bought again is never judged inactive. For them, read the lifecycle stage or the days since the last purchase, or use the MBG/NBD model ([clv] model = \"mbgnbd\").",
+                "{} one-time buyers have P(alive) 1.00: BG/NBD lets a customer drop out only right after a purchase, so a customer who never bought again is never judged inactive. For them, read the lifecycle stage or the days since the last purchase, or use the MBG/NBD model (`[clv] model = \"mbgnbd\"`).",
                 count(n as f64)
             ),
         });
@@ -415,4 +466,21 @@ fn evaluation(page: &mut Page, e: &custseg_data::sink::Table, lang: Lang) {
         size: (super::FULL_WIDTH, 300.0),
         dots: true,
     })]);
+}
+
+/// A trait of clusters.csv (`frequency +1.35 SD`, `region = north (62%)`) in `lang`.
+fn trait_display(text: &str, lang: Lang) -> String {
+    let feature = |f: &str| catalog::feature_name(f, lang).map_or_else(|| f.to_string(), str::to_string);
+    if let Some(rest) = text.strip_suffix(" SD")
+        && let Some((f, v)) = rest.rsplit_once(' ')
+    {
+        return match lang {
+            Lang::Zh => format!("{} {v} 个标准差", feature(f)),
+            Lang::En => format!("{} {v} SD", feature(f)),
+        };
+    }
+    match text.split_once(" = ") {
+        Some((f, rest)) => format!("{} = {rest}", feature(f)),
+        None => text.to_string(),
+    }
 }

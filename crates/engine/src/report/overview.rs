@@ -292,8 +292,11 @@ pub fn quality(page: &mut Page, o: &RunOutputs, lang: Lang) {
     for f in q["files"].as_array().into_iter().flatten() {
         files.row(vec![
             file_name(f["path"].as_str().unwrap_or("")),
-            f["format"].as_str().unwrap_or("").into(),
-            f["encoding"].as_str().unwrap_or("").into(),
+            f["format"].as_str().unwrap_or("").to_uppercase(),
+            match f["encoding"].as_str().unwrap_or("") {
+                "utf8" => "UTF-8".to_string(),
+                e => e.to_uppercase(),
+            },
             count(f["rows_read"].as_f64().unwrap_or(0.0)),
             count(f["rows_kept"].as_f64().unwrap_or(0.0)),
             count(f["rows_rejected"].as_f64().unwrap_or(0.0)),
@@ -357,10 +360,10 @@ pub fn quality(page: &mut Page, o: &RunOutputs, lang: Lang) {
             ),
         });
     }
-    // other warnings as the run wrote them (in English)
-    for w in q["warnings"].as_array().into_iter().flatten().filter_map(Value::as_str) {
-        if !w.contains("identical to an earlier row") {
-            notes.push(w.to_string());
+    // the other warnings, in the report's language
+    for w in q["warnings"].as_array().into_iter().flatten() {
+        if w["id"] != "duplicate_rows_kept" {
+            notes.push(super::message(w, lang));
         }
     }
     page.bullets(&notes);
@@ -368,10 +371,11 @@ pub fn quality(page: &mut Page, o: &RunOutputs, lang: Lang) {
     let mut assumed = Tbl::new(vec![tr.t("Item", "项目").into(), tr.t("Value", "取值").into()], 2);
     if let Some(m) = q["column_map"]["columns"].as_object() {
         for (role, col) in m {
-            assumed.row(vec![format!("{} → {role}", tr.t("column", "列")), col.as_str().unwrap_or("").to_string()]);
+            let role = custseg_core::catalog::role_name(role, lang).unwrap_or(role);
+            assumed.row(vec![format!("{}: {role}", tr.t("Column", "列")), col.as_str().unwrap_or("").to_string()]);
         }
     }
-    assumed.row(vec![tr.t("Date format", "日期格式").into(), q["date_format"].as_str().unwrap_or("").into()]);
+    assumed.row(vec![tr.t("Date format", "日期格式").into(), date_layout(&q["date_format"], lang)]);
     assumed.row(vec![
         tr.t("Date range", "日期范围").into(),
         format!("{} – {}", q["first_date"].as_str().unwrap_or(""), q["last_date"].as_str().unwrap_or("")),
@@ -388,8 +392,32 @@ pub fn quality(page: &mut Page, o: &RunOutputs, lang: Lang) {
             life["at_risk_days"],
             tr.t("churned >", "流失 >"),
             life["churn_days"],
-            life["source"].as_str().unwrap_or("")
+            match life["source"].as_str().unwrap_or("") {
+                "configured" => tr.t("configured", "配置给定"),
+                "derived" => tr.t("derived from the purchase intervals", "由购买间隔推算"),
+                "fallback" => tr.t("fixed defaults: too few repeat customers", "固定默认值：复购客户太少"),
+                other => other,
+            }
         ),
     ]);
     page.table(&assumed);
+}
+
+/// The date layout of quality.json's `date_format` as a reader knows it (`YYYYMMDD`), or the
+/// user's own pattern.
+fn date_layout(v: &Value, lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
+    match v.as_str() {
+        Some("iso") => "YYYY-MM-DD".into(),
+        Some("compact") => "YYYYMMDD".into(),
+        Some("year_first_slash") => "YYYY/MM/DD".into(),
+        Some("chinese") => "YYYY年MM月DD日".into(),
+        Some("day_first") => "DD/MM/YYYY".into(),
+        Some("month_first") => "MM/DD/YYYY".into(),
+        Some("mixed") => if zh { "混合（年份在前）" } else { "mixed (year first)" }.into(),
+        Some("mixed_day_first") => if zh { "混合（日在月前）" } else { "mixed (day before month)" }.into(),
+        Some("mixed_month_first") => if zh { "混合（月在日前）" } else { "mixed (month before day)" }.into(),
+        Some(other) => other.into(),
+        None => v["pattern"].as_str().unwrap_or("").into(),
+    }
 }

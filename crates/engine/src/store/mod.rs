@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-pub use read::{CustomerHistory, HistoryRow, RunInfo, StoredRun};
+pub use read::{CustomerHistory, HistoryLabel, HistoryRow, RunInfo, StoredRun};
 pub use write::{NewRun, SchemeLabels};
 
 use crate::error::{EngineError, Result};

@@ -1,5 +1,6 @@
 //! Reading runs back.
 
+use custseg_core::catalog::Names;
 use rusqlite::{OptionalExtension, params};
 
 use super::{SchemeLabels, Store};
@@ -102,8 +103,21 @@ pub struct HistoryRow {
     pub clv: Option<f64>,
     /// P(alive).
     pub p_alive: Option<f64>,
-    /// `(scheme, label id, label name)`.
-    pub labels: Vec<(String, String, String)>,
+    /// The customer's label in each scheme of the run.
+    pub labels: Vec<HistoryLabel>,
+}
+
+/// A customer's label in one scheme of one run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct HistoryLabel {
+    /// Scheme id.
+    pub scheme: String,
+    /// The scheme's names.
+    pub scheme_name: Names,
+    /// Label id.
+    pub label: String,
+    /// The label's names.
+    pub name: Names,
 }
 
 /// A customer's classification history (客户档案): their record in every run that has them.
@@ -206,7 +220,7 @@ impl Store {
             .query_map([id], |r| {
                 let scheme: String = r.get(0)?;
                 let labels: String = r.get(1)?;
-                Ok(SchemeLabels { scheme, labels: serde_json::from_str(&labels).unwrap_or_default() })
+                Ok(SchemeLabels::from_json(scheme, &labels))
             })
             .map_err(self.err())?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(self.err())
@@ -287,7 +301,12 @@ impl Store {
                 .zip(&schemes)
                 .filter_map(|(c, s)| {
                     let (id, name) = s.labels.get(usize::from(c?))?;
-                    Some((s.scheme.clone(), id.clone(), name.clone()))
+                    Some(HistoryLabel {
+                        scheme: s.scheme.clone(),
+                        scheme_name: s.name.clone(),
+                        label: id.clone(),
+                        name: name.clone(),
+                    })
                 })
                 .collect();
             rows.push(HistoryRow {

@@ -1,3 +1,4 @@
+use custseg_core::catalog::{Lang, Names};
 use rusqlite::Connection;
 
 use super::*;
@@ -14,8 +15,16 @@ fn sample<'a>(ids: &'a [&'a str], codes: &'a [Vec<Option<u16>>]) -> NewRun<'a> {
         out_dir: "out".into(),
         dataset: "shop".into(),
         schemes: vec![
-            SchemeLabels { scheme: "abc".into(), labels: vec![("a".into(), "A".into()), ("b".into(), "B".into())] },
-            SchemeLabels { scheme: "lifecycle".into(), labels: vec![("active".into(), "Active".into())] },
+            SchemeLabels {
+                scheme: "abc".into(),
+                name: Names::new("ABC tier", "ABC 分类"),
+                labels: vec![("a".into(), "A".into()), ("b".into(), Names::new("B", "B类"))],
+            },
+            SchemeLabels {
+                scheme: "lifecycle".into(),
+                name: "Lifecycle".into(),
+                labels: vec![("active".into(), "Active".into())],
+            },
         ],
         ids,
         codes: codes.iter().map(Vec::as_slice).collect(),
@@ -61,10 +70,12 @@ fn runs_round_trip() {
     assert_eq!(run.p_alive, vec![Some(0.9), None]);
     let h = store.customer_history("C1").expect("history");
     assert_eq!(h.rows.len(), 1);
-    assert_eq!(
-        h.rows[0].labels,
-        vec![("abc".into(), "b".into(), "B".into()), ("lifecycle".into(), "active".into(), "Active".into())]
-    );
+    // both languages' names come back
+    let l = &h.rows[0].labels;
+    assert_eq!(l.len(), 2);
+    assert_eq!((l[0].scheme.as_str(), l[0].label.as_str()), ("abc", "b"));
+    assert_eq!((l[0].name.get(Lang::Zh), l[0].scheme_name.get(Lang::Zh)), ("B类", "ABC 分类"));
+    assert_eq!((l[1].label.as_str(), l[1].name.get(Lang::En)), ("active", "Active"));
     assert_eq!(store.previous_with_config("abc", "shop", id + 1).expect("prev"), Some(id));
     assert_eq!(store.previous_with_config("abc", "shop", id).expect("prev"), None);
     // another dataset with the same configuration is never the previous run
@@ -93,6 +104,9 @@ fn an_old_store_is_migrated_in_place() {
     let run = store.load(1).expect("old run");
     assert_eq!(run.ids, ["X"]);
     assert_eq!(run.label(0, 0), Some("a"));
+    // its names, stored in one language, serve both; the scheme's from the catalog
+    assert_eq!(run.schemes[0].labels[0].1, Names::same("A"));
+    assert_eq!(run.schemes[0].name.get(Lang::Zh), "ABC 分类");
     assert_eq!(run.p_alive, vec![None]);
     // the v2 index is there
     let n: i64 = store

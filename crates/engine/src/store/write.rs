@@ -1,18 +1,50 @@
 //! Recording a run: one transaction, prepared statements.
 
+use custseg_core::catalog::Names;
 use rusqlite::params;
 
 use super::Store;
 use crate::error::Result;
 
-/// A scheme as stored: its id and its labels `(id, display name)` in order; a customer's code
-/// indexes `labels`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+/// A scheme as stored: its id, its names, and its labels `(id, names)` in order; a customer's
+/// code indexes `labels`. Names are kept in both languages, so that `show`, `diff` and
+/// migration.csv speak the reader's language whatever the run's was.
+#[derive(Debug, Clone, PartialEq)]
 pub struct SchemeLabels {
     /// Scheme id (`rfm_segment`, `lifecycle`, a rule scheme's id ...).
     pub scheme: String,
-    /// `(label id, display name)` per code.
-    pub labels: Vec<(String, String)>,
+    /// The scheme's display names.
+    pub name: Names,
+    /// `(label id, display names)` per code.
+    pub labels: Vec<(String, Names)>,
+}
+
+/// How `run_schemes.labels` holds a scheme: since version 0.2 an object with both languages;
+/// before, a list of `[id, name]` pairs in the run's language.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub(super) enum StoredLabels {
+    Names { name: Names, labels: Vec<(String, Names)> },
+    Pairs(Vec<(String, String)>),
+}
+
+impl SchemeLabels {
+    pub(super) fn to_json(&self) -> String {
+        let stored = StoredLabels::Names { name: self.name.clone(), labels: self.labels.clone() };
+        serde_json::to_string(&stored).unwrap_or_default()
+    }
+
+    pub(super) fn from_json(scheme: String, json: &str) -> SchemeLabels {
+        match serde_json::from_str(json) {
+            Ok(StoredLabels::Names { name, labels }) => SchemeLabels { scheme, name, labels },
+            Ok(StoredLabels::Pairs(pairs)) => SchemeLabels {
+                name: Names::of_scheme(&scheme).unwrap_or_else(|| Names::same(&scheme)),
+                labels: pairs.into_iter().map(|(id, name)| (id, Names::same(name))).collect(),
+                scheme,
+            },
+            Err(_) => SchemeLabels { name: Names::same(&scheme), scheme, labels: Vec::new() },
+        }
+    }
 }
 
 /// A run to record.
@@ -113,7 +145,7 @@ impl Store {
                 .prepare("INSERT INTO run_schemes (run_id, position, scheme, labels) VALUES (?1, ?2, ?3, ?4)")
                 .map_err(err)?;
             for (k, s) in run.schemes.iter().enumerate() {
-                let labels = serde_json::to_string(&s.labels).unwrap_or_default();
+                let labels = s.to_json();
                 st.execute(params![id, k as i64, s.scheme, labels]).map_err(err)?;
             }
             let mut st = tx

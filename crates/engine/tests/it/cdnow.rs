@@ -13,7 +13,7 @@ fn demo_runs_end_to_end_on_the_embedded_sample() {
     assert_eq!((q.rows_read, q.rows_kept, q.rows_rejected), (6919, 6919, 0));
     // identical rows without an order id are kept and reported: 21 rows in 19 distinct groups
     assert_eq!((q.duplicate_rows_kept, q.duplicate_groups), (21, 19));
-    assert!(q.warnings.iter().any(|w| w.contains("--dedupe")));
+    assert!(q.warnings.iter().any(|w| w.text.contains("--dedupe")));
     assert_eq!(s.record.counts.customers, 2357);
     assert_eq!(s.record.as_of, "1998-07-01");
     let c = by_id(read_csv(&dir.path().join("customers.csv")));

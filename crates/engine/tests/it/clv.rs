@@ -142,7 +142,7 @@ fn lifecycle_can_follow_p_alive() {
     let mut config = Config::default();
     config.clv.lifecycle = custseg_engine::config::LifecycleBasis::PAlive;
     let (out, s) = crate::run_on(&input, None, config);
-    assert!(s.record.clv.as_ref().is_some_and(|c| c.warnings.iter().all(|w| !w.contains("fell back"))));
+    assert!(s.record.clv.as_ref().is_some_and(|c| c.warnings.iter().all(|w| !w.text.contains("fell back"))));
     let c = read_csv(&out.path().join("customers.csv"));
     let (mut churned, mut at_risk) = (0, 0);
     for r in &c {

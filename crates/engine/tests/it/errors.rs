@@ -197,7 +197,7 @@ fn a_typo_year_never_decides_the_as_of_date() {
         let rejects = std::fs::read_to_string(out.path().join("rejects.csv")).unwrap_or_default();
         let line = format!("{},outlier_date,date,2091-03-02", rows + 2);
         assert!(rejects.contains(&line), "{rejects}");
-        assert!(s.quality.warnings.iter().any(|w| w.contains("--as-of")), "{:?}", s.quality.warnings);
+        assert!(s.quality.warnings.iter().any(|w| w.text.contains("--as-of")), "{:?}", s.quality.warnings);
     }
     // an explicit as-of keeps the user's choice: the row is kept and reported
     let mut text = String::from("customer_id,date,amount\n");

@@ -185,7 +185,9 @@ fn a_bad_byte_in_utf8_rejects_its_row_only() {
     let p = write(dir.path(), "members.csv", &bytes);
     let (out, s) = run_on(&p, None, Config::default());
     assert_eq!(s.quality.files[0].encoding, Some(custseg_data::source::Encoding::Utf8));
-    assert!(s.quality.files[0].encoding_note.as_deref().unwrap_or("").contains("invalid byte sequences"));
+    assert!(
+        s.quality.files[0].encoding_note.as_ref().map_or("", |m| m.text.as_str()).contains("invalid byte sequences")
+    );
     assert_eq!((s.quality.rows_read, s.quality.rows_kept), (300, 299));
     assert_eq!(s.quality.rejected_by_reason["invalid_text"], 1);
     let rejects = std::fs::read_to_string(out.path().join("rejects.csv")).unwrap_or_default();

@@ -239,7 +239,7 @@ fn share_of_wallet_and_lookalikes_by_hand() {
     // without budgets the run says so
     let (_, s) = run_on(&root.join("transactions.csv"), None, Config::default());
     assert!(!s.record.wallet.available);
-    assert!(s.record.wallet.source.contains("no budget data"));
+    assert!(s.record.wallet.source.text.contains("no budget data"));
 }
 
 #[test]
