@@ -352,10 +352,22 @@ pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
     }
     let mut scheme = "";
     let mut current: Option<Table> = None;
+    // shares are of all customers: say who a scheme leaves out
+    let left_out = |scheme: &str| -> Option<String> {
+        let n: u64 = s.segments.iter().filter(|x| x.scheme == scheme).map(|x| x.customers).sum();
+        let rest = r.counts.customers.saturating_sub(n);
+        (rest > 0).then(|| match lang {
+            Lang::En => format!("  {} customers have no label in this scheme (prospects, for one)", group(rest)),
+            Lang::Zh => format!("  {} 位客户在此分类中没有类别（例如潜在客户）", group(rest)),
+        })
+    };
     for row in &s.segments {
         if row.scheme != scheme {
             if let Some(t) = current.take() {
                 out.line(t.to_string())?;
+                if let Some(l) = left_out(scheme) {
+                    out.line(l)?;
+                }
             }
             scheme = &row.scheme;
             out.line("")?;
@@ -393,6 +405,9 @@ pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
     }
     if let Some(t) = current.take() {
         out.line(t.to_string())?;
+        if let Some(l) = left_out(scheme) {
+            out.line(l)?;
+        }
     }
     out.line("")?;
     out.line(format!("{} {}:", zh(lang, "Outputs in", "输出目录"), s.out_dir.display()))?;

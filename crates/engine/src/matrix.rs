@@ -159,7 +159,8 @@ pub fn place(inputs: &Inputs<'_>, cfg: &MatrixConfig, rows: &[Option<usize>], la
             clv_n[c] += 1;
         }
     }
-    let total_n: u64 = n.iter().sum();
+    // shares of all the run's customers, as in segments.csv
+    let total_n = rows.len() as u64;
     let total_rev: f64 = revenue.iter().sum();
     let mean = |s: f64, c: u64| (c > 0).then(|| round(s / c as f64, 4));
     let mut t = Table::default();

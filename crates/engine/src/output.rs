@@ -165,7 +165,7 @@ pub struct SegmentRow {
     pub name: String,
     /// Customers with this label.
     pub customers: u64,
-    /// Their share of the scheme's customers.
+    /// Their share of all the run's customers (prospects included), the one denominator.
     pub share: f64,
     /// Their net revenue.
     pub revenue: f64,
@@ -212,7 +212,9 @@ pub fn segment_rows(
                 gross[l] += f.aov[*i].unwrap_or(0.0) * f.frequency[*i] as f64;
             }
         }
-        let total_n: u64 = n.iter().sum();
+        // one denominator for every scheme: all the run's customers (a scheme that leaves
+        // prospects out has shares that add up to the purchasers' share)
+        let total_n = rows.len() as u64;
         let total_rev: f64 = revenue.iter().sum();
         for l in 0..k {
             let b = buyers[l] as f64;

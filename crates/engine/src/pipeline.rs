@@ -533,7 +533,8 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     // rule schemes see every column of the table, and their labels join it
     let purchaser: Vec<bool> = rows.iter().map(Option::is_some).collect();
     let (rule_schemes, batch, skipped_schemes) =
-        rules::apply(&config.schemes, batch, &attributes, &purchaser).map_err(|e| config.rule_error(e))?;
+        rules::apply(&config.schemes, batch, &attributes, &purchaser, master.is_some())
+            .map_err(|e| config.rule_error(e))?;
     schemes.extend(rule_schemes);
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "rule schemes applied");
     // the segment summary and crosstabs, and the playbook, are independent: one per core

@@ -155,7 +155,7 @@ pub fn check_rules(config: &Config, shape: &Shape) -> Result<()> {
             c.0 = "channel_share_<value>".into();
         }
     }
-    crate::rules::check_types(&config.schemes, &columns).map_err(|e| config.rule_error(e))
+    crate::rules::check_types(&config.schemes, &columns, shape.master.is_some()).map_err(|e| config.rule_error(e))
 }
 
 /// The channel values behind every `channel_share_<value>` a rule names.

@@ -57,6 +57,11 @@ pub struct RuleScheme {
     /// Rules used when a required column is missing (and no alternative applies).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fallback: Vec<RuleEntry>,
+    /// The fallback applies only with a customer master file: on consumer data (no master
+    /// file) the scheme is skipped instead. For schemes about companies (size), whose fallback
+    /// by spend would only repeat the value tier for consumers.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fallback_needs_master: bool,
     /// Label of customers no rule matches (unset: no label).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<String>,
@@ -69,6 +74,10 @@ pub struct RuleScheme {
     /// Only customers with purchases get a label (prospects get none).
     #[serde(default)]
     pub purchasers_only: bool,
+    /// Display order of the labels, when it is not the rules' order (which is the order of
+    /// precedence): these first, then any other label in rule order, then the default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub order: Vec<String>,
 }
 
 /// An alternative rule set of a scheme (`[[schemes.alternatives]]`).
@@ -82,35 +91,34 @@ pub struct Alternative {
 }
 
 impl RuleScheme {
-    /// Every rule set with the columns it needs: the rules, the alternatives, the fallback.
-    fn rule_sets(&self) -> Vec<(&[String], &[RuleEntry])> {
+    /// Every rule set with the columns it needs: the rules, the alternatives, the fallback
+    /// (unless it needs a master file and there is none).
+    fn rule_sets(&self, master: bool) -> Vec<(&[String], &[RuleEntry])> {
         let mut sets: Vec<(&[String], &[RuleEntry])> = vec![(&self.requires, &self.rules)];
         sets.extend(self.alternatives.iter().map(|a| (a.requires.as_slice(), a.rules.as_slice())));
-        if !self.fallback.is_empty() {
+        if !self.fallback.is_empty() && (master || !self.fallback_needs_master) {
             sets.push((&[], &self.fallback));
         }
         sets
     }
 
-    /// Label ids in display order: the rules' labels (first appearance), then the default.
+    /// Label ids in display order: those of `order`, then the rules' labels (first
+    /// appearance), then the default.
     pub fn labels(&self, rules: &[RuleEntry]) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for r in rules {
-            if !out.contains(&r.label) {
-                out.push(r.label.clone());
+        let mut all: Vec<&String> = rules.iter().map(|r| &r.label).collect();
+        all.extend(&self.default);
+        let mut out: Vec<String> = self.order.iter().filter(|l| all.contains(l)).cloned().collect();
+        for l in all {
+            if !out.contains(l) {
+                out.push(l.clone());
             }
-        }
-        if let Some(d) = &self.default
-            && !out.contains(d)
-        {
-            out.push(d.clone());
         }
         out
     }
 
     /// Display name of a label in a language (the rule's or default's name, else the id).
     pub fn label_name(&self, label: &str, zh: bool) -> String {
-        let from_rules = self.rule_sets().into_iter().flat_map(|(_, rules)| rules).find(|r| r.label == label);
+        let from_rules = self.rule_sets(true).into_iter().flat_map(|(_, rules)| rules).find(|r| r.label == label);
         let (en, zh_name) = match from_rules {
             Some(r) => (r.name_en.clone(), r.name_zh.clone()),
             None if self.default.as_deref() == Some(label) => (self.default_en.clone(), self.default_zh.clone()),
@@ -169,11 +177,18 @@ pub fn check(schemes: &[RuleScheme], reserved: &[&str]) -> std::result::Result<(
         if s.alternatives.iter().any(|a| a.rules.is_empty()) {
             return Err(SchemeError::of(s, "an alternative needs at least one rule"));
         }
-        for r in s.rule_sets().into_iter().flat_map(|(_, rules)| rules) {
+        for r in s.rule_sets(true).into_iter().flat_map(|(_, rules)| rules) {
             if r.label.is_empty() {
                 return Err(SchemeError::of(s, "a rule has an empty label"));
             }
             check_syntax(&r.when).map_err(|e| SchemeError::rule(s, &r.when, &e))?;
+        }
+        let known = |l: &String| {
+            s.default.as_ref() == Some(l)
+                || s.rule_sets(true).iter().any(|(_, rules)| rules.iter().any(|r| r.label == *l))
+        };
+        if let Some(l) = s.order.iter().find(|l| !known(l)) {
+            return Err(SchemeError::of(s, format!("order names `{l}`, which is not a label of the scheme")));
         }
     }
     Ok(())
@@ -182,8 +197,12 @@ pub fn check(schemes: &[RuleScheme], reserved: &[&str]) -> std::result::Result<(
 /// Which rules of a scheme apply to a table with these columns: the first rule set (rules,
 /// alternatives, fallback) whose required columns are all there, else none (the columns the
 /// main rules miss).
-fn choose<'a>(s: &'a RuleScheme, has: &dyn Fn(&str) -> bool) -> std::result::Result<&'a [RuleEntry], Vec<String>> {
-    s.rule_sets()
+fn choose<'a>(
+    s: &'a RuleScheme,
+    has: &dyn Fn(&str) -> bool,
+    master: bool,
+) -> std::result::Result<&'a [RuleEntry], Vec<String>> {
+    s.rule_sets(master)
         .into_iter()
         .find(|(requires, _)| requires.iter().all(|c| has(c)))
         .map(|(_, rules)| rules)
@@ -196,18 +215,22 @@ fn choose<'a>(s: &'a RuleScheme, has: &dyn Fn(&str) -> bool) -> std::result::Res
 ///
 /// # Errors
 /// The first [`SchemeError`] (unknown column with the column list, not a condition, ...).
-pub fn check_types(schemes: &[RuleScheme], columns: &[(String, Kind)]) -> std::result::Result<(), SchemeError> {
+pub fn check_types(
+    schemes: &[RuleScheme],
+    columns: &[(String, Kind)],
+    master: bool,
+) -> std::result::Result<(), SchemeError> {
     let ctx = RuleContext::default();
     let mut columns = columns.to_vec();
     for s in schemes {
         let has = |c: &str| columns.iter().any(|(n, _)| n == c);
-        if choose(s, &has).is_err() {
+        if choose(s, &has, master).is_err() {
             continue;
         }
         // every set whose columns may be there: the one that applies, and the later ones that
         // apply at run time when a column turns out to be missing (a failed CLV fit)
         let possible: Vec<&RuleEntry> = s
-            .rule_sets()
+            .rule_sets(master)
             .into_iter()
             .filter(|(requires, _)| requires.iter().all(|c| has(c)))
             .flat_map(|(_, rules)| rules)
@@ -242,6 +265,7 @@ pub fn apply(
     batch: RecordBatch,
     numeric_candidates: &[String],
     purchaser: &[bool],
+    master: bool,
 ) -> std::result::Result<(Vec<Scheme>, RecordBatch, Vec<Skipped>), SchemeError> {
     let ctx = RuleContext::default();
     let mut batch = batch;
@@ -251,7 +275,7 @@ pub fn apply(
         let view = numeric_text_columns(&batch, numeric_candidates).map_err(|e| SchemeError::of(s, e.to_string()))?;
         let schema = view.schema();
         let has = |c: &str| schema.fields().iter().any(|f| f.name() == c);
-        let rules = match choose(s, &has) {
+        let rules = match choose(s, &has, master) {
             Ok(r) => r,
             Err(missing) => {
                 skipped.push(Skipped { scheme: s.id.clone(), missing });

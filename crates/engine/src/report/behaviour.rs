@@ -154,17 +154,39 @@ pub fn rfm(page: &mut Page, o: &RunOutputs, lang: Lang) {
         width: 440.0,
     });
     let mean = |a: usize, b: usize| (cnt[a][b] > 0).then(|| sum[a][b] / cnt[a][b] as f64);
+    // a mean of a handful of customers does not set the colour scale: such cells show their
+    // mean in brackets, uncoloured
+    let scored: usize = cnt.iter().flatten().sum();
+    let few = (scored as f64 * 0.005).ceil().max(10.0) as usize;
+    let coloured = |a: usize, b: usize| mean(a, b).filter(|_| cnt[a][b] >= few);
     let spend = svg::heatmap(&Heatmap {
         title: tr.t("Mean monetary by recency × frequency score", "按 R × F 分数的平均消费额").into(),
         rows,
         cols,
-        cells: grid(&mean, &|a, b| mean(a, b).map(cell_money).unwrap_or_default()),
+        cells: grid(&coloured, &|a, b| match mean(a, b) {
+            Some(m) if cnt[a][b] >= few => cell_money(m),
+            Some(m) => format!("({})", cell_money(m)),
+            None => String::new(),
+        }),
         row_name: tr.t("recency score", "R 分数").into(),
         col_name: tr.t("frequency score", "F 分数").into(),
         diverging: false,
         width: 440.0,
     });
     page.figures(&[customers, spend]);
+    let mut notes = Vec::new();
+    if cnt.iter().flatten().any(|&c| c > 0 && c < few) {
+        notes.push(match lang {
+            Lang::Zh => format!("少于 {few} 位客户的格子不参与配色，其平均消费额显示在括号中。"),
+            Lang::En => format!(
+                "Cells of fewer than {few} customers do not set the colours; their mean monetary is shown in brackets."
+            ),
+        });
+    }
+    if let Some(note) = empty_scores_note(&cnt, o, lang) {
+        notes.push(note);
+    }
+    page.bullets(&notes);
     page.h3(tr.t("RFM segments", "RFM 客户分群"));
     scheme_overview(page, o, "rfm_segment", lang, true);
     if o.segment_row("rfm_cn8", "important_value").is_some() {
@@ -215,8 +237,10 @@ pub fn abc(page: &mut Page, o: &RunOutputs, lang: Lang) {
             pts.push(((k + 1) as f64 / n as f64, if total > 0.0 { acc / total } else { 0.0 }));
         }
     }
-    let share =
-        |label: &str| o.segment_row("abc", label).and_then(|r| cell_f64(&o.segments, "share", r)).unwrap_or(0.0);
+    // the curve runs over the customers with a spend: the cut points are shares of them
+    let share = |label: &str| {
+        o.segment_row("abc", label).and_then(|r| cell_f64(&o.segments, "customers", r)).unwrap_or(0.0) / n as f64
+    };
     let (a, b) = (share("a"), share("b"));
     let gini = o.run["abc"]["gini"].as_f64();
     let chart = svg::line(&Line {
@@ -344,4 +368,42 @@ pub fn tiers_and_lifecycle(page: &mut Page, o: &RunOutputs, lang: Lang) {
         ),
     });
     scheme_overview(page, o, "lifecycle", lang, true);
+}
+
+/// Why a score that no customer has is missing from the R × F grid: equal values share a score,
+/// so a value held by many customers (one order, most often) spans several quantiles and the
+/// scores it spans are not used.
+fn empty_scores_note(cnt: &[Vec<usize>], o: &RunOutputs, lang: Lang) -> Option<String> {
+    let n = cnt.len();
+    let empty_f: Vec<String> =
+        (0..n).filter(|&f| cnt.iter().all(|row| row[f] == 0)).map(|f| format!("F{}", f + 1)).collect();
+    let empty_r: Vec<String> =
+        (0..n).filter(|&r| cnt[r].iter().all(|&c| c == 0)).map(|r| format!("R{}", r + 1)).collect();
+    let empty: Vec<String> = empty_r.into_iter().chain(empty_f).collect();
+    if empty.is_empty() {
+        return None;
+    }
+    // the most common order count, and its share of the scored customers
+    let freq = o.customer("frequency");
+    let mut counts = std::collections::BTreeMap::<i64, usize>::new();
+    let mut scored = 0usize;
+    for i in 0..o.n_customers() {
+        if let Some(v) = freq.and_then(|c| c.number(i)).filter(|v| *v > 0.0) {
+            *counts.entry(v as i64).or_default() += 1;
+            scored += 1;
+        }
+    }
+    let (value, k) = counts.iter().max_by_key(|(v, k)| (**k, -**v)).map(|(v, k)| (*v, *k))?;
+    let share = super::pct(k as f64 / scored.max(1) as f64);
+    Some(match lang {
+        Lang::Zh => format!(
+            "没有客户得到 {} 分：相同的数值总得到相同的分数，而 {share} 的客户购买次数同为 {value}，占据了好几个分位，被跨过的分数便空着。",
+            empty.join("、")
+        ),
+        Lang::En => format!(
+            "No customer has score {}: equal values always share a score, and {share} of customers have {}, which spans several quantiles, so the scores it spans stay empty.",
+            empty.join(", "),
+            if value == 1 { "a single order".to_string() } else { format!("exactly {value} orders") }
+        ),
+    })
 }

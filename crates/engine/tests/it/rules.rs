@@ -27,6 +27,8 @@ fn builtin_schemes_use_master_columns_when_present() {
         ],
         alternatives: Vec::new(),
         fallback: Vec::new(),
+        fallback_needs_master: false,
+        order: Vec::new(),
         default: Some("other".into()),
         default_en: None,
         default_zh: None,
@@ -48,6 +50,9 @@ fn builtin_schemes_use_master_columns_when_present() {
     let key = seg.iter().find(|r| r["scheme"] == "importance" && r["label"] == "key").unwrap_or_else(|| panic!("row"));
     assert_eq!(key["name"], "Key customer");
     assert_eq!(num(key, "customers"), 3.0);
+    // loyalty in its natural order, though churned takes precedence over loyal
+    let loyalty: Vec<&str> = seg.iter().filter(|r| r["scheme"] == "loyalty").map(|r| r["label"].as_str()).collect();
+    assert_eq!(loyalty, ["loyal", "ordinary", "churned"]);
     // crosstab: each configured pair adds up to all 14 customers; age is missing, so age_band
     // is skipped and said so
     let ct = read_csv(&dir.path().join("crosstab.csv"));
@@ -86,25 +91,20 @@ fn size_by_annual_revenue_then_by_spend() {
     let c = by_id(read_csv(&dir.path().join("customers.csv")));
     let size: Vec<&str> = ["A", "B", "D"].iter().map(|id| c[*id]["size"].as_str()).collect();
     assert_eq!(size, ["large", "medium", "small"]);
-    // no master file: value tiers (D 800 high; A, B 300 mid per the golden fixture)
-    let (dir, _) = run_on(&root.join("transactions.csv"), None, config);
+    // a master file without size columns: by spend, the value tiers (D 800 high; A, B 300 mid
+    // per the golden fixture)
+    let regions = tmp.path().join("regions.csv");
+    std::fs::write(&regions, "customer_id,region\nA,north\nB,south\nD,north\n").unwrap_or_else(|e| panic!("{e}"));
+    let (dir, _) = run_on(&root.join("transactions.csv"), Some(&regions), config.clone());
     let c = by_id(read_csv(&dir.path().join("customers.csv")));
     let by_spend: Vec<(&str, &str)> =
         ["A", "D"].iter().map(|id| (c[*id]["size"].as_str(), c[*id]["value_tier"].as_str())).collect();
-    let expect: Vec<(&str, &str)> = by_spend
-        .iter()
-        .map(|(_, tier)| {
-            (
-                match *tier {
-                    "high" => "large",
-                    "mid" => "medium",
-                    _ => "small",
-                },
-                *tier,
-            )
-        })
-        .collect();
-    assert_eq!(by_spend, expect);
+    assert_eq!(by_spend, [("medium", "mid"), ("large", "high")]);
+    // consumer data (no master file): no company size, rather than a copy of the value tier
+    let (dir, s) = run_on(&root.join("transactions.csv"), None, config);
+    let c = by_id(read_csv(&dir.path().join("customers.csv")));
+    assert!(!c["A"].contains_key("size"), "{:?}", c["A"].keys());
+    assert!(s.record.skipped.schemes.iter().any(|k| k.scheme == "size"), "{:?}", s.record.skipped.schemes);
 }
 
 #[test]
@@ -135,6 +135,10 @@ fn bad_rules_fail_with_the_scheme_and_the_columns() {
     let mut c = Config::default();
     c.schemes[0].id = "abc".into();
     assert!(c.check().is_err(), "a scheme may not take a built-in column's name");
+    let mut c = Config::default();
+    c.schemes[1].order.push("loyall".into());
+    let e = c.check().err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(e.contains("schemes `loyalty`") && e.contains("order names `loyall`"), "{e}");
 }
 
 #[test]
