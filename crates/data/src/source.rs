@@ -321,25 +321,28 @@ fn transcode_gbk(path: &Path, temp_dir: &Path) -> Result<tempfile::TempPath> {
     let mut out = BufWriter::with_capacity(1 << 20, file);
     let mut reader = BufReader::with_capacity(1 << 20, input);
     let mut decoder = encoding_rs::GB18030.new_decoder_without_bom_handling();
-    let mut text = String::with_capacity(1 << 21);
-    let mut offset = 0usize;
+    let mut dst = vec![0u8; 1 << 21];
     loop {
         let buf = reader.fill_buf().map_err(DataError::io("read", path))?;
         let last = buf.is_empty();
-        text.clear();
-        let (result, read, had_errors) = decoder.decode_to_string(buf, &mut text, last);
-        if had_errors {
-            return Err(DataError::Encoding { path: path.to_path_buf(), encoding: "GBK", offset });
+        let mut at = 0;
+        loop {
+            let (result, read, written) = decoder.decode_to_utf8_without_replacement(&buf[at..], &mut dst, last);
+            at += read;
+            out.write_all(&dst[..written]).map_err(DataError::io("write", &temp_path))?;
+            match result {
+                encoding_rs::DecoderResult::InputEmpty => break,
+                encoding_rs::DecoderResult::OutputFull => {}
+                // a byte sequence that is not GBK: written as a byte that is not UTF-8 either,
+                // so that the reader rejects its row as `invalid_text` (the file goes on)
+                encoding_rs::DecoderResult::Malformed(..) => {
+                    out.write_all(b"\xFF").map_err(DataError::io("write", &temp_path))?;
+                }
+            }
         }
-        debug_assert!(matches!(result, encoding_rs::CoderResult::InputEmpty) || read > 0 || !text.is_empty());
-        out.write_all(text.as_bytes()).map_err(DataError::io("write", &temp_path))?;
-        offset += read;
-        reader.consume(read);
+        reader.consume(at);
         if last {
             break;
-        }
-        if text.capacity() - text.len() < 16 {
-            text.reserve(1 << 20);
         }
     }
     out.flush().map_err(DataError::io("write", &temp_path))?;

@@ -197,6 +197,31 @@ fn a_bad_byte_in_utf8_rejects_its_row_only() {
 }
 
 #[test]
+fn a_bad_byte_in_gbk_past_the_first_mebibyte_rejects_its_row_only() {
+    let dir = tempdir();
+    // 60,000 GBK rows (about 1.4 MB), then one whose id starts with 0xFF, which no GBK
+    // sequence does
+    let mut bytes = encoding_rs::GBK.encode("客户编号,日期,金额\n").0.into_owned();
+    for i in 0..60_000 {
+        bytes.extend_from_slice(
+            &encoding_rs::GBK.encode(&format!("会员{:05},2024-01-{:02},5\n", i % 500, 1 + i % 28)).0,
+        );
+    }
+    assert!(bytes.len() > 1 << 20);
+    bytes.extend_from_slice(b"\xFFbad,2024-01-05,5\n");
+    bytes.extend_from_slice(&encoding_rs::GBK.encode("会员后来,2024-01-06,7\n").0);
+    let p = write(dir.path(), "members_gbk.csv", &bytes);
+    let (out, s) = run_on(&p, None, Config::default());
+    assert_eq!(s.quality.files[0].encoding, Some(custseg_data::source::Encoding::Gbk));
+    assert_eq!((s.quality.rows_read, s.quality.rows_kept), (60_002, 60_001));
+    assert_eq!(s.quality.rejected_by_reason["invalid_text"], 1);
+    let rejects = std::fs::read_to_string(out.path().join("rejects.csv")).unwrap_or_default();
+    assert!(rejects.contains(",60002,invalid_text,"), "{rejects}");
+    let customers = std::fs::read_to_string(out.path().join("customers.csv")).unwrap_or_default();
+    assert!(customers.contains("会员后来,"), "the row after the bad one is read");
+}
+
+#[test]
 fn a_missing_marker_in_a_numeric_master_column_is_a_missing_value() {
     let dir = tempdir();
     let fixture = crate::repo().join("testdata/fixture/transactions.csv");
