@@ -2,8 +2,8 @@
 //! the UTF-8 repair of a buffer, the date and amount parsers and their detection, and the rule
 //! parser. Under `cargo test` each runs on random inputs; for a coverage-guided run, install
 //! cargo-bolero and give a target and a time, e.g.
-//! `cargo bolero test -p custseg-data fuzz_targets::csv_records --engine afl -T 10min`
-//! (README, "Fuzzing"). A target fails on a panic.
+//! `cargo bolero test -p custseg-data fuzz_targets::csv_records --engine libfuzzer --sanitizer NONE -T 10min`
+//! (README, "Testing and fuzzing"). A target fails on a panic.
 
 use crate::number_format::{NumberFormat, detect_number_format};
 use crate::parse::{DateFormat, detect_date_format, money_units_exact};

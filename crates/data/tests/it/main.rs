@@ -4,6 +4,11 @@
 mod accounting;
 mod equivalence;
 
+// `cargo bolero test` instruments every test binary of the package for coverage: this one links
+// the fuzzer's runtime too, or it fails to link (its targets are in the library's tests)
+#[cfg(fuzzing)]
+extern crate bolero;
+
 use std::path::{Path, PathBuf};
 
 pub fn repo() -> PathBuf {
