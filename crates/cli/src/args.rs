@@ -384,6 +384,11 @@ pub struct RunArgs {
     /// Do not record the run in the store.
     #[arg(long)]
     pub no_store: bool,
+    /// Classify with a saved model (the classifier.json of an earlier run) instead of fitting:
+    /// its RFM cut points, 8-class centres, segment rules, ABC and value-tier cuts and lifecycle
+    /// thresholds, so that labels mean the same as in that run.
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
     /// Input options.
     #[command(flatten)]
     pub input: InputArgs,

@@ -97,6 +97,9 @@ fn dispatch(cli: Cli) -> Result<()> {
             if let Some(l) = a.lang {
                 config.run.lang = Some(lang(l));
             }
+            if let Some(m) = &a.model {
+                config.run.model = Some(m.display().to_string());
+            }
             config.check()?;
             let summary = with_progress(quiet, "reading transactions", |progress| {
                 custseg_engine::run(RunRequest {

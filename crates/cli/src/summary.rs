@@ -249,6 +249,19 @@ pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
         zh(lang, "day after the last transaction", "最后交易日的次日")
     };
     out.line(format!("{}: {} ({source})", zh(lang, "As of", "分析基准日"), r.as_of))?;
+    if let Some(m) = &r.model {
+        let hash = &m.config_hash[..m.config_hash.len().min(8)];
+        out.line(match lang {
+            Lang::En => format!(
+                "Model: {} (fitted as of {}, config {hash}): RFM cuts, ABC and value tiers, lifecycle thresholds from it, not refitted",
+                m.file, m.as_of
+            ),
+            Lang::Zh => format!(
+                "模型: {}（基准日 {} 拟合，配置 {hash}）：RFM 分界、ABC 与价值层级、生命周期阈值均取自该模型，未重新拟合",
+                m.file, m.as_of
+            ),
+        })?;
+    }
     print_quality(out, &s.quality, s.master.as_ref(), lang)?;
     out.line(format!(
         "{}: {} ({} {}, {} {})",

@@ -23,6 +23,7 @@ pub mod abc;
 pub mod catalog;
 pub mod cluster;
 pub mod clv;
+pub mod cuts;
 pub mod kmeans;
 pub mod kprototypes;
 pub mod lifecycle;

@@ -1,16 +1,18 @@
 //! Applies every classifier of custseg-core to the customer features, and lays the results out
 //! as schemes: one label per output row (prospects included), in a documented label order.
 
-use custseg_core::abc::{self, AbcSummary};
+use custseg_core::abc::{self, Abc, AbcSummary};
 use custseg_core::catalog::{self, Lang, Names};
 use custseg_core::lifecycle::{self, LifecycleInput, PAliveCuts, ThresholdSource, Thresholds};
-use custseg_core::rfm::{self, RfmScores, SegmentRule};
-use custseg_core::value_tier;
+use custseg_core::rfm::{self, Rfm, RfmScores, SegmentRule};
+use custseg_core::value_tier::{self, ValueTier};
 use custseg_data::features::Features;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::config::Config;
 use crate::error::{EngineError, Result};
+use crate::model::{Classifier, LifecycleModel};
 
 /// One classification scheme over the output rows.
 #[derive(Debug, Clone)]
@@ -60,11 +62,88 @@ pub struct ThresholdRecord {
     pub source: ThresholdSource,
 }
 
-/// Runs the classifiers.
+/// Runs the built-in classifiers: fitted on these customers, or, with a saved `model`, applied
+/// from it (its cut points, centres, rules and thresholds; the config's classifier parameters are
+/// then the model's).
 ///
 /// # Errors
 /// [`EngineError::Invalid`] for parameters that fail their checks.
-pub fn classify(f: &Features, config: &Config) -> Result<Classified> {
+pub fn classify(f: &Features, config: &Config, model: Option<&Classifier>) -> Result<Classified> {
+    match model {
+        Some(m) => apply(f, config, m),
+        None => fit(f, config),
+    }
+}
+
+/// Each customer classified by a saved model, on its own values.
+fn apply(f: &Features, config: &Config, m: &Classifier) -> Result<Classified> {
+    let abc_params = config.abc.check().map_err(|e| EngineError::Invalid(e.to_string()))?;
+    let n = f.len();
+    let per: Vec<((u8, u8, u8), &'static str)> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let (r, fq, mo) = (f.recency_days[i] as f64, f.frequency[i] as f64, f.monetary[i]);
+            (m.rfm.scores(r, fq, mo), m.rfm.cn8(r, fq, mo))
+        })
+        .collect();
+    let scores = RfmScores {
+        r: per.iter().map(|p| p.0.0).collect(),
+        f: per.iter().map(|p| p.0.1).collect(),
+        m: per.iter().map(|p| p.0.2).collect(),
+    };
+    let segment = rfm::segment(&scores, &m.rfm_segments);
+    Ok(Classified {
+        segment,
+        cn8: per.iter().map(|p| p.1).collect(),
+        cn8_centres: m.rfm.cn8_centres,
+        abc: (0..n).into_par_iter().map(|i| m.abc.tier(f.monetary[i], &f.customer[i])).collect(),
+        // the concentration figures describe these customers, whatever the tiers' cuts
+        abc_summary: abc::classify(&f.monetary, &abc_params).1,
+        value_tier: f.monetary.par_iter().map(|&v| m.value_tier.tier(v)).collect(),
+        thresholds: m.lifecycle.thresholds,
+        threshold_source: m.lifecycle.source,
+        scores,
+    })
+}
+
+/// The saved model of a fitted classification (the parts the built-in schemes need).
+pub fn fitted_model(f: &Features, c: &Classified, config: &Config, fitted: FittedRun) -> Result<Classifier> {
+    let params = config.rfm.params().check().map_err(|e| EngineError::Invalid(e.to_string()))?;
+    let recency: Vec<f64> = f.recency_days.iter().map(|&v| v as f64).collect();
+    let frequency: Vec<f64> = f.frequency.iter().map(|&v| v as f64).collect();
+    let ids: Vec<&str> = f.customer.iter().map(String::as_str).collect();
+    Ok(Classifier {
+        schema_version: crate::model::SCHEMA_VERSION,
+        custseg_version: env!("CARGO_PKG_VERSION").to_string(),
+        as_of: fitted.as_of,
+        config_hash: crate::store::config_hash(config),
+        inputs: fitted.inputs,
+        rfm: Rfm::from_scores(
+            [&recency, &frequency, &f.monetary],
+            &c.scores,
+            &params,
+            (c.cn8_centres, config.rfm.cn8_basis),
+        ),
+        rfm_segments: config.rfm.segment_rules().into_owned(),
+        abc: Abc::from_tiers(&f.monetary, &ids, &c.abc),
+        value_tier: ValueTier::from_tiers(&f.monetary, &c.value_tier),
+        lifecycle: LifecycleModel { thresholds: c.thresholds, source: c.threshold_source, p_alive: fitted.p_alive },
+    })
+}
+
+/// What a fitted model records of its run besides the classification.
+#[derive(Debug, Clone)]
+pub struct FittedRun {
+    /// As-of date.
+    pub as_of: String,
+    /// The inputs as run.json lists them.
+    pub inputs: serde_json::Value,
+    /// P(alive) cut-offs, when the stages were judged by the CLV model.
+    pub p_alive: Option<PAliveCuts>,
+}
+
+/// Fits the built-in classifiers on these customers.
+fn fit(f: &Features, config: &Config) -> Result<Classified> {
     let invalid = |e: &dyn std::fmt::Display| EngineError::Invalid(e.to_string());
     let recency: Vec<f64> = f.recency_days.iter().map(|&v| v as f64).collect();
     let frequency: Vec<f64> = f.frequency.iter().map(|&v| v as f64).collect();

@@ -464,6 +464,9 @@ pub struct RunConfig {
     /// The dataset this run is part of (a project name): runs are compared in the history only
     /// within one dataset. Default: the transactions path, made absolute.
     pub dataset: Option<String>,
+    /// A saved classification model (`classifier.json`) to classify with instead of fitting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 impl Default for RunConfig {
@@ -477,6 +480,7 @@ impl Default for RunConfig {
             fsync: false,
             next_action: true,
             dataset: None,
+            model: None,
         }
     }
 }

@@ -29,6 +29,7 @@ pub mod inspect;
 pub mod lookalike;
 pub mod matrix;
 pub mod migration;
+pub mod model;
 pub mod output;
 pub mod pipeline;
 pub mod playbook;

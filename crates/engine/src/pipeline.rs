@@ -22,7 +22,7 @@ use custseg_data::sink::{write_csv, write_json, write_parquet};
 use custseg_data::source::fingerprint;
 use serde::Serialize;
 
-use crate::classify::{Scheme, ThresholdRecord, classify, lifecycle_stages, schemes};
+use crate::classify::{FittedRun, Scheme, ThresholdRecord, classify, fitted_model, lifecycle_stages, schemes};
 use crate::cluster::{self, Clustering, Inputs};
 use crate::clv::commands::score_columns;
 use crate::clv::{self, ModelFile, Models, RowCounts, Scores};
@@ -30,6 +30,7 @@ use crate::config::{Config, LifecycleBasis, parse_as_of};
 use crate::error::{EngineError, Result};
 use crate::lookalike;
 use crate::matrix::{self, MatrixRecord};
+use crate::model::{Classifier, ModelSource};
 use crate::output::{SegmentRow, crosstab_table, customers_table, segment_rows, segments_table};
 use crate::playbook;
 use crate::preflight::{self, Shape};
@@ -121,6 +122,9 @@ pub struct RunRecord {
     pub skipped: Skipped,
     /// The effective configuration.
     pub config: Config,
+    /// The saved model the built-in classifications came from (`run --model`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelSource>,
     /// Files written.
     pub outputs: Vec<String>,
     /// The run history (with a store): this run's id, the run compared with and its alerts;
@@ -337,6 +341,8 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     let total = Instant::now();
     let ctx = custseg_data::session(config.run.threads);
     let as_of_given = config.run.as_of.as_deref().map(parse_as_of).transpose()?;
+    // a saved model is read before any data, so that a wrong file fails at once
+    let model = config.run.model.as_deref().map(|p| Classifier::read(Path::new(p))).transpose()?;
 
     // the master file first: the rules are checked against its attributes before the (much
     // larger) transactions are read
@@ -451,14 +457,21 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     trace_stage("cluster", &timings);
 
     let t = Instant::now();
-    let classified = classify(&features, config)?;
-    let p_alive = match (config.clv.lifecycle, scores) {
-        (LifecycleBasis::PAlive, Some(s)) => Some((
-            s.p_alive.as_slice(),
-            PAliveCuts { at_risk_below: config.clv.p_alive_at_risk, churned_below: config.clv.p_alive_churned },
-        )),
+    let classified = classify(&features, config, model.as_ref())?;
+    // stages by P(alive): the model's cut-offs when it has them, else the config's
+    let p_alive_cuts = match &model {
+        Some(m) => m.lifecycle.p_alive,
+        None => (config.clv.lifecycle == LifecycleBasis::PAlive).then_some(PAliveCuts {
+            at_risk_below: config.clv.p_alive_at_risk,
+            churned_below: config.clv.p_alive_churned,
+        }),
+    };
+    let p_alive = match (p_alive_cuts, scores) {
+        (Some(cuts), Some(s)) => Some((s.p_alive.as_slice(), cuts)),
         _ => None,
     };
+    // the cut-offs the stages used, for the model this run fits
+    let p_alive_used = p_alive.map(|(_, cuts)| cuts);
     // the lifecycle and the built-in schemes, the value x loyalty matrix and the look-alike
     // classes are independent of each other: side by side
     let master_view = master.as_ref().map(|m| (m, master_rows.as_slice()));
@@ -620,6 +633,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
         &QualityFile { transactions: &quality, customers_file: master.as_ref().map(|m| &m.report) },
     )?;
     let mut outputs: Vec<String> = OUTPUTS.iter().map(|s| s.to_string()).collect();
+    outputs.push(crate::model::MODEL_FILE.into());
     let mut clv_record = predicted.map(|p| clv_record(p, &quality, as_of, config));
     if clv_record.as_ref().is_some_and(|c| c.model.is_some()) {
         outputs.insert(7, "model.json".into());
@@ -667,6 +681,21 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
         model.inputs = inputs.clone();
         write_json(&dir.join("model.json"), model)?;
     }
+    // the classification model: the one applied, else the one this run fitted
+    let classifier = match &model {
+        Some(m) => m.clone(),
+        None => fitted_model(
+            &features,
+            &classified,
+            config,
+            FittedRun {
+                as_of: format_day(as_of),
+                inputs: serde_json::to_value(&inputs).unwrap_or_default(),
+                p_alive: p_alive_used,
+            },
+        )?,
+    };
+    write_json(&dir.join(crate::model::MODEL_FILE), &classifier)?;
     // the run history: record, compare with the previous run of the same configuration
     let history = match (&req.store, history_features) {
         (Some(path), Some(features_per_row)) => {
@@ -725,6 +754,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
         wallet: wallet.map_or_else(|| wallet::unavailable(&config.wallet), |w| w.record),
         skipped: Skipped { schemes: skipped_schemes, crosstabs: skipped_crosstabs },
         config: config.clone(),
+        model: model.as_ref().zip(config.run.model.as_deref()).map(|(m, p)| m.source(Path::new(p))),
         outputs,
         history,
         timings_ms: timings,

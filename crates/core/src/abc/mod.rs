@@ -18,8 +18,10 @@
 //! # Ok::<(), custseg_core::abc::AbcError>(())
 //! ```
 
+mod apply;
 mod classify;
 mod params;
 
+pub use apply::{Abc, TierStart};
 pub use classify::{AbcSummary, classify, gini};
 pub use params::{AbcError, AbcParams, ValidAbcParams};

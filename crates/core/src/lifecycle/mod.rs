@@ -53,7 +53,7 @@ pub struct LifecycleParams {
 }
 
 /// The thresholds a run used, in days.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Thresholds {
     /// See [`LifecycleParams::new_days`].
     pub new_days: i64,
@@ -64,7 +64,7 @@ pub struct Thresholds {
 }
 
 /// Where each threshold came from, for the run summary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ThresholdSource {
     /// Set in the config or on the command line.
@@ -102,24 +102,24 @@ pub fn derive_thresholds(params: &LifecycleParams, mean_gaps: &[f64]) -> (Thresh
 
 /// The stage id of every customer in input order.
 pub fn classify(customers: &[LifecycleInput], t: &Thresholds) -> Vec<&'static str> {
-    customers
-        .iter()
-        .map(|c| {
-            if c.prospect {
-                "prospect"
-            } else if c.recency_days > t.churn_days {
-                "churned"
-            } else if c.tenure_days <= t.new_days {
-                "new"
-            } else if c.last_gap_days.is_some_and(|g| g > t.churn_days) && c.recency_days <= t.at_risk_days {
-                "reactivated"
-            } else if c.recency_days > t.at_risk_days {
-                "at_risk"
-            } else {
-                "active"
-            }
-        })
-        .collect()
+    customers.iter().map(|c| stage(c, t)).collect()
+}
+
+/// One customer's stage by the recency rules of [`classify`].
+pub fn stage(c: &LifecycleInput, t: &Thresholds) -> &'static str {
+    if c.prospect {
+        "prospect"
+    } else if c.recency_days > t.churn_days {
+        "churned"
+    } else if c.tenure_days <= t.new_days {
+        "new"
+    } else if c.last_gap_days.is_some_and(|g| g > t.churn_days) && c.recency_days <= t.at_risk_days {
+        "reactivated"
+    } else if c.recency_days > t.at_risk_days {
+        "at_risk"
+    } else {
+        "active"
+    }
 }
 
 /// P(alive) cut-offs for [`classify_with_p_alive`].
@@ -141,21 +141,20 @@ pub fn classify_with_p_alive(
     p_alive: &[Option<f64>],
     cuts: &PAliveCuts,
 ) -> Vec<&'static str> {
-    let by_recency = classify(customers, t);
-    customers
-        .iter()
-        .zip(p_alive)
-        .zip(by_recency)
-        .map(|((c, p), fallback)| match p {
-            _ if c.prospect => "prospect",
-            None => fallback,
-            Some(p) if *p < cuts.churned_below => "churned",
-            Some(_) if c.tenure_days <= t.new_days => "new",
-            Some(p) if c.last_gap_days.is_some_and(|g| g > t.churn_days) && *p >= cuts.at_risk_below => "reactivated",
-            Some(p) if *p < cuts.at_risk_below => "at_risk",
-            Some(_) => "active",
-        })
-        .collect()
+    customers.iter().zip(p_alive).map(|(c, p)| stage_with_p_alive(c, t, *p, cuts)).collect()
+}
+
+/// One customer's stage by the rules of [`classify_with_p_alive`].
+pub fn stage_with_p_alive(c: &LifecycleInput, t: &Thresholds, p_alive: Option<f64>, cuts: &PAliveCuts) -> &'static str {
+    match p_alive {
+        _ if c.prospect => "prospect",
+        None => stage(c, t),
+        Some(p) if p < cuts.churned_below => "churned",
+        Some(_) if c.tenure_days <= t.new_days => "new",
+        Some(p) if c.last_gap_days.is_some_and(|g| g > t.churn_days) && p >= cuts.at_risk_below => "reactivated",
+        Some(p) if p < cuts.at_risk_below => "at_risk",
+        Some(_) => "active",
+    }
 }
 
 #[cfg(test)]

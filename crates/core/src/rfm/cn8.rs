@@ -44,24 +44,26 @@ pub fn cn8(
         .unwrap_or(0.0)
     };
     let centres = [centre(recency_days), centre(frequency), centre(monetary)];
-    let labels = (0..recency_days.len())
-        .map(|i| {
-            let r = recency_days[i] < centres[0];
-            let f = frequency[i] > centres[1];
-            let m = monetary[i] > centres[2];
-            match (r, f, m) {
-                (true, true, true) => "important_value",
-                (true, false, true) => "important_develop",
-                (false, true, true) => "important_retain",
-                (false, false, true) => "important_winback",
-                (true, true, false) => "general_value",
-                (true, false, false) => "general_develop",
-                (false, true, false) => "general_retain",
-                (false, false, false) => "general_winback",
-            }
-        })
-        .collect();
+    let labels =
+        (0..recency_days.len()).map(|i| cn8_class(recency_days[i], frequency[i], monetary[i], &centres)).collect();
     (labels, centres)
+}
+
+/// One customer's class against fitted `centres` (recency, frequency, monetary).
+pub fn cn8_class(recency_days: f64, frequency: f64, monetary: f64, centres: &[f64; 3]) -> &'static str {
+    let r = recency_days < centres[0];
+    let f = frequency > centres[1];
+    let m = monetary > centres[2];
+    match (r, f, m) {
+        (true, true, true) => "important_value",
+        (true, false, true) => "important_develop",
+        (false, true, true) => "important_retain",
+        (false, false, true) => "important_winback",
+        (true, true, false) => "general_value",
+        (true, false, false) => "general_develop",
+        (false, true, false) => "general_retain",
+        (false, false, false) => "general_winback",
+    }
 }
 
 #[cfg(test)]

@@ -26,13 +26,15 @@
 //! # Ok::<(), custseg_core::rfm::RfmError>(())
 //! ```
 
+mod apply;
 pub mod cn8;
 mod errors;
 mod params;
 mod score;
 mod segments;
 
-pub use cn8::{Cn8Basis, cn8};
+pub use apply::Rfm;
+pub use cn8::{Cn8Basis, cn8, cn8_class};
 pub use errors::RfmError;
 pub use params::{RfmParams, ValidRfmParams};
 pub use score::{RfmScores, breakpoint_scores, quantile_scores, score};

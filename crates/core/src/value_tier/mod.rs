@@ -15,6 +15,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::cuts::{Better, Cuts};
 use crate::math::min_ranks;
 
 /// Invalid value-tier parameters.
@@ -78,6 +79,29 @@ pub fn classify(monetary: &[f64], params: &ValidValueTierParams) -> Vec<&'static
         .collect()
 }
 
+/// The tier ids, lowest first (the levels of [`ValueTier`]'s cuts).
+const TIERS: [&str; 3] = ["low", "mid", "high"];
+
+/// Fitted value tiers: the monetary value where mid and high start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValueTier {
+    /// Monetary cut points (mid, then high).
+    pub monetary: Cuts,
+}
+
+impl ValueTier {
+    /// The cut points behind a classification from [`classify`].
+    pub fn from_tiers(monetary: &[f64], tiers: &[&str]) -> ValueTier {
+        let levels: Vec<u8> = tiers.iter().map(|t| TIERS.iter().position(|x| x == t).unwrap_or(0) as u8).collect();
+        ValueTier { monetary: Cuts::from_levels(monetary, &levels, Better::Higher) }
+    }
+
+    /// One customer's tier.
+    pub fn tier(&self, monetary: f64) -> &'static str {
+        TIERS[usize::from(self.monetary.level(monetary)).min(2)]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +112,15 @@ mod tests {
             classify(&[5.0, 5.0, 5.0, 5.0, 9.0], &ValueTierParams::default().check().unwrap_or_else(|e| panic!("{e}")));
         assert_eq!(t, vec!["low", "low", "low", "low", "high"]);
         assert!(ValueTierParams { high_share: 0.6, low_share: 0.5 }.check().is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_cuts_give_back_every_tier(values in proptest::collection::vec(0u32..50, 1..300)) {
+            let m: Vec<f64> = values.iter().map(|&v| f64::from(v) * 1.25).collect();
+            let t = classify(&m, &ValueTierParams::default().check().unwrap_or_else(|e| panic!("{e}")));
+            let model = ValueTier::from_tiers(&m, &t);
+            proptest::prop_assert!(m.iter().zip(&t).all(|(v, tier)| model.tier(*v) == *tier));
+        }
     }
 }

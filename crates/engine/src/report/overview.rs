@@ -381,6 +381,21 @@ pub fn quality(page: &mut Page, o: &RunOutputs, lang: Lang) {
         format!("{} – {}", q["first_date"].as_str().unwrap_or(""), q["last_date"].as_str().unwrap_or("")),
     ]);
     assumed.row(vec![tr.t("As-of date", "分析基准日").into(), o.run["as_of"].as_str().unwrap_or("").into()]);
+    if let Some(m) = o.run["model"].as_object() {
+        let text = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        let hash = text("config_hash");
+        assumed.row(vec![
+            tr.t("Classification model (nothing refitted)", "分类模型（未重新拟合）").into(),
+            match lang {
+                Lang::Zh => {
+                    format!("{}（基准日 {}，配置 {}）", text("file"), text("as_of"), &hash[..hash.len().min(8)])
+                }
+                Lang::En => {
+                    format!("{} (as of {}, config {})", text("file"), text("as_of"), &hash[..hash.len().min(8)])
+                }
+            },
+        ]);
+    }
     let life = &o.run["lifecycle"];
     assumed.row(vec![
         tr.t("Lifecycle thresholds (days)", "生命周期阈值（天）").into(),

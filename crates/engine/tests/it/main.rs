@@ -8,6 +8,7 @@ mod determinism;
 mod errors;
 mod golden;
 mod history;
+mod model;
 mod report;
 mod robust;
 mod rules;

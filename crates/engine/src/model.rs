@@ -1,0 +1,100 @@
+//! The saved classification model (`classifier.json`), fitted by every run and applied by
+//! `run --model`: the built-in schemes' cut points ([`custseg_core::cuts`]), centres, rules and
+//! thresholds, so that a customer is classified from their own values, and a run's own customers
+//! get every label back. (CLV, clusters, the matrix, value classes and rule schemes are still
+//! fitted per run; they join the model next.)
+
+use std::path::Path;
+
+use custseg_core::abc::Abc;
+use custseg_core::lifecycle::{PAliveCuts, ThresholdSource, Thresholds};
+use custseg_core::rfm::{Rfm, SegmentRule};
+use custseg_core::value_tier::ValueTier;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EngineError, Result};
+
+/// The `classifier.json` layout this custseg writes; it reads this one and older ones.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The model's file name in a run's output directory.
+pub const MODEL_FILE: &str = "classifier.json";
+
+/// The saved classification model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Classifier {
+    /// Layout version ([`SCHEMA_VERSION`] when written by this custseg).
+    pub schema_version: u32,
+    /// The custseg that wrote it.
+    pub custseg_version: String,
+    /// The fitted run's as-of date.
+    pub as_of: String,
+    /// The fitted run's configuration identity ([`crate::store::config_hash`]).
+    pub config_hash: String,
+    /// The fitted run's inputs (paths, sizes, fingerprints), as in its run.json.
+    pub inputs: serde_json::Value,
+    /// R, F and M cut points and the 8-class centres.
+    pub rfm: Rfm,
+    /// The RFM segment rules (first match wins).
+    pub rfm_segments: Vec<SegmentRule>,
+    /// ABC tiers: where B and C start.
+    pub abc: Abc,
+    /// Value tiers: where mid and high start.
+    pub value_tier: ValueTier,
+    /// Lifecycle thresholds in days, how they were set, and the P(alive) cut-offs when stages
+    /// were judged by the CLV model.
+    pub lifecycle: LifecycleModel,
+}
+
+/// The lifecycle part of a [`Classifier`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LifecycleModel {
+    /// New / at-risk / churn thresholds in days.
+    pub thresholds: Thresholds,
+    /// How the fitted run set them.
+    pub source: ThresholdSource,
+    /// P(alive) cut-offs (stages by the CLV model), if the fitted run used them.
+    pub p_alive: Option<PAliveCuts>,
+}
+
+/// Where a run's thresholds came from, when they came from a saved model (run.json `model`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelSource {
+    /// The model file as given.
+    pub file: String,
+    /// Its run's as-of date.
+    pub as_of: String,
+    /// Its run's configuration identity.
+    pub config_hash: String,
+}
+
+impl Classifier {
+    /// Reads a model file, refusing one written in a newer layout.
+    ///
+    /// # Errors
+    /// [`EngineError::Invalid`] naming the file: unreadable, not a model, or too new.
+    pub fn read(path: &Path) -> Result<Classifier> {
+        let bad = |why: String| EngineError::Invalid(format!("model {}: {why}", path.display()));
+        let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(format!("not JSON ({e})")))?;
+        let version = value["schema_version"].as_u64().ok_or_else(|| {
+            bad("not a custseg classification model (no schema_version); give the classifier.json a run wrote".into())
+        })?;
+        if version > u64::from(SCHEMA_VERSION) {
+            return Err(bad(format!(
+                "written by custseg {} in model layout {version}, newer than this custseg's {SCHEMA_VERSION}\nhint: upgrade custseg, or refit with `custseg run`",
+                value["custseg_version"].as_str().unwrap_or("(unknown)")
+            )));
+        }
+        serde_json::from_value(value).map_err(|e| bad(format!("not a valid model ({e})")))
+    }
+
+    /// Where a run's classification came from, for run.json.
+    pub fn source(&self, file: &Path) -> ModelSource {
+        ModelSource {
+            file: file.display().to_string(),
+            as_of: self.as_of.clone(),
+            config_hash: self.config_hash.clone(),
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! The saved classification model: every run writes classifier.json; classifying a run's own
+//! customers with it gives back every score and label byte for byte; frozen cuts place later
+//! customers by the earlier run's thresholds; a model from a newer custseg is refused.
+
+use std::path::Path;
+
+use custseg_engine::model::{Classifier, SCHEMA_VERSION};
+use custseg_engine::{Config, EngineError};
+
+use crate::{by_id, num, read_csv, run_on, try_run};
+
+fn cdnow(dir: &Path) -> std::path::PathBuf {
+    let p = dir.join("cdnow.csv");
+    std::fs::write(&p, custseg_engine::demo::cdnow_csv()).unwrap_or_else(|e| panic!("{e}"));
+    p
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A run, then the same input and as-of classified by that run's model: the same files.
+fn same_with_own_model(transactions: &Path, customers: Option<&Path>, config: Config) {
+    let (fit, s) = run_on(transactions, customers, config.clone());
+    assert!(s.record.outputs.iter().any(|o| o == "classifier.json"));
+    let model_path = fit.path().join("classifier.json");
+    let model = Classifier::read(&model_path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((model.schema_version, model.as_of.as_str()), (SCHEMA_VERSION, s.record.as_of.as_str()));
+    let mut frozen = config;
+    frozen.run.as_of = Some(s.record.as_of.clone());
+    frozen.run.model = Some(model_path.display().to_string());
+    let (applied, t) = run_on(transactions, customers, frozen);
+    assert_eq!(t.record.model.as_ref().map(|m| m.as_of.as_str()), Some(s.record.as_of.as_str()));
+    for file in ["customers.csv", "segments.csv", "playbook.csv", "crosstab.csv", "classifier.json"] {
+        let (a, b) = (read(&fit.path().join(file)), read(&applied.path().join(file)));
+        if a != b {
+            let at = a.bytes().zip(b.bytes()).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+            panic!(
+                "{file} of {} differs at byte {at}: {:?} vs {:?}",
+                transactions.display(),
+                &a[at.saturating_sub(80)..(at + 80).min(a.len())],
+                &b[at.saturating_sub(80)..(at + 80).min(b.len())]
+            );
+        }
+    }
+}
+
+#[test]
+fn a_run_classified_by_its_own_model_is_the_same_run() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    same_with_own_model(&cdnow(dir.path()), None, Config::default());
+    // a generated log with a master file: prospects, rule schemes on master attributes
+    let params = custseg_engine::SynthParams { n_customers: 1500, seed: 11, discounts: true, ..Default::default() };
+    let log = dir.path().join("log.csv");
+    let master = dir.path().join("master.csv");
+    custseg_data::synth_io::write_synth(&params, &log, custseg_data::synth_io::SynthFormat::Csv)
+        .unwrap_or_else(|e| panic!("{e}"));
+    custseg_data::synth_io::write_synth_master(&params, &master).unwrap_or_else(|e| panic!("{e}"));
+    let mut config = Config::default();
+    config.cluster.enabled = false;
+    same_with_own_model(&log, Some(&master), config);
+}
+
+#[test]
+fn frozen_cuts_place_later_customers_by_the_earlier_run() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let log = cdnow(dir.path());
+    let mut config = Config::default();
+    config.cluster.enabled = false;
+    config.run.as_of = Some("1997-10-01".into());
+    let (early, _) = run_on(&log, None, config.clone());
+    let model_path = early.path().join("classifier.json");
+    let model = Classifier::read(&model_path).unwrap_or_else(|e| panic!("{e}"));
+    config.run.as_of = Some("1998-07-01".into());
+    let (refit, _) = run_on(&log, None, config.clone());
+    config.run.model = Some(model_path.display().to_string());
+    let (frozen, s) = run_on(&log, None, config);
+    assert_eq!(s.record.lifecycle.thresholds, model.lifecycle.thresholds);
+    let refit = by_id(read_csv(&refit.path().join("customers.csv")));
+    let rows = read_csv(&frozen.path().join("customers.csv"));
+    let mut moved = 0;
+    for r in &rows {
+        let scores = model.rfm.scores(num(r, "recency_days"), num(r, "frequency"), num(r, "monetary"));
+        let got = (num(r, "r_score") as u8, num(r, "f_score") as u8, num(r, "m_score") as u8);
+        assert_eq!(got, scores, "{}", r["customer_id"]);
+        assert_eq!(r["abc"], model.abc.tier(num(r, "monetary"), &r["customer_id"]));
+        assert_eq!(r["value_tier"], model.value_tier.tier(num(r, "monetary")));
+        moved += usize::from(refit[&r["customer_id"]]["f_score"] != r["f_score"]);
+    }
+    // the refit moved its cuts over nine months of data; the frozen run did not
+    assert!(moved > 100, "only {moved} customers' F score differs from a refit");
+}
+
+#[test]
+fn a_model_from_a_newer_custseg_is_refused() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let log = cdnow(dir.path());
+    let newer = dir.path().join("newer.json");
+    std::fs::write(&newer, r#"{"schema_version": 99, "custseg_version": "9.0.0"}"#).unwrap_or_else(|e| panic!("{e}"));
+    let not_a_model = dir.path().join("other.json");
+    std::fs::write(&not_a_model, r#"{"model": "bgnbd"}"#).unwrap_or_else(|e| panic!("{e}"));
+    for (file, expect) in [(&newer, "custseg 9.0.0 in model layout 99"), (&not_a_model, "no schema_version")] {
+        let mut config = Config::default();
+        config.run.model = Some(file.display().to_string());
+        let err = try_run(&log, None, config).err().unwrap_or_else(|| panic!("{} was accepted", file.display()));
+        assert!(matches!(err, EngineError::Invalid(_)), "{err}");
+        assert!(err.to_string().contains(expect) && err.to_string().contains(&file.display().to_string()), "{err}");
+    }
+}
