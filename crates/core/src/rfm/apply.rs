@@ -76,13 +76,7 @@ mod tests {
 
     #[test]
     fn configured_breakpoints_are_kept_though_nobody_reaches_them() {
-        let p = RfmParams {
-            recency_breaks: Some(vec![30.0, 60.0, 90.0, 180.0]),
-            frequency_breaks: Some(vec![2.0, 3.0, 5.0, 8.0]),
-            ..RfmParams::default()
-        }
-        .check()
-        .unwrap_or_else(|e| panic!("{e}"));
+        let p = crate::rfm::params::example_breaks();
         let (model, s, _) = fit(&[10.0, 200.0], &[1.0, 2.0], &[5.0, 6.0], &p);
         assert_eq!((s.r.clone(), s.f.clone()), (vec![5, 1], vec![1, 2]));
         // a later customer with 9 orders, 60 days ago: the breakpoints, not the population

@@ -67,6 +67,18 @@ impl RfmParams {
     }
 }
 
+/// Breakpoints on recency and frequency, quantiles on monetary (the tests' example).
+#[cfg(test)]
+pub(crate) fn example_breaks() -> ValidRfmParams {
+    RfmParams {
+        recency_breaks: Some(vec![30.0, 60.0, 90.0, 180.0]),
+        frequency_breaks: Some(vec![2.0, 3.0, 5.0, 8.0]),
+        ..RfmParams::default()
+    }
+    .check()
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

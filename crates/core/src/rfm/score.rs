@@ -46,7 +46,6 @@ pub fn score(recency_days: &[f64], frequency: &[f64], monetary: &[f64], params: 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rfm::RfmParams;
     use proptest::prelude::*;
 
     #[test]
@@ -57,13 +56,7 @@ mod tests {
 
     #[test]
     fn recency_is_reversed_and_breakpoints_apply() {
-        let p = RfmParams {
-            recency_breaks: Some(vec![30.0, 60.0, 90.0, 180.0]),
-            frequency_breaks: Some(vec![2.0, 3.0, 5.0, 8.0]),
-            ..RfmParams::default()
-        }
-        .check()
-        .unwrap_or_else(|e| panic!("{e}"));
+        let p = crate::rfm::params::example_breaks();
         let s = score(&[10.0, 30.0, 31.0, 200.0], &[1.0, 2.0, 8.0, 100.0], &[1.0, 2.0, 3.0, 4.0], &p);
         assert_eq!(s.r, vec![5, 5, 4, 1]);
         assert_eq!(s.f, vec![1, 2, 5, 5]);
