@@ -274,6 +274,7 @@ pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
     ))?;
     let t = &r.lifecycle.thresholds;
     let source = match r.lifecycle.source {
+        _ if r.model.is_some() => zh(lang, "from the model", "取自模型"),
         custseg_core::lifecycle::ThresholdSource::Configured => zh(lang, "configured", "配置给定"),
         custseg_core::lifecycle::ThresholdSource::Derived => {
             zh(lang, "derived from the purchase intervals", "由购买间隔推算")

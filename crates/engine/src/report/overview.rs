@@ -408,6 +408,7 @@ pub fn quality(page: &mut Page, o: &RunOutputs, lang: Lang) {
             tr.t("churned >", "流失 >"),
             life["churn_days"],
             match life["source"].as_str().unwrap_or("") {
+                _ if o.run["model"].is_object() => tr.t("from the model", "取自模型"),
                 "configured" => tr.t("configured", "配置给定"),
                 "derived" => tr.t("derived from the purchase intervals", "由购买间隔推算"),
                 "fallback" => tr.t("fixed defaults: too few repeat customers", "固定默认值：复购客户太少"),

@@ -76,6 +76,13 @@ fn frozen_cuts_place_later_customers_by_the_earlier_run() {
     config.run.model = Some(model_path.display().to_string());
     let (frozen, s) = run_on(&log, None, config);
     assert_eq!(s.record.lifecycle.thresholds, model.lifecycle.thresholds);
+    // the report says where the classification came from
+    let html = custseg_engine::report::build(frozen.path(), custseg_core::Lang::En).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        html.contains("Classification model (nothing refitted)") && html.contains("(as of 1997-10-01"),
+        "no model row"
+    );
+    assert!(html.contains("(from the model)"));
     let refit = by_id(read_csv(&refit.path().join("customers.csv")));
     let rows = read_csv(&frozen.path().join("customers.csv"));
     let mut moved = 0;
