@@ -389,8 +389,7 @@ pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
             let rule = r.config.schemes.iter().find(|x| x.id == *scheme);
             let title = match (scheme_name(scheme, lang), rule) {
                 (Some(n), _) => n.to_string(),
-                (None, Some(x)) if lang == Lang::Zh => x.name_zh.clone().or(x.name_en.clone()).unwrap_or(x.id.clone()),
-                (None, Some(x)) => x.name_en.clone().or(x.name_zh.clone()).unwrap_or(x.id.clone()),
+                (None, Some(x)) => x.names().get(lang).to_string(),
                 (None, None) => scheme.to_string(),
             };
             out.line(title)?;
@@ -547,8 +546,7 @@ pub fn print_playbook(out: &mut Out, plays: &[Play], rules: &[RuleScheme], lang:
         let rule = rules.iter().find(|r| r.id == p.scheme);
         let scheme = match (scheme_name(&p.scheme, lang), rule) {
             (Some(n), _) => n.to_string(),
-            (None, Some(r)) if lang == Lang::Zh => r.name_zh.clone().or(r.name_en.clone()).unwrap_or(p.scheme.clone()),
-            (None, Some(r)) => r.name_en.clone().or(r.name_zh.clone()).unwrap_or(p.scheme.clone()),
+            (None, Some(r)) => r.names().get(lang).to_string(),
             (None, None) => p.scheme.clone(),
         };
         let name = match (custseg_core::catalog::label_name(&p.scheme, &p.label, lang), rule) {

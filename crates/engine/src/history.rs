@@ -105,11 +105,7 @@ pub fn scheme_labels(schemes: &[Scheme], config: &Config) -> Vec<SchemeLabels> {
         .iter()
         .map(|s| {
             let name = Names::of_scheme(&s.id)
-                .or_else(|| {
-                    let r = config.schemes.iter().find(|r| r.id == s.id)?;
-                    let en = r.name_en.clone().or(r.name_zh.clone())?;
-                    Some(Names::new(en.clone(), r.name_zh.clone().unwrap_or(en)))
-                })
+                .or_else(|| config.schemes.iter().find(|r| r.id == s.id).map(|r| r.names()))
                 .unwrap_or_else(|| Names::same(&s.id));
             let labels = s
                 .labels

@@ -102,6 +102,13 @@ impl RuleScheme {
         sets
     }
 
+    /// The scheme's names in both languages: each language's own, else the other's, else the id.
+    pub fn names(&self) -> Names {
+        let (en, zh) = (self.name_en.clone(), self.name_zh.clone());
+        let id = || self.id.clone();
+        Names::new(en.clone().or(zh.clone()).unwrap_or_else(id), zh.or(en).unwrap_or_else(id))
+    }
+
     /// Label ids in display order: those of `order`, then the rules' labels (first
     /// appearance), then the default.
     pub fn labels(&self, rules: &[RuleEntry]) -> Vec<String> {

@@ -183,14 +183,7 @@ impl RunOutputs {
             return n.to_string();
         }
         if let Some(s) = self.config.schemes.iter().find(|s| s.id == scheme) {
-            let n = if lang == Lang::Zh {
-                s.name_zh.clone().or(s.name_en.clone())
-            } else {
-                s.name_en.clone().or(s.name_zh.clone())
-            };
-            if let Some(n) = n {
-                return n;
-            }
+            return s.names().get(lang).to_string();
         }
         scheme.to_string()
     }
