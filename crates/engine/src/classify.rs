@@ -10,9 +10,14 @@ use custseg_data::features::Features;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::cluster::ClusterModel;
 use crate::config::Config;
 use crate::error::{EngineError, Result};
-use crate::model::{Classifier, LifecycleModel};
+use crate::lookalike::LookalikeModel;
+use crate::matrix::MatrixConfig;
+use crate::model::{Classifier, ClvPart, LifecycleModel};
+use crate::playbook::Play;
+use crate::rules::RuleScheme;
 
 /// One classification scheme over the output rows.
 #[derive(Debug, Clone)]
@@ -128,6 +133,12 @@ pub fn fitted_model(f: &Features, c: &Classified, config: &Config, fitted: Fitte
         abc: Abc::from_tiers(&f.monetary, &ids, &c.abc),
         value_tier: ValueTier::from_tiers(&f.monetary, &c.value_tier),
         lifecycle: LifecycleModel { thresholds: c.thresholds, source: c.threshold_source, p_alive: fitted.p_alive },
+        clv: fitted.clv,
+        cluster: fitted.cluster,
+        matrix: fitted.matrix,
+        value_class: fitted.value_class,
+        schemes: fitted.schemes,
+        playbook: fitted.playbook,
     })
 }
 
@@ -140,6 +151,18 @@ pub struct FittedRun {
     pub inputs: serde_json::Value,
     /// P(alive) cut-offs, when the stages were judged by the CLV model.
     pub p_alive: Option<PAliveCuts>,
+    /// The CLV part, when a CLV model was fitted.
+    pub clv: Option<ClvPart>,
+    /// The cluster model, when the run clustered.
+    pub cluster: Option<ClusterModel>,
+    /// The matrix as placed.
+    pub matrix: Option<MatrixConfig>,
+    /// The value classes and lifts.
+    pub value_class: Option<LookalikeModel>,
+    /// The rule schemes in effect.
+    pub schemes: Vec<RuleScheme>,
+    /// The playbook in effect.
+    pub playbook: Vec<Play>,
 }
 
 /// Fits the built-in classifiers on these customers.

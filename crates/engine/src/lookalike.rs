@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 
+use custseg_core::cuts::{Better, Cuts};
 use custseg_core::math::min_ranks;
 use custseg_data::master::Master;
 use custseg_data::sink::{Column, Table};
@@ -95,74 +96,156 @@ fn classes(value: &[Option<f64>], cfg: &LookalikeConfig) -> Vec<Option<u16>> {
     out
 }
 
-/// Computes the value classes, lift table and scores.
-pub fn compute(cfg: &LookalikeConfig, value: &[Option<f64>], master: Option<(&Master, &[Option<usize>])>) -> Lookalike {
+/// What a saved model keeps of the value classes and lifts: applied to a customer's value and
+/// master attributes, they give the same class and `lookalike_score` without the population.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LookalikeModel {
+    /// Where "good" (level 1) and "better" (level 2) start, by value.
+    pub cuts: Cuts,
+    /// The lift of every attribute value (with a master file; in lift-table order of fitting).
+    pub attributes: Vec<AttributeLifts>,
+}
+
+/// The lifts of one master attribute.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttributeLifts {
+    /// Attribute name.
+    pub name: String,
+    /// Customers with a value of it.
+    pub customers: u64,
+    /// "Better" customers with a value of it.
+    pub better_customers: u64,
+    /// Its values, in text order.
+    pub levels: Vec<LevelLift>,
+}
+
+/// The lift of one attribute value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LevelLift {
+    /// The value as written (trimmed).
+    pub value: String,
+    /// Customers with it.
+    pub customers: u64,
+    /// "Better" customers with it.
+    pub better_customers: u64,
+    /// Share among the better customers / share among all.
+    pub lift: f64,
+    /// Whether it counts in `lookalike_score` (held by at least `min_customers`).
+    pub scored: bool,
+}
+
+/// Computes the value classes, lift table and scores, and the model that reproduces them.
+pub fn compute(
+    cfg: &LookalikeConfig,
+    value: &[Option<f64>],
+    master: Option<(&Master, &[Option<usize>])>,
+) -> (Lookalike, LookalikeModel) {
     let class = classes(value, cfg);
+    let attributes = master.map(|m| lifts(cfg, &class, m)).unwrap_or_default();
+    let (values, levels): (Vec<f64>, Vec<u8>) =
+        value.iter().zip(&class).filter_map(|(v, c)| Some((((*v)?), 2 - (*c)? as u8))).unzip();
+    let model = LookalikeModel { cuts: Cuts::from_levels(&values, &levels, Better::Higher), attributes };
+    (finish(&model, class, master), model)
+}
+
+/// The value classes and scores of a saved model (its lift table as lookalike.csv).
+pub fn apply(model: &LookalikeModel, value: &[Option<f64>], master: Option<(&Master, &[Option<usize>])>) -> Lookalike {
+    let class = value.iter().map(|v| v.map(|v| 2 - u16::from(model.cuts.level(v)))).collect();
+    finish(model, class, master)
+}
+
+/// The trimmed, non-empty value of attribute `a` of output row `i`.
+fn level_of<'m>(m: &'m Master, master_rows: &[Option<usize>], a: usize, i: usize) -> Option<&'m str> {
+    master_rows[i].and_then(|j| m.values[a][j].as_deref()).map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// The lift of every value of every attribute that describes customers (see the module notes).
+fn lifts(
+    cfg: &LookalikeConfig,
+    class: &[Option<u16>],
+    (m, master_rows): (&Master, &[Option<usize>]),
+) -> Vec<AttributeLifts> {
+    let mut out = Vec::new();
+    for (a, name) in m.attributes.iter().enumerate() {
+        let mut all: BTreeMap<&str, u64> = BTreeMap::new();
+        let mut best: BTreeMap<&str, u64> = BTreeMap::new();
+        for (i, c) in class.iter().enumerate() {
+            if let Some(v) = level_of(m, master_rows, a, i) {
+                *all.entry(v).or_default() += 1;
+                if *c == Some(0) {
+                    *best.entry(v).or_default() += 1;
+                }
+            }
+        }
+        // measures (employees, age, budgets: every value a number) are not categories
+        let numeric = all.keys().all(|v| v.parse::<f64>().is_ok());
+        if all.len() > cfg.max_levels || all.len() < 2 || numeric {
+            continue;
+        }
+        let n_all: u64 = all.values().sum();
+        let n_best: u64 = best.values().sum();
+        if n_best == 0 {
+            continue;
+        }
+        let levels = all
+            .iter()
+            .map(|(&v, &c)| {
+                let b = best.get(v).copied().unwrap_or(0);
+                let lift = (b as f64 / n_best as f64) / (c as f64 / n_all as f64);
+                LevelLift {
+                    value: v.to_string(),
+                    customers: c,
+                    better_customers: b,
+                    lift,
+                    scored: c >= cfg.min_customers,
+                }
+            })
+            .collect();
+        out.push(AttributeLifts { name: name.clone(), customers: n_all, better_customers: n_best, levels });
+    }
+    out
+}
+
+/// The scheme, lift table and scores from the classes and a model's lifts.
+fn finish(model: &LookalikeModel, class: Vec<Option<u16>>, master: Option<(&Master, &[Option<usize>])>) -> Lookalike {
+    let n = class.len();
     let scheme = Scheme {
         id: "value_class".into(),
         labels: CLASSES.iter().map(|s| s.to_string()).collect(),
-        of_row: class.clone(),
+        of_row: class,
         names: None,
     };
-    let mut table = Table::default();
     let mut rows: Vec<(String, String, u64, u64, f64, f64, f64)> = Vec::new();
-    let mut score: Vec<Option<f64>> = vec![None; value.len()];
+    let mut score: Vec<Option<f64>> = vec![None; n];
     if let Some((m, master_rows)) = master {
         // per output row: sum of log lifts and how many attributes contributed
-        let mut log_sum = vec![0.0; value.len()];
-        let mut used = vec![0u32; value.len()];
-        for (a, name) in m.attributes.iter().enumerate() {
-            let level = |i: usize| -> Option<&str> {
-                master_rows[i].and_then(|j| m.values[a][j].as_deref()).map(str::trim).filter(|v| !v.is_empty())
-            };
-            let mut all: BTreeMap<&str, u64> = BTreeMap::new();
-            let mut best: BTreeMap<&str, u64> = BTreeMap::new();
-            for (i, c) in class.iter().enumerate() {
-                if let Some(v) = level(i) {
-                    *all.entry(v).or_default() += 1;
-                    if *c == Some(0) {
-                        *best.entry(v).or_default() += 1;
-                    }
-                }
-            }
-            // measures (employees, age, budgets: every value a number) are not categories
-            let numeric = all.keys().all(|v| v.parse::<f64>().is_ok());
-            if all.len() > cfg.max_levels || all.len() < 2 || numeric {
-                continue;
-            }
-            let n_all: u64 = all.values().sum();
-            let n_best: u64 = best.values().sum();
-            if n_best == 0 {
-                continue;
-            }
-            let mut lift_of: BTreeMap<&str, f64> = BTreeMap::new();
-            for (&v, &c) in &all {
-                let b = best.get(v).copied().unwrap_or(0);
-                let share_all = c as f64 / n_all as f64;
-                let share_best = b as f64 / n_best as f64;
-                let lift = share_best / share_all;
-                if c >= cfg.min_customers {
-                    lift_of.insert(v, lift);
-                }
+        let mut log_sum = vec![0.0; n];
+        let mut used = vec![0u32; n];
+        for attr in &model.attributes {
+            for l in &attr.levels {
                 rows.push((
-                    name.clone(),
-                    v.to_string(),
-                    c,
-                    b,
-                    round(share_all, 6),
-                    round(share_best, 6),
-                    round(lift, 4),
+                    attr.name.clone(),
+                    l.value.clone(),
+                    l.customers,
+                    l.better_customers,
+                    round(l.customers as f64 / attr.customers as f64, 6),
+                    round(l.better_customers as f64 / attr.better_customers as f64, 6),
+                    round(l.lift, 4),
                 ));
             }
-            for i in 0..value.len() {
-                if let Some(l) = level(i).and_then(|v| lift_of.get(v)) {
+            // a model's attribute this master file lacks scores no one
+            let Some(a) = m.attributes.iter().position(|x| *x == attr.name) else { continue };
+            let lift_of: BTreeMap<&str, f64> =
+                attr.levels.iter().filter(|l| l.scored).map(|l| (l.value.as_str(), l.lift)).collect();
+            for i in 0..n {
+                if let Some(l) = level_of(m, master_rows, a, i).and_then(|v| lift_of.get(v)) {
                     // a lift of 0 (no best customer has it) counts as a small one, not minus infinity
                     log_sum[i] += l.max(0.01).ln();
                     used[i] += 1;
                 }
             }
         }
-        for i in 0..value.len() {
+        for i in 0..n {
             if used[i] > 0 {
                 score[i] = Some(round((log_sum[i] / f64::from(used[i])).exp(), 4));
             }
@@ -170,6 +253,7 @@ pub fn compute(cfg: &LookalikeConfig, value: &[Option<f64>], master: Option<(&Ma
     }
     // strongest over-representation first; ties by attribute and value
     rows.sort_by(|a, b| b.6.total_cmp(&a.6).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
+    let mut table = Table::default();
     table.push("attribute", Column::Str(rows.iter().map(|r| Some(r.0.clone())).collect()));
     table.push("value", Column::Str(rows.iter().map(|r| Some(r.1.clone())).collect()));
     table.push("customers", Column::Int(rows.iter().map(|r| Some(r.2 as i64)).collect()));

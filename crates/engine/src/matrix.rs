@@ -101,6 +101,20 @@ pub struct MatrixRecord {
     pub loyalty_cuts: Vec<f64>,
 }
 
+impl MatrixConfig {
+    /// The matrix as a saved model keeps it: this configuration with the axes a run resolved
+    /// and the cut-offs it used, so that placing a customer needs no other customer.
+    pub fn frozen(&self, used: &MatrixRecord) -> MatrixConfig {
+        MatrixConfig {
+            value: used.value.clone(),
+            loyalty: used.loyalty.clone(),
+            value_cuts: Some(used.value_cuts.clone()),
+            loyalty_cuts: Some(used.loyalty_cuts.clone()),
+            ..self.clone()
+        }
+    }
+}
+
 /// Places the purchasers (`rows[i]`: feature index or `None` for a prospect) on the matrix.
 ///
 /// # Errors

@@ -1,8 +1,8 @@
 //! The saved classification model (`classifier.json`), fitted by every run and applied by
-//! `run --model`: the built-in schemes' cut points ([`custseg_core::cuts`]), centres, rules and
-//! thresholds, so that a customer is classified from their own values, and a run's own customers
-//! get every label back. (CLV, clusters, the matrix, value classes and rule schemes are still
-//! fitted per run; they join the model next.)
+//! `run --model` and `score`: the built-in schemes' cut points ([`custseg_core::cuts`]),
+//! centres, rules and thresholds, the CLV models, the cluster model, the matrix and value-class
+//! cut-offs, the look-alike lifts, the rule schemes and the playbook, so that a customer is
+//! classified from their own values, and a run's own customers get every label back.
 
 use std::path::Path;
 
@@ -12,7 +12,14 @@ use custseg_core::rfm::{Rfm, SegmentRule};
 use custseg_core::value_tier::ValueTier;
 use serde::{Deserialize, Serialize};
 
+use crate::cluster::ClusterModel;
+use crate::clv::ModelFile;
+use crate::config::ClvConfig;
 use crate::error::{EngineError, Result};
+use crate::lookalike::LookalikeModel;
+use crate::matrix::MatrixConfig;
+use crate::playbook::Play;
+use crate::rules::RuleScheme;
 
 /// The `classifier.json` layout this custseg writes; it reads this one and older ones.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -44,6 +51,30 @@ pub struct Classifier {
     /// Lifecycle thresholds in days, how they were set, and the P(alive) cut-offs when stages
     /// were judged by the CLV model.
     pub lifecycle: LifecycleModel,
+    /// The CLV models, their scoring settings and the CLV-tier cuts (absent when the fitted run
+    /// had no CLV model: its runs then have none either).
+    pub clv: Option<ClvPart>,
+    /// The cluster model (absent when the fitted run had no clusters).
+    pub cluster: Option<ClusterModel>,
+    /// The value × loyalty matrix with its axes resolved and cut-offs fixed.
+    pub matrix: Option<MatrixConfig>,
+    /// The value classes' cuts and the look-alike lifts.
+    pub value_class: Option<LookalikeModel>,
+    /// The rule schemes in effect.
+    pub schemes: Vec<RuleScheme>,
+    /// The playbook in effect (built-in entries with the configuration's changes).
+    pub playbook: Vec<Play>,
+}
+
+/// The CLV part of a [`Classifier`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClvPart {
+    /// Horizon, discount, step and lifetime settings the scores were made with.
+    pub settings: ClvConfig,
+    /// The fitted purchase and spend models (as in model.json).
+    pub fit: ModelFile,
+    /// Where the CLV tiers start (absent when the spend model could not be fitted: no CLV).
+    pub tier: Option<ValueTier>,
 }
 
 /// The lifecycle part of a [`Classifier`].
@@ -87,6 +118,26 @@ impl Classifier {
             )));
         }
         serde_json::from_value(value).map_err(|e| bad(format!("not a valid model ({e})")))
+    }
+
+    /// Puts the model's parameters in place of the configuration's, so that a run applying it
+    /// uses (and its run.json records) what the model was fitted with: the RFM segment rules,
+    /// the CLV settings, the matrix axes and cut-offs, the rule schemes, and which of the
+    /// optional schemes exist at all (a model without clusters gives runs without clusters).
+    pub fn govern(&self, config: &mut crate::config::Config) {
+        config.rfm.n_scores = self.rfm.n_scores;
+        config.rfm.segments = self.rfm_segments.clone();
+        match &self.clv {
+            Some(c) => config.clv = c.settings.clone(),
+            None => config.clv.enabled = false,
+        }
+        config.cluster.enabled = self.cluster.is_some();
+        match &self.matrix {
+            Some(m) => config.matrix = m.clone(),
+            None => config.matrix.enabled = false,
+        }
+        config.lookalike.enabled = self.value_class.is_some();
+        config.schemes = self.schemes.clone();
     }
 
     /// Where a run's classification came from, for run.json.

@@ -11,7 +11,8 @@ use std::time::Instant;
 use custseg_core::abc::AbcSummary;
 use custseg_core::catalog::{Msg, Names};
 use custseg_core::lifecycle::PAliveCuts;
-use custseg_core::{Lang, catalog, value_tier};
+use custseg_core::value_tier::{self, ValueTier};
+use custseg_core::{Lang, catalog};
 use custseg_data::features::{Features, Present, aggregate};
 use custseg_data::ingest::{Progress, ingest, ingest_with};
 use custseg_data::mapping::{ColumnMap, Role};
@@ -30,7 +31,7 @@ use crate::config::{Config, LifecycleBasis, parse_as_of};
 use crate::error::{EngineError, Result};
 use crate::lookalike;
 use crate::matrix::{self, MatrixRecord};
-use crate::model::{Classifier, ModelSource};
+use crate::model::{Classifier, ClvPart, ModelSource};
 use crate::output::{SegmentRow, crosstab_table, customers_table, segment_rows, segments_table};
 use crate::playbook;
 use crate::preflight::{self, Shape};
@@ -55,7 +56,7 @@ pub struct RunRequest {
 }
 
 /// An input as recorded in run.json.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct InputRecord {
     /// Path as given.
     pub path: String,
@@ -336,13 +337,17 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     let lang = req.config.run.lang.unwrap_or_else(Lang::from_env);
     let mut effective = req.config.clone();
     effective.run.lang = Some(lang);
+    // a saved model is read before any data, so that a wrong file fails at once; its parameters
+    // replace the configuration's
+    let model = effective.run.model.as_deref().map(|p| Classifier::read(Path::new(p))).transpose()?;
+    if let Some(m) = &model {
+        m.govern(&mut effective);
+    }
     let config = &effective;
     let mut timings: BTreeMap<&'static str, u64> = BTreeMap::new();
     let total = Instant::now();
     let ctx = custseg_data::session(config.run.threads);
     let as_of_given = config.run.as_of.as_deref().map(parse_as_of).transpose()?;
-    // a saved model is read before any data, so that a wrong file fails at once
-    let model = config.run.model.as_deref().map(|p| Classifier::read(Path::new(p))).transpose()?;
 
     // the master file first: the rules are checked against its attributes before the (much
     // larger) transactions are read
@@ -423,7 +428,8 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     trace_stage("customers_file", &timings);
 
     let t = Instant::now();
-    let predicted = if config.clv.enabled { Some(predict(&features, config)) } else { None };
+    let saved_clv = model.as_ref().and_then(|m| m.clv.as_ref());
+    let predicted = if config.clv.enabled { Some(predict(&features, config, saved_clv)) } else { None };
     timings.insert("clv", t.elapsed().as_millis() as u64);
     trace_stage("clv", &timings);
 
@@ -444,7 +450,11 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     let inputs =
         Inputs { features: &features, master: master.as_ref().map(|m| (m, purchaser_master.as_slice())), scores };
     let clustered = if config.cluster.enabled {
-        match cluster::cluster(&inputs, &config.cluster) {
+        let clustering = match model.as_ref().and_then(|m| m.cluster.as_ref()) {
+            Some(saved) => cluster::apply(saved, &inputs, config.cluster.plot_points),
+            None => cluster::cluster(&inputs, &config.cluster),
+        };
+        match clustering {
             Ok(c) => Some(Ok(c)),
             // a configuration that names features the run lacks is the user's to fix
             Err(e @ EngineError::Invalid(_)) => return Err(e),
@@ -491,15 +501,23 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
                             .iter()
                             .map(|r| r.map(|i| scores.and_then(|s| s.clv[i]).unwrap_or(features.monetary[i])))
                             .collect();
-                        lookalike::compute(&config.lookalike, &value, master_view)
+                        match model.as_ref().and_then(|m| m.value_class.as_ref()) {
+                            Some(saved) => (lookalike::apply(saved, &value, master_view), saved.clone()),
+                            None => lookalike::compute(&config.lookalike, &value, master_view),
+                        }
                     })
                 },
             )
         },
     );
-    if let Some(s) = scores.filter(|s| s.clv.iter().any(Option::is_some)) {
-        schemes.push(clv_tier(s, &rows, config)?);
-    }
+    let clv_tier_cuts = match scores.filter(|s| s.clv.iter().any(Option::is_some)) {
+        Some(s) => {
+            let (scheme, cuts) = clv_tier(s, &rows, config, saved_clv.and_then(|c| c.tier.as_ref()))?;
+            schemes.push(scheme);
+            Some(cuts)
+        }
+        None => None,
+    };
     if let Some(Ok(c)) = &clustered {
         schemes.push(cluster_scheme(c, &rows));
     }
@@ -508,7 +526,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     if let Some(m) = &matrix {
         schemes.push(m.scheme.clone());
     }
-    if let Some(l) = &lookalike {
+    if let Some((l, _)) = &lookalike {
         schemes.push(l.scheme.clone());
     }
     let wallet = wallet::compute(&config.wallet, &features, master_view, &rows, &ids);
@@ -538,7 +556,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
         None => batch,
     };
     // with a master file, the look-alike scores and lift table (lookalike.csv)
-    let lookalike_lifts = lookalike.as_ref().filter(|_| master.is_some());
+    let lookalike_lifts = lookalike.as_ref().map(|(l, _)| l).filter(|_| master.is_some());
     let batch = match lookalike_lifts {
         Some(l) => l.columns.clone().append_to(&batch)?,
         None => batch,
@@ -551,7 +569,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     schemes.extend(rule_schemes);
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "rule schemes applied");
     // the segment summary and crosstabs, and the playbook, are independent: one per core
-    let plays = playbook::effective(&config.playbook);
+    let plays = model.as_ref().map_or_else(|| playbook::effective(&config.playbook), |m| m.playbook.clone());
     let ((segments, (crosstab, skipped_crosstabs)), (playbook_table, next_action)) = rayon::join(
         || {
             let segments = segment_rows(&features, &schemes, &rows, lang, &config.rfm.segment_rules());
@@ -634,7 +652,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     )?;
     let mut outputs: Vec<String> = OUTPUTS.iter().map(|s| s.to_string()).collect();
     outputs.push(crate::model::MODEL_FILE.into());
-    let mut clv_record = predicted.map(|p| clv_record(p, &quality, as_of, config));
+    let mut clv_record = predicted.map(|p| clv_record(p, &quality, as_of, config, saved_clv));
     if clv_record.as_ref().is_some_and(|c| c.model.is_some()) {
         outputs.insert(7, "model.json".into());
     }
@@ -650,6 +668,11 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     if config.run.report {
         outputs.push(crate::report::REPORT_FILE.into());
     }
+    let cluster_model = match &clustered {
+        Some(Ok(c)) => Some(c.model.clone()),
+        _ => None,
+    };
+    let matrix_used = matrix.as_ref().map(|m| config.matrix.frozen(&m.record));
     let cluster_record = match clustered {
         Some(Ok(c)) => {
             for p in cluster::commands::write_outputs(&c, &features.customer, lang, dir)? {
@@ -677,9 +700,11 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
         None => None,
     };
     // model.json carries the input fingerprints, so it is written once they are known
-    if let Some(model) = clv_record.as_mut().and_then(|c| c.model.as_mut()) {
-        model.inputs = inputs.clone();
-        write_json(&dir.join("model.json"), model)?;
+    if let Some(clv_model) = clv_record.as_mut().and_then(|c| c.model.as_mut()) {
+        if saved_clv.is_none() {
+            clv_model.inputs = inputs.clone();
+        }
+        write_json(&dir.join("model.json"), clv_model)?;
     }
     // the classification model: the one applied, else the one this run fitted
     let classifier = match &model {
@@ -692,6 +717,16 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
                 as_of: format_day(as_of),
                 inputs: serde_json::to_value(&inputs).unwrap_or_default(),
                 p_alive: p_alive_used,
+                clv: clv_record.as_ref().and_then(|c| c.model.as_ref()).map(|fit| ClvPart {
+                    settings: config.clv.clone(),
+                    fit: fit.clone(),
+                    tier: clv_tier_cuts,
+                }),
+                cluster: cluster_model,
+                matrix: matrix_used,
+                value_class: lookalike.as_ref().map(|(_, m)| m.clone()),
+                schemes: config.schemes.clone(),
+                playbook: plays.clone(),
             },
         )?,
     };
@@ -814,9 +849,13 @@ fn trace_stage(stage: &str, timings: &BTreeMap<&'static str, u64>) {
 
 /// Fits the CLV models and scores the purchasers; a failure becomes a message for run.json and
 /// the summary (the rest of the run does not depend on it).
-fn predict(features: &Features, config: &Config) -> Predicted {
+fn predict(features: &Features, config: &Config, saved: Option<&ClvPart>) -> Predicted {
     let s = clv::summary(features).map_err(|e| e.to_string())?;
-    let m = clv::fit(features, &s, &config.clv).map_err(|e| e.to_string())?;
+    let m = match saved {
+        Some(p) => p.fit.models(),
+        None => clv::fit(features, &s, &config.clv),
+    }
+    .map_err(|e| e.to_string())?;
     let scores = clv::score(features, &s, &m, &config.clv);
     Ok((m, scores))
 }
@@ -831,26 +870,40 @@ fn cluster_scheme(c: &Clustering, rows: &[Option<usize>]) -> Scheme {
     }
 }
 
-/// The CLV tier scheme: value-tier cut-offs applied to the predicted CLV of the scored customers.
-fn clv_tier(s: &Scores, rows: &[Option<usize>], config: &Config) -> Result<Scheme> {
+/// The CLV tier scheme: value-tier cut-offs applied to the predicted CLV of the scored customers
+/// (fitted on them, or a saved model's), and where its tiers start.
+fn clv_tier(
+    s: &Scores,
+    rows: &[Option<usize>],
+    config: &Config,
+    saved: Option<&ValueTier>,
+) -> Result<(Scheme, ValueTier)> {
     let scored: Vec<usize> = (0..s.clv.len()).filter(|&i| s.clv[i].is_some()).collect();
     let values: Vec<f64> = scored.iter().map(|&i| s.clv[i].unwrap_or(0.0)).collect();
-    let params = config.value_tier.check().map_err(|e| EngineError::Invalid(e.to_string()))?;
-    let tiers = value_tier::classify(&values, &params);
+    let (tiers, cuts) = match saved {
+        Some(t) => (values.iter().map(|&v| t.tier(v)).collect(), t.clone()),
+        None => {
+            let params = config.value_tier.check().map_err(|e| EngineError::Invalid(e.to_string()))?;
+            let tiers = value_tier::classify(&values, &params);
+            let cuts = ValueTier::from_tiers(&values, &tiers);
+            (tiers, cuts)
+        }
+    };
     let labels: Vec<String> = catalog::labels_of("clv_tier").into_iter().map(str::to_string).collect();
     let mut by_feature: Vec<Option<u16>> = vec![None; s.clv.len()];
     for (k, &i) in scored.iter().enumerate() {
         by_feature[i] = labels.iter().position(|l| l == tiers[k]).map(|p| p as u16);
     }
-    Ok(Scheme {
+    let scheme = Scheme {
         id: "clv_tier".into(),
         labels,
         of_row: rows.iter().map(|r| r.and_then(|i| by_feature[i])).collect(),
         names: None,
-    })
+    };
+    Ok((scheme, cuts))
 }
 
-fn clv_record(p: Predicted, q: &QualityReport, as_of: i32, config: &Config) -> ClvRecord {
+fn clv_record(p: Predicted, q: &QualityReport, as_of: i32, config: &Config, saved: Option<&ClvPart>) -> ClvRecord {
     let c = &config.clv;
     let mut rec = ClvRecord {
         model: None,
@@ -868,7 +921,11 @@ fn clv_record(p: Predicted, q: &QualityReport, as_of: i32, config: &Config) -> C
         Ok((m, s)) => {
             let rows =
                 RowCounts { read: q.rows_read, kept: q.rows_kept, rejected: q.rows_rejected, after_calibration: 0 };
-            rec.model = Some(ModelFile::new(c, as_of, &m, Vec::new(), rows));
+            // a saved model's file is its fit's, inputs and all
+            rec.model = Some(match saved {
+                Some(p) => p.fit.clone(),
+                None => ModelFile::new(c, as_of, &m, Vec::new(), rows),
+            });
             rec.warnings = m.warnings;
             rec.lifetime_years = Some(s.lifetime_years);
             rec.customers = s.p_alive.iter().flatten().count() as u64;

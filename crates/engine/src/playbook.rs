@@ -29,8 +29,9 @@ pub struct Play {
     pub label: String,
     /// 1 (act this week) .. 5 (automated or no action).
     pub priority: u8,
-    /// Whether the config set or changed this entry (it wins ties of priority).
-    #[serde(skip)]
+    /// Whether the config set or changed this entry (it wins ties of priority; a saved model
+    /// keeps it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub from_config: bool,
     /// Channel, English.
     pub channel_en: String,

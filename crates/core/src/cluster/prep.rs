@@ -185,6 +185,18 @@ pub fn prepare(columns: &[&[Option<f64>]], specs: &[FeatureSpec], scaling: Scali
 /// # Errors
 /// [`ClusterError::Length`] when the columns differ in length or number.
 pub fn apply(scales: &[FeatureScale], columns: &[&[Option<f64>]]) -> Result<Vec<f64>, ClusterError> {
+    Ok(apply_keeping_transformed(scales, columns)?.x)
+}
+
+/// [`apply`], also returning the transformed, gap-filled values per feature (what profiles
+/// describe), as [`prepare`] does; `scales` is the recipe and `report` is empty.
+///
+/// # Errors
+/// As [`apply`].
+pub fn apply_keeping_transformed(
+    scales: &[FeatureScale],
+    columns: &[&[Option<f64>]],
+) -> Result<Prepared, ClusterError> {
     let n = columns.first().map_or(0, |c| c.len());
     if columns.len() != scales.len() {
         return Err(ClusterError::NoFeatures);
@@ -196,7 +208,7 @@ pub fn apply(scales: &[FeatureScale], columns: &[&[Option<f64>]]) -> Result<Vec<
     }
     let t: Vec<Vec<f64>> =
         columns.iter().zip(scales).map(|(c, s)| c.iter().map(|&v| s.transformed(v)).collect()).collect();
-    Ok(apply_transformed(&t, scales))
+    Ok(Prepared { x: apply_transformed(&t, scales), transformed: t, scales: scales.to_vec(), report: Vec::new() })
 }
 
 fn apply_transformed(t: &[Vec<f64>], scales: &[FeatureScale]) -> Vec<f64> {

@@ -335,6 +335,59 @@ pub fn cluster(inputs: &Inputs<'_>, cfg: &ClusterConfig) -> Result<Clustering> {
     })
 }
 
+/// The purchasers clustered by a saved model: each assigned to its nearest centre (see
+/// [`assign`]) and the clusters profiled on these customers, under the model's numbers and names.
+/// The model itself is kept as it is (cluster_model.json is written unchanged).
+///
+/// # Errors
+/// [`EngineError::Invalid`] when the run lacks a feature the model uses.
+pub fn apply(model: &ClusterModel, inputs: &Inputs<'_>, plot_points: usize) -> Result<Clustering> {
+    let model::Assigned { cols, prepared, index } = model::assigned(model, inputs)?;
+    let numbers: Vec<u32> = model.clusters.iter().map(|c| c.cluster).collect();
+    let labels: Vec<u32> = index.iter().map(|&j| numbers[j as usize]).collect();
+    // the profiles describe these customers' levels (the model's are for assignment)
+    let encoded: Vec<(Vec<String>, Vec<u32>)> = cols.categorical.iter().map(|(_, c)| encode(c)).collect();
+    let cats: Vec<Categorical<'_>> = cols
+        .categorical
+        .iter()
+        .zip(&encoded)
+        .map(|((name, _), (levels, codes))| Categorical { name, levels, codes })
+        .collect();
+    let names: Vec<String> = model.features.iter().map(|f| f.name.clone()).collect();
+    let refs: Vec<&[Option<f64>]> = cols.numeric.iter().map(|(_, c)| c.as_slice()).collect();
+    let input = ProfileInput {
+        names: &names,
+        raw: &refs,
+        transformed: &prepared.transformed,
+        categorical: &cats,
+        revenue: &inputs.features.monetary,
+    };
+    let mut profiles = profiles(&input, &index, &numbers);
+    for p in &mut profiles {
+        if let Some(c) = model.clusters.iter().find(|c| c.cluster == p.cluster) {
+            p.name_zh = c.name_zh.clone();
+            p.name_en = c.name_en.clone();
+        }
+    }
+    let d = names.len();
+    let points = match &model.pca {
+        Some(p) if d > 0 => sample_rows(inputs.n(), plot_points, model.seed)
+            .into_iter()
+            .map(|i| (i, labels[i], p.project(&prepared.x[i * d..(i + 1) * d])))
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(Clustering {
+        model: model.clone(),
+        labels,
+        profiles,
+        candidates: model.selection.clone(),
+        points,
+        raw: cols.numeric,
+        raw_categorical: cols.categorical,
+    })
+}
+
 /// A fit in the algorithm's own cluster order.
 pub(crate) struct Fit {
     pub algorithm: &'static str,

@@ -2,14 +2,14 @@
 //! profiles and the k search, enough to assign new customers without refitting.
 
 use custseg_core::cluster::pca::Pca;
-use custseg_core::cluster::prep::{FeatureReport, FeatureScale};
+use custseg_core::cluster::prep::{FeatureReport, FeatureScale, Prepared, apply_keeping_transformed};
 use custseg_core::cluster::profile::Profile;
 use custseg_core::cluster::select::Candidate;
 use custseg_core::kmeans::KMeans;
 use custseg_core::kprototypes::KPrototypes;
 use serde::{Deserialize, Serialize};
 
-use super::{Fit, Inputs, MISSING_LEVEL, columns};
+use super::{Columns, Fit, Inputs, MISSING_LEVEL, columns};
 use crate::config::ClusterConfig;
 use crate::error::{EngineError, Result};
 
@@ -192,21 +192,37 @@ impl ClusterModel {
 /// # Errors
 /// [`EngineError::Invalid`] when the run lacks a feature the model uses.
 pub fn assign(model: &ClusterModel, inputs: &Inputs<'_>) -> Result<Vec<u32>> {
+    let a = assigned(model, inputs)?;
+    Ok(a.index.into_iter().map(|j| model.clusters[j as usize].cluster).collect())
+}
+
+/// The purchasers under a saved model: their columns, prepared values and nearest centre.
+pub(crate) struct Assigned {
+    /// The model's columns of the purchasers.
+    pub cols: Columns,
+    /// Prepared with the model's recipe (`transformed` kept for the profiles).
+    pub prepared: Prepared,
+    /// Position in `model.clusters` of each purchaser's nearest centre.
+    pub index: Vec<u32>,
+}
+
+pub(crate) fn assigned(model: &ClusterModel, inputs: &Inputs<'_>) -> Result<Assigned> {
     let numeric: Vec<String> = model.features.iter().map(|f| f.name.clone()).collect();
     let categorical: Vec<String> = model.categorical.iter().map(|c| c.name.clone()).collect();
     let cols = columns(inputs, &numeric, &categorical)?;
     let refs: Vec<&[Option<f64>]> = cols.numeric.iter().map(|(_, c)| c.as_slice()).collect();
     let n = inputs.n();
     let d = model.features.len();
-    let x = if d == 0 {
-        Vec::new()
+    let prepared = if d == 0 {
+        Prepared { x: Vec::new(), transformed: Vec::new(), scales: Vec::new(), report: Vec::new() }
     } else {
-        custseg_core::cluster::prep::apply(&model.features, &refs).map_err(|e| EngineError::Invalid(e.to_string()))?
+        apply_keeping_transformed(&model.features, &refs).map_err(|e| EngineError::Invalid(e.to_string()))?
     };
+    let x = &prepared.x;
     let centroids: Vec<f64> = model.clusters.iter().flat_map(|c| c.centroid.iter().copied()).collect();
-    let labels = if model.categorical.is_empty() {
+    let index = if model.categorical.is_empty() {
         let km = KMeans { centroids, n_features: d, labels: Vec::new(), inertia: 0.0, n_iter: 0, converged: true };
-        km.predict(&x).map_err(|e| EngineError::Invalid(e.to_string()))?
+        km.predict(x).map_err(|e| EngineError::Invalid(e.to_string()))?
     } else {
         let c = model.categorical.len();
         let mut cat = vec![0u32; n * c];
@@ -238,7 +254,7 @@ pub fn assign(model: &ClusterModel, inputs: &Inputs<'_>) -> Result<Vec<u32>> {
             n_iter: 0,
             converged: true,
         };
-        kp.predict(&x, &cat).map_err(|e| EngineError::Invalid(e.to_string()))?
+        kp.predict(x, &cat).map_err(|e| EngineError::Invalid(e.to_string()))?
     };
-    Ok(labels.into_iter().map(|l| model.clusters[l as usize].cluster).collect())
+    Ok(Assigned { cols, prepared, index })
 }

@@ -48,7 +48,7 @@ fn clv_err(e: ClvError) -> EngineError {
 }
 
 /// The spend model's fit as recorded.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SpendRecord {
     /// The Gamma-Gamma fit.
     pub fit: FitReport,
@@ -198,7 +198,7 @@ pub fn score(f: &Features, s: &Summary, m: &Models, cfg: &ClvConfig) -> Scores {
 }
 
 /// `model.json`: everything needed to reuse and explain a fit.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelFile {
     /// Always "custseg".
     pub tool: String,

@@ -15,8 +15,8 @@ fn cdnow(dir: &Path) -> std::path::PathBuf {
     p
 }
 
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// A run, then the same input and as-of classified by that run's model: the same files.
@@ -31,16 +31,25 @@ fn same_with_own_model(transactions: &Path, customers: Option<&Path>, config: Co
     frozen.run.model = Some(model_path.display().to_string());
     let (applied, t) = run_on(transactions, customers, frozen);
     assert_eq!(t.record.model.as_ref().map(|m| m.as_of.as_str()), Some(s.record.as_of.as_str()));
-    for file in ["customers.csv", "segments.csv", "playbook.csv", "crosstab.csv", "classifier.json"] {
+    // every file but run.json (timings, the model's source) and the report (which names the
+    // model): CLV model, clusters, matrix, lifts, wallet and the model itself included
+    let mut files: Vec<String> =
+        s.record.outputs.iter().filter(|f| !["run.json", "report.html"].contains(&f.as_str())).cloned().collect();
+    files.sort();
+    let mut applied_files = t.record.outputs.clone();
+    applied_files.retain(|f| !["run.json", "report.html"].contains(&f.as_str()));
+    applied_files.sort();
+    assert_eq!(files, applied_files);
+    for want in ["model.json", "cluster_model.json", "matrix.csv"] {
+        assert!(files.iter().any(|f| f == want), "no {want}: {files:?}");
+    }
+    for file in &files {
         let (a, b) = (read(&fit.path().join(file)), read(&applied.path().join(file)));
         if a != b {
-            let at = a.bytes().zip(b.bytes()).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
-            panic!(
-                "{file} of {} differs at byte {at}: {:?} vs {:?}",
-                transactions.display(),
-                &a[at.saturating_sub(80)..(at + 80).min(a.len())],
-                &b[at.saturating_sub(80)..(at + 80).min(b.len())]
-            );
+            let at = a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+            let near =
+                |v: &[u8]| String::from_utf8_lossy(&v[at.saturating_sub(80)..(at + 80).min(v.len())]).into_owned();
+            panic!("{file} of {} differs at byte {at}: {:?} vs {:?}", transactions.display(), near(&a), near(&b));
         }
     }
 }
@@ -56,9 +65,7 @@ fn a_run_classified_by_its_own_model_is_the_same_run() {
     custseg_data::synth_io::write_synth(&params, &log, custseg_data::synth_io::SynthFormat::Csv)
         .unwrap_or_else(|e| panic!("{e}"));
     custseg_data::synth_io::write_synth_master(&params, &master).unwrap_or_else(|e| panic!("{e}"));
-    let mut config = Config::default();
-    config.cluster.enabled = false;
-    same_with_own_model(&log, Some(&master), config);
+    same_with_own_model(&log, Some(&master), Config::default());
 }
 
 #[test]
