@@ -25,6 +25,9 @@ pub struct Cli {
 pub enum Command {
     /// Classify every customer of a transaction log and write the results to a directory.
     Run(RunArgs),
+    /// Classify every customer of a transaction log by a saved model (a run's classifier.json),
+    /// refitting nothing; writes the same files as `run`.
+    Score(ScoreArgs),
     /// Run the whole job on the built-in CDNOW sample (2,357 customers, 6,919 transactions).
     Demo(DemoArgs),
     /// Write a commented default configuration file.
@@ -140,6 +143,13 @@ pub struct TrackArgs {
     /// Skip the clustering in every run.
     #[arg(long)]
     pub no_cluster: bool,
+    /// Fit the classification at the first date only and apply its model (classifier.json) at
+    /// every later date, so that migrations show customers moving, not thresholds.
+    #[arg(long, conflicts_with = "model")]
+    pub freeze: bool,
+    /// Apply this saved model (the classifier.json of an earlier run) at every date.
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
     #[command(flatten)]
     pub store: StoreArgs,
     /// Input options.
@@ -368,11 +378,12 @@ pub struct RunArgs {
     /// Language of the summary and segment names (default: from LANG).
     #[arg(long, value_enum)]
     pub lang: Option<LangArg>,
-    /// Skip the CLV model (no p_alive, expected purchases, CLV columns or clv_tier).
-    #[arg(long)]
+    /// Skip the CLV model (no p_alive, expected purchases, CLV columns or clv_tier). Not with
+    /// --model, which decides.
+    #[arg(long, conflicts_with = "model")]
     pub no_clv: bool,
-    /// Skip the clustering (no cluster column or cluster files).
-    #[arg(long)]
+    /// Skip the clustering (no cluster column or cluster files). Not with --model, which decides.
+    #[arg(long, conflicts_with = "model")]
     pub no_cluster: bool,
     /// Do not write report.html.
     #[arg(long)]
@@ -385,13 +396,68 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_store: bool,
     /// Classify with a saved model (the classifier.json of an earlier run) instead of fitting:
-    /// its RFM cut points, 8-class centres, segment rules, ABC and value-tier cuts and lifecycle
-    /// thresholds, so that labels mean the same as in that run.
+    /// its RFM cut points, centres and segment rules, ABC, value-tier and CLV-tier cuts,
+    /// lifecycle thresholds, CLV and cluster models, matrix and value-class cut-offs, look-alike
+    /// lifts, rule schemes and playbook, so that labels mean the same as in that run.
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
     /// Input options.
     #[command(flatten)]
     pub input: InputArgs,
+}
+
+/// `custseg score`.
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// The saved model: the classifier.json an earlier `custseg run` wrote.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// Transaction file, or a directory of CSV / Parquet / JSON-lines files.
+    #[arg(long, short, value_name = "PATH")]
+    pub transactions: PathBuf,
+    /// Customer master file; customers without transactions become prospects.
+    #[arg(long, value_name = "FILE")]
+    pub customers: Option<PathBuf>,
+    /// Output directory.
+    #[arg(long, short, value_name = "DIR", default_value = "custseg-score")]
+    pub out: PathBuf,
+    /// Fail (exit code 1) if any row is rejected.
+    #[arg(long)]
+    pub strict: bool,
+    /// Language of the summary and segment names (default: from LANG).
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+    /// Do not write report.html.
+    #[arg(long)]
+    pub no_report: bool,
+    /// The run history database the scoring is recorded in, as a run.
+    #[arg(long, value_name = "FILE", default_value = "custseg.db")]
+    pub store: PathBuf,
+    /// Do not record the scoring in the store.
+    #[arg(long)]
+    pub no_store: bool,
+    /// Input options.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+impl From<ScoreArgs> for RunArgs {
+    fn from(a: ScoreArgs) -> RunArgs {
+        RunArgs {
+            transactions: a.transactions,
+            customers: a.customers,
+            out: a.out,
+            strict: a.strict,
+            lang: a.lang,
+            no_clv: false,
+            no_cluster: false,
+            no_report: a.no_report,
+            store: a.store,
+            no_store: a.no_store,
+            model: Some(a.model),
+            input: a.input,
+        }
+    }
 }
 
 /// `custseg demo`.

@@ -51,7 +51,7 @@ fn keep_freed_memory() {
 
 use crate::args::{
     Cli, ClusterArgs, ClvCommand, Command, DatasetArg, EncodingArg, FormatArg, InputArgs, LangArg, ModelArg,
-    ReturnsArg, ZeroArg,
+    ReturnsArg, RunArgs, ZeroArg,
 };
 use crate::term::{Out, group, with_progress};
 
@@ -88,37 +88,8 @@ fn error_text(err: &anyhow::Error) -> String {
 fn dispatch(cli: Cli) -> Result<()> {
     let quiet = cli.quiet;
     match cli.command {
-        Command::Run(a) => {
-            let mut config = load_config(&a.input)?;
-            config.run.strict |= a.strict;
-            config.clv.enabled &= !a.no_clv;
-            config.cluster.enabled &= !a.no_cluster;
-            config.run.report &= !a.no_report;
-            if let Some(l) = a.lang {
-                config.run.lang = Some(lang(l));
-            }
-            if let Some(m) = &a.model {
-                config.run.model = Some(m.display().to_string());
-            }
-            config.check()?;
-            let summary = with_progress(quiet, "reading transactions", |progress| {
-                custseg_engine::run(RunRequest {
-                    transactions: a.transactions.clone(),
-                    customers: a.customers.clone(),
-                    config,
-                    out_dir: a.out.clone(),
-                    progress,
-                    store: (!a.no_store).then(|| a.store.clone()),
-                })
-            })?;
-            let mut out = Out::new();
-            if quiet {
-                out.line(format!("{}", a.out.display()))?;
-            } else {
-                summary::print_run(&mut out, &summary)?;
-            }
-            Ok(())
-        }
+        Command::Score(a) => run_command(RunArgs::from(a), quiet),
+        Command::Run(a) => run_command(a, quiet),
         Command::Demo(a) => {
             let mut config = Config::default();
             config.run.lang = a.lang.map(lang);
@@ -307,6 +278,9 @@ fn dispatch(cli: Cli) -> Result<()> {
             let mut config = load_config(&a.input)?;
             config.clv.enabled &= !a.no_clv;
             config.cluster.enabled &= !a.no_cluster;
+            if let Some(m) = &a.model {
+                config.run.model = Some(m.display().to_string());
+            }
             config.check()?;
             let outcome = custseg_engine::track::track(custseg_engine::track::TrackRequest {
                 transactions: a.transactions.clone(),
@@ -317,6 +291,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                 from: a.from.clone(),
                 to: a.to.clone(),
                 every: custseg_engine::track::Every::parse(&a.every)?,
+                freeze: a.freeze,
             })?;
             history_view::print_track(&mut Out::new(), &outcome, quiet)?;
             Ok(())
@@ -327,6 +302,39 @@ fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// `custseg run`, and `custseg score` (a run with a model).
+fn run_command(a: RunArgs, quiet: bool) -> Result<()> {
+    let mut config = load_config(&a.input)?;
+    config.run.strict |= a.strict;
+    config.clv.enabled &= !a.no_clv;
+    config.cluster.enabled &= !a.no_cluster;
+    config.run.report &= !a.no_report;
+    if let Some(l) = a.lang {
+        config.run.lang = Some(lang(l));
+    }
+    if let Some(m) = &a.model {
+        config.run.model = Some(m.display().to_string());
+    }
+    config.check()?;
+    let summary = with_progress(quiet, "reading transactions", |progress| {
+        custseg_engine::run(RunRequest {
+            transactions: a.transactions.clone(),
+            customers: a.customers.clone(),
+            config,
+            out_dir: a.out.clone(),
+            progress,
+            store: (!a.no_store).then(|| a.store.clone()),
+        })
+    })?;
+    let mut out = Out::new();
+    if quiet {
+        out.line(format!("{}", a.out.display()))?;
+    } else {
+        summary::print_run(&mut out, &summary)?;
+    }
+    Ok(())
 }
 
 /// Parses `MIN..MAX` (or `MIN..=MAX`), inclusive.

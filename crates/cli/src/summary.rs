@@ -253,11 +253,11 @@ pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
         let hash = &m.config_hash[..m.config_hash.len().min(8)];
         out.line(match lang {
             Lang::En => format!(
-                "Model: {} (fitted as of {}, config {hash}): RFM cuts, ABC and value tiers, lifecycle thresholds from it, not refitted",
+                "Model: {} (fitted as of {}, config {hash}): every cut, threshold, CLV and cluster model from it, nothing refitted",
                 m.file, m.as_of
             ),
             Lang::Zh => format!(
-                "模型: {}（基准日 {} 拟合，配置 {hash}）：RFM 分界、ABC 与价值层级、生命周期阈值均取自该模型，未重新拟合",
+                "模型: {}（基准日 {} 拟合，配置 {hash}）：所有分界、阈值、CLV 与聚类模型均取自该模型，未重新拟合",
                 m.file, m.as_of
             ),
         })?;

@@ -95,6 +95,8 @@ pub struct RunFacts<'a> {
     pub out_dir: &'a Path,
     /// See [`dataset_of`].
     pub dataset: String,
+    /// The configuration identity of the saved model the run applied, if any.
+    pub model_config_hash: Option<&'a str>,
 }
 
 /// The schemes as the store keeps them: label ids with their display names in both languages
@@ -137,7 +139,8 @@ pub fn record(
     lang: Lang,
 ) -> Result<(HistoryRecord, Vec<Alert>)> {
     let mut store = Store::open(store_path)?;
-    let hash = config_hash(facts.config);
+    // a run that applies a saved model has its fitted run's identity: the same classification
+    let hash = facts.model_config_hash.map_or_else(|| config_hash(facts.config), str::to_string);
     let [recency_days, frequency, monetary, clv, p_alive] = facts.features;
     let new_run = NewRun {
         as_of: facts.as_of,

@@ -749,6 +749,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
                     features: features_per_row,
                     out_dir: &req.out_dir,
                     dataset: crate::history::dataset_of(config, &req.transactions),
+                    model_config_hash: model.as_ref().map(|m| m.config_hash.as_str()),
                 },
                 dir,
                 &plays,

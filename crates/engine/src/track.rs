@@ -6,6 +6,11 @@
 //! keeps the starting day of the month, clamped to the month's length (from 1997-01-31: 02-28,
 //! 03-31, ...). Each date's run writes its outputs to `OUT/runs/<date>/` (without report.html)
 //! and rejects the later rows with the reason `date_after_as_of`, as `run --as-of` does.
+//!
+//! With `freeze`, the first date's run fits the classification and every later date applies
+//! its classifier.json (as `run --model` does): the cuts stay put, so the migrations between
+//! dates are customers moving, not thresholds. A configured `[run] model` is applied at every
+//! date.
 
 use std::path::{Path, PathBuf};
 
@@ -97,6 +102,8 @@ pub struct TrackRequest {
     pub to: String,
     /// Step.
     pub every: Every,
+    /// Classify every date after the first by the first date's model.
+    pub freeze: bool,
 }
 
 /// What tracking produced.
@@ -126,17 +133,28 @@ pub fn track(req: TrackRequest) -> Result<TrackOutcome> {
         path: req.out_dir.clone(),
         source: e,
     })?;
+    if req.freeze && req.config.run.model.is_some() {
+        return Err(EngineError::Invalid(
+            "freeze fits the first date's model; a configured [run] model is applied at every date already: give one of the two".into(),
+        ));
+    }
     let mut runs = Vec::with_capacity(days.len());
+    let mut model = req.config.run.model.clone();
     for &d in &days {
         let as_of = format_day(d);
         let mut config = req.config.clone();
         config.run.as_of = Some(as_of.clone());
         config.run.report = false;
+        config.run.model = model.clone();
+        let out_dir = req.out_dir.join("runs").join(&as_of);
+        if req.freeze && model.is_none() {
+            model = Some(out_dir.join(crate::model::MODEL_FILE).display().to_string());
+        }
         let summary = run(RunRequest {
             transactions: req.transactions.clone(),
             customers: req.customers.clone(),
             config,
-            out_dir: req.out_dir.join("runs").join(&as_of),
+            out_dir,
             progress: None,
             store: Some(req.store.clone()),
         })?;

@@ -2,6 +2,7 @@
 
 mod fuzz;
 mod language;
+mod score;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -44,6 +44,7 @@ fn track_cdnow_month_by_month_matches_independent_runs() {
         from: "1997-01-31".into(),
         to: "1998-06-30".into(),
         every: Every::Months(1),
+        freeze: false,
     })
     .expect("track");
     assert_eq!(outcome.runs.len(), 18);
@@ -167,4 +168,51 @@ fn diff_names_unknown_runs_and_schemes() {
     Store::open(&store).expect("create");
     let err = custseg_engine::track::diff(&store, 1, 2, None, dir.path(), Lang::En).expect_err("no runs");
     assert!(err.to_string().contains("has no run 1"), "{err}");
+}
+
+#[test]
+fn a_frozen_track_classifies_every_date_by_the_first_dates_model() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = cdnow(dir.path());
+    let out = dir.path().join("track");
+    let outcome = track(TrackRequest {
+        transactions: input,
+        customers: None,
+        config: quick_config(),
+        out_dir: out.clone(),
+        store: dir.path().join("h.db"),
+        from: "1997-04-01".into(),
+        to: "1998-04-01".into(),
+        every: Every::Months(6),
+        freeze: true,
+    })
+    .expect("track");
+    assert_eq!(
+        outcome.runs.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(),
+        ["1997-04-01", "1997-10-01", "1998-04-01"]
+    );
+    let first = out.join("runs/1997-04-01");
+    let model = custseg_engine::model::Classifier::read(&first.join("classifier.json")).expect("model");
+    let run_json = |d: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(out.join("runs").join(d).join("run.json")).expect("run.json"))
+            .expect("json")
+    };
+    assert!(run_json("1997-04-01").get("model").is_none(), "the first date fits");
+    let mut moved = 0;
+    for d in ["1997-10-01", "1998-04-01"] {
+        let r = run_json(d);
+        assert_eq!(r["model"]["as_of"], "1997-04-01", "{d}");
+        assert_eq!(r["lifecycle"]["at_risk_days"], serde_json::json!(model.lifecycle.thresholds.at_risk_days));
+        // every score is the first date's cuts applied to this date's features
+        for row in read_csv(&out.join("runs").join(d).join("customers.csv")) {
+            let want = model.rfm.scores(num(&row, "recency_days"), num(&row, "frequency"), num(&row, "monetary"));
+            assert_eq!((num(&row, "r_score") as u8, num(&row, "f_score") as u8, num(&row, "m_score") as u8), want);
+            assert_eq!(row["value_tier"], model.value_tier.tier(num(&row, "monetary")));
+        }
+        // the migration between frozen dates moves customers under fixed cuts
+        let (_, _, migs) = outcome.migrations.iter().find(|m| m.1 == d).expect("migration");
+        let m = migs.iter().find(|m| m.scheme == "value_tier").expect("value_tier migration");
+        moved += m.upgrades + m.downgrades;
+    }
+    assert!(moved > 0, "no customer moved between frozen dates");
 }
