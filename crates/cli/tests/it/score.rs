@@ -43,7 +43,7 @@ fn score_with_a_runs_own_model_reproduces_the_run() {
     ] {
         let demo = custseg(&args, cwd);
         assert!(demo.status.success(), "{}", text(&demo.stderr));
-        score_reproduces(cwd, &args[args.len() - 1], input, master);
+        score_reproduces(cwd, args[args.len() - 1], input, master);
     }
     let generated = custseg(&["generate", "--customers", "3000", "--seed", "5", "-o", "g.csv"], cwd);
     assert!(generated.status.success(), "{}", text(&generated.stderr));
