@@ -144,6 +144,20 @@ impl Master {
     pub fn index(&self) -> HashMap<&str, usize> {
         self.ids.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect()
     }
+
+    /// The rows of these ids (those in the file, in the order given), as a master file of their
+    /// own: one customer's record for a lookup. The report is left empty.
+    pub fn select_ids(&self, ids: &[&str]) -> Master {
+        let index = self.index();
+        let at: Vec<usize> = ids.iter().filter_map(|id| index.get(id).copied()).collect();
+        Master {
+            id_column: self.id_column.clone(),
+            attributes: self.attributes.clone(),
+            ids: at.iter().map(|&i| self.ids[i].clone()).collect(),
+            values: self.values.iter().map(|col| at.iter().map(|&i| col[i].clone()).collect()).collect(),
+            report: MasterReport::default(),
+        }
+    }
 }
 
 /// Reads the master file at `path`. The id column is found like the transactions' customer

@@ -8,31 +8,28 @@ use custseg_data::outdir::OutputDir;
 use std::sync::Mutex;
 use std::time::Instant;
 
+use custseg_core::Lang;
 use custseg_core::abc::AbcSummary;
-use custseg_core::catalog::{Msg, Names};
-use custseg_core::lifecycle::PAliveCuts;
-use custseg_core::value_tier::{self, ValueTier};
-use custseg_core::{Lang, catalog};
-use custseg_data::features::{Features, Present, aggregate};
+use custseg_core::catalog::Msg;
+use custseg_data::features::{Present, aggregate};
 use custseg_data::ingest::{Progress, ingest, ingest_with};
 use custseg_data::mapping::{ColumnMap, Role};
-use custseg_data::master::{Master, MasterReport, read_master};
+use custseg_data::master::{MasterReport, read_master};
 use custseg_data::parse::format_day;
 use custseg_data::quality::QualityReport;
 use custseg_data::sink::{write_csv, write_json, write_parquet};
 use custseg_data::source::fingerprint;
 use serde::Serialize;
 
-use crate::classify::{FittedRun, Scheme, ThresholdRecord, classify, fitted_model, lifecycle_stages, schemes};
-use crate::cluster::{self, Clustering, Inputs};
-use crate::clv::commands::score_columns;
-use crate::clv::{self, ModelFile, Models, RowCounts, Scores};
+use crate::classify::{FittedRun, ThresholdRecord, fitted_model};
+use crate::cluster::{self, Clustering};
+use crate::clv::{ModelFile, RowCounts};
 use crate::config::{Config, LifecycleBasis, parse_as_of};
 use crate::error::{EngineError, Result};
-use crate::lookalike;
-use crate::matrix::{self, MatrixRecord};
+use crate::label::{Labelled, Layout, Population, Predicted, label, layout};
+use crate::matrix::MatrixRecord;
 use crate::model::{Classifier, ClvPart, ModelSource};
-use crate::output::{SegmentRow, crosstab_table, customers_table, segment_rows, segments_table};
+use crate::output::{SegmentRow, crosstab_table, segment_rows, segments_table};
 use crate::playbook;
 use crate::preflight::{self, Shape};
 use crate::rules;
@@ -290,6 +287,36 @@ pub(crate) async fn read_checked(
     Ok(input)
 }
 
+/// The customer features of a transaction log (and its master file), as a run computes them:
+/// for classifying customers with a [`crate::one::Scorer`] outside a run. The rejected rows go
+/// to `out_dir/rejects.csv`; the as-of date is the configured one, else the day after the last
+/// kept transaction.
+///
+/// # Errors
+/// See [`EngineError`]; nothing kept, or a reject under `strict`, is an error as in a run.
+pub fn read_features(
+    transactions: &Path,
+    customers: Option<&Path>,
+    config: &Config,
+    out_dir: &Path,
+) -> Result<(custseg_data::features::Features, Option<custseg_data::master::Master>)> {
+    config.check()?;
+    runtime(config.run.threads)?.block_on(async {
+        let ctx = custseg_data::session(config.run.threads);
+        let as_of_given = config.run.as_of.as_deref().map(parse_as_of).transpose()?;
+        let input = read_checked(&ctx, transactions, config, as_of_given, out_dir).await?;
+        let as_of = as_of_given.unwrap_or(input.max_day.unwrap_or(0) + 1);
+        let features = aggregate(&ctx, input.kept, input.names, present_of(&input.column_map), as_of).await?;
+        let master = match customers {
+            Some(p) => {
+                Some(read_master(&ctx, p, &config.input.ingest_options().csv, &config.input.map, out_dir).await?)
+            }
+            None => None,
+        };
+        Ok((features, master))
+    })
+}
+
 fn fingerprint_all(paths: Vec<(String, PathBuf, u64)>) -> std::thread::JoinHandle<Vec<Result<InputRecord>>> {
     std::thread::spawn(move || {
         paths
@@ -427,147 +454,33 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     timings.insert("customers_file", master_ms + t.elapsed().as_millis() as u64);
     trace_stage("customers_file", &timings);
 
-    let t = Instant::now();
-    let saved_clv = model.as_ref().and_then(|m| m.clv.as_ref());
-    let predicted = if config.clv.enabled { Some(predict(&features, config, saved_clv)) } else { None };
-    timings.insert("clv", t.elapsed().as_millis() as u64);
-    trace_stage("clv", &timings);
-
-    let scores = predicted.as_ref().and_then(|p| p.as_ref().ok()).map(|(_, s)| s);
-    let t = Instant::now();
-    let purchaser_master: Vec<Option<usize>> = match &master {
-        Some(_) => {
-            let mut v = vec![None; features.len()];
-            for (r, m) in rows.iter().zip(&master_rows) {
-                if let Some(i) = r {
-                    v[*i] = *m;
-                }
-            }
-            v
-        }
-        None => Vec::new(),
-    };
-    let inputs =
-        Inputs { features: &features, master: master.as_ref().map(|m| (m, purchaser_master.as_slice())), scores };
-    let clustered = if config.cluster.enabled {
-        let clustering = match model.as_ref().and_then(|m| m.cluster.as_ref()) {
-            Some(saved) => cluster::apply(saved, &inputs, config.cluster.plot_points),
-            None => cluster::cluster(&inputs, &config.cluster),
-        };
-        match clustering {
-            Ok(c) => Some(Ok(c)),
-            // a configuration that names features the run lacks is the user's to fix
-            Err(e @ EngineError::Invalid(_)) => return Err(e),
-            Err(e) => Some(Err(e.to_string())),
-        }
-    } else {
-        None
-    };
-    timings.insert("cluster", t.elapsed().as_millis() as u64);
-    trace_stage("cluster", &timings);
-
-    let t = Instant::now();
-    let classified = classify(&features, config, model.as_ref())?;
-    // stages by P(alive): the model's cut-offs when it has them, else the config's
-    let p_alive_cuts = match &model {
-        Some(m) => m.lifecycle.p_alive,
-        None => (config.clv.lifecycle == LifecycleBasis::PAlive).then_some(PAliveCuts {
-            at_risk_below: config.clv.p_alive_at_risk,
-            churned_below: config.clv.p_alive_churned,
-        }),
-    };
-    let p_alive = match (p_alive_cuts, scores) {
-        (Some(cuts), Some(s)) => Some((s.p_alive.as_slice(), cuts)),
-        _ => None,
-    };
-    // the cut-offs the stages used, for the model this run fits
-    let p_alive_used = p_alive.map(|(_, cuts)| cuts);
-    // the lifecycle and the built-in schemes, the value x loyalty matrix and the look-alike
-    // classes are independent of each other: side by side
-    let master_view = master.as_ref().map(|m| (m, master_rows.as_slice()));
-    let ((stages, mut schemes), (matrix, lookalike)) = rayon::join(
-        || {
-            let stages = lifecycle_stages(&features, &rows, &classified.thresholds, p_alive);
-            let schemes = schemes(&classified, &stages, &rows, &config.rfm.segment_rules());
-            (stages, schemes)
-        },
-        || {
-            rayon::join(
-                || config.matrix.enabled.then(|| matrix::place(&inputs, &config.matrix, &rows, lang)).transpose(),
-                // best customers: value = predicted CLV when there is one, else monetary
-                || {
-                    config.lookalike.enabled.then(|| {
-                        let value: Vec<Option<f64>> = rows
-                            .iter()
-                            .map(|r| r.map(|i| scores.and_then(|s| s.clv[i]).unwrap_or(features.monetary[i])))
-                            .collect();
-                        match model.as_ref().and_then(|m| m.value_class.as_ref()) {
-                            Some(saved) => (lookalike::apply(saved, &value, master_view), saved.clone()),
-                            None => lookalike::compute(&config.lookalike, &value, master_view),
-                        }
-                    })
-                },
-            )
-        },
-    );
-    let clv_tier_cuts = match scores.filter(|s| s.clv.iter().any(Option::is_some)) {
-        Some(s) => {
-            let (scheme, cuts) = clv_tier(s, &rows, config, saved_clv.and_then(|c| c.tier.as_ref()))?;
-            schemes.push(scheme);
-            Some(cuts)
-        }
-        None => None,
-    };
-    if let Some(Ok(c)) = &clustered {
-        schemes.push(cluster_scheme(c, &rows));
-    }
-    // after the CLV tier's, as before they ran side by side: with both wrong, the same error
-    let matrix = matrix?;
-    if let Some(m) = &matrix {
-        schemes.push(m.scheme.clone());
-    }
-    if let Some((l, _)) = &lookalike {
-        schemes.push(l.scheme.clone());
-    }
-    let wallet = wallet::compute(&config.wallet, &features, master_view, &rows, &ids);
-    timings.insert("classify", t.elapsed().as_millis() as u64);
-    trace_stage("classify", &timings);
-
-    let t = Instant::now();
-    let customers = customers_table(
-        &features,
-        &classified,
-        &schemes,
-        &rows,
-        &ids,
-        master.as_ref().map(|m| (m, master_rows.as_slice())),
-        scores.map(|s| score_columns(s, &rows)).unwrap_or_default(),
+    let Labelled {
+        predicted,
+        clustered,
+        classified,
+        stages,
+        schemes,
+        matrix,
+        lookalike,
+        wallet,
+        batch,
+        skipped_schemes,
+        p_alive_used,
+        clv_tier_cuts,
+    } = label(
+        &Population { features: &features, master: master.as_ref(), rows: &rows, ids: &ids, master_rows: &master_rows },
+        config,
+        model.as_ref(),
         lang,
-    );
-    tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers table built");
-    // the master attributes' columns (`attr_<name>` where a feature has the name) are the
-    // table's last ones
-    let n_attributes = master.as_ref().map_or(0, |m| m.attributes.len());
-    let attributes: Vec<String> = customers.names[customers.names.len() - n_attributes..].to_vec();
-    let batch = customers.finish()?;
-    tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers batch built");
-    let batch = match &wallet {
-        Some(w) => w.columns.clone().append_to(&batch)?,
-        None => batch,
-    };
-    // with a master file, the look-alike scores and lift table (lookalike.csv)
+        &mut |stage, ms| {
+            timings.insert(stage, ms);
+            trace_stage(stage, &timings);
+        },
+    )?;
+    let saved_clv = model.as_ref().and_then(|m| m.clv.as_ref());
+    let scores = predicted.as_ref().and_then(|p| p.as_ref().ok()).map(|(_, s)| s);
     let lookalike_lifts = lookalike.as_ref().map(|(l, _)| l).filter(|_| master.is_some());
-    let batch = match lookalike_lifts {
-        Some(l) => l.columns.clone().append_to(&batch)?,
-        None => batch,
-    };
-    // rule schemes see every column of the table, and their labels join it
-    let purchaser: Vec<bool> = rows.iter().map(Option::is_some).collect();
-    let (rule_schemes, batch, skipped_schemes) =
-        rules::apply(&config.schemes, batch, &attributes, &purchaser, master.is_some())
-            .map_err(|e| config.rule_error(e))?;
-    schemes.extend(rule_schemes);
-    tracing::debug!(ms = t.elapsed().as_millis() as u64, "rule schemes applied");
+    let t = Instant::now();
     // the segment summary and crosstabs, and the playbook, are independent: one per core
     let plays = model.as_ref().map_or_else(|| playbook::effective(&config.playbook), |m| m.playbook.clone());
     let ((segments, (crosstab, skipped_crosstabs)), (playbook_table, next_action)) = rayon::join(
@@ -799,7 +712,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     let mut record = record;
     // the report reads the files back: the run's own tables go first, so the two never add up
     // to the run's peak memory
-    drop((batch, schemes, stages, lookalike, classified, ids, rows, master_rows, purchaser_master));
+    drop((batch, schemes, stages, lookalike, classified, ids, rows, master_rows));
     drop(features);
     if config.run.report {
         // the report is made from the files just written (as `custseg report DIR` makes it);
@@ -812,8 +725,6 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     }
     Ok(RunSummary { record, quality, master: master.map(|m| m.report), segments, lang, out_dir: req.out_dir })
 }
-
-type Predicted = std::result::Result<(Models, Scores), String>;
 
 /// The optional transaction columns a mapping has.
 pub(crate) fn present_of(map: &ColumnMap) -> Present {
@@ -846,62 +757,6 @@ fn trace_stage(stage: &str, timings: &BTreeMap<&'static str, u64>) {
         peak_rss_mb = peak_kb.map(|k| k / 1024),
         "stage done"
     );
-}
-
-/// Fits the CLV models and scores the purchasers; a failure becomes a message for run.json and
-/// the summary (the rest of the run does not depend on it).
-fn predict(features: &Features, config: &Config, saved: Option<&ClvPart>) -> Predicted {
-    let s = clv::summary(features).map_err(|e| e.to_string())?;
-    let m = match saved {
-        Some(p) => p.fit.models(),
-        None => clv::fit(features, &s, &config.clv),
-    }
-    .map_err(|e| e.to_string())?;
-    let scores = clv::score(features, &s, &m, &config.clv);
-    Ok((m, scores))
-}
-
-/// The cluster scheme: labels "1".."k" with the profiles' names; prospects have none.
-fn cluster_scheme(c: &Clustering, rows: &[Option<usize>]) -> Scheme {
-    Scheme {
-        id: "cluster".into(),
-        labels: (1..=c.model.k).map(|n| n.to_string()).collect(),
-        of_row: rows.iter().map(|r| r.map(|i| (c.labels[i] - 1) as u16)).collect(),
-        names: Some(c.profiles.iter().map(|p| Names::new(p.name(Lang::En), p.name(Lang::Zh))).collect()),
-    }
-}
-
-/// The CLV tier scheme: value-tier cut-offs applied to the predicted CLV of the scored customers
-/// (fitted on them, or a saved model's), and where its tiers start.
-fn clv_tier(
-    s: &Scores,
-    rows: &[Option<usize>],
-    config: &Config,
-    saved: Option<&ValueTier>,
-) -> Result<(Scheme, ValueTier)> {
-    let scored: Vec<usize> = (0..s.clv.len()).filter(|&i| s.clv[i].is_some()).collect();
-    let values: Vec<f64> = scored.iter().map(|&i| s.clv[i].unwrap_or(0.0)).collect();
-    let (tiers, cuts) = match saved {
-        Some(t) => (values.iter().map(|&v| t.tier(v)).collect(), t.clone()),
-        None => {
-            let params = config.value_tier.check().map_err(|e| EngineError::Invalid(e.to_string()))?;
-            let tiers = value_tier::classify(&values, &params);
-            let cuts = ValueTier::from_tiers(&values, &tiers);
-            (tiers, cuts)
-        }
-    };
-    let labels: Vec<String> = catalog::labels_of("clv_tier").into_iter().map(str::to_string).collect();
-    let mut by_feature: Vec<Option<u16>> = vec![None; s.clv.len()];
-    for (k, &i) in scored.iter().enumerate() {
-        by_feature[i] = labels.iter().position(|l| l == tiers[k]).map(|p| p as u16);
-    }
-    let scheme = Scheme {
-        id: "clv_tier".into(),
-        labels,
-        of_row: rows.iter().map(|r| r.and_then(|i| by_feature[i])).collect(),
-        names: None,
-    };
-    Ok((scheme, cuts))
 }
 
 fn clv_record(p: Predicted, q: &QualityReport, as_of: i32, config: &Config, saved: Option<&ClvPart>) -> ClvRecord {
@@ -939,49 +794,4 @@ fn clv_record(p: Predicted, q: &QualityReport, as_of: i32, config: &Config, save
         rec.warnings.push(Msg::new("lifecycle_recency_fallback"));
     }
     rec
-}
-
-/// The rows of customers.csv.
-struct Layout<'a> {
-    /// Per row: the feature index of a purchaser, `None` for a prospect.
-    rows: Vec<Option<usize>>,
-    /// Per row: the customer id.
-    ids: Vec<&'a str>,
-    /// Per row: the index in the master file, if there.
-    master_rows: Vec<Option<usize>>,
-    /// Purchasers missing from the master file.
-    not_in_master: u64,
-}
-
-/// Merges purchasers (sorted ids) with master-file prospects into one id-sorted list of rows.
-fn layout<'a>(customers: &'a [String], master: Option<&'a Master>) -> Layout<'a> {
-    let Some(m) = master else {
-        return Layout {
-            rows: (0..customers.len()).map(Some).collect(),
-            ids: customers.iter().map(String::as_str).collect(),
-            master_rows: vec![None; customers.len()],
-            not_in_master: 0,
-        };
-    };
-    let index = m.index();
-    let known: std::collections::HashSet<&str> = customers.iter().map(String::as_str).collect();
-    let mut prospects: Vec<&str> = m.ids.iter().map(String::as_str).filter(|id| !known.contains(id)).collect();
-    prospects.sort_unstable();
-    let mut rows = Vec::with_capacity(customers.len() + prospects.len());
-    let mut ids = Vec::with_capacity(rows.capacity());
-    let (mut i, mut j) = (0, 0);
-    while i < customers.len() || j < prospects.len() {
-        if j >= prospects.len() || (i < customers.len() && customers[i].as_str() < prospects[j]) {
-            rows.push(Some(i));
-            ids.push(customers[i].as_str());
-            i += 1;
-        } else {
-            rows.push(None);
-            ids.push(prospects[j]);
-            j += 1;
-        }
-    }
-    let master_rows: Vec<Option<usize>> = ids.iter().map(|id| index.get(id).copied()).collect();
-    let not_in_master = rows.iter().zip(&master_rows).filter(|(r, m)| r.is_some() && m.is_none()).count() as u64;
-    Layout { rows, ids, master_rows, not_in_master }
 }

@@ -123,6 +123,40 @@ impl Features {
     pub fn is_empty(&self) -> bool {
         self.customer.is_empty()
     }
+
+    /// The customers at `idx` (in that order), as features of their own: one customer's row
+    /// for a lookup, a sample for a test.
+    pub fn select(&self, idx: &[usize]) -> Features {
+        fn pick<T: Clone>(v: &[T], idx: &[usize]) -> Vec<T> {
+            idx.iter().map(|&i| v[i].clone()).collect()
+        }
+        Features {
+            as_of: self.as_of,
+            customer: pick(&self.customer, idx),
+            first_purchase: pick(&self.first_purchase, idx),
+            last_purchase: pick(&self.last_purchase, idx),
+            recency_days: pick(&self.recency_days, idx),
+            frequency: pick(&self.frequency, idx),
+            monetary: pick(&self.monetary, idx),
+            aov: pick(&self.aov, idx),
+            tenure_days: pick(&self.tenure_days, idx),
+            returns_count: pick(&self.returns_count, idx),
+            returns_amount: pick(&self.returns_amount, idx),
+            avg_interpurchase_days: pick(&self.avg_interpurchase_days, idx),
+            annual_spend: pick(&self.annual_spend, idx),
+            n_categories: self.n_categories.as_ref().map(|v| pick(v, idx)),
+            top_category: self.top_category.as_ref().map(|v| pick(v, idx)),
+            top_category_share: self.top_category_share.as_ref().map(|v| pick(v, idx)),
+            discounted_share: self.discounted_share.as_ref().map(|v| pick(v, idx)),
+            channels: self.channels.clone(),
+            channel_share: self.channel_share.iter().map(|v| pick(v, idx)).collect(),
+            x: pick(&self.x, idx),
+            t_x: pick(&self.t_x, idx),
+            t_cal: pick(&self.t_cal, idx),
+            zbar: pick(&self.zbar, idx),
+            last_gap_days: pick(&self.last_gap_days, idx),
+        }
+    }
 }
 
 /// Which optional columns the transactions have.

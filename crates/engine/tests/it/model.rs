@@ -121,3 +121,53 @@ fn a_model_from_a_newer_custseg_is_refused() {
         assert!(err.to_string().contains(expect) && err.to_string().contains(&file.display().to_string()), "{err}");
     }
 }
+
+#[test]
+fn one_customer_at_a_time_gets_the_runs_labels() {
+    use custseg_engine::one::Scorer;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let params = custseg_engine::SynthParams { n_customers: 1200, seed: 23, discounts: true, ..Default::default() };
+    let log = dir.path().join("log.csv");
+    let master = dir.path().join("master.csv");
+    custseg_data::synth_io::write_synth(&params, &log, custseg_data::synth_io::SynthFormat::Csv)
+        .unwrap_or_else(|e| panic!("{e}"));
+    custseg_data::synth_io::write_synth_master(&params, &master).unwrap_or_else(|e| panic!("{e}"));
+    let (fit, s) = run_on(&log, Some(&master), Config::default());
+    let scorer = Scorer::new(Classifier::read(&fit.path().join("classifier.json")).unwrap_or_else(|e| panic!("{e}")));
+    let mut config = Config::default();
+    config.run.as_of = Some(s.record.as_of.clone());
+    let (features, master_file) =
+        custseg_engine::pipeline::read_features(&log, Some(&master), &config, &dir.path().join("features"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let master_file = master_file.unwrap_or_else(|| panic!("no master"));
+    let rows = by_id(read_csv(&fit.path().join("customers.csv")));
+    let schemes: Vec<String> = scorer.classify(&features.select(&[0]), None).unwrap_or_else(|e| panic!("{e}"))[0]
+        .labels
+        .iter()
+        .map(|(s, _)| s.clone())
+        .collect();
+    for want in ["rfm_segment", "abc", "lifecycle", "clv_tier", "cluster", "matrix", "value_class", "importance"] {
+        assert!(schemes.iter().any(|s| s == want), "no {want} in {schemes:?}");
+    }
+    // every 7th purchaser alone, with their master row, as a lookup would
+    let mut checked = 0;
+    for i in (0..features.len()).step_by(7) {
+        let id = &features.customer[i];
+        let one_master = master_file.select_ids(&[id.as_str()]);
+        let got = scorer.classify(&features.select(&[i]), Some(&one_master)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(got.len(), 1);
+        for (scheme, label) in &got[0].labels {
+            assert_eq!(label.as_deref().unwrap_or(""), rows[id][scheme], "{id} {scheme}");
+        }
+        checked += 1;
+    }
+    assert!(checked > 100);
+    // the whole base as one batch: the same labels
+    let all = scorer.classify(&features, Some(&master_file)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(all.len(), rows.len());
+    for c in &all {
+        for (scheme, label) in &c.labels {
+            assert_eq!(label.as_deref().unwrap_or(""), rows[&c.customer_id][scheme], "{} {scheme}", c.customer_id);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Classifying customers by a saved model: one customer at a time (p50/p99 of a lookup, every
+//! scheme including the rule schemes) and batches (customers per second, built-in schemes
+//! alone and everything).
+//!
+//! `cargo bench -p custseg-engine --bench classify` (CUSTSEG_BENCH_CUSTOMERS sets the batch
+//! size, default 1,000,000; RAYON_NUM_THREADS=1 gives the figures per core).
+
+use std::time::Instant;
+
+use custseg_engine::classify::{classify, lifecycle_stages};
+use custseg_engine::model::Classifier;
+use custseg_engine::one::Scorer;
+use custseg_engine::{Config, RunRequest, SynthFormat, SynthParams, run, write_synth};
+
+fn main() {
+    let n: u64 = std::env::var("CUSTSEG_BENCH_CUSTOMERS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let params = SynthParams { n_customers: n, seed: 7, discounts: true, ..Default::default() };
+    let log = dir.path().join("log.csv");
+    let master = dir.path().join("master.csv");
+    write_synth(&params, &log, SynthFormat::Csv).unwrap_or_else(|e| panic!("{e}"));
+    custseg_data::synth_io::write_synth_master(&params, &master).unwrap_or_else(|e| panic!("{e}"));
+    let mut config = Config::default();
+    config.run.report = false;
+    let fit = dir.path().join("fit");
+    let t = Instant::now();
+    let summary = run(RunRequest {
+        transactions: log.clone(),
+        customers: Some(master.clone()),
+        config: config.clone(),
+        out_dir: fit.clone(),
+        progress: None,
+        store: None,
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    eprintln!("fitted run: {} customers in {:.1} s", summary.record.counts.customers, t.elapsed().as_secs_f64());
+    let model = Classifier::read(&fit.join("classifier.json")).unwrap_or_else(|e| panic!("{e}"));
+    config.run.as_of = Some(summary.record.as_of.clone());
+    let (features, master_file) =
+        custseg_engine::pipeline::read_features(&log, Some(&master), &config, &dir.path().join("features"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let master_file = master_file.unwrap_or_else(|| panic!("no master file"));
+    let scorer = Scorer::new(model.clone());
+
+    // one customer at a time: 2,000 lookups spread over the base, after 100 to warm up
+    let step = (features.len() / 2_100).max(1);
+    let mut times: Vec<f64> = Vec::new();
+    for (k, i) in (0..features.len()).step_by(step).take(2_100).enumerate() {
+        let one = features.select(&[i]);
+        let row = master_file.select_ids(&[features.customer[i].as_str()]);
+        let t = Instant::now();
+        let got = scorer.classify(&one, Some(&row)).unwrap_or_else(|e| panic!("{e}"));
+        let us = t.elapsed().as_secs_f64() * 1e6;
+        assert_eq!(got.len(), 1);
+        if k >= 100 {
+            times.push(us);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let q = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+    println!(
+        "one customer, every scheme incl. rules: p50 {:.0} µs, p99 {:.0} µs, max {:.0} µs ({} lookups)",
+        q(0.5),
+        q(0.99),
+        q(1.0),
+        times.len()
+    );
+
+    // batches: the built-in schemes (RFM scores and segments, 8 classes, ABC, value tiers,
+    // lifecycle) by the model's cut points, then everything
+    let rows: Vec<Option<usize>> = (0..features.len()).map(Some).collect();
+    let threads = rayon::current_num_threads();
+    let t = Instant::now();
+    let c = classify(&features, &config, Some(&model)).unwrap_or_else(|e| panic!("{e}"));
+    let stages = lifecycle_stages(&features, &rows, &c.thresholds, None);
+    let s = t.elapsed().as_secs_f64();
+    assert_eq!(stages.len(), features.len());
+    println!(
+        "batch, built-in schemes: {} customers in {:.3} s = {:.2} M customers/s on {threads} thread(s)",
+        features.len(),
+        s,
+        features.len() as f64 / s / 1e6
+    );
+    let t = Instant::now();
+    let all = scorer.classify(&features, Some(&master_file)).unwrap_or_else(|e| panic!("{e}"));
+    let s = t.elapsed().as_secs_f64();
+    println!(
+        "batch, every scheme incl. CLV, clusters and rules: {} customers in {:.2} s = {:.2} M customers/s on {threads} thread(s)",
+        all.len(),
+        s,
+        all.len() as f64 / s / 1e6
+    );
+}
