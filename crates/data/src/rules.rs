@@ -218,6 +218,33 @@ impl std::fmt::Debug for RuleContext {
     }
 }
 
+/// Compiled rules kept for reuse: a service classifying one customer at a time would otherwise
+/// plan every rule (and build a DataFusion session) per customer. A rule is reused while the
+/// columns it was compiled against are the same.
+#[derive(Debug, Default)]
+pub struct RuleCache {
+    rc: RuleContext,
+    compiled: std::sync::Mutex<std::collections::HashMap<String, (SchemaRef, Rule)>>,
+}
+
+impl RuleCache {
+    /// [`compile`], or the rule compiled before against the same columns.
+    ///
+    /// # Errors
+    /// As [`compile`].
+    pub fn compile(&self, schema: &SchemaRef, sql: &str) -> Result<Rule, RuleError> {
+        let lock = || self.compiled.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((s, rule)) = lock().get(sql)
+            && (Arc::ptr_eq(s, schema) || s == schema)
+        {
+            return Ok(rule.clone());
+        }
+        let rule = compile(&self.rc, schema, sql)?;
+        lock().insert(sql.to_string(), (schema.clone(), rule.clone()));
+        Ok(rule)
+    }
+}
+
 /// A rule ready to evaluate.
 #[derive(Debug, Clone)]
 pub struct Rule {
@@ -327,13 +354,16 @@ fn first_line(s: &str) -> String {
 }
 
 /// For every row of `batch`, the index of the first rule that is true (NULL counts as false),
-/// `None` when none is.
+/// `None` when none is. Rules after the last row's first match are not evaluated.
 ///
 /// # Errors
 /// [`RuleError::Eval`] when a rule cannot be evaluated on the data.
 pub fn first_match(batch: &RecordBatch, rules: &[Rule]) -> Result<Vec<Option<u16>>, RuleError> {
     // slices of the batch on every core: a rule's value at a row depends on that row alone
     let n = batch.num_rows();
+    if n <= RULE_CHUNK {
+        return first_match_rows(batch, rules);
+    }
     let chunks: Vec<Result<Vec<Option<u16>>, RuleError>> = (0..n.div_ceil(RULE_CHUNK))
         .into_par_iter()
         .map(|c| {
@@ -369,10 +399,16 @@ fn first_match_rows(batch: &RecordBatch, rules: &[Rule]) -> Result<Vec<Option<u1
         let Some(b) = array.as_boolean_opt() else {
             return Err(eval(&format!("gives {}, not true/false", array.data_type())));
         };
+        let mut open = 0;
         for (i, slot) in out.iter_mut().enumerate() {
             if slot.is_none() && b.is_valid(i) && b.value(i) {
                 *slot = Some(k as u16);
             }
+            open += usize::from(slot.is_none());
+        }
+        // once every row has its first match, the later rules cannot change any
+        if open == 0 {
+            break;
         }
     }
     Ok(out)

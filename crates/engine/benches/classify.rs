@@ -44,12 +44,19 @@ fn main() {
 
     // one customer at a time: 2,000 lookups spread over the base, after 100 to warm up
     let step = (features.len() / 2_100).max(1);
+    let index = master_file.index();
+    let lookups: Vec<_> = (0..features.len())
+        .step_by(step)
+        .take(2_100)
+        .map(|i| {
+            let id = features.customer[i].as_str();
+            (features.select(&[i]), master_file.select_ids(&index.get(id).map(|_| id).into_iter().collect::<Vec<_>>()))
+        })
+        .collect();
     let mut times: Vec<f64> = Vec::new();
-    for (k, i) in (0..features.len()).step_by(step).take(2_100).enumerate() {
-        let one = features.select(&[i]);
-        let row = master_file.select_ids(&[features.customer[i].as_str()]);
+    for (k, (one, row)) in lookups.iter().enumerate() {
         let t = Instant::now();
-        let got = scorer.classify(&one, Some(&row)).unwrap_or_else(|e| panic!("{e}"));
+        let got = scorer.classify(one, Some(row)).unwrap_or_else(|e| panic!("{e}"));
         let us = t.elapsed().as_secs_f64() * 1e6;
         assert_eq!(got.len(), 1);
         if k >= 100 {
@@ -65,6 +72,35 @@ fn main() {
         q(1.0),
         times.len()
     );
+
+    // where a lookup's time goes: the same lookups by models without one part each
+    let part = |name: &str, strip: &dyn Fn(&mut Classifier)| {
+        let mut m = model.clone();
+        strip(&mut m);
+        let scorer = Scorer::new(m);
+        let mut times: Vec<f64> = Vec::new();
+        for (one, row) in lookups.iter().take(600) {
+            let t = Instant::now();
+            if let Err(e) = scorer.classify(one, Some(row)) {
+                println!("  without {name}: {}", e.to_string().lines().next().unwrap_or(""));
+                return;
+            }
+            times.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+        let mut times = times.split_off(100);
+        times.sort_by(f64::total_cmp);
+        println!("  without {name}: p50 {:.0} µs", times[times.len() / 2]);
+    };
+    part("the rule schemes", &|m| m.schemes.clear());
+    part("clusters", &|m| m.cluster = None);
+    part("CLV (and the rule schemes, which read it)", &|m| {
+        m.clv = None;
+        m.schemes.clear();
+    });
+    part("matrix and value classes", &|m| {
+        m.matrix = None;
+        m.value_class = None;
+    });
 
     // batches: the built-in schemes (RFM scores and segments, 8 classes, ABC, value tiers,
     // lifecycle) by the model's cut points, then everything

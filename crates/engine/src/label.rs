@@ -10,6 +10,7 @@ use custseg_core::lifecycle::PAliveCuts;
 use custseg_core::value_tier::{self, ValueTier};
 use custseg_data::features::Features;
 use custseg_data::master::Master;
+use custseg_data::rules::RuleCache;
 use custseg_data::sink::RecordBatch;
 
 use crate::classify::{Classified, Scheme, classify, lifecycle_stages, schemes};
@@ -72,8 +73,9 @@ pub struct Labelled {
     pub clv_tier_cuts: Option<ValueTier>,
 }
 
-/// Classifies the population: fitted on it, or applied from `model`. `stage_done` hears each
-/// stage's wall time (clv, cluster, classify).
+/// Classifies the population: fitted on it, or applied from `model`. The rule schemes are
+/// compiled once per `rule_cache`; `stage_done` hears each stage's wall time (clv, cluster,
+/// classify).
 ///
 /// # Errors
 /// [`EngineError::Invalid`] for settings or rules the data cannot serve.
@@ -82,6 +84,7 @@ pub fn label(
     config: &Config,
     model: Option<&Classifier>,
     lang: Lang,
+    rule_cache: &RuleCache,
     stage_done: &mut dyn FnMut(&'static str, u64),
 ) -> Result<Labelled> {
     let Population { features, master, rows, ids, master_rows } = *pop;
@@ -217,7 +220,7 @@ pub fn label(
     // rule schemes see every column of the table, and their labels join it
     let purchaser: Vec<bool> = rows.iter().map(Option::is_some).collect();
     let (rule_schemes, batch, skipped_schemes) =
-        rules::apply(&config.schemes, batch, &attributes, &purchaser, master.is_some())
+        rules::apply(&config.schemes, batch, &attributes, &purchaser, master.is_some(), rule_cache)
             .map_err(|e| config.rule_error(e))?;
     schemes.extend(rule_schemes);
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "rule schemes applied");

@@ -5,6 +5,7 @@
 use custseg_core::Lang;
 use custseg_data::features::Features;
 use custseg_data::master::Master;
+use custseg_data::rules::RuleCache;
 
 use crate::config::Config;
 use crate::error::Result;
@@ -17,7 +18,15 @@ pub struct Scorer {
     model: Classifier,
     /// The model's parameters in a configuration (see [`Classifier::govern`]).
     config: Config,
+    /// The rule schemes, compiled at the first customer.
+    rules: std::sync::Arc<RuleCache>,
+    /// One thread for a lookup: the stages' parallel loops then run where they are, without
+    /// waking the other cores for one customer.
+    solo: Option<std::sync::Arc<rayon::ThreadPool>>,
 }
+
+/// Batches up to this size run on the scorer's own thread.
+const SOLO_BELOW: usize = 256;
 
 /// One customer's classification: every scheme's label id (`None`: the scheme gives this
 /// customer none, e.g. no RFM segment for a prospect), in the order of customers.csv's columns.
@@ -43,7 +52,16 @@ impl Scorer {
         model.govern(&mut config);
         // labels are ids here; the language only names clusters and matrix cells
         config.run.lang = Some(Lang::En);
-        Scorer { model, config }
+        // the expected lifetime behind the historical LTV is the purchase model's, the same for
+        // every customer: integrated once here rather than per lookup
+        if let Some(clv) = &model.clv
+            && config.clv.lifetime_years.is_none()
+            && let Ok(models) = clv.fit.models()
+        {
+            config.clv.lifetime_years = Some(crate::clv::lifetime_years(models.purchase.as_ref(), &config.clv));
+        }
+        let solo = rayon::ThreadPoolBuilder::new().num_threads(1).build().ok().map(std::sync::Arc::new);
+        Scorer { model, config, rules: std::sync::Arc::default(), solo }
     }
 
     /// The model.
@@ -61,7 +79,11 @@ impl Scorer {
     pub fn classify(&self, features: &Features, master: Option<&Master>) -> Result<Vec<Classes>> {
         let Layout { rows, ids, master_rows, .. } = layout(&features.customer, master);
         let pop = Population { features, master, rows: &rows, ids: &ids, master_rows: &master_rows };
-        let labelled = label(&pop, &self.config, Some(&self.model), Lang::En, &mut |_, _| {})?;
+        let run = || label(&pop, &self.config, Some(&self.model), Lang::En, &self.rules, &mut |_, _| {});
+        let labelled = match &self.solo {
+            Some(pool) if ids.len() < SOLO_BELOW => pool.install(run)?,
+            _ => run()?,
+        };
         Ok(ids
             .iter()
             .enumerate()

@@ -472,6 +472,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
         config,
         model.as_ref(),
         lang,
+        &custseg_data::rules::RuleCache::default(),
         &mut |stage, ms| {
             timings.insert(stage, ms);
             trace_stage(stage, &timings);

@@ -9,7 +9,7 @@
 
 use custseg_core::catalog::Names;
 use custseg_data::rules::{
-    RuleContext, RuleError, check_against, check_syntax, compile, first_match, numeric_text_columns,
+    RuleCache, RuleContext, RuleError, check_against, check_syntax, first_match, numeric_text_columns,
 };
 use custseg_data::sink::{Column, Kind, RecordBatch, Table};
 use serde::{Deserialize, Serialize};
@@ -259,7 +259,8 @@ pub struct Skipped {
     pub missing: Vec<String>,
 }
 
-/// Evaluates the schemes in order on the customers batch (each sees the ones before it).
+/// Evaluates the schemes in order on the customers batch (each sees the ones before it), with
+/// the rules compiled once per `cache`.
 /// Returns the schemes (over the output rows) and the batch with their columns appended.
 /// `numeric_candidates` are the text columns (master attributes) that compare as numbers when
 /// every value is one.
@@ -273,8 +274,8 @@ pub fn apply(
     numeric_candidates: &[String],
     purchaser: &[bool],
     master: bool,
+    cache: &RuleCache,
 ) -> std::result::Result<(Vec<Scheme>, RecordBatch, Vec<Skipped>), SchemeError> {
-    let ctx = RuleContext::default();
     let mut batch = batch;
     let mut out = Vec::new();
     let mut skipped = Vec::new();
@@ -291,7 +292,7 @@ pub fn apply(
         };
         let compiled = rules
             .iter()
-            .map(|r| compile(&ctx, &schema, &r.when).map_err(|e| SchemeError::rule(s, &r.when, &e)))
+            .map(|r| cache.compile(&schema, &r.when).map_err(|e| SchemeError::rule(s, &r.when, &e)))
             .collect::<std::result::Result<Vec<_>, _>>()?;
         let matched = first_match(&view, &compiled).map_err(|e| match &e {
             RuleError::Eval { sql, .. } => SchemeError::rule(s, &sql.clone(), &e),

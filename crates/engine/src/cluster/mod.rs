@@ -279,21 +279,7 @@ pub fn cluster(inputs: &Inputs<'_>, cfg: &ClusterConfig) -> Result<Clustering> {
     // stable numbers by mean monetary value
     let numbers = numbering(&fit.labels, &inputs.features.monetary, fit.k);
     let labels: Vec<u32> = fit.labels.iter().map(|&l| numbers[l as usize]).collect();
-    let cats: Vec<Categorical<'_>> = cols
-        .categorical
-        .iter()
-        .zip(&encoded)
-        .map(|((name, _), (levels, codes))| Categorical { name, levels, codes })
-        .collect();
-    let names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
-    let input = ProfileInput {
-        names: &names,
-        raw: &refs,
-        transformed: &prepared.transformed,
-        categorical: &cats,
-        revenue: &inputs.features.monetary,
-    };
-    let mut profiles = profiles(&input, &fit.labels, &numbers);
+    let mut profiles = profile(&cols, &encoded, &prepared.transformed, inputs, (&fit.labels, &numbers));
     for p in &mut profiles {
         if let Some(name) = cfg.names.get(&p.cluster.to_string()) {
             p.name_zh = name.clone();
@@ -347,29 +333,14 @@ pub fn apply(model: &ClusterModel, inputs: &Inputs<'_>, plot_points: usize) -> R
     let labels: Vec<u32> = index.iter().map(|&j| numbers[j as usize]).collect();
     // the profiles describe these customers' levels (the model's are for assignment)
     let encoded: Vec<(Vec<String>, Vec<u32>)> = cols.categorical.iter().map(|(_, c)| encode(c)).collect();
-    let cats: Vec<Categorical<'_>> = cols
-        .categorical
-        .iter()
-        .zip(&encoded)
-        .map(|((name, _), (levels, codes))| Categorical { name, levels, codes })
-        .collect();
-    let names: Vec<String> = model.features.iter().map(|f| f.name.clone()).collect();
-    let refs: Vec<&[Option<f64>]> = cols.numeric.iter().map(|(_, c)| c.as_slice()).collect();
-    let input = ProfileInput {
-        names: &names,
-        raw: &refs,
-        transformed: &prepared.transformed,
-        categorical: &cats,
-        revenue: &inputs.features.monetary,
-    };
-    let mut profiles = profiles(&input, &index, &numbers);
+    let mut profiles = profile(&cols, &encoded, &prepared.transformed, inputs, (&index, &numbers));
     for p in &mut profiles {
         if let Some(c) = model.clusters.iter().find(|c| c.cluster == p.cluster) {
             p.name_zh = c.name_zh.clone();
             p.name_en = c.name_en.clone();
         }
     }
-    let d = names.len();
+    let d = model.features.len();
     let points = match &model.pca {
         Some(p) if d > 0 => sample_rows(inputs.n(), plot_points, model.seed)
             .into_iter()
@@ -386,6 +357,28 @@ pub fn apply(model: &ClusterModel, inputs: &Inputs<'_>, plot_points: usize) -> R
         raw: cols.numeric,
         raw_categorical: cols.categorical,
     })
+}
+
+/// The profiles of the clusters in number order: `labels` are algorithm indices (into
+/// `numbers`, the cluster number of each).
+fn profile(
+    cols: &Columns,
+    encoded: &[(Vec<String>, Vec<u32>)],
+    transformed: &[Vec<f64>],
+    inputs: &Inputs<'_>,
+    (labels, numbers): (&[u32], &[u32]),
+) -> Vec<Profile> {
+    let cats: Vec<Categorical<'_>> = cols
+        .categorical
+        .iter()
+        .zip(encoded)
+        .map(|((name, _), (levels, codes))| Categorical { name, levels, codes })
+        .collect();
+    let names: Vec<String> = cols.numeric.iter().map(|(n, _)| n.clone()).collect();
+    let refs: Vec<&[Option<f64>]> = cols.numeric.iter().map(|(_, c)| c.as_slice()).collect();
+    let input =
+        ProfileInput { names: &names, raw: &refs, transformed, categorical: &cats, revenue: &inputs.features.monetary };
+    profiles(&input, labels, numbers)
 }
 
 /// A fit in the algorithm's own cluster order.

@@ -170,10 +170,7 @@ pub fn score(f: &Features, s: &Summary, m: &Models, cfg: &ClvConfig) -> Scores {
             (model.p_alive(x, t_x, t), expected, discounted)
         })
         .collect();
-    let lifetime_years = cfg.lifetime_years.unwrap_or_else(|| {
-        let cap_units = cfg.max_lifetime_years * 365.25 / DAYS_PER_UNIT;
-        clv::expected_lifetime(model, cap_units) * DAYS_PER_UNIT / 365.25
-    });
+    let lifetime_years = cfg.lifetime_years.unwrap_or_else(|| lifetime_years(model, cfg));
     let mut out = Scores {
         horizon_steps: cfg.horizon_months,
         p_alive: vec![None; n],
@@ -195,6 +192,13 @@ pub fn score(f: &Features, s: &Summary, m: &Models, cfg: &ClvConfig) -> Scores {
         }
     }
     out
+}
+
+/// The purchase model's expected lifetime of a new customer in years, capped at
+/// `max_lifetime_years` (the historical LTV's lifetime unless `lifetime_years` is configured).
+pub fn lifetime_years(model: &dyn PurchaseModel, cfg: &ClvConfig) -> f64 {
+    let cap_units = cfg.max_lifetime_years * 365.25 / DAYS_PER_UNIT;
+    clv::expected_lifetime(model, cap_units) * DAYS_PER_UNIT / 365.25
 }
 
 /// `model.json`: everything needed to reuse and explain a fit.
