@@ -17,7 +17,7 @@ read -r -a SIZES <<< "${SIZES[*]}"
 DATA=bench-data
 mkdir -p "$DATA"
 cargo build --release -p custseg-cli >&2
-BIN=target/release/custseg
+BIN="${CARGO_TARGET_DIR:-target}/release/custseg"
 
 if [ ! -x "$DATA/.venv/bin/python" ]; then
   python3 -m venv "$DATA/.venv" >&2

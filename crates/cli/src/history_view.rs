@@ -1,9 +1,9 @@
 //! Terminal views of the run history: `history`, `show`, `diff`, `track`.
 
 use comfy_table::{Cell, CellAlignment};
-use custseg_core::Lang;
-use custseg_core::catalog::{self, Names};
+use custseg_engine::Lang;
 use custseg_engine::alerts::Alert;
+use custseg_engine::catalog::{self, Names};
 use custseg_engine::migration::{GONE, NEW, SchemeMigration};
 use custseg_engine::store::{CustomerHistory, RunInfo, StoredRun};
 use custseg_engine::track::TrackOutcome;

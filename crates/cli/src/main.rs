@@ -11,13 +11,13 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Parser;
-use custseg_core::Lang;
-use custseg_core::clv::ModelKind;
-use custseg_data::clean::{Returns, ZeroAmount};
-use custseg_data::source::Encoding;
+use custseg_engine::Encoding;
+use custseg_engine::Lang;
+use custseg_engine::ModelKind;
 use custseg_engine::cluster::commands::{ClusterRequest, cluster_command};
 use custseg_engine::clv::commands;
 use custseg_engine::{Config, DEFAULT_TOML, EngineError, RunRequest, SynthFormat, SynthParams};
+use custseg_engine::{Returns, ZeroAmount};
 
 /// mimalloc instead of the system allocator: DataFusion's hash tables and our per-row vectors
 /// allocate and free a lot across threads (measured on the 10.7M-row bench: see the commit).
@@ -135,9 +135,9 @@ fn dispatch(cli: Cli) -> Result<()> {
             if a.out.exists() && !a.force {
                 bail!("{} already exists\nhint: pass --force to overwrite it", a.out.display());
             }
-            custseg_data::sink::write_atomic(&a.out, |w| {
+            custseg_engine::write_atomic(&a.out, |w| {
                 use std::io::Write;
-                w.write_all(DEFAULT_TOML.as_bytes()).map_err(custseg_data::DataError::io("write", &a.out))
+                w.write_all(DEFAULT_TOML.as_bytes()).map_err(custseg_engine::DataError::io("write", &a.out))
             })?;
             Out::new().line(format!("wrote {}", a.out.display()))?;
             Ok(())
@@ -170,7 +170,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             if a.with_master {
                 let stem = a.out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "log".into());
                 let path = a.out.with_file_name(format!("{stem}_customers.csv"));
-                let n = custseg_data::synth_io::write_synth_master(&params, &path)?;
+                let n = custseg_engine::write_synth_master(&params, &path)?;
                 Out::new().line(format!("wrote {} master-file rows to {}", group(n), path.display()))?;
             }
             Ok(())
@@ -538,7 +538,7 @@ fn load_config(a: &InputArgs) -> Result<Config> {
     c.run.fsync |= a.fsync;
     c.check().context("invalid settings")?;
     // every command's outputs follow the run's I/O policy
-    custseg_data::sink::set_fsync(c.run.fsync);
+    custseg_engine::set_fsync(c.run.fsync);
     Ok(c)
 }
 
@@ -549,7 +549,7 @@ mod tests {
     #[test]
     fn error_text_says_each_cause_once() {
         let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
-        let data = custseg_data::DataError::io("read", "/tmp/x.csv")(io);
+        let data = custseg_engine::DataError::io("read", "/tmp/x.csv")(io);
         assert_eq!(data.to_string(), "cannot read /tmp/x.csv: no such file");
         let err = anyhow::Error::from(data);
         assert_eq!(super::error_text(&err), "cannot read /tmp/x.csv: no such file");

@@ -2,11 +2,11 @@
 //! and where the outputs are.
 
 use comfy_table::{Cell, CellAlignment, Table, presets};
-use custseg_core::Lang;
-use custseg_core::catalog::{Msg, scheme_name};
-use custseg_data::master::MasterReport;
-use custseg_data::quality::QualityReport;
+use custseg_engine::Lang;
+use custseg_engine::MasterReport;
+use custseg_engine::QualityReport;
 use custseg_engine::RunSummary;
+use custseg_engine::catalog::{Msg, scheme_name};
 use custseg_engine::cluster::commands::ClusterOutcome;
 use custseg_engine::clv::ModelFile;
 use custseg_engine::clv::commands::Evaluation;
@@ -48,8 +48,8 @@ pub fn print_quality(
     for f in &q.files {
         if let (Some(e), Some(note)) = (f.encoding, &f.encoding_note) {
             let name = match e {
-                custseg_data::source::Encoding::Utf8 => "UTF-8",
-                custseg_data::source::Encoding::Gbk => "GBK",
+                custseg_engine::Encoding::Utf8 => "UTF-8",
+                custseg_engine::Encoding::Gbk => "GBK",
             };
             out.line(format!("{} {}: {name} ({})", zh(lang, "Encoding of", "编码"), f.path, say(note, lang)))?;
         }
@@ -275,11 +275,9 @@ pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
     let t = &r.lifecycle.thresholds;
     let source = match r.lifecycle.source {
         _ if r.model.is_some() => zh(lang, "from the model", "取自模型"),
-        custseg_core::lifecycle::ThresholdSource::Configured => zh(lang, "configured", "配置给定"),
-        custseg_core::lifecycle::ThresholdSource::Derived => {
-            zh(lang, "derived from the purchase intervals", "由购买间隔推算")
-        }
-        custseg_core::lifecycle::ThresholdSource::Fallback => {
+        custseg_engine::ThresholdSource::Configured => zh(lang, "configured", "配置给定"),
+        custseg_engine::ThresholdSource::Derived => zh(lang, "derived from the purchase intervals", "由购买间隔推算"),
+        custseg_engine::ThresholdSource::Fallback => {
             zh(lang, "fixed defaults: too few repeat customers", "固定默认值：复购客户太少")
         }
     };
@@ -549,7 +547,7 @@ pub fn print_playbook(out: &mut Out, plays: &[Play], rules: &[RuleScheme], lang:
             (None, Some(r)) => r.names().get(lang).to_string(),
             (None, None) => p.scheme.clone(),
         };
-        let name = match (custseg_core::catalog::label_name(&p.scheme, &p.label, lang), rule) {
+        let name = match (custseg_engine::catalog::label_name(&p.scheme, &p.label, lang), rule) {
             (Some(n), _) => n.to_string(),
             (None, Some(r)) => r.label_name(&p.label, lang == Lang::Zh),
             (None, None) => p.label.clone(),

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use custseg_data::ingest::Progress;
+use custseg_engine::Progress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 static BAR: OnceLock<Mutex<Option<ProgressBar>>> = OnceLock::new();

@@ -39,6 +39,26 @@ pub enum EngineError {
     /// No customer remained after cleaning.
     #[error("no rows were kept ({rejected} of {read} rejected), so there are no customers to classify (see {rejects})")]
     NothingKept { rejected: u64, read: u64, rejects: PathBuf },
+    /// The data cannot serve a well-formed request (a value a setting needs as a number is not
+    /// one).
+    #[error("{0}")]
+    Unusable(String),
+    /// custseg or the machine failed, not the caller or the data.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Whose a failure is: what a server answers (400, 422, 500).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The caller asked for something wrong: a setting, a column mapping, a model file, a run
+    /// id, an input path that does not exist, an output directory in use.
+    Request,
+    /// The data cannot be classified as asked: unreadable columns, dates or numbers, nothing
+    /// kept, rejects under `--strict`, a model that does not converge.
+    Data,
+    /// custseg or the machine failed: writing outputs, the run history, the query engine.
+    Internal,
 }
 
 impl EngineError {
@@ -51,9 +71,55 @@ impl EngineError {
             | EngineError::NothingKept { .. }
             | EngineError::Clv(_)
             | EngineError::Cluster(_)
+            | EngineError::Unusable(_)
             | EngineError::Data(DataError::SumOverflow { .. }) => 1,
             _ => 2,
         }
+    }
+}
+
+impl EngineError {
+    /// Whose the failure is.
+    pub fn fault(&self) -> Fault {
+        match self {
+            EngineError::Config { .. }
+            | EngineError::ModelFile { .. }
+            | EngineError::Invalid(_)
+            | EngineError::NoSuchRun { .. } => Fault::Request,
+            EngineError::Strict { .. }
+            | EngineError::NothingKept { .. }
+            | EngineError::Clv(_)
+            | EngineError::Cluster(_)
+            | EngineError::Unusable(_) => Fault::Data,
+            EngineError::Store { .. } | EngineError::Report(_) | EngineError::Internal(_) => Fault::Internal,
+            EngineError::Data(e) => data_fault(e),
+        }
+    }
+}
+
+fn data_fault(e: &DataError) -> Fault {
+    match e {
+        // reading what the caller named: a path that is not there is theirs to fix
+        DataError::Io { action, .. } if ["read", "open", "stat", "list"].iter().any(|a| action.starts_with(a)) => {
+            Fault::Request
+        }
+        DataError::Io { .. } | DataError::Engine { .. } => Fault::Internal,
+        DataError::Stopped(_)
+        | DataError::NoFiles { .. }
+        | DataError::UnknownColumn { .. }
+        | DataError::UnknownRole { .. }
+        | DataError::BadDateFormat { .. }
+        | DataError::Busy { .. }
+        | DataError::OutputPath { .. } => Fault::Request,
+        DataError::Unreadable { .. }
+        | DataError::NoDataRows { .. }
+        | DataError::Encoding { .. }
+        | DataError::MissingColumn { .. }
+        | DataError::AmbiguousColumn { .. }
+        | DataError::SchemaMismatch { .. }
+        | DataError::DateFormat { .. }
+        | DataError::NumberFormat { .. }
+        | DataError::SumOverflow { .. } => Fault::Data,
     }
 }
 
@@ -98,6 +164,25 @@ pub fn printable(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn faults_tell_the_caller_from_the_data_from_custseg() {
+        let io = |action| DataError::io(action, "x.csv")(std::io::Error::other("gone"));
+        assert_eq!(EngineError::Invalid("k".into()).fault(), Fault::Request);
+        assert_eq!(EngineError::Data(io("read")).fault(), Fault::Request);
+        assert_eq!(EngineError::Data(io("write")).fault(), Fault::Internal);
+        let nothing = EngineError::NothingKept { rejected: 3, read: 3, rejects: "r.csv".into() };
+        assert_eq!(nothing.fault(), Fault::Data);
+        assert_eq!(EngineError::Unusable("v".into()).fault(), Fault::Data);
+        assert_eq!(EngineError::Internal("runtime".into()).fault(), Fault::Internal);
+        let missing = DataError::MissingColumn {
+            role: "amount",
+            path: "x.csv".into(),
+            looked_for: "amount".into(),
+            found: "a, b".into(),
+        };
+        assert_eq!(EngineError::Data(missing).fault(), Fault::Data);
+    }
 
     #[test]
     fn messages_are_cut_and_printable() {

@@ -43,8 +43,22 @@ pub mod track;
 pub mod wallet;
 
 pub use config::{Config, DEFAULT_TOML};
-pub use error::{EngineError, Result};
+pub use error::{EngineError, Fault, Result};
 pub use pipeline::{RunRequest, RunSummary, run};
 
 pub use custseg_core::synth::SynthParams;
-pub use custseg_data::synth_io::{SynthFormat, write_synth};
+pub use custseg_data::synth_io::{SynthFormat, write_synth, write_synth_master};
+
+// What callers (the CLI, the server) need of the lower crates, so that they depend on the
+// engine alone: the language and name catalog, the option enums a configuration holds, the
+// quality reports a run returns, and the I/O error and progress counter.
+pub use custseg_core::clv::ModelKind;
+pub use custseg_core::lifecycle::ThresholdSource;
+pub use custseg_core::{Lang, catalog};
+pub use custseg_data::DataError;
+pub use custseg_data::clean::{Returns, ZeroAmount};
+pub use custseg_data::ingest::Progress;
+pub use custseg_data::master::MasterReport;
+pub use custseg_data::quality::QualityReport;
+pub use custseg_data::sink::{set_fsync, write_atomic};
+pub use custseg_data::source::Encoding;

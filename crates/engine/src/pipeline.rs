@@ -251,7 +251,7 @@ pub(crate) fn runtime(threads: usize) -> Result<tokio::runtime::Runtime> {
     if threads > 0 {
         b.worker_threads(threads);
     }
-    b.enable_all().build().map_err(|e| EngineError::Invalid(format!("cannot start the runtime: {e}")))
+    b.enable_all().build().map_err(|e| EngineError::Internal(format!("cannot start the runtime: {e}")))
 }
 
 /// For the commands that read a log on their own (`clv`, `cluster`): creates `out_dir`, reads
@@ -602,7 +602,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
 
     let inputs = fp
         .join()
-        .map_err(|_| EngineError::Invalid("fingerprint thread failed".into()))?
+        .map_err(|_| EngineError::Internal("the input fingerprint thread failed".into()))?
         .into_iter()
         .collect::<Result<Vec<_>>>()?;
     let customers_file = match &req.customers {

@@ -216,13 +216,13 @@ pub(crate) fn assigned(model: &ClusterModel, inputs: &Inputs<'_>) -> Result<Assi
     let prepared = if d == 0 {
         Prepared { x: Vec::new(), transformed: Vec::new(), scales: Vec::new(), report: Vec::new() }
     } else {
-        apply_keeping_transformed(&model.features, &refs).map_err(|e| EngineError::Invalid(e.to_string()))?
+        apply_keeping_transformed(&model.features, &refs).map_err(|e| EngineError::Internal(e.to_string()))?
     };
     let x = &prepared.x;
     let centroids: Vec<f64> = model.clusters.iter().flat_map(|c| c.centroid.iter().copied()).collect();
     let index = if model.categorical.is_empty() {
         let km = KMeans { centroids, n_features: d, labels: Vec::new(), inertia: 0.0, n_iter: 0, converged: true };
-        km.predict(x).map_err(|e| EngineError::Invalid(e.to_string()))?
+        km.predict(x).map_err(|e| EngineError::Internal(e.to_string()))?
     } else {
         let c = model.categorical.len();
         let mut cat = vec![0u32; n * c];
@@ -254,7 +254,7 @@ pub(crate) fn assigned(model: &ClusterModel, inputs: &Inputs<'_>) -> Result<Assi
             n_iter: 0,
             converged: true,
         };
-        kp.predict(x, &cat).map_err(|e| EngineError::Invalid(e.to_string()))?
+        kp.predict(x, &cat).map_err(|e| EngineError::Internal(e.to_string()))?
     };
     Ok(Assigned { cols, prepared, index })
 }
