@@ -39,10 +39,6 @@ pub enum EngineError {
     /// No customer remained after cleaning.
     #[error("no rows were kept ({rejected} of {read} rejected), so there are no customers to classify (see {rejects})")]
     NothingKept { rejected: u64, read: u64, rejects: PathBuf },
-    /// The data cannot serve a well-formed request (a value a setting needs as a number is not
-    /// one).
-    #[error("{0}")]
-    Unusable(String),
     /// custseg or the machine failed, not the caller or the data.
     #[error("internal error: {0}")]
     Internal(String),
@@ -71,7 +67,6 @@ impl EngineError {
             | EngineError::NothingKept { .. }
             | EngineError::Clv(_)
             | EngineError::Cluster(_)
-            | EngineError::Unusable(_)
             | EngineError::Data(DataError::SumOverflow { .. }) => 1,
             _ => 2,
         }
@@ -89,8 +84,7 @@ impl EngineError {
             EngineError::Strict { .. }
             | EngineError::NothingKept { .. }
             | EngineError::Clv(_)
-            | EngineError::Cluster(_)
-            | EngineError::Unusable(_) => Fault::Data,
+            | EngineError::Cluster(_) => Fault::Data,
             EngineError::Store { .. } | EngineError::Report(_) | EngineError::Internal(_) => Fault::Internal,
             EngineError::Data(e) => data_fault(e),
         }
@@ -173,7 +167,6 @@ mod tests {
         assert_eq!(EngineError::Data(io("write")).fault(), Fault::Internal);
         let nothing = EngineError::NothingKept { rejected: 3, read: 3, rejects: "r.csv".into() };
         assert_eq!(nothing.fault(), Fault::Data);
-        assert_eq!(EngineError::Unusable("v".into()).fault(), Fault::Data);
         assert_eq!(EngineError::Internal("runtime".into()).fault(), Fault::Internal);
         let missing = DataError::MissingColumn {
             role: "amount",

@@ -116,7 +116,7 @@ pub fn label(
         match clustering {
             Ok(c) => Some(Ok(c)),
             // a configuration that names features the run lacks is the user's to fix
-            Err(e @ (EngineError::Invalid(_) | EngineError::Unusable(_))) => return Err(e),
+            Err(e @ EngineError::Invalid(_)) => return Err(e),
             Err(e) => Some(Err(e.to_string())),
         }
     } else {

@@ -99,7 +99,7 @@ impl Inputs<'_> {
                         out.push(match v.as_deref().map(str::trim) {
                             None | Some("") => None,
                             Some(s) => Some(s.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| {
-                                EngineError::Unusable(format!(
+                                EngineError::Invalid(format!(
                                     "cluster feature `{name}`: value `{s}` of customer {} is not a number\n\
                                      hint: list the attribute under [cluster] categorical instead",
                                     f.customer[i]
