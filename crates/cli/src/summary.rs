@@ -330,7 +330,7 @@ pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
     if let Some(c) = &r.cluster {
         match &c.error {
             None => out.line(format!(
-                "{}: {} {} ({}{}), {} {}",
+                "{}: {} {} ({}{}), {} {}{}",
                 zh(lang, "Clusters", "聚类"),
                 c.k,
                 zh(lang, "clusters", "个群"),
@@ -341,6 +341,12 @@ pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
                     "silhouette" => zh(lang, "the highest silhouette", "轮廓系数最高"),
                     "fixed" => zh(lang, "configuration", "配置指定"),
                     other => other,
+                },
+                // a model run assigns to the saved centres: k and silhouette are the fit's
+                if r.model.is_some() {
+                    zh(lang, " in the fitted run; centres from the model", "（拟合时）；中心取自模型")
+                } else {
+                    ""
                 }
             ))?,
             Some(e) => out.line(warning(lang, &format!("{}: {e}", zh(lang, "no cluster column", "没有聚类列"))))?,

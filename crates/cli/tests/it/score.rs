@@ -28,6 +28,7 @@ fn score_reproduces(cwd: &Path, fitted: &str, input: &str, master: Option<&str>)
     let stdout = text(&scored.stdout);
     assert!(scored.status.success(), "{}", text(&scored.stderr));
     assert!(stdout.contains(&format!("Model: {model}")) && stdout.contains(&day), "{stdout}");
+    assert!(stdout.contains("centres from the model"), "{stdout}");
     for file in ["customers.csv", "segments.csv", "playbook.csv", "classifier.json"] {
         assert!(read(&cwd.join(fitted).join(file)) == read(&cwd.join(&out).join(file)), "{file} of {fitted} differs");
     }
