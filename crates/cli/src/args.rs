@@ -359,9 +359,9 @@ pub struct InputArgs {
     pub fsync: bool,
 }
 
-/// `custseg run`.
+/// What `run` and `score` share: the inputs and the run's options.
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub struct JobArgs {
     /// Transaction file, or a directory of CSV / Parquet / JSON-lines files.
     #[arg(long, short, value_name = "PATH")]
     pub transactions: PathBuf,
@@ -369,22 +369,12 @@ pub struct RunArgs {
     /// prospects.
     #[arg(long, value_name = "FILE")]
     pub customers: Option<PathBuf>,
-    /// Output directory.
-    #[arg(long, short, value_name = "DIR", default_value = "custseg-out")]
-    pub out: PathBuf,
     /// Fail (exit code 1) if any row is rejected.
     #[arg(long)]
     pub strict: bool,
     /// Language of the summary and segment names (default: from LANG).
     #[arg(long, value_enum)]
     pub lang: Option<LangArg>,
-    /// Skip the CLV model (no p_alive, expected purchases, CLV columns or clv_tier). Not with
-    /// --model, which decides.
-    #[arg(long, conflicts_with = "model")]
-    pub no_clv: bool,
-    /// Skip the clustering (no cluster column or cluster files). Not with --model, which decides.
-    #[arg(long, conflicts_with = "model")]
-    pub no_cluster: bool,
     /// Do not write report.html.
     #[arg(long)]
     pub no_report: bool,
@@ -395,15 +385,32 @@ pub struct RunArgs {
     /// Do not record the run in the store.
     #[arg(long)]
     pub no_store: bool,
+    /// Input options.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// `custseg run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub job: JobArgs,
+    /// Output directory.
+    #[arg(long, short, value_name = "DIR", default_value = "custseg-out")]
+    pub out: PathBuf,
+    /// Skip the CLV model (no p_alive, expected purchases, CLV columns or clv_tier). Not with
+    /// --model, which decides.
+    #[arg(long, conflicts_with = "model")]
+    pub no_clv: bool,
+    /// Skip the clustering (no cluster column or cluster files). Not with --model, which decides.
+    #[arg(long, conflicts_with = "model")]
+    pub no_cluster: bool,
     /// Classify with a saved model (the classifier.json of an earlier run) instead of fitting:
     /// its RFM cut points, centres and segment rules, ABC, value-tier and CLV-tier cuts,
     /// lifecycle thresholds, CLV and cluster models, matrix and value-class cut-offs, look-alike
     /// lifts, rule schemes and playbook, so that labels mean the same as in that run.
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
-    /// Input options.
-    #[command(flatten)]
-    pub input: InputArgs,
 }
 
 /// `custseg score`.
@@ -412,51 +419,16 @@ pub struct ScoreArgs {
     /// The saved model: the classifier.json an earlier `custseg run` wrote.
     #[arg(long, value_name = "FILE")]
     pub model: PathBuf,
-    /// Transaction file, or a directory of CSV / Parquet / JSON-lines files.
-    #[arg(long, short, value_name = "PATH")]
-    pub transactions: PathBuf,
-    /// Customer master file; customers without transactions become prospects.
-    #[arg(long, value_name = "FILE")]
-    pub customers: Option<PathBuf>,
+    #[command(flatten)]
+    pub job: JobArgs,
     /// Output directory.
     #[arg(long, short, value_name = "DIR", default_value = "custseg-score")]
     pub out: PathBuf,
-    /// Fail (exit code 1) if any row is rejected.
-    #[arg(long)]
-    pub strict: bool,
-    /// Language of the summary and segment names (default: from LANG).
-    #[arg(long, value_enum)]
-    pub lang: Option<LangArg>,
-    /// Do not write report.html.
-    #[arg(long)]
-    pub no_report: bool,
-    /// The run history database the scoring is recorded in, as a run.
-    #[arg(long, value_name = "FILE", default_value = "custseg.db")]
-    pub store: PathBuf,
-    /// Do not record the scoring in the store.
-    #[arg(long)]
-    pub no_store: bool,
-    /// Input options.
-    #[command(flatten)]
-    pub input: InputArgs,
 }
 
 impl From<ScoreArgs> for RunArgs {
     fn from(a: ScoreArgs) -> RunArgs {
-        RunArgs {
-            transactions: a.transactions,
-            customers: a.customers,
-            out: a.out,
-            strict: a.strict,
-            lang: a.lang,
-            no_clv: false,
-            no_cluster: false,
-            no_report: a.no_report,
-            store: a.store,
-            no_store: a.no_store,
-            model: Some(a.model),
-            input: a.input,
-        }
+        RunArgs { job: a.job, out: a.out, no_clv: false, no_cluster: false, model: Some(a.model) }
     }
 }
 

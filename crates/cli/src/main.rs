@@ -306,12 +306,12 @@ fn dispatch(cli: Cli) -> Result<()> {
 
 /// `custseg run`, and `custseg score` (a run with a model).
 fn run_command(a: RunArgs, quiet: bool) -> Result<()> {
-    let mut config = load_config(&a.input)?;
-    config.run.strict |= a.strict;
+    let mut config = load_config(&a.job.input)?;
+    config.run.strict |= a.job.strict;
     config.clv.enabled &= !a.no_clv;
     config.cluster.enabled &= !a.no_cluster;
-    config.run.report &= !a.no_report;
-    if let Some(l) = a.lang {
+    config.run.report &= !a.job.no_report;
+    if let Some(l) = a.job.lang {
         config.run.lang = Some(lang(l));
     }
     if let Some(m) = &a.model {
@@ -320,12 +320,12 @@ fn run_command(a: RunArgs, quiet: bool) -> Result<()> {
     config.check()?;
     let summary = with_progress(quiet, "reading transactions", |progress| {
         custseg_engine::run(RunRequest {
-            transactions: a.transactions.clone(),
-            customers: a.customers.clone(),
+            transactions: a.job.transactions.clone(),
+            customers: a.job.customers.clone(),
             config,
             out_dir: a.out.clone(),
             progress,
-            store: (!a.no_store).then(|| a.store.clone()),
+            store: (!a.job.no_store).then(|| a.job.store.clone()),
         })
     })?;
     let mut out = Out::new();

@@ -91,15 +91,15 @@ fn main() {
         times.sort_by(f64::total_cmp);
         println!("  without {name}: p50 {:.0} µs", times[times.len() / 2]);
     };
-    part("the rule schemes", &|m| m.schemes.clear());
-    part("clusters", &|m| m.cluster = None);
+    part("the rule schemes", &|m| m.parts.schemes.clear());
+    part("clusters", &|m| m.parts.cluster = None);
     part("CLV (and the rule schemes, which read it)", &|m| {
-        m.clv = None;
-        m.schemes.clear();
+        m.parts.clv = None;
+        m.parts.schemes.clear();
     });
     part("matrix and value classes", &|m| {
-        m.matrix = None;
-        m.value_class = None;
+        m.parts.matrix = None;
+        m.parts.value_class = None;
     });
 
     // batches: the built-in schemes (RFM scores and segments, 8 classes, ABC, value tiers,

@@ -10,14 +10,9 @@ use custseg_data::features::Features;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::cluster::ClusterModel;
 use crate::config::Config;
 use crate::error::{EngineError, Result};
-use crate::lookalike::LookalikeModel;
-use crate::matrix::MatrixConfig;
-use crate::model::{Classifier, ClvPart, LifecycleModel};
-use crate::playbook::Play;
-use crate::rules::RuleScheme;
+use crate::model::{Classifier, LifecycleModel, Parts};
 
 /// One classification scheme over the output rows.
 #[derive(Debug, Clone)]
@@ -133,12 +128,7 @@ pub fn fitted_model(f: &Features, c: &Classified, config: &Config, fitted: Fitte
         abc: Abc::from_tiers(&f.monetary, &ids, &c.abc),
         value_tier: ValueTier::from_tiers(&f.monetary, &c.value_tier),
         lifecycle: LifecycleModel { thresholds: c.thresholds, source: c.threshold_source, p_alive: fitted.p_alive },
-        clv: fitted.clv,
-        cluster: fitted.cluster,
-        matrix: fitted.matrix,
-        value_class: fitted.value_class,
-        schemes: fitted.schemes,
-        playbook: fitted.playbook,
+        parts: fitted.parts,
     })
 }
 
@@ -151,18 +141,8 @@ pub struct FittedRun {
     pub inputs: serde_json::Value,
     /// P(alive) cut-offs, when the stages were judged by the CLV model.
     pub p_alive: Option<PAliveCuts>,
-    /// The CLV part, when a CLV model was fitted.
-    pub clv: Option<ClvPart>,
-    /// The cluster model, when the run clustered.
-    pub cluster: Option<ClusterModel>,
-    /// The matrix as placed.
-    pub matrix: Option<MatrixConfig>,
-    /// The value classes and lifts.
-    pub value_class: Option<LookalikeModel>,
-    /// The rule schemes in effect.
-    pub schemes: Vec<RuleScheme>,
-    /// The playbook in effect.
-    pub playbook: Vec<Play>,
+    /// The CLV, cluster, matrix and look-alike models, rule schemes and playbook.
+    pub parts: Parts,
 }
 
 /// Fits the built-in classifiers on these customers.

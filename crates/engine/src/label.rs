@@ -89,7 +89,7 @@ pub fn label(
 ) -> Result<Labelled> {
     let Population { features, master, rows, ids, master_rows } = *pop;
     let t = Instant::now();
-    let saved_clv = model.and_then(|m| m.clv.as_ref());
+    let saved_clv = model.and_then(|m| m.parts.clv.as_ref());
     let predicted = if config.clv.enabled { Some(predict(features, config, saved_clv)) } else { None };
     stage_done("clv", t.elapsed().as_millis() as u64);
 
@@ -109,7 +109,7 @@ pub fn label(
     };
     let inputs = Inputs { features, master: master.map(|m| (m, purchaser_master.as_slice())), scores };
     let clustered = if config.cluster.enabled {
-        let clustering = match model.and_then(|m| m.cluster.as_ref()) {
+        let clustering = match model.and_then(|m| m.parts.cluster.as_ref()) {
             Some(saved) => cluster::apply(saved, &inputs, config.cluster.plot_points),
             None => cluster::cluster(&inputs, &config.cluster),
         };
@@ -159,7 +159,7 @@ pub fn label(
                             .iter()
                             .map(|r| r.map(|i| scores.and_then(|s| s.clv[i]).unwrap_or(features.monetary[i])))
                             .collect();
-                        match model.and_then(|m| m.value_class.as_ref()) {
+                        match model.and_then(|m| m.parts.value_class.as_ref()) {
                             Some(saved) => (lookalike::apply(saved, &value, master_view), saved.clone()),
                             None => lookalike::compute(&config.lookalike, &value, master_view),
                         }

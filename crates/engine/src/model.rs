@@ -51,10 +51,19 @@ pub struct Classifier {
     /// Lifecycle thresholds in days, how they were set, and the P(alive) cut-offs when stages
     /// were judged by the CLV model.
     pub lifecycle: LifecycleModel,
-    /// The CLV models, their scoring settings and the CLV-tier cuts (absent when the fitted run
-    /// had no CLV model: its runs then have none either).
+    /// The CLV, cluster, matrix and look-alike models, the rule schemes and the playbook (in
+    /// the file, beside the fields above).
+    #[serde(flatten)]
+    pub parts: Parts,
+}
+
+/// The parts of a [`Classifier`] besides the built-in schemes' cuts: each absent when the
+/// fitted run did not have it (its runs then have none either).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Parts {
+    /// The CLV models, their scoring settings and the CLV-tier cuts.
     pub clv: Option<ClvPart>,
-    /// The cluster model (absent when the fitted run had no clusters).
+    /// The cluster model.
     pub cluster: Option<ClusterModel>,
     /// The value × loyalty matrix with its axes resolved and cut-offs fixed.
     pub matrix: Option<MatrixConfig>,
@@ -127,17 +136,17 @@ impl Classifier {
     pub fn govern(&self, config: &mut crate::config::Config) {
         config.rfm.n_scores = self.rfm.n_scores;
         config.rfm.segments = self.rfm_segments.clone();
-        match &self.clv {
+        match &self.parts.clv {
             Some(c) => config.clv = c.settings.clone(),
             None => config.clv.enabled = false,
         }
-        config.cluster.enabled = self.cluster.is_some();
-        match &self.matrix {
+        config.cluster.enabled = self.parts.cluster.is_some();
+        match &self.parts.matrix {
             Some(m) => config.matrix = m.clone(),
             None => config.matrix.enabled = false,
         }
-        config.lookalike.enabled = self.value_class.is_some();
-        config.schemes = self.schemes.clone();
+        config.lookalike.enabled = self.parts.value_class.is_some();
+        config.schemes = self.parts.schemes.clone();
     }
 
     /// Where a run's classification came from, for run.json.

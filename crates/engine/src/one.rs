@@ -25,7 +25,7 @@ pub struct Scorer {
     solo: Option<std::sync::Arc<rayon::ThreadPool>>,
 }
 
-/// Batches up to this size run on the scorer's own thread.
+/// Batches of fewer customers than this run on the scorer's own thread.
 const SOLO_BELOW: usize = 256;
 
 /// One customer's classification: every scheme's label id (`None`: the scheme gives this
@@ -46,15 +46,20 @@ impl Classes {
 }
 
 impl Scorer {
-    /// A scorer for a model.
+    /// A scorer for a model, with the default configuration for what the model does not hold
+    /// (the share-of-wallet estimates, which rule schemes may read).
     pub fn new(model: Classifier) -> Scorer {
-        let mut config = Config::default();
+        Scorer::with_config(model, Config::default())
+    }
+
+    /// A scorer for a model, with a run's configuration for what the model does not hold.
+    pub fn with_config(model: Classifier, mut config: Config) -> Scorer {
         model.govern(&mut config);
         // labels are ids here; the language only names clusters and matrix cells
         config.run.lang = Some(Lang::En);
         // the expected lifetime behind the historical LTV is the purchase model's, the same for
         // every customer: integrated once here rather than per lookup
-        if let Some(clv) = &model.clv
+        if let Some(clv) = &model.parts.clv
             && config.clv.lifetime_years.is_none()
             && let Ok(models) = clv.fit.models()
         {

@@ -28,7 +28,7 @@ use crate::config::{Config, LifecycleBasis, parse_as_of};
 use crate::error::{EngineError, Result};
 use crate::label::{Labelled, Layout, Population, Predicted, label, layout};
 use crate::matrix::MatrixRecord;
-use crate::model::{Classifier, ClvPart, ModelSource};
+use crate::model::{Classifier, ClvPart, ModelSource, Parts};
 use crate::output::{SegmentRow, crosstab_table, segment_rows, segments_table};
 use crate::playbook;
 use crate::preflight::{self, Shape};
@@ -478,12 +478,12 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
             trace_stage(stage, &timings);
         },
     )?;
-    let saved_clv = model.as_ref().and_then(|m| m.clv.as_ref());
+    let saved_clv = model.as_ref().and_then(|m| m.parts.clv.as_ref());
     let scores = predicted.as_ref().and_then(|p| p.as_ref().ok()).map(|(_, s)| s);
     let lookalike_lifts = lookalike.as_ref().map(|(l, _)| l).filter(|_| master.is_some());
     let t = Instant::now();
     // the segment summary and crosstabs, and the playbook, are independent: one per core
-    let plays = model.as_ref().map_or_else(|| playbook::effective(&config.playbook), |m| m.playbook.clone());
+    let plays = model.as_ref().map_or_else(|| playbook::effective(&config.playbook), |m| m.parts.playbook.clone());
     let ((segments, (crosstab, skipped_crosstabs)), (playbook_table, next_action)) = rayon::join(
         || {
             let segments = segment_rows(&features, &schemes, &rows, lang, &config.rfm.segment_rules());
@@ -631,16 +631,18 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
                 as_of: format_day(as_of),
                 inputs: serde_json::to_value(&inputs).unwrap_or_default(),
                 p_alive: p_alive_used,
-                clv: clv_record.as_ref().and_then(|c| c.model.as_ref()).map(|fit| ClvPart {
-                    settings: config.clv.clone(),
-                    fit: fit.clone(),
-                    tier: clv_tier_cuts,
-                }),
-                cluster: cluster_model,
-                matrix: matrix_used,
-                value_class: lookalike.as_ref().map(|(_, m)| m.clone()),
-                schemes: config.schemes.clone(),
-                playbook: plays.clone(),
+                parts: Parts {
+                    clv: clv_record.as_ref().and_then(|c| c.model.as_ref()).map(|fit| ClvPart {
+                        settings: config.clv.clone(),
+                        fit: fit.clone(),
+                        tier: clv_tier_cuts,
+                    }),
+                    cluster: cluster_model,
+                    matrix: matrix_used,
+                    value_class: lookalike.as_ref().map(|(_, m)| m.clone()),
+                    schemes: config.schemes.clone(),
+                    playbook: plays.clone(),
+                },
             },
         )?,
     };
