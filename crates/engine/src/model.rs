@@ -126,7 +126,56 @@ impl Classifier {
                 value["custseg_version"].as_str().unwrap_or("(unknown)")
             )));
         }
-        serde_json::from_value(value).map_err(|e| bad(format!("not a valid model ({e})")))
+        let model: Classifier = serde_json::from_value(value).map_err(|e| bad(format!("not a valid model ({e})")))?;
+        model.validate().map_err(|why| bad(format!("not a valid model ({why})")))?;
+        Ok(model)
+    }
+
+    /// Checks what the layout cannot: cut points that fit their scheme's levels, day counts that
+    /// are not negative, a usable cluster and CLV model, matrix cut-offs for its bands. A hand-edited file
+    /// is refused here rather than giving scores out of range.
+    ///
+    /// # Errors
+    /// What is wrong, naming the part.
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        let n = self.rfm.n_scores;
+        if !(2..=10).contains(&n) {
+            return Err(format!("rfm.n_scores is {n}, not 2 to 10"));
+        }
+        let dims =
+            [("recency", &self.rfm.recency), ("frequency", &self.rfm.frequency), ("monetary", &self.rfm.monetary)];
+        for (name, cuts) in dims {
+            if cuts.starts.len() >= usize::from(n) || cuts.starts.iter().any(|v| v.is_nan()) {
+                return Err(format!("rfm.{name} has {} cut points for {n} scores", cuts.starts.len()));
+            }
+        }
+        let t = &self.lifecycle.thresholds;
+        // their order is the configuration's to choose; a day count is not negative
+        if t.new_days < 0 || t.at_risk_days < 0 || t.churn_days < 0 {
+            return Err(format!(
+                "lifecycle thresholds {} / {} / {} days: negative",
+                t.new_days, t.at_risk_days, t.churn_days
+            ));
+        }
+        if let Some(c) = &self.parts.clv {
+            c.fit.models().map_err(|e| format!("clv: {e}"))?;
+        }
+        if let Some(c) = &self.parts.cluster {
+            c.validate().map_err(|e| format!("cluster: {e}"))?;
+        }
+        if let Some(m) = &self.parts.matrix {
+            let cuts = [m.value_cuts.as_deref(), m.loyalty_cuts.as_deref()];
+            let fits = |c: Option<&[f64]>| c.is_some_and(|c| c.len() + 1 == m.bands && c.iter().all(|v| v.is_finite()));
+            if !(2..=3).contains(&m.bands) || !cuts.into_iter().all(fits) {
+                return Err(format!("matrix: cut-offs do not fit {} bands", m.bands));
+            }
+        }
+        if let Some(v) = &self.parts.value_class
+            && (v.cuts.starts.len() > 2 || v.cuts.starts.iter().any(|x| x.is_nan()))
+        {
+            return Err(format!("value_class has {} cut points for 3 classes", v.cuts.starts.len()));
+        }
+        Ok(())
     }
 
     /// Puts the model's parameters in place of the configuration's, so that a run applying it

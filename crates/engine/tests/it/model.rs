@@ -106,6 +106,29 @@ fn frozen_cuts_place_later_customers_by_the_earlier_run() {
 }
 
 #[test]
+fn a_tampered_model_is_refused_naming_the_part() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let log = cdnow(dir.path());
+    let (fit, _) = run_on(&log, None, Config::default());
+    let text = std::fs::read_to_string(fit.path().join("classifier.json")).unwrap_or_else(|e| panic!("{e}"));
+    let good: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    let cases = [
+        ("/value_class/cuts/starts", serde_json::json!([1.0, 2.0, 3.0, 4.0]), "value_class has 4"),
+        ("/rfm/frequency/starts", serde_json::json!([1, 2, 3, 4, 5, 6]), "rfm.frequency has 6"),
+        ("/lifecycle/thresholds/churn_days", serde_json::json!(-1), "negative"),
+        ("/matrix/value_cuts", serde_json::json!([1.0, 2.0]), "matrix: cut-offs"),
+    ];
+    for (k, (pointer, bad, expect)) in cases.into_iter().enumerate() {
+        let mut v = good.clone();
+        *v.pointer_mut(pointer).unwrap_or_else(|| panic!("no {pointer} in the model")) = bad;
+        let path = dir.path().join(format!("tampered{k}.json"));
+        std::fs::write(&path, v.to_string()).unwrap_or_else(|e| panic!("{e}"));
+        let err = Classifier::read(&path).err().unwrap_or_else(|| panic!("a tampered {pointer} was accepted"));
+        assert!(err.to_string().contains(expect), "{pointer}: {err}");
+    }
+}
+
+#[test]
 fn a_model_from_a_newer_custseg_is_refused() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let log = cdnow(dir.path());
