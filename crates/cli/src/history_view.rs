@@ -300,6 +300,9 @@ pub fn print_track(out: &mut Out, t: &TrackOutcome, quiet: bool) -> std::io::Res
             ]);
         }
         out.line(tb.to_string())?;
+        if let Some(m) = &t.model {
+            out.line(format!("Classified by the saved model {m}: customers moved, the cuts did not"))?;
+        }
     }
     for p in &t.outputs {
         out.line(format!("{}", p.display()))?;

@@ -115,6 +115,8 @@ pub struct TrackOutcome {
     pub migrations: Vec<(String, String, Vec<SchemeMigration>)>,
     /// Files written.
     pub outputs: Vec<PathBuf>,
+    /// The saved model every date after the first (frozen) or every date (given) applied.
+    pub model: Option<String>,
 }
 
 /// Runs the classification as of each date, records each run, writes track.csv,
@@ -180,7 +182,7 @@ pub fn track(req: TrackRequest) -> Result<TrackOutcome> {
     write("track.csv", sizes_table(&loaded, lang))?;
     write("track_migration.csv", migration_over_time(&migrations, lang))?;
     write("track_stability.csv", stability_table(&migrations))?;
-    Ok(TrackOutcome { runs, migrations, outputs })
+    Ok(TrackOutcome { runs, migrations, outputs, model })
 }
 
 /// Per date, scheme and label: customers, share and revenue.

@@ -191,6 +191,7 @@ fn a_frozen_track_classifies_every_date_by_the_first_dates_model() {
         outcome.runs.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(),
         ["1997-04-01", "1997-10-01", "1998-04-01"]
     );
+    assert!(outcome.model.as_deref().is_some_and(|m| m.ends_with("1997-04-01/classifier.json")), "{:?}", outcome.model);
     let first = out.join("runs/1997-04-01");
     let model = custseg_engine::model::Classifier::read(&first.join("classifier.json")).expect("model");
     let run_json = |d: &str| -> serde_json::Value {
