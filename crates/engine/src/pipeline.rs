@@ -303,18 +303,38 @@ pub fn read_features(
     config.check()?;
     runtime(config.run.threads)?.block_on(async {
         let ctx = custseg_data::session(config.run.threads);
-        let as_of_given = config.run.as_of.as_deref().map(parse_as_of).transpose()?;
-        let input = read_checked(&ctx, transactions, config, as_of_given, out_dir).await?;
-        let as_of = as_of_given.unwrap_or(input.max_day.unwrap_or(0) + 1);
-        let features = aggregate(&ctx, input.kept, input.names, present_of(&input.column_map), as_of).await?;
-        let master = match customers {
-            Some(p) => {
-                Some(read_master(&ctx, p, &config.input.ingest_options().csv, &config.input.map, out_dir).await?)
-            }
-            None => None,
-        };
-        Ok((features, master))
+        let read = read_inputs(&ctx, transactions, customers, config, out_dir).await?;
+        Ok((read.features, read.master))
     })
+}
+
+/// What [`read_inputs`] gives: the features, the master file and the transactions' quality.
+pub(crate) struct ReadInputs {
+    pub features: custseg_data::features::Features,
+    pub master: Option<custseg_data::master::Master>,
+    pub quality: QualityReport,
+}
+
+/// For the commands that classify on their own (`cluster`, [`read_features`]): the checked
+/// transactions ([`read_checked`]) aggregated as of the configured date (else the day after the
+/// last kept row), and the master file.
+pub(crate) async fn read_inputs(
+    ctx: &custseg_data::SessionContext,
+    transactions: &Path,
+    customers: Option<&Path>,
+    config: &Config,
+    out_dir: &Path,
+) -> Result<ReadInputs> {
+    let as_of_given = config.run.as_of.as_deref().map(parse_as_of).transpose()?;
+    let input = read_checked(ctx, transactions, config, as_of_given, out_dir).await?;
+    let quality = input.quality.clone();
+    let as_of = as_of_given.unwrap_or(input.max_day.unwrap_or(0) + 1);
+    let features = aggregate(ctx, input.kept, input.names, present_of(&input.column_map), as_of).await?;
+    let master = match customers {
+        Some(p) => Some(read_master(ctx, p, &config.input.ingest_options().csv, &config.input.map, out_dir).await?),
+        None => None,
+    };
+    Ok(ReadInputs { features, master, quality })
 }
 
 fn fingerprint_all(paths: Vec<(String, PathBuf, u64)>) -> std::thread::JoinHandle<Vec<Result<InputRecord>>> {

@@ -4,8 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use custseg_core::Lang;
-use custseg_data::features::aggregate;
-use custseg_data::master::read_master;
 use custseg_data::quality::QualityReport;
 use custseg_data::sink::{Column, Table, write_csv, write_json};
 
@@ -16,7 +14,7 @@ use crate::clv::Scores;
 use crate::config::Config;
 use crate::error::{EngineError, Result};
 use crate::output::round;
-use crate::pipeline::{present_of, read_checked, runtime};
+use crate::pipeline::{ReadInputs, read_inputs, runtime};
 
 /// What `custseg cluster` needs.
 #[derive(Debug, Clone)]
@@ -75,18 +73,9 @@ async fn cluster_async(req: ClusterRequest) -> Result<ClusterOutcome> {
     config.check()?;
     let saved = req.model.as_deref().map(read_model).transpose()?;
     let ctx = custseg_data::session(config.run.threads);
-    let as_of_given = config.run.as_of.as_deref().map(crate::config::parse_as_of).transpose()?;
-    let input = read_checked(&ctx, &req.transactions, config, as_of_given, &req.out_dir).await?;
+    let ReadInputs { features, master, quality } =
+        read_inputs(&ctx, &req.transactions, req.customers.as_deref(), config, &req.out_dir).await?;
     let rejects = req.out_dir.join("rejects.csv");
-    let quality = input.quality.clone();
-    let as_of = as_of_given.unwrap_or(input.max_day.unwrap_or(0) + 1);
-    let features = aggregate(&ctx, input.kept, input.names, present_of(&input.column_map), as_of).await?;
-    let master = match &req.customers {
-        Some(p) => {
-            Some(read_master(&ctx, p, &config.input.ingest_options().csv, &config.input.map, &req.out_dir).await?)
-        }
-        None => None,
-    };
     let master_rows: Vec<Option<usize>> = match &master {
         Some(m) => {
             let index = m.index();
