@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use custseg_engine::AsOf;
 
 /// custseg: classify every customer in a transaction log (客户分类管理).
 ///
@@ -127,10 +128,10 @@ pub struct TrackArgs {
     pub customers: Option<PathBuf>,
     /// First as-of date, YYYY-MM-DD.
     #[arg(long, value_name = "DATE")]
-    pub from: String,
+    pub from: AsOf,
     /// Last as-of date (inclusive).
     #[arg(long, value_name = "DATE")]
-    pub to: String,
+    pub to: AsOf,
     /// Step between dates: 1month, 2weeks, 7days ...
     #[arg(long, default_value = "1month")]
     pub every: String,
@@ -257,7 +258,7 @@ pub struct ClvFitArgs {
     pub model: Option<ModelArg>,
     /// Fit on transactions up to this date (YYYY-MM-DD), which is also the as-of date.
     #[arg(long, value_name = "DATE")]
-    pub calibration_end: Option<String>,
+    pub calibration_end: Option<AsOf>,
     /// L2 penalty on the parameters (default 0).
     #[arg(long)]
     pub penalty: Option<f64>,
@@ -303,10 +304,10 @@ pub struct ClvEvaluateArgs {
     pub model: Option<ModelArg>,
     /// Last day of the calibration period (YYYY-MM-DD).
     #[arg(long, value_name = "DATE")]
-    pub calibration_end: String,
+    pub calibration_end: AsOf,
     /// Last day of the holdout period (YYYY-MM-DD).
     #[arg(long, value_name = "DATE")]
-    pub holdout_end: String,
+    pub holdout_end: AsOf,
     /// Output directory for model.json and evaluation.csv.
     #[arg(long, short, value_name = "DIR", default_value = ".")]
     pub out: PathBuf,
@@ -341,7 +342,7 @@ pub struct InputArgs {
     /// As-of date YYYY-MM-DD (default: the day after the last transaction). Later rows are
     /// rejected.
     #[arg(long, value_name = "DATE")]
-    pub as_of: Option<String>,
+    pub as_of: Option<AsOf>,
     /// Returns and cancellations: net them into monetary (default) or exclude them.
     #[arg(long, value_enum)]
     pub returns: Option<ReturnsArg>,

@@ -14,9 +14,9 @@ use clap::Parser;
 use custseg_engine::Encoding;
 use custseg_engine::Lang;
 use custseg_engine::ModelKind;
-use custseg_engine::cluster::commands::{ClusterRequest, cluster_command};
-use custseg_engine::clv::commands;
-use custseg_engine::{Config, DEFAULT_TOML, EngineError, RunRequest, SynthFormat, SynthParams};
+use custseg_engine::commands::cluster::{ClusterRequest, cluster_command};
+use custseg_engine::commands::clv as commands;
+use custseg_engine::{Config, DEFAULT_TOML, EngineError, RunRequest, Sink, SynthFormat, SynthParams};
 use custseg_engine::{Returns, ZeroAmount};
 
 /// mimalloc instead of the system allocator: DataFusion's hash tables and our per-row vectors
@@ -94,8 +94,8 @@ fn dispatch(cli: Cli) -> Result<()> {
             let mut config = Config::default();
             config.run.lang = a.lang.map(lang);
             let (input, summary) = match a.dataset {
-                DatasetArg::Cdnow => custseg_engine::demo::run_demo(&a.out, config)?,
-                DatasetArg::B2b => custseg_engine::demo::run_b2b_demo(&a.out, config)?,
+                DatasetArg::Cdnow => custseg_engine::demo::run_demo(&a.out, config, Some(custseg_report::write))?,
+                DatasetArg::B2b => custseg_engine::demo::run_b2b_demo(&a.out, config, Some(custseg_report::write))?,
             };
             let mut out = Out::new();
             if !quiet {
@@ -135,7 +135,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             if a.out.exists() && !a.force {
                 bail!("{} already exists\nhint: pass --force to overwrite it", a.out.display());
             }
-            custseg_engine::write_atomic(&a.out, |w| {
+            Sink::default().atomic(&a.out, |w| {
                 use std::io::Write;
                 w.write_all(DEFAULT_TOML.as_bytes()).map_err(custseg_engine::DataError::io("write", &a.out))
             })?;
@@ -159,7 +159,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                 ..SynthParams::default()
             };
             let start = std::time::Instant::now();
-            let rows = custseg_engine::write_synth(&params, &a.out, format)?;
+            let rows = custseg_engine::write_synth(&params, &a.out, format, Sink::default())?;
             Out::new().line(format!(
                 "wrote {} rows for {} customers to {} in {:.1} s",
                 group(rows),
@@ -170,7 +170,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             if a.with_master {
                 let stem = a.out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "log".into());
                 let path = a.out.with_file_name(format!("{stem}_customers.csv"));
-                let n = custseg_engine::write_synth_master(&params, &path)?;
+                let n = custseg_engine::write_synth_master(&params, &path, Sink::default())?;
                 Out::new().line(format!("wrote {} master-file rows to {}", group(n), path.display()))?;
             }
             Ok(())
@@ -251,8 +251,15 @@ fn dispatch(cli: Cli) -> Result<()> {
         }
         Command::Diff(a) => {
             let lang = a.lang.map(lang).unwrap_or_else(Lang::from_env);
-            let (ra, rb, ms, alerts) =
-                custseg_engine::track::diff(&a.store.store, a.a, a.b, a.scheme.as_deref(), &a.out, lang)?;
+            let (ra, rb, ms, alerts) = custseg_engine::track::diff(
+                &a.store.store,
+                a.a,
+                a.b,
+                a.scheme.as_deref(),
+                &a.out,
+                lang,
+                Sink::default(),
+            )?;
             let mut out = Out::new();
             history_view::print_diff(&mut out, &ra, &rb, &ms, &alerts, a.scheme.is_some(), lang)?;
             if ra.info.dataset != rb.info.dataset {
@@ -288,8 +295,8 @@ fn dispatch(cli: Cli) -> Result<()> {
                 config,
                 out_dir: a.out.clone(),
                 store: a.store.store.clone(),
-                from: a.from.clone(),
-                to: a.to.clone(),
+                from: a.from,
+                to: a.to,
                 every: custseg_engine::track::Every::parse(&a.every)?,
                 freeze: a.freeze,
             })?;
@@ -297,7 +304,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Report(a) => {
-            let (path, _) = custseg_engine::report::rebuild(&a.dir, a.lang.map(lang), a.output.as_deref())?;
+            let (path, _) = custseg_report::rebuild(&a.dir, a.lang.map(lang), a.output.as_deref(), Sink::default())?;
             Out::new().line(format!("{}", path.display()))?;
             Ok(())
         }
@@ -318,15 +325,22 @@ fn run_command(a: RunArgs, quiet: bool) -> Result<()> {
         config.run.model = Some(m.display().to_string());
     }
     config.check()?;
+    // the CLI owns the runtime the job is awaited on, as a server does
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if config.run.threads > 0 {
+        runtime.worker_threads(config.run.threads);
+    }
+    let runtime = runtime.build().context("cannot start the runtime")?;
     let summary = with_progress(quiet, "reading transactions", |progress| {
-        custseg_engine::run(RunRequest {
+        runtime.block_on(custseg_engine::run_async(RunRequest {
             transactions: a.job.transactions.clone(),
             customers: a.job.customers.clone(),
             config,
             out_dir: a.out.clone(),
             progress,
             store: (!a.job.no_store).then(|| a.job.store.clone()),
-        })
+            report: Some(custseg_report::write),
+        }))
     })?;
     let mut out = Out::new();
     if quiet {
@@ -516,8 +530,8 @@ fn load_config(a: &InputArgs) -> Result<Config> {
     if let Some(d) = &a.decimal {
         c.input.decimal = Some(d.clone());
     }
-    if let Some(d) = &a.as_of {
-        c.run.as_of = Some(d.clone());
+    if let Some(d) = a.as_of {
+        c.run.as_of = Some(d);
     }
     if let Some(r) = a.returns {
         c.input.returns = match r {
@@ -537,8 +551,6 @@ fn load_config(a: &InputArgs) -> Result<Config> {
     }
     c.run.fsync |= a.fsync;
     c.check().context("invalid settings")?;
-    // every command's outputs follow the run's I/O policy
-    custseg_engine::set_fsync(c.run.fsync);
     Ok(c)
 }
 

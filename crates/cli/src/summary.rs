@@ -7,9 +7,9 @@ use custseg_engine::MasterReport;
 use custseg_engine::QualityReport;
 use custseg_engine::RunSummary;
 use custseg_engine::catalog::{Msg, scheme_name};
-use custseg_engine::cluster::commands::ClusterOutcome;
 use custseg_engine::clv::ModelFile;
-use custseg_engine::clv::commands::Evaluation;
+use custseg_engine::commands::cluster::ClusterOutcome;
+use custseg_engine::commands::clv::Evaluation;
 use custseg_engine::playbook::Play;
 use custseg_engine::rules::RuleScheme;
 

@@ -57,6 +57,56 @@ pub fn format_day(day: i32) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// An as-of date: the day a classification is made for, `YYYY-MM-DD` in text (config, command
+/// line, run.json) and days since 1970-01-01 inside. Parsed once where it enters (TOML or an
+/// argument); nothing downstream reads the text again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AsOf(i32);
+
+impl AsOf {
+    /// The date `day` days after 1970-01-01.
+    pub const fn from_day(day: i32) -> AsOf {
+        AsOf(day)
+    }
+
+    /// Days since 1970-01-01.
+    pub const fn day(self) -> i32 {
+        self.0
+    }
+}
+
+impl std::str::FromStr for AsOf {
+    type Err = String;
+
+    /// Exactly `YYYY-MM-DD` (a real calendar day); anything else is refused with the text.
+    fn from_str(s: &str) -> std::result::Result<AsOf, String> {
+        DateFormat::Iso
+            .parse(s)
+            .filter(|_| s.trim().len() <= 10)
+            .map(AsOf)
+            .ok_or_else(|| format!("as-of date must be YYYY-MM-DD, got `{s}`"))
+    }
+}
+
+impl std::fmt::Display for AsOf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&format_day(self.0))
+    }
+}
+
+impl Serialize for AsOf {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AsOf {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<AsOf, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// How a date column is written. Anything after the date (a time, a zone) is ignored: custseg
 /// works in whole days.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

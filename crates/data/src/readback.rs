@@ -118,7 +118,7 @@ fn collect<T>(batches: &[RecordBatch], k: usize, value: impl Fn(&dyn Array, usiz
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sink::{write_csv, write_parquet};
+    use crate::sink::Sink;
 
     fn sample() -> Table {
         let mut t = Table::default();
@@ -135,7 +135,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("t.parquet");
         let batch = sample().into_batch().expect("batch");
-        write_parquet(&path, batch.schema(), &[batch]).expect("write");
+        Sink::default().parquet(&path, batch.schema(), &[batch]).expect("write");
         let all = read_parquet(&path, &[]).expect("read");
         assert_eq!(all.names, ["id", "n", "x", "d", "seg"]);
         assert_eq!(all.columns[0], Column::Str(vec![Some("0001".into()), Some("0002".into()), None]));
@@ -152,7 +152,7 @@ mod tests {
         let path = dir.path().join("t.csv");
         let t = sample();
         let batch = t.into_batch().expect("batch");
-        write_csv(&path, &batch.schema(), &[batch]).expect("write");
+        Sink::default().csv(&path, &batch.schema(), &[batch]).expect("write");
         let back = read_csv_text(&path).expect("read");
         assert_eq!(back.names, ["id", "n", "x", "d", "seg"]);
         assert_eq!(back.columns[0], Column::Str(vec![Some("0001".into()), Some("0002".into()), None]));

@@ -6,7 +6,6 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use datafusion::arrow::array::builder::NullBufferBuilder;
 use datafusion::arrow::array::{
@@ -350,55 +349,61 @@ impl<'a> BatchBuilder<'a> {
     }
 }
 
-/// Whether [`write_atomic`] flushes each file to disk before renaming it ([`set_fsync`]).
-static FSYNC: AtomicBool = AtomicBool::new(false);
-
-/// Sets whether output files are flushed to disk (fsync) before they take their final name, so
-/// that a power loss cannot leave a truncated file under it. Off by default: a file is still
-/// replaced atomically (readers see the old file or the whole new one), and outputs can be
-/// recomputed from their inputs; flushing cost 0.15 s of wall and 0.4 s of CPU (kernel
-/// writeback in our threads) of the 1M bench's 4.8 s. Process-wide, like the thread count: the
-/// I/O policy of a run (`[run] fsync`, `--fsync`).
-pub fn set_fsync(on: bool) {
-    FSYNC.store(on, Ordering::Relaxed);
+/// How files are written: always atomically (a temporary file renamed over the target, so a
+/// reader sees the old file or the whole new one), and with `fsync` also flushed to disk before
+/// taking the name, so that a power loss cannot leave a truncated file under it. `fsync` is off by
+/// default: outputs can be recomputed from their inputs, and flushing cost 0.15 s of wall and
+/// 0.4 s of CPU (kernel writeback in our threads) of the 1M bench's 4.8 s. A value handed to each
+/// writer (`[run] fsync`, `--fsync`), not process state: two runs in one process may differ.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sink {
+    /// Flush each file to disk before it takes its name.
+    pub fsync: bool,
 }
 
-fn fsync() -> bool {
-    FSYNC.load(Ordering::Relaxed)
-}
-
-/// Writes a file atomically: `write` fills a temporary file next to `path`, which is then
-/// renamed over `path` (flushed to disk first when [`set_fsync`] says so).
-///
-/// # Errors
-/// [`DataError::Io`] naming the file.
-pub fn write_atomic(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> Result<()>) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(DataError::io("create directory", dir))?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    // an unpredictable name, created exclusively (a symlink planted there is never followed)
-    let prefix = format!(".{name}.");
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".tmp");
-    // readable like a file made by `File::create` (tempfile's default is owner-only)
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let (file, tmp) = builder.tempfile_in(dir).map_err(DataError::io("create a temporary file in", dir))?.into_parts();
-    let tmp: PathBuf = tmp.keep().map_err(|e| DataError::io("create", dir)(e.error))?;
-    let result = (|| {
-        let mut w = BufWriter::with_capacity(1 << 20, file);
-        write(&mut w)?;
-        let file =
-            w.into_inner().map_err(|e| DataError::Io { action: "write", path: tmp.clone(), source: e.into_error() })?;
-        if fsync() {
-            file.sync_all().map_err(DataError::io("write", &tmp))?;
-        }
-        replace_file(&tmp, path).map_err(DataError::io("replace", path))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+impl Sink {
+    /// A sink that flushes files to disk when `fsync`.
+    pub const fn new(fsync: bool) -> Sink {
+        Sink { fsync }
     }
-    result
+
+    /// Writes a file atomically: `write` fills a temporary file next to `path`, which is then
+    /// renamed over `path` (flushed to disk first with `fsync`).
+    ///
+    /// # Errors
+    /// [`DataError::Io`] naming the file.
+    pub fn atomic(self, path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> Result<()>) -> Result<()> {
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(DataError::io("create directory", dir))?;
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+        // an unpredictable name, created exclusively (a symlink planted there is never followed)
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".tmp");
+        // readable like a file made by `File::create` (tempfile's default is owner-only)
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+        let (file, tmp) =
+            builder.tempfile_in(dir).map_err(DataError::io("create a temporary file in", dir))?.into_parts();
+        let tmp: PathBuf = tmp.keep().map_err(|e| DataError::io("create", dir)(e.error))?;
+        let result = (|| {
+            let mut w = BufWriter::with_capacity(1 << 20, file);
+            write(&mut w)?;
+            let file = w.into_inner().map_err(|e| DataError::Io {
+                action: "write",
+                path: tmp.clone(),
+                source: e.into_error(),
+            })?;
+            if self.fsync {
+                file.sync_all().map_err(DataError::io("write", &tmp))?;
+            }
+            replace_file(&tmp, path).map_err(DataError::io("replace", path))
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result
+    }
 }
 
 /// Puts the file `tmp` in the place of `path`, atomically: a reader sees the old file or the new.
@@ -421,85 +426,88 @@ pub fn replace_file(tmp: &Path, path: &Path) -> std::io::Result<()> {
     std::fs::rename(tmp, path)
 }
 
-/// Writes batches as CSV with a header (also when there are no rows: the header of `schema`).
-///
-/// # Errors
-/// I/O and Arrow errors, naming the file.
-pub fn write_csv(path: &Path, schema: &Schema, batches: &[RecordBatch]) -> Result<()> {
-    write_atomic(path, |w| {
-        if batches.iter().all(|b| b.num_rows() == 0) {
-            let mut header = Vec::new();
-            csv_header(schema, &mut header);
-            w.write_all(&header).map_err(DataError::io("write", path))?;
-            return Ok(());
-        }
-        // Rows are formatted in slices on every core and written in order: the bytes are those
-        // of one sequential writer (only the first slice carries the header). A round of slices
-        // is formatted while a second thread writes the round before it to the file; two sets
-        // of buffers, made for the first two rounds, then go back and forth between them (fresh
-        // multi-megabyte buffers each round would be fresh pages from the OS each time, zeroed
-        // by the kernel).
-        let slices: Vec<RecordBatch> = batches
-            .iter()
-            .flat_map(|b| {
-                (0..b.num_rows()).step_by(CSV_SLICE_ROWS).map(|o| b.slice(o, CSV_SLICE_ROWS.min(b.num_rows() - o)))
+impl Sink {
+    /// Writes batches as CSV with a header (also when there are no rows: the header of `schema`).
+    ///
+    /// # Errors
+    /// I/O and Arrow errors, naming the file.
+    pub fn csv(self, path: &Path, schema: &Schema, batches: &[RecordBatch]) -> Result<()> {
+        let fsync = self.fsync;
+        self.atomic(path, |w| {
+            if batches.iter().all(|b| b.num_rows() == 0) {
+                let mut header = Vec::new();
+                csv_header(schema, &mut header);
+                w.write_all(&header).map_err(DataError::io("write", path))?;
+                return Ok(());
+            }
+            // Rows are formatted in slices on every core and written in order: the bytes are those
+            // of one sequential writer (only the first slice carries the header). A round of slices
+            // is formatted while a second thread writes the round before it to the file; two sets
+            // of buffers, made for the first two rounds, then go back and forth between them (fresh
+            // multi-megabyte buffers each round would be fresh pages from the OS each time, zeroed
+            // by the kernel).
+            let slices: Vec<RecordBatch> = batches
+                .iter()
+                .flat_map(|b| {
+                    (0..b.num_rows()).step_by(CSV_SLICE_ROWS).map(|o| b.slice(o, CSV_SLICE_ROWS.min(b.num_rows() - o)))
+                })
+                .collect();
+            let per_round = 2 * rayon::current_num_threads().max(1);
+            let (to_writer, formatted) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(1);
+            let (to_formatter, written) = std::sync::mpsc::channel::<Vec<Vec<u8>>>();
+            std::thread::scope(|scope| {
+                let writer = scope.spawn(move || -> Result<()> {
+                    let mut unsynced = 0;
+                    for buffers in formatted {
+                        for buf in &buffers {
+                            w.write_all(buf).map_err(DataError::io("write", path))?;
+                            unsynced += buf.len();
+                        }
+                        // with `fsync` on, the file goes to disk as it is written, while the next
+                        // round is formatted, rather than all in the final sync (0.15-0.2 s with
+                        // nothing else to do, for the 316 MB customers.csv of the 1M bench)
+                        if unsynced >= SYNC_BYTES && fsync {
+                            w.flush().map_err(DataError::io("write", path))?;
+                            w.get_ref().sync_data().map_err(DataError::io("write", path))?;
+                            unsynced = 0;
+                        }
+                        // the formatter may be done: then the buffers are simply dropped
+                        let _ = to_formatter.send(buffers);
+                    }
+                    Ok(())
+                });
+                let formatted: Result<()> = (|| {
+                    for (round, group) in slices.chunks(per_round).enumerate() {
+                        let mut buffers = match round {
+                            0 | 1 => vec![Vec::new(); per_round],
+                            _ => written.recv().unwrap_or_else(|_| vec![Vec::new(); per_round]),
+                        };
+                        let done: Vec<Result<()>> = group
+                            .par_iter()
+                            .zip(buffers.par_iter_mut())
+                            .enumerate()
+                            .map(|(k, (slice, buf))| {
+                                buf.clear();
+                                if round == 0 && k == 0 {
+                                    csv_header(slice.schema().as_ref(), buf);
+                                }
+                                csv_rows(slice, buf)
+                            })
+                            .collect();
+                        done.into_iter().collect::<Result<()>>()?;
+                        buffers.truncate(group.len());
+                        if to_writer.send(buffers).is_err() {
+                            break; // the writer stopped on an error, which it returns
+                        }
+                    }
+                    Ok(())
+                })();
+                drop(to_writer);
+                let wrote = writer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                formatted.and(wrote)
             })
-            .collect();
-        let per_round = 2 * rayon::current_num_threads().max(1);
-        let (to_writer, formatted) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(1);
-        let (to_formatter, written) = std::sync::mpsc::channel::<Vec<Vec<u8>>>();
-        std::thread::scope(|scope| {
-            let writer = scope.spawn(move || -> Result<()> {
-                let mut unsynced = 0;
-                for buffers in formatted {
-                    for buf in &buffers {
-                        w.write_all(buf).map_err(DataError::io("write", path))?;
-                        unsynced += buf.len();
-                    }
-                    // with `fsync` on, the file goes to disk as it is written, while the next
-                    // round is formatted, rather than all in the final sync (0.15-0.2 s with
-                    // nothing else to do, for the 316 MB customers.csv of the 1M bench)
-                    if unsynced >= SYNC_BYTES && fsync() {
-                        w.flush().map_err(DataError::io("write", path))?;
-                        w.get_ref().sync_data().map_err(DataError::io("write", path))?;
-                        unsynced = 0;
-                    }
-                    // the formatter may be done: then the buffers are simply dropped
-                    let _ = to_formatter.send(buffers);
-                }
-                Ok(())
-            });
-            let formatted: Result<()> = (|| {
-                for (round, group) in slices.chunks(per_round).enumerate() {
-                    let mut buffers = match round {
-                        0 | 1 => vec![Vec::new(); per_round],
-                        _ => written.recv().unwrap_or_else(|_| vec![Vec::new(); per_round]),
-                    };
-                    let done: Vec<Result<()>> = group
-                        .par_iter()
-                        .zip(buffers.par_iter_mut())
-                        .enumerate()
-                        .map(|(k, (slice, buf))| {
-                            buf.clear();
-                            if round == 0 && k == 0 {
-                                csv_header(slice.schema().as_ref(), buf);
-                            }
-                            csv_rows(slice, buf)
-                        })
-                        .collect();
-                    done.into_iter().collect::<Result<()>>()?;
-                    buffers.truncate(group.len());
-                    if to_writer.send(buffers).is_err() {
-                        break; // the writer stopped on an error, which it returns
-                    }
-                }
-                Ok(())
-            })();
-            drop(to_writer);
-            let wrote = writer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            formatted.and(wrote)
         })
-    })
+    }
 }
 
 /// The header line: the column names, quoted where needed.
@@ -904,22 +912,24 @@ const SYNC_BYTES: usize = 64 << 20;
 /// Rows per slice formatted by one thread in [`write_csv`].
 const CSV_SLICE_ROWS: usize = 16_384;
 
-/// Writes batches as Parquet (zstd).
-///
-/// The columns of each row group are encoded on every core (each column's pages are independent
-/// of the others') and appended in schema order. Row groups are cut where [`ArrowWriter`] cuts
-/// them (every `max_row_group_row_count` rows), each column gets the same values in the same
-/// calls, and the file starts from an [`ArrowWriter`] (its header and embedded Arrow schema), so
-/// the bytes are those of writing the batches through [`ArrowWriter`] (tested).
-///
-/// # Errors
-/// I/O and Parquet errors, naming the file.
-pub fn write_parquet(path: &Path, schema: Arc<Schema>, batches: &[RecordBatch]) -> Result<()> {
-    let props = parquet_properties(&schema, batches);
-    write_atomic(path, |w| encode_parquet(w, schema, batches, props).map_err(|e| parquet_err(path, e)))
+impl Sink {
+    /// Writes batches as Parquet (zstd).
+    ///
+    /// The columns of each row group are encoded on every core (each column's pages are independent
+    /// of the others') and appended in schema order. Row groups are cut where [`ArrowWriter`] cuts
+    /// them (every `max_row_group_row_count` rows), each column gets the same values in the same
+    /// calls, and the file starts from an [`ArrowWriter`] (its header and embedded Arrow schema), so
+    /// the bytes are those of writing the batches through [`ArrowWriter`] (tested).
+    ///
+    /// # Errors
+    /// I/O and Parquet errors, naming the file.
+    pub fn parquet(self, path: &Path, schema: Arc<Schema>, batches: &[RecordBatch]) -> Result<()> {
+        let props = parquet_properties(&schema, batches);
+        self.atomic(path, |w| encode_parquet(w, schema, batches, props).map_err(|e| parquet_err(path, e)))
+    }
 }
 
-/// [`write_parquet`] into any writer, with the given settings.
+/// [`Sink::parquet`] into any writer, with the given settings.
 fn encode_parquet<W: Write + Send>(
     w: W,
     schema: Arc<Schema>,
@@ -1060,19 +1070,21 @@ fn parquet_err(path: &Path, e: ParquetError) -> DataError {
     DataError::Unreadable { path: path.to_path_buf(), message: format!("parquet: {e}") }
 }
 
-/// Writes a value as pretty JSON with a trailing newline.
-///
-/// # Errors
-/// I/O errors naming the file.
-pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
-    write_atomic(path, |w| {
-        serde_json::to_writer_pretty(&mut *w, value).map_err(|e| DataError::Io {
-            action: "write",
-            path: path.to_path_buf(),
-            source: e.into(),
-        })?;
-        writeln!(w).map_err(DataError::io("write", path))
-    })
+impl Sink {
+    /// Writes a value as pretty JSON with a trailing newline.
+    ///
+    /// # Errors
+    /// I/O errors naming the file.
+    pub fn json<T: serde::Serialize>(self, path: &Path, value: &T) -> Result<()> {
+        self.atomic(path, |w| {
+            serde_json::to_writer_pretty(&mut *w, value).map_err(|e| DataError::Io {
+                action: "write",
+                path: path.to_path_buf(),
+                source: e.into(),
+            })?;
+            writeln!(w).map_err(DataError::io("write", path))
+        })
+    }
 }
 
 #[cfg(test)]
@@ -1263,7 +1275,8 @@ mod tests {
         t.push("x", Column::Float((0..500).map(|i| Some(f64::from(i % 7))).collect()));
         let batch = t.into_batch().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("t.parquet");
-        write_parquet(&path, batch.schema(), &[batch.slice(0, 200), batch.slice(200, 300)])
+        Sink::default()
+            .parquet(&path, batch.schema(), &[batch.slice(0, 200), batch.slice(200, 300)])
             .unwrap_or_else(|e| panic!("{e}"));
         let file = File::open(&path).unwrap_or_else(|e| panic!("{e}"));
         let reader = SerializedFileReader::new(file).unwrap_or_else(|e| panic!("{e}"));
@@ -1317,7 +1330,7 @@ mod tests {
         fields.push(Field::new("code", DataType::UInt32, true));
         let b = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("big.csv");
-        write_csv(&path, &b.schema(), std::slice::from_ref(&b)).unwrap_or_else(|e| panic!("{e}"));
+        Sink::default().csv(&path, &b.schema(), std::slice::from_ref(&b)).unwrap_or_else(|e| panic!("{e}"));
         let mut expected = Vec::new();
         let mut w = WriterBuilder::new().with_header(true).with_date_format("%Y-%m-%d".into()).build(&mut expected);
         w.write(&b).unwrap_or_else(|e| panic!("{e}"));
@@ -1365,7 +1378,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("x.csv");
         for text in ["old\n", "new, and longer\n"] {
-            write_atomic(&path, |w| w.write_all(text.as_bytes()).map_err(DataError::io("write", &path)))
+            Sink::default()
+                .atomic(&path, |w| w.write_all(text.as_bytes()).map_err(DataError::io("write", &path)))
                 .unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(std::fs::read_to_string(&path).ok().as_deref(), Some(text));
         }
@@ -1377,7 +1391,7 @@ mod tests {
         assert_eq!(names, ["x.csv"]);
         let sub = dir.path().join("d");
         std::fs::create_dir(&sub).unwrap_or_else(|e| panic!("{e}"));
-        assert!(write_atomic(&sub, |w| w.write_all(b"x").map_err(DataError::io("write", &sub))).is_err());
+        assert!(Sink::default().atomic(&sub, |w| w.write_all(b"x").map_err(DataError::io("write", &sub))).is_err());
         assert!(sub.is_dir());
     }
 
@@ -1391,7 +1405,7 @@ mod tests {
         t.push("d", Column::Date(vec![Some(9862), None]));
         let b = t.into_batch().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("t.csv");
-        write_csv(&path, &b.schema(), std::slice::from_ref(&b)).unwrap_or_else(|e| panic!("{e}"));
+        Sink::default().csv(&path, &b.schema(), std::slice::from_ref(&b)).unwrap_or_else(|e| panic!("{e}"));
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         assert_eq!(text, "id,n,x,d\na,1,29.33,1997-01-01\n\"b,c\",,0.5,\n");
         let leftovers: Vec<_> = std::fs::read_dir(dir.path())
@@ -1401,14 +1415,10 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
-        // flushed to disk first or not, the same file (other tests may write meanwhile: either
-        // policy is correct for them)
-        set_fsync(true);
-        let flushed = write_csv(&path, &b.schema(), std::slice::from_ref(&b));
-        set_fsync(false);
-        flushed.unwrap_or_else(|e| panic!("{e}"));
+        // flushed to disk first or not, the same file
+        Sink::new(true).csv(&path, &b.schema(), std::slice::from_ref(&b)).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(std::fs::read_to_string(&path).unwrap_or_default(), text);
-        write_csv(&path, &b.schema(), &[]).unwrap_or_else(|e| panic!("{e}"));
+        Sink::default().csv(&path, &b.schema(), &[]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(std::fs::read_to_string(&path).unwrap_or_default(), "id,n,x,d\n");
     }
 }

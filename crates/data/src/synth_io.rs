@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::error::{DataError, Result};
 use crate::parse::civil_from_days;
-use crate::sink::write_atomic;
+use crate::sink::Sink;
 
 /// Output format of `generate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,15 +27,16 @@ pub enum SynthFormat {
 /// Chunks generated in parallel before being written.
 const WAVE: u64 = 16;
 
-/// Generates the log and writes it atomically to `path`; returns the number of rows.
+/// Generates the log and writes it atomically to `path` through `sink`; returns the number of
+/// rows.
 ///
 /// # Errors
 /// I/O errors naming the file.
-pub fn write_synth(params: &SynthParams, path: &Path, format: SynthFormat) -> Result<u64> {
+pub fn write_synth(params: &SynthParams, path: &Path, format: SynthFormat, sink: Sink) -> Result<u64> {
     let total = n_chunks(params);
     let mut rows = 0u64;
     match format {
-        SynthFormat::Csv => write_atomic(path, |w| {
+        SynthFormat::Csv => sink.atomic(path, |w| {
             let header: &[u8] = if params.discounts {
                 b"customer_id,order_id,order_date,amount,quantity,category,channel,discount\n"
             } else {
@@ -74,7 +75,7 @@ pub fn write_synth(params: &SynthParams, path: &Path, format: SynthFormat) -> Re
                 fields.push(Field::new("discount", DataType::Float64, false));
             }
             let schema = Arc::new(Schema::new(fields));
-            write_atomic(path, |w| {
+            sink.atomic(path, |w| {
                 let mut writer = datafusion::parquet::arrow::ArrowWriter::try_new(w, schema.clone(), None)
                     .map_err(|e| DataError::Unreadable { path: path.to_path_buf(), message: e.to_string() })?;
                 let mut start = 0;
@@ -178,12 +179,12 @@ fn batch(schema: &Arc<Schema>, rows: &[SynthRow]) -> Result<RecordBatch> {
 ///
 /// # Errors
 /// I/O errors naming the file.
-pub fn write_synth_master(params: &SynthParams, path: &Path) -> Result<u64> {
+pub fn write_synth_master(params: &SynthParams, path: &Path, sink: Sink) -> Result<u64> {
     use custseg_core::synth::master::master_chunk;
     let total = n_chunks(params);
     let mut rows = 0u64;
     let mut prospects: Vec<u8> = Vec::new();
-    write_atomic(path, |w| {
+    sink.atomic(path, |w| {
         w.write_all(b"customer_id,industry,employees,annual_revenue,region,category_budget\n")
             .map_err(DataError::io("write", path))?;
         let mut start = 0;

@@ -18,8 +18,9 @@ fn main() {
     let params = SynthParams { n_customers: n, seed: 7, discounts: true, ..Default::default() };
     let log = dir.path().join("log.csv");
     let master = dir.path().join("master.csv");
-    write_synth(&params, &log, SynthFormat::Csv).unwrap_or_else(|e| panic!("{e}"));
-    custseg_data::synth_io::write_synth_master(&params, &master).unwrap_or_else(|e| panic!("{e}"));
+    write_synth(&params, &log, SynthFormat::Csv, custseg_engine::Sink::default()).unwrap_or_else(|e| panic!("{e}"));
+    custseg_data::synth_io::write_synth_master(&params, &master, custseg_engine::Sink::default())
+        .unwrap_or_else(|e| panic!("{e}"));
     let mut config = Config::default();
     config.run.report = false;
     let fit = dir.path().join("fit");
@@ -31,11 +32,12 @@ fn main() {
         out_dir: fit.clone(),
         progress: None,
         store: None,
+        report: None,
     })
     .unwrap_or_else(|e| panic!("{e}"));
     eprintln!("fitted run: {} customers in {:.1} s", summary.record.counts.customers, t.elapsed().as_secs_f64());
     let model = Classifier::read(&fit.join("classifier.json")).unwrap_or_else(|e| panic!("{e}"));
-    config.run.as_of = Some(summary.record.as_of.clone());
+    config.run.as_of = Some(summary.record.as_of);
     let (features, master_file) =
         custseg_engine::pipeline::read_features(&log, Some(&master), &config, &dir.path().join("features"))
             .unwrap_or_else(|e| panic!("{e}"));
@@ -107,7 +109,7 @@ fn main() {
     let rows: Vec<Option<usize>> = (0..features.len()).map(Some).collect();
     let threads = rayon::current_num_threads();
     let t = Instant::now();
-    let c = classify(&features, &config, Some(&model)).unwrap_or_else(|e| panic!("{e}"));
+    let c = classify(&features, config.builtin(), Some(model.frozen())).unwrap_or_else(|e| panic!("{e}"));
     let stages = lifecycle_stages(&features, &rows, &c.thresholds, None);
     let s = t.elapsed().as_secs_f64();
     assert_eq!(stages.len(), features.len());

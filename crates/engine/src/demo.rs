@@ -3,11 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use custseg_data::sink::write_atomic;
+use custseg_data::sink::Sink;
 
 use crate::config::Config;
 use crate::error::{EngineError, Result};
-use crate::pipeline::{RunRequest, RunSummary, run};
+use crate::pipeline::{Renderer, RunRequest, RunSummary, run};
 
 /// The raw sample: whitespace-separated master id, sample id, date `YYYYMMDD`, CDs, dollars.
 pub const CDNOW_SAMPLE: &str = include_str!("../../../testdata/cdnow/CDNOW_sample.txt");
@@ -29,13 +29,14 @@ pub fn cdnow_csv() -> String {
 ///
 /// # Errors
 /// See [`EngineError`].
-pub fn run_demo(out_dir: &Path, config: Config) -> Result<(PathBuf, RunSummary)> {
+pub fn run_demo(out_dir: &Path, config: Config, report: Option<Renderer>) -> Result<(PathBuf, RunSummary)> {
     let input = out_dir.join("cdnow_transactions.csv");
-    write_atomic(&input, |w| {
-        use std::io::Write;
-        w.write_all(cdnow_csv().as_bytes()).map_err(custseg_data::DataError::io("write", &input))
-    })
-    .map_err(EngineError::Data)?;
+    Sink::new(config.run.fsync)
+        .atomic(&input, |w| {
+            use std::io::Write;
+            w.write_all(cdnow_csv().as_bytes()).map_err(custseg_data::DataError::io("write", &input))
+        })
+        .map_err(EngineError::Data)?;
     let summary = run(RunRequest {
         transactions: input.clone(),
         customers: None,
@@ -43,6 +44,7 @@ pub fn run_demo(out_dir: &Path, config: Config) -> Result<(PathBuf, RunSummary)>
         out_dir: out_dir.to_path_buf(),
         progress: None,
         store: None,
+        report,
     })?;
     Ok((input, summary))
 }
@@ -57,7 +59,7 @@ pub const B2B_CUSTOMERS: u64 = 5_000;
 ///
 /// # Errors
 /// See [`EngineError`].
-pub fn run_b2b_demo(out_dir: &Path, config: Config) -> Result<(PathBuf, RunSummary)> {
+pub fn run_b2b_demo(out_dir: &Path, config: Config, report: Option<Renderer>) -> Result<(PathBuf, RunSummary)> {
     let params = custseg_core::synth::SynthParams {
         n_customers: B2B_CUSTOMERS,
         seed: 42,
@@ -66,8 +68,9 @@ pub fn run_b2b_demo(out_dir: &Path, config: Config) -> Result<(PathBuf, RunSumma
     };
     let input = out_dir.join("b2b_transactions.csv");
     let master = out_dir.join("b2b_customers.csv");
-    custseg_data::synth_io::write_synth(&params, &input, custseg_data::synth_io::SynthFormat::Csv)?;
-    custseg_data::synth_io::write_synth_master(&params, &master)?;
+    let sink = Sink::new(config.run.fsync);
+    custseg_data::synth_io::write_synth(&params, &input, custseg_data::synth_io::SynthFormat::Csv, sink)?;
+    custseg_data::synth_io::write_synth_master(&params, &master, sink)?;
     let summary = run(RunRequest {
         transactions: input.clone(),
         customers: Some(master),
@@ -75,6 +78,7 @@ pub fn run_b2b_demo(out_dir: &Path, config: Config) -> Result<(PathBuf, RunSumma
         out_dir: out_dir.to_path_buf(),
         progress: None,
         store: None,
+        report,
     })?;
     Ok((input, summary))
 }

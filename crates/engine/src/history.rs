@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use custseg_core::catalog::{Lang, Msg, Names};
-use custseg_data::sink::write_csv;
+use custseg_data::sink::Sink;
 use serde::Serialize;
 
 use crate::Config;
@@ -179,7 +179,7 @@ pub fn record(
     // this run as the store now has it, from memory rather than read back
     let b = StoredRun::of_new(store.run_info(run_id)?, new_run);
     let (ms, alerts) = compare(&a, &b, None, &facts.config.alerts, plays, lang);
-    write_comparison(write_dir, &ms, &alerts, lang)?;
+    write_comparison(write_dir, &ms, &alerts, lang, Sink::new(facts.config.run.fsync))?;
     rec.warning = overlap_warning(&a, &b);
     rec.previous_run_id = Some(prev);
     rec.previous_as_of = Some(a.info.as_of.clone());
@@ -204,10 +204,10 @@ pub fn compare(
 ///
 /// # Errors
 /// Write errors naming the file.
-pub fn write_comparison(dir: &Path, ms: &[SchemeMigration], alerts: &[Alert], lang: Lang) -> Result<()> {
+pub fn write_comparison(dir: &Path, ms: &[SchemeMigration], alerts: &[Alert], lang: Lang, sink: Sink) -> Result<()> {
     let m = migration::migration_table(ms, lang).into_batch()?;
-    write_csv(&dir.join("migration.csv"), &m.schema(), std::slice::from_ref(&m))?;
+    sink.csv(&dir.join("migration.csv"), &m.schema(), std::slice::from_ref(&m))?;
     let a = alerts::alerts_table(alerts).into_batch()?;
-    write_csv(&dir.join("alerts.csv"), &a.schema(), std::slice::from_ref(&a))?;
+    sink.csv(&dir.join("alerts.csv"), &a.schema(), std::slice::from_ref(&a))?;
     Ok(())
 }

@@ -15,7 +15,7 @@ use custseg_data::sink::RecordBatch;
 
 use crate::classify::{Classified, Scheme, classify, lifecycle_stages, schemes};
 use crate::cluster::{self, Clustering, Inputs};
-use crate::clv::commands::score_columns;
+use crate::clv::score_columns;
 use crate::clv::{self, Models, Scores};
 use crate::config::{Config, LifecycleBasis};
 use crate::error::{EngineError, Result};
@@ -125,7 +125,7 @@ pub fn label(
     stage_done("cluster", t.elapsed().as_millis() as u64);
 
     let t = Instant::now();
-    let classified = classify(features, config, model)?;
+    let classified = classify(features, config.builtin(), model.map(Classifier::frozen))?;
     // stages by P(alive): the model's cut-offs when it has them, else the config's
     let p_alive_cuts = match model {
         Some(m) => m.lifecycle.p_alive,

@@ -12,6 +12,7 @@
 //!     out_dir: "out".into(),
 //!     progress: None,
 //!     store: None,
+//!     report: None,
 //! })?;
 //! println!("{} customers as of {}", summary.record.counts.customers, summary.record.as_of);
 //! # Ok::<(), custseg_engine::EngineError>(())
@@ -21,6 +22,7 @@ pub mod alerts;
 pub mod classify;
 pub mod cluster;
 pub mod clv;
+pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod error;
@@ -36,22 +38,22 @@ pub mod output;
 pub mod pipeline;
 pub mod playbook;
 pub mod preflight;
-pub mod report;
 pub mod rules;
 pub mod store;
 pub mod track;
 pub mod wallet;
 
-pub use config::{Config, DEFAULT_TOML};
+pub use config::{AsOf, Config, DEFAULT_TOML};
 pub use error::{EngineError, Fault, Result};
-pub use pipeline::{RunRequest, RunSummary, run};
+pub use pipeline::{REPORT_FILE, Renderer, RunRequest, RunSummary, run, run_async};
 
 pub use custseg_core::synth::SynthParams;
 pub use custseg_data::synth_io::{SynthFormat, write_synth, write_synth_master};
 
 // What callers (the CLI, the server) need of the lower crates, so that they depend on the
 // engine alone: the language and name catalog, the option enums a configuration holds, the
-// quality reports a run returns, and the I/O error and progress counter.
+// quality reports a run returns, the I/O error and progress counter, and the readers and writers
+// of a run's tables (for the report crate).
 pub use custseg_core::clv::ModelKind;
 pub use custseg_core::lifecycle::ThresholdSource;
 pub use custseg_core::{Lang, catalog};
@@ -60,5 +62,6 @@ pub use custseg_data::clean::{Returns, ZeroAmount};
 pub use custseg_data::ingest::Progress;
 pub use custseg_data::master::MasterReport;
 pub use custseg_data::quality::QualityReport;
-pub use custseg_data::sink::{set_fsync, write_atomic};
+pub use custseg_data::readback::{read_csv_text, read_parquet};
+pub use custseg_data::sink::{Column, Sink, Table};
 pub use custseg_data::source::Encoding;

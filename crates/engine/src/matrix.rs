@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use custseg_core::Lang;
 use custseg_core::catalog::Names;
-use custseg_core::matrix::{band, default_cells, quantile_cuts};
+/// The matrix cells in their default order (for readers of matrix.csv).
+pub use custseg_core::matrix::default_cells;
+use custseg_core::matrix::{band, quantile_cuts};
 use custseg_data::sink::{Column, Table};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};

@@ -7,14 +7,17 @@
 use std::path::Path;
 
 use custseg_core::abc::Abc;
-use custseg_core::lifecycle::{PAliveCuts, ThresholdSource, Thresholds};
+use custseg_core::lifecycle::PAliveCuts;
 use custseg_core::rfm::{Rfm, SegmentRule};
 use custseg_core::value_tier::ValueTier;
+use custseg_data::features::Features;
 use serde::{Deserialize, Serialize};
 
+pub use crate::classify::LifecycleModel;
+use crate::classify::{Classified, Frozen};
 use crate::cluster::ClusterModel;
 use crate::clv::ModelFile;
-use crate::config::ClvConfig;
+use crate::config::{ClvConfig, Config};
 use crate::error::{EngineError, Result};
 use crate::lookalike::LookalikeModel;
 use crate::matrix::MatrixConfig;
@@ -86,17 +89,6 @@ pub struct ClvPart {
     pub tier: Option<ValueTier>,
 }
 
-/// The lifecycle part of a [`Classifier`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LifecycleModel {
-    /// New / at-risk / churn thresholds in days.
-    pub thresholds: Thresholds,
-    /// How the fitted run set them.
-    pub source: ThresholdSource,
-    /// P(alive) cut-offs (stages by the CLV model), if the fitted run used them.
-    pub p_alive: Option<PAliveCuts>,
-}
-
 /// Where a run's thresholds came from, when they came from a saved model (run.json `model`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelSource {
@@ -109,6 +101,17 @@ pub struct ModelSource {
 }
 
 impl Classifier {
+    /// The built-in classifiers' cuts, for [`crate::classify::classify`].
+    pub fn frozen(&self) -> Frozen<'_> {
+        Frozen {
+            rfm: &self.rfm,
+            segments: &self.rfm_segments,
+            abc: &self.abc,
+            value_tier: &self.value_tier,
+            lifecycle: &self.lifecycle,
+        }
+    }
+
     /// Reads a model file, refusing one written in a newer layout.
     ///
     /// # Errors
@@ -206,4 +209,43 @@ impl Classifier {
             config_hash: self.config_hash.clone(),
         }
     }
+}
+
+/// The saved model of a fitted classification (the parts the built-in schemes need).
+pub fn fitted_model(f: &Features, c: &Classified, config: &Config, fitted: FittedRun) -> Result<Classifier> {
+    let params = config.rfm.params().check().map_err(|e| EngineError::Invalid(e.to_string()))?;
+    let recency: Vec<f64> = f.recency_days.iter().map(|&v| v as f64).collect();
+    let frequency: Vec<f64> = f.frequency.iter().map(|&v| v as f64).collect();
+    let ids: Vec<&str> = f.customer.iter().map(String::as_str).collect();
+    Ok(Classifier {
+        schema_version: SCHEMA_VERSION,
+        custseg_version: env!("CARGO_PKG_VERSION").to_string(),
+        as_of: fitted.as_of,
+        config_hash: crate::store::config_hash(config),
+        inputs: fitted.inputs,
+        rfm: Rfm::from_scores(
+            [&recency, &frequency, &f.monetary],
+            &c.scores,
+            &params,
+            (c.cn8_centres, config.rfm.cn8_basis),
+        ),
+        rfm_segments: config.rfm.segment_rules().into_owned(),
+        abc: Abc::from_tiers(&f.monetary, &ids, &c.abc),
+        value_tier: ValueTier::from_tiers(&f.monetary, &c.value_tier),
+        lifecycle: LifecycleModel { thresholds: c.thresholds, source: c.threshold_source, p_alive: fitted.p_alive },
+        parts: fitted.parts,
+    })
+}
+
+/// What a fitted model records of its run besides the classification.
+#[derive(Debug, Clone)]
+pub struct FittedRun {
+    /// As-of date.
+    pub as_of: String,
+    /// The inputs as run.json lists them.
+    pub inputs: serde_json::Value,
+    /// P(alive) cut-offs, when the stages were judged by the CLV model.
+    pub p_alive: Option<PAliveCuts>,
+    /// The CLV, cluster, matrix and look-alike models, rule schemes and playbook.
+    pub parts: Parts,
 }

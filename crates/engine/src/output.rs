@@ -505,3 +505,14 @@ mod tests {
         assert_eq!(skipped, vec![pair("s", "nope")]);
     }
 }
+
+/// An input as recorded in run.json.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct InputRecord {
+    /// Path as given.
+    pub path: String,
+    /// Size in bytes.
+    pub size_bytes: u64,
+    /// xxh3-128 of the bytes, hex.
+    pub xxh3_128: String,
+}

@@ -17,18 +17,19 @@ use custseg_data::mapping::{ColumnMap, Role};
 use custseg_data::master::{MasterReport, read_master};
 use custseg_data::parse::format_day;
 use custseg_data::quality::QualityReport;
-use custseg_data::sink::{write_csv, write_json, write_parquet};
+use custseg_data::sink::Sink;
 use custseg_data::source::fingerprint;
 use serde::Serialize;
 
-use crate::classify::{FittedRun, ThresholdRecord, fitted_model};
+use crate::classify::ThresholdRecord;
 use crate::cluster::{self, Clustering};
 use crate::clv::{ModelFile, RowCounts};
-use crate::config::{Config, LifecycleBasis, parse_as_of};
+use crate::config::{AsOf, Config, LifecycleBasis};
 use crate::error::{EngineError, Result};
 use crate::label::{Labelled, Layout, Population, Predicted, label, layout};
 use crate::matrix::MatrixRecord;
-use crate::model::{Classifier, ClvPart, ModelSource, Parts};
+use crate::model::{Classifier, ClvPart, FittedRun, ModelSource, Parts, fitted_model};
+pub use crate::output::InputRecord;
 use crate::output::{SegmentRow, crosstab_table, segment_rows, segments_table};
 use crate::playbook;
 use crate::preflight::{self, Shape};
@@ -50,18 +51,18 @@ pub struct RunRequest {
     pub progress: Option<Progress>,
     /// The run history database to record the run in (`None`: not recorded).
     pub store: Option<PathBuf>,
+    /// What writes report.html when `[run] report` is on (`custseg_report::write`); `None`: no
+    /// report, whatever the configuration says.
+    pub report: Option<Renderer>,
 }
 
-/// An input as recorded in run.json.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct InputRecord {
-    /// Path as given.
-    pub path: String,
-    /// Size in bytes.
-    pub size_bytes: u64,
-    /// xxh3-128 of the bytes, hex.
-    pub xxh3_128: String,
-}
+/// The report's file name inside a run directory.
+pub const REPORT_FILE: &str = "report.html";
+
+/// Writes the report of the run directory `dir` (its other files all written) in the given
+/// language, to `dir/`[`REPORT_FILE`]. The report crate provides it, so the engine never knows
+/// HTML, and a run and `custseg report DIR` give the same bytes.
+pub type Renderer = fn(&Path, Lang, Sink) -> Result<PathBuf>;
 
 /// Row and customer counts.
 #[derive(Debug, Clone, Serialize)]
@@ -92,8 +93,8 @@ pub struct RunRecord {
     pub tool: &'static str,
     /// custseg version.
     pub version: &'static str,
-    /// As-of date used (ISO).
-    pub as_of: String,
+    /// As-of date used.
+    pub as_of: AsOf,
     /// `given` or `derived` (day after the last kept transaction).
     pub as_of_source: &'static str,
     /// Transaction inputs.
@@ -237,13 +238,29 @@ pub const OUTPUTS: [&str; 8] = [
     "run.json",
 ];
 
-/// Runs the whole job on a fresh multi-threaded runtime.
+/// Runs the whole job and waits for it: for a caller without a tokio runtime (the CLI, tests),
+/// on one made for the job with `[run] threads` workers. A caller with a runtime (the server)
+/// awaits [`run_async`] on its own.
 ///
 /// # Errors
 /// See [`EngineError`].
 pub fn run(req: RunRequest) -> Result<RunSummary> {
-    custseg_data::sink::set_fsync(req.config.run.fsync);
     runtime(req.config.run.threads)?.block_on(run_async(req))
+}
+
+/// Runs `job` on the caller's runtime without holding up its workers: on one of its blocking
+/// threads, which drives the job's async reads through the runtime's handle, while the
+/// CPU-heavy stages run on the engine's own threads (rayon, the scan workers) as they do in a
+/// blocking run. A panic in the job is the caller's panic, as in a blocking run.
+pub(crate) async fn off_workers<T: Send + 'static>(
+    job: impl FnOnce(&tokio::runtime::Handle) -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let handle = tokio::runtime::Handle::current();
+    match tokio::task::spawn_blocking(move || job(&handle)).await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Err(EngineError::Internal("the job was cancelled".into())),
+    }
 }
 
 pub(crate) fn runtime(threads: usize) -> Result<tokio::runtime::Runtime> {
@@ -276,7 +293,7 @@ pub(crate) async fn read_checked(
     })?;
     let input = ingest(ctx, transactions, &config.input.ingest_options(), as_of, out_dir, None).await?;
     let rejects = out_dir.join("rejects.csv");
-    write_csv(&rejects, &input.reject_schema, &input.rejects)?;
+    Sink::new(config.run.fsync).csv(&rejects, &input.reject_schema, &input.rejects)?;
     let q = &input.quality;
     if q.rows_kept == 0 {
         return Err(EngineError::NothingKept { rejected: q.rows_rejected, read: q.rows_read, rejects });
@@ -300,12 +317,33 @@ pub fn read_features(
     config: &Config,
     out_dir: &Path,
 ) -> Result<(custseg_data::features::Features, Option<custseg_data::master::Master>)> {
+    runtime(config.run.threads)?.block_on(read_features_async(
+        transactions.to_path_buf(),
+        customers.map(Path::to_path_buf),
+        config.clone(),
+        out_dir.to_path_buf(),
+    ))
+}
+
+/// [`read_features`] on the caller's runtime (see [`run_async`]).
+///
+/// # Errors
+/// As [`read_features`].
+pub async fn read_features_async(
+    transactions: PathBuf,
+    customers: Option<PathBuf>,
+    config: Config,
+    out_dir: PathBuf,
+) -> Result<(custseg_data::features::Features, Option<custseg_data::master::Master>)> {
     config.check()?;
-    runtime(config.run.threads)?.block_on(async {
-        let ctx = custseg_data::session(config.run.threads);
-        let read = read_inputs(&ctx, transactions, customers, config, out_dir).await?;
-        Ok((read.features, read.master))
+    off_workers(move |rt| {
+        rt.block_on(async {
+            let ctx = custseg_data::session(config.run.threads);
+            let read = read_inputs(&ctx, &transactions, customers.as_deref(), &config, &out_dir).await?;
+            Ok((read.features, read.master))
+        })
     })
+    .await
 }
 
 /// What [`read_inputs`] gives: the features, the master file and the transactions' quality.
@@ -325,7 +363,7 @@ pub(crate) async fn read_inputs(
     config: &Config,
     out_dir: &Path,
 ) -> Result<ReadInputs> {
-    let as_of_given = config.run.as_of.as_deref().map(parse_as_of).transpose()?;
+    let as_of_given = config.run.as_of.map(AsOf::day);
     let input = read_checked(ctx, transactions, config, as_of_given, out_dir).await?;
     let quality = input.quality.clone();
     let as_of = as_of_given.unwrap_or(input.max_day.unwrap_or(0) + 1);
@@ -346,12 +384,18 @@ fn fingerprint_all(paths: Vec<(String, PathBuf, u64)>) -> std::thread::JoinHandl
     })
 }
 
-/// The async pipeline.
+/// The whole job on the caller's tokio runtime: awaiting it never holds up the runtime's
+/// workers (see [`off_workers`]), so a server can run jobs and answer requests side by side.
 ///
 /// # Errors
 /// See [`EngineError`].
 pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
     req.config.check()?;
+    off_workers(move |rt| rt.block_on(job(req))).await
+}
+
+/// The job itself: staged, then published.
+async fn job(req: RunRequest) -> Result<RunSummary> {
     // the output directory is locked, written in a staging directory and published with
     // run.json last (see custseg_data::outdir), so no reader ever sees two runs mixed
     let inputs: Vec<&Path> = std::iter::once(req.transactions.as_path()).chain(req.customers.as_deref()).collect();
@@ -391,10 +435,11 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
         m.govern(&mut effective);
     }
     let config = &effective;
+    let sink = Sink::new(config.run.fsync);
     let mut timings: BTreeMap<&'static str, u64> = BTreeMap::new();
     let total = Instant::now();
     let ctx = custseg_data::session(config.run.threads);
-    let as_of_given = config.run.as_of.as_deref().map(parse_as_of).transpose()?;
+    let as_of_given = config.run.as_of.map(AsOf::day);
 
     // the master file first: the rules are checked against its attributes before the (much
     // larger) transactions are read
@@ -441,7 +486,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     // where rejects.csv will be once the directory is published (for messages)
     let rejects_path = req.out_dir.join("rejects.csv");
     let t = Instant::now();
-    write_csv(&dir.join("rejects.csv"), &input.reject_schema, &input.rejects)?;
+    sink.csv(&dir.join("rejects.csv"), &input.reject_schema, &input.rejects)?;
     timings.insert("rejects", t.elapsed().as_millis() as u64);
     trace_stage("rejects", &timings);
     let t = Instant::now();
@@ -547,12 +592,12 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     let (csv_written, parquet_written) = std::thread::scope(|scope| {
         let parquet = scope.spawn(|| {
             let t = Instant::now();
-            let r = write_parquet(&dir.join("customers.parquet"), batch.schema(), std::slice::from_ref(&batch));
+            let r = sink.parquet(&dir.join("customers.parquet"), batch.schema(), std::slice::from_ref(&batch));
             tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers.parquet written");
             r
         });
         let t = Instant::now();
-        let csv = write_csv(&dir.join("customers.csv"), &batch.schema(), std::slice::from_ref(&batch));
+        let csv = sink.csv(&dir.join("customers.csv"), &batch.schema(), std::slice::from_ref(&batch));
         tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers.csv written");
         (csv, parquet.join())
     });
@@ -563,24 +608,24 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     }
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "customers.csv and customers.parquet written");
     let seg = segments_table(&segments).into_batch()?;
-    write_csv(&dir.join("segments.csv"), &seg.schema(), std::slice::from_ref(&seg))?;
+    sink.csv(&dir.join("segments.csv"), &seg.schema(), std::slice::from_ref(&seg))?;
     if let Some(w) = &wallet {
         let wt = w.table.clone().into_batch()?;
-        write_csv(&dir.join("wallet.csv"), &wt.schema(), std::slice::from_ref(&wt))?;
+        sink.csv(&dir.join("wallet.csv"), &wt.schema(), std::slice::from_ref(&wt))?;
     }
     if let Some(l) = lookalike_lifts {
         let lt = l.table.clone().into_batch()?;
-        write_csv(&dir.join("lookalike.csv"), &lt.schema(), std::slice::from_ref(&lt))?;
+        sink.csv(&dir.join("lookalike.csv"), &lt.schema(), std::slice::from_ref(&lt))?;
     }
     if let Some(m) = &matrix {
         let mt = m.table.clone().into_batch()?;
-        write_csv(&dir.join("matrix.csv"), &mt.schema(), std::slice::from_ref(&mt))?;
+        sink.csv(&dir.join("matrix.csv"), &mt.schema(), std::slice::from_ref(&mt))?;
     }
     let pt = playbook_table.into_batch()?;
-    write_csv(&dir.join("playbook.csv"), &pt.schema(), std::slice::from_ref(&pt))?;
+    sink.csv(&dir.join("playbook.csv"), &pt.schema(), std::slice::from_ref(&pt))?;
     let ct = crosstab.into_batch()?;
-    write_csv(&dir.join("crosstab.csv"), &ct.schema(), std::slice::from_ref(&ct))?;
-    write_json(
+    sink.csv(&dir.join("crosstab.csv"), &ct.schema(), std::slice::from_ref(&ct))?;
+    sink.json(
         &dir.join("quality.json"),
         &QualityFile { transactions: &quality, customers_file: master.as_ref().map(|m| &m.report) },
     )?;
@@ -599,8 +644,9 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     if lookalike_lifts.is_some() {
         outputs.push("lookalike.csv".into());
     }
-    if config.run.report {
-        outputs.push(crate::report::REPORT_FILE.into());
+    let report = req.report.filter(|_| config.run.report);
+    if report.is_some() {
+        outputs.push(REPORT_FILE.into());
     }
     let cluster_model = match &clustered {
         Some(Ok(c)) => Some(c.model.clone()),
@@ -609,7 +655,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     let matrix_used = matrix.as_ref().map(|m| config.matrix.frozen(&m.record));
     let cluster_record = match clustered {
         Some(Ok(c)) => {
-            for p in cluster::commands::write_outputs(&c, &features.customer, lang, dir)? {
+            for p in cluster::write_outputs(&c, &features.customer, lang, dir, sink)? {
                 outputs.push(p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());
             }
             Some(ClusterRecord::from(&c))
@@ -638,7 +684,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
         if saved_clv.is_none() {
             clv_model.inputs = inputs.clone();
         }
-        write_json(&dir.join("model.json"), clv_model)?;
+        sink.json(&dir.join("model.json"), clv_model)?;
     }
     // the classification model: the one applied, else the one this run fitted
     let classifier = match &model {
@@ -666,7 +712,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
             },
         )?,
     };
-    write_json(&dir.join(crate::model::MODEL_FILE), &classifier)?;
+    sink.json(&dir.join(crate::model::MODEL_FILE), &classifier)?;
     // the run history: record, compare with the previous run of the same configuration
     let history = match (&req.store, history_features) {
         (Some(path), Some(features_per_row)) => {
@@ -703,7 +749,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     let record = RunRecord {
         tool: "custseg",
         version: env!("CARGO_PKG_VERSION"),
-        as_of: format_day(as_of),
+        as_of: AsOf::from_day(as_of),
         as_of_source,
         inputs,
         customers_file,
@@ -731,20 +777,20 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
         history,
         timings_ms: timings,
     };
-    write_json(&dir.join("run.json"), &record)?;
+    sink.json(&dir.join("run.json"), &record)?;
     let mut record = record;
     // the report reads the files back: the run's own tables go first, so the two never add up
     // to the run's peak memory
     drop((batch, schemes, stages, lookalike, classified, ids, rows, master_rows));
     drop(features);
-    if config.run.report {
+    if let Some(write_report) = report {
         // the report is made from the files just written (as `custseg report DIR` makes it);
         // run.json is then rewritten with the report's time, which the report does not show
         let t = Instant::now();
-        crate::report::write(dir, lang)?;
+        write_report(dir, lang, sink)?;
         record.timings_ms.insert("report", t.elapsed().as_millis() as u64);
         record.timings_ms.insert("total", total.elapsed().as_millis() as u64);
-        write_json(&dir.join("run.json"), &record)?;
+        sink.json(&dir.join("run.json"), &record)?;
     }
     Ok(RunSummary { record, quality, master: master.map(|m| m.report), segments, lang, out_dir: req.out_dir })
 }

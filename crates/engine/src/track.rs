@@ -16,9 +16,9 @@ use std::path::{Path, PathBuf};
 
 use custseg_core::catalog::Lang;
 use custseg_data::parse::{civil_from_days, days_from_civil, format_day};
-use custseg_data::sink::{Column, Table, write_csv};
+use custseg_data::sink::{Column, Sink, Table};
 
-use crate::config::{Config, parse_as_of};
+use crate::config::{AsOf, Config};
 use crate::error::{EngineError, Result};
 use crate::migration::{self, SchemeMigration};
 use crate::pipeline::{RunRequest, run};
@@ -96,10 +96,10 @@ pub struct TrackRequest {
     pub out_dir: PathBuf,
     /// The store every run is recorded in.
     pub store: PathBuf,
-    /// First date, `YYYY-MM-DD`.
-    pub from: String,
+    /// First date.
+    pub from: AsOf,
     /// Last date.
-    pub to: String,
+    pub to: AsOf,
     /// Step.
     pub every: Every,
     /// Classify every date after the first by the first date's model.
@@ -125,7 +125,7 @@ pub struct TrackOutcome {
 /// # Errors
 /// Bad dates, and any run's errors.
 pub fn track(req: TrackRequest) -> Result<TrackOutcome> {
-    let (from, to) = (parse_as_of(&req.from)?, parse_as_of(&req.to)?);
+    let (from, to) = (req.from.day(), req.to.day());
     if to < from {
         return Err(EngineError::Invalid(format!("--to {} is before --from {}", req.to, req.from)));
     }
@@ -145,7 +145,7 @@ pub fn track(req: TrackRequest) -> Result<TrackOutcome> {
     for &d in &days {
         let as_of = format_day(d);
         let mut config = req.config.clone();
-        config.run.as_of = Some(as_of.clone());
+        config.run.as_of = Some(AsOf::from_day(d));
         config.run.report = false;
         config.run.model = model.clone();
         let out_dir = req.out_dir.join("runs").join(&as_of);
@@ -159,12 +159,14 @@ pub fn track(req: TrackRequest) -> Result<TrackOutcome> {
             out_dir,
             progress: None,
             store: Some(req.store.clone()),
+            report: None,
         })?;
         let id = summary.record.history.as_ref().map_or(0, |h| h.run_id);
         tracing::info!(as_of = %as_of, run = id, customers = summary.record.counts.customers, "tracked");
         runs.push((as_of, id));
     }
     let lang = req.config.run.lang.unwrap_or_else(Lang::from_env);
+    let sink = Sink::new(req.config.run.fsync);
     let store = Store::open(&req.store)?;
     let loaded: Vec<StoredRun> = runs.iter().map(|(_, id)| store.load(*id)).collect::<Result<_>>()?;
     let migrations: Vec<(String, String, Vec<SchemeMigration>)> = loaded
@@ -175,7 +177,7 @@ pub fn track(req: TrackRequest) -> Result<TrackOutcome> {
     let mut write = |name: &str, t: Table| -> Result<()> {
         let path = req.out_dir.join(name);
         let b = t.into_batch()?;
-        write_csv(&path, &b.schema(), std::slice::from_ref(&b))?;
+        sink.csv(&path, &b.schema(), std::slice::from_ref(&b))?;
         outputs.push(path);
         Ok(())
     };
@@ -268,7 +270,7 @@ fn stability_table(ms: &[(String, String, Vec<SchemeMigration>)]) -> Table {
 
 /// `custseg diff`: migrations and alerts from run `a` to run `b` of a store, with the later
 /// run's recorded configuration (alert rules, playbook); writes migration.csv and alerts.csv to
-/// `out_dir`.
+/// `out_dir` through `sink`.
 ///
 /// # Errors
 /// Store errors (unknown runs) and write errors.
@@ -279,6 +281,7 @@ pub fn diff(
     only: Option<&str>,
     out_dir: &Path,
     lang: Lang,
+    sink: Sink,
 ) -> Result<(StoredRun, StoredRun, Vec<SchemeMigration>, Vec<crate::alerts::Alert>)> {
     let store = Store::open_existing(store_path)?;
     let (ra, rb) = (store.load(a)?, store.load(b)?);
@@ -296,7 +299,7 @@ pub fn diff(
         path: out_dir.to_path_buf(),
         source: e,
     })?;
-    crate::history::write_comparison(out_dir, &ms, &alerts, lang)?;
+    crate::history::write_comparison(out_dir, &ms, &alerts, lang, sink)?;
     Ok((ra, rb, ms, alerts))
 }
 
@@ -311,7 +314,7 @@ mod tests {
         assert_eq!(Every::parse("days").expect("ok"), Every::Days(1));
         assert!(Every::parse("0days").is_err());
         assert!(Every::parse("1fortnight").is_err());
-        let d = |s: &str| parse_as_of(s).expect("date");
+        let d = |s: &str| s.parse::<AsOf>().expect("date").day();
         let got: Vec<String> =
             dates(d("1997-01-31"), d("1997-05-31"), Every::Months(1)).into_iter().map(format_day).collect();
         assert_eq!(got, ["1997-01-31", "1997-02-28", "1997-03-31", "1997-04-30", "1997-05-31"]);

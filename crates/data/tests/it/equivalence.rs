@@ -98,8 +98,13 @@ fn datafusion_features_equal_the_naive_aggregation() {
     check(&repo().join("testdata/fixture/transactions.csv"));
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let p = dir.path().join("synth.csv");
-    write_synth(&SynthParams { n_customers: 3000, seed: 11, ..SynthParams::default() }, &p, SynthFormat::Csv)
-        .unwrap_or_else(|e| panic!("{e}"));
+    write_synth(
+        &SynthParams { n_customers: 3000, seed: 11, ..SynthParams::default() },
+        &p,
+        SynthFormat::Csv,
+        custseg_data::sink::Sink::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     check(&p);
     // the same log in time order: each customer's rows then come in day order, so the day
     // levels group on the packed (customer, day) key (the generator lists a customer's returns

@@ -6,7 +6,7 @@
 //! Prospects (master-file customers without purchases) are not clustered: their behavioural
 //! features do not exist, and filling them in would invent a cluster of "average" customers.
 
-pub mod commands;
+mod config;
 mod model;
 mod output;
 
@@ -22,11 +22,11 @@ use custseg_core::kprototypes::{self, KPrototypesParams};
 use custseg_data::features::Features;
 use custseg_data::master::Master;
 
+pub use config::ClusterConfig;
 pub use model::{CategoricalLevels, ClusterModel, ModelCluster, assign};
-pub use output::{clusters_table, points_table, selection_table};
+pub use output::{clusters_table, points_table, selection_table, write_outputs};
 
 use crate::clv::Scores;
-use crate::config::ClusterConfig;
 use crate::error::{EngineError, Result};
 
 /// The numeric features every run has.

@@ -9,8 +9,8 @@ use custseg_core::kmeans::KMeans;
 use custseg_core::kprototypes::KPrototypes;
 use serde::{Deserialize, Serialize};
 
+use super::ClusterConfig;
 use super::{Columns, Fit, Inputs, MISSING_LEVEL, columns};
-use crate::config::ClusterConfig;
 use crate::error::{EngineError, Result};
 
 /// A categorical attribute and its levels (codes are positions).

@@ -4,10 +4,13 @@
 use custseg_core::Lang;
 use custseg_core::cluster::profile::Profile;
 use custseg_core::cluster::select::Candidate;
-use custseg_data::sink::{Column, Table};
+use std::path::{Path, PathBuf};
+
+use custseg_data::sink::{Column, Sink, Table};
 
 use super::Clustering;
 use super::model::trait_text;
+use crate::error::Result;
 use crate::output::round;
 
 /// clusters.csv: one row per cluster in number order.
@@ -81,4 +84,26 @@ pub fn points_table(c: &Clustering, ids: &[String]) -> Table {
     t.push("pc1", Column::Float(c.points.iter().map(|p| Some(round(p.2[0], 6))).collect()));
     t.push("pc2", Column::Float(c.points.iter().map(|p| Some(round(p.2[1], 6))).collect()));
     t
+}
+
+/// Writes clusters.csv, cluster_selection.csv, cluster_points.csv and cluster_model.json.
+///
+/// # Errors
+/// A write failure.
+pub fn write_outputs(c: &Clustering, ids: &[String], lang: Lang, dir: &Path, sink: Sink) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for (name, table) in [
+        ("clusters.csv", clusters_table(c, lang)),
+        ("cluster_selection.csv", selection_table(&c.candidates)),
+        ("cluster_points.csv", points_table(c, ids)),
+    ] {
+        let path = dir.join(name);
+        let batch = table.into_batch()?;
+        sink.csv(&path, &batch.schema(), std::slice::from_ref(&batch))?;
+        out.push(path);
+    }
+    let path = dir.join("cluster_model.json");
+    sink.json(&path, &c.model)?;
+    out.push(path);
+    Ok(out)
 }

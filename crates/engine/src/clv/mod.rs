@@ -7,6 +7,10 @@
 //! purchase-day value is positive; others are left out of the fit (counted in the record) but
 //! still get a predicted spend. Time unit: weeks (days / 7), as in the published CDNOW results.
 
+mod config;
+
+pub use config::{ClvConfig, LifecycleBasis};
+
 use custseg_core::catalog::Msg;
 use custseg_core::clv::{
     self, BtydData, ClvError, FitReport, GammaGamma, ModelKind, PurchaseModel, SpendFit, ValidFitParams,
@@ -15,9 +19,10 @@ use custseg_data::features::Features;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::config::ClvConfig;
 use crate::error::{EngineError, Result};
-use crate::pipeline::InputRecord;
+use custseg_data::sink::Column;
+
+use crate::output::{InputRecord, round};
 
 /// Days per model time unit (weeks).
 pub const DAYS_PER_UNIT: f64 = 7.0;
@@ -292,4 +297,17 @@ impl ModelFile {
     }
 }
 
-pub mod commands;
+/// The prediction columns of customers.csv / predictions.csv, named after the horizon.
+pub fn score_columns(scores: &Scores, rows: &[Option<usize>]) -> Vec<(String, Column)> {
+    let h = scores.horizon_steps;
+    let col = |v: &[Option<f64>], d: i32| {
+        Column::Float(rows.iter().map(|r| r.and_then(|i| v[i]).map(|x| round(x, d))).collect())
+    };
+    vec![
+        ("p_alive".into(), col(&scores.p_alive, 6)),
+        (format!("expected_purchases_{h}m"), col(&scores.expected_purchases, 6)),
+        ("expected_spend".into(), col(&scores.expected_spend, 4)),
+        (format!("clv_{h}m"), col(&scores.clv, 4)),
+        ("historical_ltv".into(), col(&scores.historical_ltv, 4)),
+    ]
+}

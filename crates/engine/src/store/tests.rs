@@ -129,7 +129,7 @@ fn a_newer_store_is_refused() {
 fn config_hash_ignores_the_run_section() {
     let mut a = crate::Config::default();
     let b = crate::Config::default();
-    a.run.as_of = Some("2024-01-01".into());
+    a.run.as_of = Some("2024-01-01".parse().expect("date"));
     a.run.lang = Some(custseg_core::catalog::Lang::Zh);
     assert_eq!(config_hash(&a), config_hash(&b));
     a.abc.a_share = 0.7;

@@ -8,14 +8,14 @@ use crate::{by_id, num, read_csv, repo, run_on};
 #[test]
 fn demo_runs_end_to_end_on_the_embedded_sample() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let (_, s) = run_demo(dir.path(), Config::default()).unwrap_or_else(|e| panic!("{e}"));
+    let (_, s) = run_demo(dir.path(), Config::default(), None).unwrap_or_else(|e| panic!("{e}"));
     let q = &s.quality;
     assert_eq!((q.rows_read, q.rows_kept, q.rows_rejected), (6919, 6919, 0));
     // identical rows without an order id are kept and reported: 21 rows in 19 distinct groups
     assert_eq!((q.duplicate_rows_kept, q.duplicate_groups), (21, 19));
     assert!(q.warnings.iter().any(|w| w.text.contains("--dedupe")));
     assert_eq!(s.record.counts.customers, 2357);
-    assert_eq!(s.record.as_of, "1998-07-01");
+    assert_eq!(s.record.as_of.to_string(), "1998-07-01");
     let c = by_id(read_csv(&dir.path().join("customers.csv")));
     // customer 1: 1997-01-01 29.33, 01-18 29.73, 08-02 14.96, 12-12 26.48
     let one = &c["0001"];
@@ -44,7 +44,7 @@ fn btyd_summary_reproduces_the_published_cdnow_values() {
     let input = dir.path().join("cdnow.csv");
     std::fs::write(&input, custseg_engine::demo::cdnow_csv()).unwrap_or_else(|e| panic!("{e}"));
     let mut config = Config::default();
-    config.run.as_of = Some("1997-09-30".into());
+    config.run.as_of = Some("1997-09-30".parse().expect("date"));
     let (out, s) = run_on(&input, None, config);
     assert_eq!(s.record.counts.customers, 2357);
     // the 1,959 rows after 1997-09-30 are outside the period, not rejects

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use custseg_engine::cluster::commands::{ClusterRequest, cluster_command, read_model};
+use custseg_engine::commands::cluster::{ClusterRequest, cluster_command, read_model};
 use custseg_engine::{Config, EngineError};
 
 use crate::{num, read_csv, repo, run_on, try_run};

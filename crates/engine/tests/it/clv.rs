@@ -3,7 +3,7 @@
 
 use custseg_core::clv::ModelKind;
 use custseg_engine::Config;
-use custseg_engine::clv::commands::{
+use custseg_engine::commands::clv::{
     EvaluateRequest, FitRequest, PredictRequest, evaluate_command, fit_command, predict_command,
 };
 
@@ -22,7 +22,7 @@ fn fit_cdnow(model: ModelKind) -> custseg_engine::clv::ModelFile {
     let r = fit_command(FitRequest {
         transactions: cdnow_input(dir.path()),
         config,
-        calibration_end: Some("1997-09-30".into()),
+        calibration_end: Some("1997-09-30".parse().expect("date")),
         out_dir: dir.path().to_path_buf(),
     })
     .unwrap_or_else(|e| panic!("{e}"));
@@ -61,8 +61,8 @@ fn evaluate_compares_the_holdout_with_model_and_baseline() {
     let ev = evaluate_command(EvaluateRequest {
         transactions: cdnow_input(dir.path()),
         config: Config::default(),
-        calibration_end: "1997-09-30".into(),
-        holdout_end: "1998-06-30".into(),
+        calibration_end: "1997-09-30".parse().expect("date"),
+        holdout_end: "1998-06-30".parse().expect("date"),
         out_dir: dir.path().to_path_buf(),
     })
     .unwrap_or_else(|e| panic!("{e}"));
@@ -86,7 +86,7 @@ fn predict_scores_with_a_saved_model_and_run_adds_the_columns() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let input = cdnow_input(dir.path());
     let mut config = Config::default();
-    config.run.as_of = Some("1997-09-30".into());
+    config.run.as_of = Some("1997-09-30".parse().expect("date"));
     fit_command(FitRequest {
         transactions: input.clone(),
         config: config.clone(),
@@ -181,8 +181,8 @@ fn a_bad_model_file_or_period_is_a_clear_error() {
     let err = evaluate_command(EvaluateRequest {
         transactions: input,
         config: Config::default(),
-        calibration_end: "1998-01-01".into(),
-        holdout_end: "1997-06-01".into(),
+        calibration_end: "1998-01-01".parse().expect("date"),
+        holdout_end: "1997-06-01".parse().expect("date"),
         out_dir: dir.path().to_path_buf(),
     })
     .expect_err("holdout before calibration");

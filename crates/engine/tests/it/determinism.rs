@@ -49,3 +49,48 @@ fn outputs_are_byte_identical_across_runs_and_thread_counts() {
         assert_eq!(files(b.path()), files(c.path()), "{}: repeated run", input.display());
     }
 }
+
+/// A server awaits `run_async` on its own runtime: the job leaves the runtime's workers free
+/// (here its only one keeps answering), and gives the bytes of a blocking run.
+#[test]
+fn run_async_leaves_the_callers_runtime_free() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap_or_else(|e| panic!("{e}"));
+    let input = crate::repo().join("testdata/fixture/transactions.csv");
+    let (blocking, _) = crate::run_on(&input, None, Config::default());
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let req = custseg_engine::RunRequest {
+        transactions: input,
+        customers: None,
+        config: Config::default(),
+        out_dir: dir.path().to_path_buf(),
+        progress: None,
+        store: None,
+        report: None,
+    };
+    let (done, ticks) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU64::new(0)));
+    let summary = rt.block_on(async {
+        let (d, t) = (done.clone(), ticks.clone());
+        // a task on the same (only) worker, counting while the job runs
+        let ticker = tokio::spawn(async move {
+            while !d.load(Ordering::Acquire) {
+                t.fetch_add(1, Ordering::Relaxed);
+                tokio::task::yield_now().await;
+            }
+        });
+        let job = tokio::spawn(custseg_engine::run_async(req));
+        let summary = job.await.unwrap_or_else(|e| panic!("{e}"));
+        let during = ticks.load(Ordering::Relaxed);
+        done.store(true, Ordering::Release);
+        ticker.await.unwrap_or_else(|e| panic!("{e}"));
+        (summary, during)
+    });
+    let (summary, during) = summary;
+    summary.unwrap_or_else(|e| panic!("{e}"));
+    assert!(during > 1000, "the worker ran the job: {during} ticks while it ran");
+    for f in ["customers.csv", "segments.csv", "classifier.json"] {
+        let a = std::fs::read(blocking.path().join(f)).unwrap_or_default();
+        assert!(!a.is_empty() && a == std::fs::read(dir.path().join(f)).unwrap_or_default(), "{f} differs");
+    }
+}

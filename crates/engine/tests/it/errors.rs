@@ -47,8 +47,10 @@ fn parquet_json_and_directories_give_the_same_features() {
     let csv = dir.path().join("log.csv");
     let pq = dir.path().join("log.parquet");
     let params = custseg_engine::SynthParams { n_customers: 300, seed: 7, ..Default::default() };
-    custseg_engine::write_synth(&params, &csv, custseg_engine::SynthFormat::Csv).unwrap_or_else(|e| panic!("{e}"));
-    custseg_engine::write_synth(&params, &pq, custseg_engine::SynthFormat::Parquet).unwrap_or_else(|e| panic!("{e}"));
+    custseg_engine::write_synth(&params, &csv, custseg_engine::SynthFormat::Csv, custseg_engine::Sink::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    custseg_engine::write_synth(&params, &pq, custseg_engine::SynthFormat::Parquet, custseg_engine::Sink::default())
+        .unwrap_or_else(|e| panic!("{e}"));
     // JSON lines from the CSV
     let rows = read_csv(&csv);
     let json: String = rows
@@ -121,7 +123,7 @@ fn as_of_returns_and_quantity_times_price() {
         b"InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID\n536365,A,6,12/1/2010 8:26,2.55,17850\nC536379,D,-1,12/13/2010 9:41,27.50,17850\n536366,B,2,12/14/2010 10:00,1.85,13047\n536367,B,2,12/20/2010 10:00,1.00,13047\n",
     );
     let mut config = Config::default();
-    config.run.as_of = Some("2010-12-15".into());
+    config.run.as_of = Some("2010-12-15".parse().expect("date"));
     let (out, s) = run_on(&p, None, config);
     assert_eq!(s.quality.rows_after_as_of, 1);
     assert!(!s.quality.rejected_by_reason.contains_key("date_after_as_of"));
@@ -188,7 +190,7 @@ fn a_typo_year_never_decides_the_as_of_date() {
         text.push_str("typo,2091-03-02,10\n");
         let p = write(dir.path(), "typo.csv", text.as_bytes());
         let (out, s) = run_on(&p, None, Config::default());
-        assert_eq!(s.record.as_of, "2024-09-20", "{rows} rows");
+        assert_eq!(s.record.as_of.to_string(), "2024-09-20", "{rows} rows");
         assert_eq!(s.quality.far_future_rows, 1);
         assert_eq!(s.quality.rejected_by_reason["outlier_date"], 1);
         assert_eq!(s.quality.far_future_examples[0].line, rows + 2);
@@ -207,11 +209,11 @@ fn a_typo_year_never_decides_the_as_of_date() {
     text.push_str("typo,2031-01-05,10\n");
     let p = write(dir.path(), "typo.csv", text.as_bytes());
     let mut config = Config::default();
-    config.run.as_of = Some("2032-01-01".into());
+    config.run.as_of = Some("2032-01-01".parse().expect("date"));
     let (_, s) = run_on(&p, None, config);
     assert_eq!(s.quality.far_future_rows, 1);
     assert_eq!(s.quality.rejected_by_reason["outlier_date"], 0);
     assert_eq!(s.quality.far_future_examples[0].line, 2002);
     assert_eq!(s.quality.far_future_examples[0].value, "2031-01-05");
-    assert_eq!(s.record.as_of, "2032-01-01");
+    assert_eq!(s.record.as_of.to_string(), "2032-01-01");
 }

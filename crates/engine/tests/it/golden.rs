@@ -25,7 +25,7 @@ use crate::{by_id, num, read_csv, repo, run_on};
 fn fixture_features_scores_and_every_label() {
     let input = repo().join("testdata/fixture/transactions.csv");
     let (dir, summary) = run_on(&input, None, Config::default());
-    assert_eq!(summary.record.as_of, "2024-07-01");
+    assert_eq!(summary.record.as_of.to_string(), "2024-07-01");
     assert_eq!(summary.record.as_of_source, "derived");
     let q = &summary.quality;
     assert_eq!((q.rows_read, q.rows_kept, q.rows_rejected), (25, 21, 4));

@@ -8,8 +8,8 @@ mod determinism;
 mod errors;
 mod golden;
 mod history;
+mod layers;
 mod model;
-mod report;
 mod robust;
 mod rules;
 
@@ -47,6 +47,7 @@ pub fn run_on(transactions: &Path, customers: Option<&Path>, config: Config) -> 
         out_dir: dir.path().to_path_buf(),
         progress: None,
         store: None,
+        report: None,
     })
     .unwrap_or_else(|e| panic!("run failed: {e}"));
     (dir, summary)
@@ -66,6 +67,7 @@ pub fn try_run(
         out_dir: dir.path().to_path_buf(),
         progress: None,
         store: None,
+        report: None,
     })
 }
 

@@ -109,7 +109,8 @@ fn corrupt_parquet_is_an_error_naming_the_file() {
     let dir = tempdir();
     let good = dir.path().join("good.parquet");
     let params = custseg_engine::SynthParams { n_customers: 20, seed: 3, ..Default::default() };
-    custseg_engine::write_synth(&params, &good, custseg_engine::SynthFormat::Parquet).unwrap_or_else(|e| panic!("{e}"));
+    custseg_engine::write_synth(&params, &good, custseg_engine::SynthFormat::Parquet, custseg_engine::Sink::default())
+        .unwrap_or_else(|e| panic!("{e}"));
     let bytes = std::fs::read(&good).unwrap_or_default();
     let mut huge = bytes.clone();
     let n = huge.len();
@@ -257,6 +258,7 @@ fn the_output_directory_never_mixes_runs_nor_replaces_an_input() {
             out_dir: out.to_path_buf(),
             progress: None,
             store: None,
+            report: None,
         })
     };
     let err = run(dir.path(), Some(&master)).err();
@@ -278,7 +280,7 @@ fn the_output_directory_never_mixes_runs_nor_replaces_an_input() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert!(names.contains(&"run.json".to_string()) && names.contains(&"report.html".to_string()), "{names:?}");
+    assert!(names.contains(&"run.json".to_string()) && names.contains(&"customers.csv".to_string()), "{names:?}");
     assert!(names.iter().all(|n| !n.starts_with('.') || n == ".custseg.lock"), "{names:?}");
 }
 

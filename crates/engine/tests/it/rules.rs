@@ -249,7 +249,8 @@ fn share_of_wallet_and_lookalikes_by_hand() {
 #[test]
 fn b2b_demo_shows_every_business_output() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let (_, s) = custseg_engine::demo::run_b2b_demo(dir.path(), Config::default()).unwrap_or_else(|e| panic!("{e}"));
+    let (_, s) =
+        custseg_engine::demo::run_b2b_demo(dir.path(), Config::default(), None).unwrap_or_else(|e| panic!("{e}"));
     let counts = &s.record.counts;
     assert_eq!((counts.purchasers, counts.prospects, counts.not_in_master), (5000, 500, 0));
     for f in ["wallet.csv", "lookalike.csv", "matrix.csv", "playbook.csv", "crosstab.csv"] {
@@ -347,7 +348,7 @@ fn preflight_columns_are_the_columns_a_run_writes() {
         let predicted = customer_columns(&config, &shape);
         let dir = if transactions.as_os_str().is_empty() {
             let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-            custseg_engine::demo::run_demo(dir.path(), config).unwrap_or_else(|e| panic!("{e}"));
+            custseg_engine::demo::run_demo(dir.path(), config, None).unwrap_or_else(|e| panic!("{e}"));
             dir
         } else {
             run_on(&transactions, master.as_deref(), config).0
@@ -391,6 +392,7 @@ fn rules_are_type_checked_before_the_data_is_read() {
             out_dir: out.path().to_path_buf(),
             progress: None,
             store: None,
+            report: None,
         });
         // rejects.csv is the first file written after the transactions are read
         (r.err().map(|e| e.to_string()), out.path().join("rejects.csv").exists())

@@ -1,12 +1,12 @@
 //! Section 10 (when the run was compared with an earlier one): migration and alerts.
 
-use custseg_core::catalog::Lang;
+use custseg_engine::catalog::Lang;
 
 use super::html::{Page, Tbl, Tr};
 use super::load::{RunOutputs, cell_f64, cell_text};
 use super::svg::{self, HeatCell, Heatmap};
 use super::{count, money, pct};
-use crate::migration::{GONE, NEW, rank};
+use custseg_engine::migration::{GONE, NEW, rank};
 
 /// Rows of the alerts table.
 const TOP_ALERTS: usize = 20;
@@ -119,7 +119,7 @@ pub fn migration(page: &mut Page, o: &RunOutputs, lang: Lang) {
         };
         // the action in the report's language, as the alert chose it: the play of the label
         // moved to, the at-risk play for a P(alive) drop
-        let plays = crate::playbook::effective(&o.config.playbook);
+        let plays = custseg_engine::playbook::effective(&o.config.playbook);
         let action = |r: usize| {
             let to = cell_text(a, "to", r);
             let (scheme, label) = to.split_once(':').unwrap_or(("lifecycle", "at_risk"));
@@ -155,7 +155,7 @@ pub fn migration(page: &mut Page, o: &RunOutputs, lang: Lang) {
 }
 
 /// The transition heatmap of one scheme: customers from each label (rows) to each label.
-fn transitions(page: &mut Page, o: &RunOutputs, m: &custseg_data::sink::Table, scheme: &str, lang: Lang) {
+fn transitions(page: &mut Page, o: &RunOutputs, m: &custseg_engine::Table, scheme: &str, lang: Lang) {
     let tr = Tr(lang);
     let rows: Vec<usize> = (0..m.n_rows()).filter(|&r| cell_text(m, "scheme", r) == scheme).collect();
     let mut labels: Vec<String> = Vec::new();

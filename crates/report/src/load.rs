@@ -3,14 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-use custseg_core::catalog::{self, Lang};
-use custseg_data::readback::{read_csv_text, read_parquet};
-use custseg_data::sink::{Column, Table};
+use custseg_engine::catalog::{self, Lang};
+use custseg_engine::{Column, Table};
+use custseg_engine::{read_csv_text, read_parquet};
 use serde_json::Value;
 
-use crate::classify::label_display;
-use crate::config::Config;
-use crate::error::{EngineError, Result};
+use custseg_engine::Config;
+use custseg_engine::classify::label_display;
+use custseg_engine::{EngineError, Result};
 
 /// The customer columns the report reads (those present are loaded).
 const CUSTOMER_COLUMNS: [&str; 17] = [
@@ -136,7 +136,7 @@ impl RunOutputs {
     /// cluster, a cluster's generated name, the catalog's, a rule scheme's or RFM rule's
     /// configured name, else the name segments.csv carries, else the id.
     pub fn label_name(&self, scheme: &str, label: &str, lang: Lang) -> String {
-        if label == crate::output::NO_LABEL {
+        if label == custseg_engine::output::NO_LABEL {
             return if lang == Lang::Zh { "（无）".into() } else { label.into() };
         }
         // names the user gave in the config win, in every language
@@ -159,7 +159,7 @@ impl RunOutputs {
         }
         if scheme == "matrix"
             && let Some(c) =
-                custseg_core::matrix::default_cells(self.config.matrix.bands).into_iter().find(|c| c.0 == label)
+                custseg_engine::matrix::default_cells(self.config.matrix.bands).into_iter().find(|c| c.0 == label)
         {
             return if lang == Lang::Zh { c.4 } else { c.3 };
         }
@@ -238,7 +238,7 @@ fn find_row(t: &Table, col: &str, value: &str) -> Option<usize> {
 
 fn read_json(path: &Path) -> Result<Value> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        EngineError::Data(custseg_data::DataError::Io { action: "read", path: path.to_path_buf(), source: e })
+        EngineError::Data(custseg_engine::DataError::Io { action: "read", path: path.to_path_buf(), source: e })
     })?;
     serde_json::from_str(&text).map_err(|e| EngineError::Report(format!("{} is not valid JSON: {e}", path.display())))
 }

@@ -1,12 +1,12 @@
 //! Sections 3 to 5: RFM, ABC / Pareto, value tiers and lifecycle.
 
-use custseg_core::catalog::Lang;
+use custseg_engine::catalog::Lang;
 
 use super::html::{Page, Tbl, Tr};
 use super::load::{RunOutputs, cell_f64, cell_text};
 use super::svg::{self, Bars, Format, HeatCell, Heatmap, Line, Series};
 use super::{count, money, pct};
-use crate::playbook;
+use custseg_engine::playbook;
 
 /// Share and revenue-share bars plus a table (name, customers, share, revenue share, mean R/F/M,
 /// objective) for one scheme of segments.csv.

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use custseg_core::catalog::Lang;
+use custseg_engine::catalog::Lang;
 
 use super::svg::esc;
 

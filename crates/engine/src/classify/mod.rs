@@ -1,18 +1,59 @@
 //! Applies every classifier of custseg-core to the customer features, and lays the results out
 //! as schemes: one label per output row (prospects included), in a documented label order.
 
-use custseg_core::abc::{self, Abc, AbcSummary};
+use custseg_core::abc::{self, Abc, AbcParams, AbcSummary};
 use custseg_core::catalog::{self, Lang, Names};
-use custseg_core::lifecycle::{self, LifecycleInput, PAliveCuts, ThresholdSource, Thresholds};
+use custseg_core::lifecycle::{self, LifecycleInput, LifecycleParams, PAliveCuts, ThresholdSource, Thresholds};
 use custseg_core::rfm::{self, Rfm, RfmScores, SegmentRule};
-use custseg_core::value_tier::{self, ValueTier};
+use custseg_core::value_tier::{self, ValueTier, ValueTierParams};
 use custseg_data::features::Features;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::config::Config;
 use crate::error::{EngineError, Result};
-use crate::model::{Classifier, LifecycleModel, Parts};
+
+mod config;
+
+pub use config::RfmConfig;
+
+/// The built-in classifiers' settings (`[rfm]`, `[abc]`, `[value_tier]`, `[lifecycle]`).
+#[derive(Debug, Clone, Copy)]
+pub struct Params<'a> {
+    /// RFM scores, segments and the 8-class centres.
+    pub rfm: &'a RfmConfig,
+    /// ABC cut-offs.
+    pub abc: &'a AbcParams,
+    /// Value tier shares.
+    pub value_tier: &'a ValueTierParams,
+    /// Lifecycle thresholds (unset: derived from the data).
+    pub lifecycle: &'a LifecycleParams,
+}
+
+/// The built-in classifiers as a saved model froze them (see `model::Classifier::frozen`).
+#[derive(Debug, Clone, Copy)]
+pub struct Frozen<'a> {
+    /// RFM breakpoints and 8-class centres.
+    pub rfm: &'a Rfm,
+    /// The segment table.
+    pub segments: &'a [SegmentRule],
+    /// ABC cut values.
+    pub abc: &'a Abc,
+    /// Value-tier cut-offs.
+    pub value_tier: &'a ValueTier,
+    /// Lifecycle thresholds.
+    pub lifecycle: &'a LifecycleModel,
+}
+
+/// The lifecycle part of a saved model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LifecycleModel {
+    /// New / at-risk / churn thresholds in days.
+    pub thresholds: Thresholds,
+    /// How the fitted run set them.
+    pub source: ThresholdSource,
+    /// P(alive) cut-offs (stages by the CLV model), if the fitted run used them.
+    pub p_alive: Option<PAliveCuts>,
+}
 
 /// One classification scheme over the output rows.
 #[derive(Debug, Clone)]
@@ -68,16 +109,16 @@ pub struct ThresholdRecord {
 ///
 /// # Errors
 /// [`EngineError::Invalid`] for parameters that fail their checks.
-pub fn classify(f: &Features, config: &Config, model: Option<&Classifier>) -> Result<Classified> {
+pub fn classify(f: &Features, params: Params<'_>, model: Option<Frozen<'_>>) -> Result<Classified> {
     match model {
-        Some(m) => apply(f, config, m),
-        None => fit(f, config),
+        Some(m) => apply(f, params, m),
+        None => fit(f, params),
     }
 }
 
 /// Each customer classified by a saved model, on its own values.
-fn apply(f: &Features, config: &Config, m: &Classifier) -> Result<Classified> {
-    let abc_params = config.abc.check().map_err(|e| EngineError::Invalid(e.to_string()))?;
+fn apply(f: &Features, params: Params<'_>, m: Frozen<'_>) -> Result<Classified> {
+    let abc_params = params.abc.check().map_err(|e| EngineError::Invalid(e.to_string()))?;
     let n = f.len();
     let per: Vec<((u8, u8, u8), &'static str)> = (0..n)
         .into_par_iter()
@@ -91,7 +132,7 @@ fn apply(f: &Features, config: &Config, m: &Classifier) -> Result<Classified> {
         f: per.iter().map(|p| p.0.1).collect(),
         m: per.iter().map(|p| p.0.2).collect(),
     };
-    let segment = rfm::segment(&scores, &m.rfm_segments);
+    let segment = rfm::segment(&scores, m.segments);
     Ok(Classified {
         segment,
         cn8: per.iter().map(|p| p.1).collect(),
@@ -106,47 +147,8 @@ fn apply(f: &Features, config: &Config, m: &Classifier) -> Result<Classified> {
     })
 }
 
-/// The saved model of a fitted classification (the parts the built-in schemes need).
-pub fn fitted_model(f: &Features, c: &Classified, config: &Config, fitted: FittedRun) -> Result<Classifier> {
-    let params = config.rfm.params().check().map_err(|e| EngineError::Invalid(e.to_string()))?;
-    let recency: Vec<f64> = f.recency_days.iter().map(|&v| v as f64).collect();
-    let frequency: Vec<f64> = f.frequency.iter().map(|&v| v as f64).collect();
-    let ids: Vec<&str> = f.customer.iter().map(String::as_str).collect();
-    Ok(Classifier {
-        schema_version: crate::model::SCHEMA_VERSION,
-        custseg_version: env!("CARGO_PKG_VERSION").to_string(),
-        as_of: fitted.as_of,
-        config_hash: crate::store::config_hash(config),
-        inputs: fitted.inputs,
-        rfm: Rfm::from_scores(
-            [&recency, &frequency, &f.monetary],
-            &c.scores,
-            &params,
-            (c.cn8_centres, config.rfm.cn8_basis),
-        ),
-        rfm_segments: config.rfm.segment_rules().into_owned(),
-        abc: Abc::from_tiers(&f.monetary, &ids, &c.abc),
-        value_tier: ValueTier::from_tiers(&f.monetary, &c.value_tier),
-        lifecycle: LifecycleModel { thresholds: c.thresholds, source: c.threshold_source, p_alive: fitted.p_alive },
-        parts: fitted.parts,
-    })
-}
-
-/// What a fitted model records of its run besides the classification.
-#[derive(Debug, Clone)]
-pub struct FittedRun {
-    /// As-of date.
-    pub as_of: String,
-    /// The inputs as run.json lists them.
-    pub inputs: serde_json::Value,
-    /// P(alive) cut-offs, when the stages were judged by the CLV model.
-    pub p_alive: Option<PAliveCuts>,
-    /// The CLV, cluster, matrix and look-alike models, rule schemes and playbook.
-    pub parts: Parts,
-}
-
 /// Fits the built-in classifiers on these customers.
-fn fit(f: &Features, config: &Config) -> Result<Classified> {
+fn fit(f: &Features, config: Params<'_>) -> Result<Classified> {
     let invalid = |e: &dyn std::fmt::Display| EngineError::Invalid(e.to_string());
     let recency: Vec<f64> = f.recency_days.iter().map(|&v| v as f64).collect();
     let frequency: Vec<f64> = f.frequency.iter().map(|&v| v as f64).collect();
@@ -166,7 +168,7 @@ fn fit(f: &Features, config: &Config) -> Result<Classified> {
                 (
                     abc::classify(&f.monetary, &abc_params),
                     value_tier::classify(&f.monetary, &tier_params),
-                    lifecycle::derive_thresholds(&config.lifecycle, &gaps),
+                    lifecycle::derive_thresholds(config.lifecycle, &gaps),
                 )
             },
         );

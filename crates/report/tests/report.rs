@@ -1,13 +1,32 @@
 //! The HTML report: golden snapshots on the fixture (en and zh), self-containment and valid SVG
 //! on the CDNOW demo, `report DIR` = the run's own report, and a headless-browser render.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use custseg_core::catalog::Lang;
-use custseg_engine::{Config, report};
+use custseg_engine::{Config, Lang, RunRequest, RunSummary};
+use custseg_report as report;
 
-use crate::{repo, run_on};
+/// Repository root.
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs the pipeline, with the report, on `transactions` into a fresh temp dir.
+fn run_on(transactions: &Path, customers: Option<&Path>, config: Config) -> (tempfile::TempDir, RunSummary) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let summary = custseg_engine::run(RunRequest {
+        transactions: transactions.to_path_buf(),
+        customers: customers.map(Path::to_path_buf),
+        config,
+        out_dir: dir.path().to_path_buf(),
+        progress: None,
+        store: None,
+        report: Some(report::write),
+    })
+    .unwrap_or_else(|e| panic!("run failed: {e}"));
+    (dir, summary)
+}
 
 /// Compares with a checked-in snapshot; `UPDATE_GOLDEN=1` rewrites it.
 fn snapshot(actual: &str, file: &str) {
@@ -68,7 +87,7 @@ fn fixture_report_matches_its_snapshots_in_both_languages() {
 #[test]
 fn cdnow_report_is_self_contained_with_every_section() {
     let dir = tempfile::tempdir().expect("tempdir");
-    custseg_engine::demo::run_demo(dir.path(), Config::default()).expect("demo");
+    custseg_engine::demo::run_demo(dir.path(), Config::default(), Some(report::write)).expect("demo");
     let html = std::fs::read_to_string(dir.path().join("report.html")).expect("report.html");
     let n_svg = self_contained(&html);
     // R×F twice, segment bars (RFM, 8-class, ABC, lifecycle, rule schemes ...), Lorenz, donuts,
@@ -91,7 +110,9 @@ fn cdnow_report_is_self_contained_with_every_section() {
     // print layout
     assert!(html.contains("@page { size: A4;") && html.contains("@media print"));
     // rebuilt in Chinese from the directory alone
-    let (path, lang) = report::rebuild(dir.path(), Some(Lang::Zh), Some(&dir.path().join("zh.html"))).expect("rebuild");
+    let (path, lang) =
+        report::rebuild(dir.path(), Some(Lang::Zh), Some(&dir.path().join("zh.html")), custseg_engine::Sink::default())
+            .expect("rebuild");
     assert_eq!(lang, Lang::Zh);
     let zh = std::fs::read_to_string(path).expect("zh.html");
     self_contained(&zh);
@@ -129,6 +150,7 @@ fn a_rerun_with_parts_off_does_not_report_the_earlier_runs_files() {
             out_dir: dir.path().to_path_buf(),
             progress: None,
             store: None,
+            report: Some(report::write),
         })
         .expect("run")
     };
@@ -162,7 +184,7 @@ fn png_size(bytes: &[u8]) -> (u32, u32) {
 #[test]
 fn cdnow_report_renders_in_a_headless_browser() {
     let dir = tempfile::tempdir().expect("tempdir");
-    custseg_engine::demo::run_demo(dir.path(), Config::default()).expect("demo");
+    custseg_engine::demo::run_demo(dir.path(), Config::default(), Some(report::write)).expect("demo");
     let png = dir.path().join("report.png");
     let script = repo().join("scripts/render_report.sh");
     let status = Command::new("bash")
@@ -214,4 +236,56 @@ fn configured_names_reach_the_report() {
         let html = report::build(dir.path(), lang).expect("build");
         assert!(html.contains("VIP 明星") && html.contains("Our best"), "{lang:?}");
     }
+}
+
+#[test]
+fn a_run_with_a_model_says_where_its_classification_came_from() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("cdnow.csv");
+    std::fs::write(&log, custseg_engine::demo::cdnow_csv()).expect("write");
+    let mut config = Config::default();
+    config.cluster.enabled = false;
+    config.run.as_of = Some("1997-10-01".parse().expect("date"));
+    let (early, _) = run_on(&log, None, config.clone());
+    config.run.as_of = Some("1998-07-01".parse().expect("date"));
+    config.run.model = Some(early.path().join("classifier.json").display().to_string());
+    let (frozen, _) = run_on(&log, None, config);
+    let html = std::fs::read_to_string(frozen.path().join("report.html")).expect("report.html");
+    assert!(
+        html.contains("Classification model (nothing refitted)") && html.contains("(as of 1997-10-01"),
+        "no model row"
+    );
+    assert!(html.contains("(from the model)"));
+    // a run without one has neither
+    let plain = std::fs::read_to_string(early.path().join("report.html")).expect("report.html");
+    assert!(!plain.contains("nothing refitted") && !plain.contains("(from the model)"));
+}
+
+#[test]
+fn a_run_after_another_reports_their_migration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("cdnow.csv");
+    std::fs::write(&log, custseg_engine::demo::cdnow_csv()).expect("write");
+    let store = dir.path().join("h.db");
+    let go = |as_of: Option<&str>, out: &str| {
+        let mut config = Config::default();
+        config.cluster.enabled = false;
+        config.run.as_of = as_of.map(|d| d.parse().expect("date"));
+        custseg_engine::run(RunRequest {
+            transactions: log.clone(),
+            customers: None,
+            config,
+            out_dir: dir.path().join(out),
+            progress: None,
+            store: Some(store.clone()),
+            report: Some(report::write),
+        })
+        .expect("run")
+    };
+    go(Some("1997-12-31"), "a");
+    go(None, "b");
+    let first = std::fs::read_to_string(dir.path().join("a/report.html")).expect("report");
+    let second = std::fs::read_to_string(dir.path().join("b/report.html")).expect("report");
+    assert!(!first.contains("<section id=\"migration\">"));
+    assert!(second.contains("<section id=\"migration\">"));
 }

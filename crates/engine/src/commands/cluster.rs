@@ -5,11 +5,9 @@ use std::path::{Path, PathBuf};
 
 use custseg_core::Lang;
 use custseg_data::quality::QualityReport;
-use custseg_data::sink::{Column, Table, write_csv, write_json};
+use custseg_data::sink::{Column, Sink, Table};
 
-use super::{
-    CLV_FEATURES, ClusterModel, Clustering, Inputs, assign, cluster, clusters_table, points_table, selection_table,
-};
+use crate::cluster::{CLV_FEATURES, ClusterModel, Inputs, assign, cluster, columns, write_outputs};
 use crate::clv::Scores;
 use crate::config::Config;
 use crate::error::{EngineError, Result};
@@ -71,6 +69,7 @@ pub fn cluster_command(req: ClusterRequest) -> Result<ClusterOutcome> {
 async fn cluster_async(req: ClusterRequest) -> Result<ClusterOutcome> {
     let config = &req.config;
     config.check()?;
+    let sink = Sink::new(config.run.fsync);
     let saved = req.model.as_deref().map(read_model).transpose()?;
     let ctx = custseg_data::session(config.run.threads);
     let ReadInputs { features, master, quality } =
@@ -104,7 +103,7 @@ async fn cluster_async(req: ClusterRequest) -> Result<ClusterOutcome> {
     let (model, labels, fitted) = match saved {
         Some(model) => {
             let labels = assign(&model, &inputs)?;
-            let cols = super::columns(
+            let cols = columns(
                 &inputs,
                 &model.features.iter().map(|f| f.name.clone()).collect::<Vec<_>>(),
                 &model.categorical.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
@@ -113,18 +112,18 @@ async fn cluster_async(req: ClusterRequest) -> Result<ClusterOutcome> {
             let path = req.out_dir.join("customers.csv");
             let t = customers_table(&features.customer, &cols.numeric, &cols.categorical, &labels, &names);
             let batch = t.into_batch()?;
-            write_csv(&path, &batch.schema(), std::slice::from_ref(&batch))?;
+            sink.csv(&path, &batch.schema(), std::slice::from_ref(&batch))?;
             outputs.push(path);
             (model, labels, false)
         }
         None => {
             let c = cluster(&inputs, &config.cluster)?;
-            outputs.extend(write_outputs(&c, &features.customer, lang, &req.out_dir)?);
+            outputs.extend(write_outputs(&c, &features.customer, lang, &req.out_dir, sink)?);
             let names: Vec<String> = c.profiles.iter().map(|p| p.name(lang).to_string()).collect();
             let path = req.out_dir.join("customers.csv");
             let t = customers_table(&features.customer, &c.raw, &c.raw_categorical, &c.labels, &names);
             let batch = t.into_batch()?;
-            write_csv(&path, &batch.schema(), std::slice::from_ref(&batch))?;
+            sink.csv(&path, &batch.schema(), std::slice::from_ref(&batch))?;
             outputs.insert(1, path);
             (c.model, c.labels, true)
         }
@@ -141,28 +140,6 @@ fn name_in(lang: Lang, zh: &str, en: &str) -> String {
         Lang::Zh => zh.to_string(),
         Lang::En => en.to_string(),
     }
-}
-
-/// Writes clusters.csv, cluster_selection.csv, cluster_points.csv and cluster_model.json.
-///
-/// # Errors
-/// A write failure.
-pub fn write_outputs(c: &Clustering, ids: &[String], lang: Lang, dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for (name, table) in [
-        ("clusters.csv", clusters_table(c, lang)),
-        ("cluster_selection.csv", selection_table(&c.candidates)),
-        ("cluster_points.csv", points_table(c, ids)),
-    ] {
-        let path = dir.join(name);
-        let batch = table.into_batch()?;
-        write_csv(&path, &batch.schema(), std::slice::from_ref(&batch))?;
-        out.push(path);
-    }
-    let path = dir.join("cluster_model.json");
-    write_json(&path, &c.model)?;
-    out.push(path);
-    Ok(out)
 }
 
 /// customers.csv of `custseg cluster`: the id, the raw values used, the cluster and its name.

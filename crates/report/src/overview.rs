@@ -1,6 +1,6 @@
 //! Sections 1 and 2: the overview with generated findings, and the data quality accounting.
 
-use custseg_core::catalog::Lang;
+use custseg_engine::catalog::Lang;
 use serde_json::Value;
 
 use super::html::{Page, Tbl, Tr};
@@ -371,7 +371,7 @@ pub fn quality(page: &mut Page, o: &RunOutputs, lang: Lang) {
     let mut assumed = Tbl::new(vec![tr.t("Item", "项目").into(), tr.t("Value", "取值").into()], 2);
     if let Some(m) = q["column_map"]["columns"].as_object() {
         for (role, col) in m {
-            let role = custseg_core::catalog::role_name(role, lang).unwrap_or(role);
+            let role = custseg_engine::catalog::role_name(role, lang).unwrap_or(role);
             assumed.row(vec![format!("{}: {role}", tr.t("Column", "列")), col.as_str().unwrap_or("").to_string()]);
         }
     }

@@ -1,15 +1,15 @@
 //! Sections 8 and 9 and the glossary: business classes, the value × loyalty matrix, share of
 //! wallet, lookalike lifts, cross-tabs, the playbook.
 
-use custseg_core::catalog::Lang;
-use custseg_data::sink::Table;
+use custseg_engine::Table;
+use custseg_engine::catalog::Lang;
 
 use super::behaviour::scheme_overview;
 use super::html::{Page, Tbl, Tr};
 use super::load::{RunOutputs, cell_f64, cell_text};
 use super::svg::{self, HeatCell, Heatmap};
 use super::{count, money, pct};
-use crate::playbook;
+use custseg_engine::playbook;
 
 /// Schemes shown in earlier sections.
 const SHOWN: [&str; 6] = ["rfm_segment", "rfm_cn8", "abc", "value_tier", "lifecycle", "cluster"];

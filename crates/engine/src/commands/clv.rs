@@ -9,12 +9,12 @@ use custseg_data::features::{Features, Present, aggregate};
 use custseg_data::holdout::split;
 use custseg_data::mapping::Role;
 use custseg_data::parse::format_day;
-use custseg_data::sink::{Column, Table, write_csv, write_json};
+use custseg_data::sink::{Column, Sink, Table};
 use custseg_data::source::fingerprint;
 use serde::Serialize;
 
-use super::{DAYS_PER_UNIT, ModelFile, Models, RowCounts, Scores, fit, score, summary};
-use crate::config::{Config, parse_as_of};
+use crate::clv::{DAYS_PER_UNIT, ModelFile, Models, RowCounts, Scores, fit, score, score_columns, summary};
+use crate::config::{AsOf, Config};
 use crate::error::{EngineError, Result};
 use crate::output::round;
 use crate::pipeline::{InputRecord, read_checked, runtime};
@@ -85,8 +85,8 @@ pub struct FitRequest {
     pub transactions: PathBuf,
     /// Configuration (`[clv]` picks the model and fit settings).
     pub config: Config,
-    /// Fit on rows up to this date (`YYYY-MM-DD`), which is also the as-of date.
-    pub calibration_end: Option<String>,
+    /// Fit on rows up to this date, which is also the as-of date.
+    pub calibration_end: Option<AsOf>,
     /// Where `model.json` goes.
     pub out_dir: PathBuf,
 }
@@ -108,15 +108,16 @@ pub struct FitOutcome {
 /// Input errors, and [`EngineError::Clv`] when the purchase model does not converge.
 pub fn fit_command(req: FitRequest) -> Result<FitOutcome> {
     req.config.check()?;
-    let cal = req.calibration_end.as_deref().map(parse_as_of).transpose()?;
-    let as_of = req.config.run.as_of.as_deref().map(parse_as_of).transpose()?;
+    let sink = Sink::new(req.config.run.fsync);
+    let cal = req.calibration_end.map(AsOf::day);
+    let as_of = req.config.run.as_of.map(AsOf::day);
     let rt = runtime(req.config.run.threads)?;
     let p = rt.block_on(prepare(&req.transactions, &req.config, &req.out_dir, as_of, cal, None))?;
     let s = summary(&p.features)?;
     let m = fit(&p.features, &s, &req.config.clv)?;
     let model = model_file(&p, &req.config, &m);
     let path = req.out_dir.join("model.json");
-    write_json(&path, &model)?;
+    sink.json(&path, &model)?;
     Ok(FitOutcome { model, warnings: m.warnings, path })
 }
 
@@ -156,6 +157,7 @@ pub struct PredictOutcome {
 /// Input errors; [`EngineError::ModelFile`] for an unreadable model file.
 pub fn predict_command(req: PredictRequest) -> Result<PredictOutcome> {
     req.config.check()?;
+    let sink = Sink::new(req.config.run.fsync);
     let text = std::fs::read_to_string(&req.model)
         .map_err(|e| EngineError::ModelFile { path: req.model.clone(), message: e.to_string() })?;
     let file: ModelFile = serde_json::from_str(&text).map_err(|e| EngineError::ModelFile {
@@ -163,7 +165,7 @@ pub fn predict_command(req: PredictRequest) -> Result<PredictOutcome> {
         message: format!("not a custseg model.json: {e}"),
     })?;
     let models = file.models()?;
-    let as_of = req.config.run.as_of.as_deref().map(parse_as_of).transpose()?;
+    let as_of = req.config.run.as_of.map(AsOf::day);
     let rt = runtime(req.config.run.threads)?;
     let p = rt.block_on(prepare(&req.transactions, &req.config, &req.out_dir, as_of, None, None))?;
     let s = summary(&p.features)?;
@@ -171,7 +173,7 @@ pub fn predict_command(req: PredictRequest) -> Result<PredictOutcome> {
     let table = predictions_table(&p.features, &scores);
     let batch = table.into_batch()?;
     let path = req.out_dir.join("predictions.csv");
-    write_csv(&path, &batch.schema(), std::slice::from_ref(&batch))?;
+    sink.csv(&path, &batch.schema(), std::slice::from_ref(&batch))?;
     Ok(PredictOutcome {
         customers: s.idx.len(),
         as_of: format_day(p.as_of),
@@ -180,21 +182,6 @@ pub fn predict_command(req: PredictRequest) -> Result<PredictOutcome> {
         rows: p.rows,
         path,
     })
-}
-
-/// The prediction columns of customers.csv / predictions.csv, named after the horizon.
-pub fn score_columns(scores: &Scores, rows: &[Option<usize>]) -> Vec<(String, Column)> {
-    let h = scores.horizon_steps;
-    let col = |v: &[Option<f64>], d: i32| {
-        Column::Float(rows.iter().map(|r| r.and_then(|i| v[i]).map(|x| round(x, d))).collect())
-    };
-    vec![
-        ("p_alive".into(), col(&scores.p_alive, 6)),
-        (format!("expected_purchases_{h}m"), col(&scores.expected_purchases, 6)),
-        ("expected_spend".into(), col(&scores.expected_spend, 4)),
-        (format!("clv_{h}m"), col(&scores.clv, 4)),
-        ("historical_ltv".into(), col(&scores.historical_ltv, 4)),
-    ]
 }
 
 fn predictions_table(f: &Features, scores: &Scores) -> Table {
@@ -219,9 +206,9 @@ pub struct EvaluateRequest {
     /// Configuration.
     pub config: Config,
     /// Last day of the calibration period.
-    pub calibration_end: String,
+    pub calibration_end: AsOf,
     /// Last day of the holdout period (rows after it are rejected as after the as-of date).
-    pub holdout_end: String,
+    pub holdout_end: AsOf,
     /// Where `model.json` and `evaluation.csv` go.
     pub out_dir: PathBuf,
 }
@@ -272,8 +259,8 @@ pub struct Evaluation {
 /// Input errors, a holdout end not after the calibration end, a fit that does not converge.
 pub fn evaluate_command(req: EvaluateRequest) -> Result<Evaluation> {
     req.config.check()?;
-    let cal = parse_as_of(&req.calibration_end)?;
-    let hold = parse_as_of(&req.holdout_end)?;
+    let sink = Sink::new(req.config.run.fsync);
+    let (cal, hold) = (req.calibration_end.day(), req.holdout_end.day());
     if hold <= cal {
         return Err(EngineError::Invalid(format!(
             "holdout end {} must be after calibration end {}",
@@ -285,7 +272,7 @@ pub fn evaluate_command(req: EvaluateRequest) -> Result<Evaluation> {
     let s = summary(&p.features)?;
     let m = fit(&p.features, &s, &req.config.clv)?;
     let fit_file = model_file(&p, &req.config, &m);
-    write_json(&req.out_dir.join("model.json"), &fit_file)?;
+    sink.json(&req.out_dir.join("model.json"), &fit_file)?;
     let weeks = f64::from(hold - cal) / DAYS_PER_UNIT;
     let f = &p.features;
     let predicted = s.data.per_customer(|x, t_x, t| m.purchase.expected_purchases(weeks, x, t_x, t));
@@ -345,6 +332,6 @@ pub fn evaluate_command(req: EvaluateRequest) -> Result<Evaluation> {
     t.push("model_mean", mean_col(&|v| v.model, ev.total_model));
     t.push("baseline_mean", mean_col(&|v| v.baseline, ev.total_baseline));
     let batch = t.into_batch()?;
-    write_csv(&req.out_dir.join("evaluation.csv"), &batch.schema(), std::slice::from_ref(&batch))?;
+    sink.csv(&req.out_dir.join("evaluation.csv"), &batch.schema(), std::slice::from_ref(&batch))?;
     Ok(ev)
 }

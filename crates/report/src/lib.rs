@@ -1,8 +1,9 @@
-//! The report: one self-contained HTML file (inline CSS and SVG, no scripts, no network) in
+//! custseg-report: the report, one self-contained HTML file (inline CSS and SVG, no scripts, no network) in
 //! Chinese or English, made from a run's output directory alone.
 //!
-//! `custseg run` writes `report.html` after its other outputs, by the same function that
-//! `custseg report DIR` calls, so both give the same bytes for the same directory and language.
+//! A run writes `report.html` after its other outputs by [`write`], which the caller hands the
+//! engine (`RunRequest::report`), the same function that `custseg report DIR` calls: both give
+//! the same bytes for the same directory and language. The engine never knows HTML.
 //! Sections appear for whatever the run produced: overview with generated findings, data
 //! quality, RFM, ABC, value tiers and lifecycle, clusters, CLV, business classes (matrix,
 //! wallet, lookalikes), the playbook, and a glossary.
@@ -22,20 +23,19 @@ pub mod svg;
 
 use std::path::{Path, PathBuf};
 
-use custseg_core::catalog::{Lang, Msg};
-use custseg_data::sink::write_atomic;
+use custseg_engine::Sink;
+use custseg_engine::catalog::{Lang, Msg};
 
 pub use load::RunOutputs;
 
-use crate::error::{EngineError, Result};
+use custseg_engine::{EngineError, Result};
 use html::{Page, Tr};
 
 /// Natural width of a chart that has a row to itself (the page's text column), px; charts side
 /// by side are about half of it.
 pub(crate) const FULL_WIDTH: f64 = 960.0;
 
-/// The report file name inside a run directory.
-pub const REPORT_FILE: &str = "report.html";
+pub use custseg_engine::pipeline::REPORT_FILE;
 
 /// The report of the run in `dir`, in `lang`.
 ///
@@ -47,13 +47,14 @@ pub fn build(dir: &Path, lang: Lang) -> Result<String> {
     Ok(render(&o, lang))
 }
 
-/// Builds the report of the run in `dir` and writes it (atomically) to `dir/report.html`.
+/// Builds the report of the run in `dir` and writes it (atomically) to `dir/report.html`: the
+/// [`custseg_engine::pipeline::Renderer`] a run is given.
 ///
 /// # Errors
 /// As [`build`], and I/O errors writing the file.
-pub fn write(dir: &Path, lang: Lang) -> Result<PathBuf> {
+pub fn write(dir: &Path, lang: Lang, sink: Sink) -> Result<PathBuf> {
     let path = dir.join(REPORT_FILE);
-    write_to(&build(dir, lang)?, &path)?;
+    write_to(&build(dir, lang)?, &path, sink)?;
     Ok(path)
 }
 
@@ -62,11 +63,11 @@ pub fn write(dir: &Path, lang: Lang) -> Result<PathBuf> {
 ///
 /// # Errors
 /// As [`build`], and I/O errors writing the file.
-pub fn rebuild(dir: &Path, lang: Option<Lang>, output: Option<&Path>) -> Result<(PathBuf, Lang)> {
+pub fn rebuild(dir: &Path, lang: Option<Lang>, output: Option<&Path>, sink: Sink) -> Result<(PathBuf, Lang)> {
     let o = RunOutputs::load(dir)?;
     let lang = lang.or(o.config.run.lang).unwrap_or_else(Lang::from_env);
     let path = output.map_or_else(|| dir.join(REPORT_FILE), Path::to_path_buf);
-    write_to(&render(&o, lang), &path)?;
+    write_to(&render(&o, lang), &path, sink)?;
     Ok((path, lang))
 }
 
@@ -79,9 +80,9 @@ fn message(v: &serde_json::Value, lang: Lang) -> String {
     }
 }
 
-fn write_to(html: &str, path: &Path) -> Result<()> {
-    write_atomic(path, |w| {
-        std::io::Write::write_all(w, html.as_bytes()).map_err(|e| custseg_data::DataError::Io {
+fn write_to(html: &str, path: &Path, sink: Sink) -> Result<()> {
+    sink.atomic(path, |w| {
+        std::io::Write::write_all(w, html.as_bytes()).map_err(|e| custseg_engine::DataError::Io {
             action: "write",
             path: path.to_path_buf(),
             source: e,

@@ -1,6 +1,6 @@
 //! Sections 6 and 7: clusters and customer lifetime value.
 
-use custseg_core::catalog::{self, Lang};
+use custseg_engine::catalog::{self, Lang};
 
 use super::html::{Page, Tbl, Tr};
 use super::load::{RunOutputs, cell_f64, cell_text};
@@ -435,7 +435,7 @@ fn p_alive_heatmap(o: &RunOutputs, lang: Lang) -> Option<String> {
     }))
 }
 
-fn evaluation(page: &mut Page, e: &custseg_data::sink::Table, lang: Lang) {
+fn evaluation(page: &mut Page, e: &custseg_engine::Table, lang: Lang) {
     let tr = Tr(lang);
     let rows: Vec<usize> = (0..e.n_rows()).filter(|&r| cell_text(e, "frequency", r) != "total").collect();
     let series = |col: &str, name: &str| -> (String, Vec<(f64, f64)>) {

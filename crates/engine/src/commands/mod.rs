@@ -1,0 +1,5 @@
+//! The commands that classify one way on their own (`custseg cluster`, `custseg clv ...`), built
+//! on the pipeline's input stage: the stages they call know nothing of them.
+
+pub mod cluster;
+pub mod clv;
