@@ -1,8 +1,13 @@
 //! custseg-core: the pure algorithms of custseg, on plain Rust data.
 //!
 //! This crate sits at the bottom of the data flow (core <- data <- engine <- cli). It knows
-//! nothing of files, Arrow, DataFusion or async: every classifier takes slices of per-customer
-//! features and returns one label (or score) per customer, in the same order.
+//! nothing of files, Arrow, DataFusion or async.
+//!
+//! Every classifier module has the same furniture: `params` (settings, `check()` into the valid
+//! form), `errors`, `fit` (a population's slices -> the model and every customer's assignment)
+//! and `apply` (the model and one customer's values -> that customer's assignment, the one the
+//! fit gave them). A model holds the cuts ([`cuts::Cuts`]) or thresholds, never the population,
+//! so a server classifies one customer without refitting.
 //!
 //! - [`rfm`]: R/F/M scores 1..n from quantiles (ties share a score) or explicit breakpoints, the
 //!   11 named Western segments from an editable rule table, and the Chinese 8-class scheme.

@@ -346,15 +346,7 @@ impl Config {
         {
             return Err(EngineError::Invalid(format!("input.delimiter must be one of , ; tab |, got `{d}`")));
         }
-        for (name, v) in [
-            ("lifecycle.new_days", self.lifecycle.new_days),
-            ("lifecycle.at_risk_days", self.lifecycle.at_risk_days),
-            ("lifecycle.churn_days", self.lifecycle.churn_days),
-        ] {
-            if v.is_some_and(|v| v < 0) {
-                return Err(EngineError::Invalid(format!("{name} must be >= 0, got {}", v.unwrap_or(0))));
-            }
-        }
+        self.lifecycle.check().map_err(|e| invalid(&e))?;
         Ok(())
     }
 }

@@ -277,8 +277,7 @@ fn clv_tier(
         Some(t) => (values.iter().map(|&v| t.tier(v)).collect(), t.clone()),
         None => {
             let params = config.value_tier.check().map_err(|e| EngineError::Invalid(e.to_string()))?;
-            let tiers = value_tier::classify(&values, &params);
-            let cuts = ValueTier::from_tiers(&values, &tiers);
+            let (cuts, tiers) = value_tier::fit(&values, &params);
             (tiers, cuts)
         }
     };

@@ -10,7 +10,6 @@ use custseg_core::abc::Abc;
 use custseg_core::lifecycle::PAliveCuts;
 use custseg_core::rfm::{Rfm, SegmentRule};
 use custseg_core::value_tier::ValueTier;
-use custseg_data::features::Features;
 use serde::{Deserialize, Serialize};
 
 pub use crate::classify::LifecycleModel;
@@ -212,29 +211,20 @@ impl Classifier {
 }
 
 /// The saved model of a fitted classification (the parts the built-in schemes need).
-pub fn fitted_model(f: &Features, c: &Classified, config: &Config, fitted: FittedRun) -> Result<Classifier> {
-    let params = config.rfm.params().check().map_err(|e| EngineError::Invalid(e.to_string()))?;
-    let recency: Vec<f64> = f.recency_days.iter().map(|&v| v as f64).collect();
-    let frequency: Vec<f64> = f.frequency.iter().map(|&v| v as f64).collect();
-    let ids: Vec<&str> = f.customer.iter().map(String::as_str).collect();
-    Ok(Classifier {
+pub fn fitted_model(c: &Classified, config: &Config, fitted: FittedRun) -> Classifier {
+    Classifier {
         schema_version: SCHEMA_VERSION,
         custseg_version: env!("CARGO_PKG_VERSION").to_string(),
         as_of: fitted.as_of,
         config_hash: crate::store::config_hash(config),
         inputs: fitted.inputs,
-        rfm: Rfm::from_scores(
-            [&recency, &frequency, &f.monetary],
-            &c.scores,
-            &params,
-            (c.cn8_centres, config.rfm.cn8_basis),
-        ),
+        rfm: c.models.rfm.clone(),
         rfm_segments: config.rfm.segment_rules().into_owned(),
-        abc: Abc::from_tiers(&f.monetary, &ids, &c.abc),
-        value_tier: ValueTier::from_tiers(&f.monetary, &c.value_tier),
+        abc: c.models.abc.clone(),
+        value_tier: c.models.value_tier.clone(),
         lifecycle: LifecycleModel { thresholds: c.thresholds, source: c.threshold_source, p_alive: fitted.p_alive },
         parts: fitted.parts,
-    })
+    }
 }
 
 /// What a fitted model records of its run besides the classification.

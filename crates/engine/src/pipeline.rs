@@ -690,7 +690,6 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     let classifier = match &model {
         Some(m) => m.clone(),
         None => fitted_model(
-            &features,
             &classified,
             config,
             FittedRun {
@@ -710,7 +709,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
                     playbook: plays.clone(),
                 },
             },
-        )?,
+        ),
     };
     sink.json(&dir.join(crate::model::MODEL_FILE), &classifier)?;
     // the run history: record, compare with the previous run of the same configuration

@@ -61,7 +61,7 @@ impl Abc {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::abc::{AbcParams, classify};
+    use crate::abc::{AbcParams, fit};
     use proptest::prelude::*;
 
     #[test]
@@ -70,8 +70,7 @@ mod tests {
         let m = [50.0, 50.0, 50.0, 50.0, 50.0, 0.0];
         let ids = ["a1", "a2", "a3", "a4", "a5", "z"];
         let p = AbcParams::default().check().unwrap_or_else(|e| panic!("{e}"));
-        let (tiers, _) = classify(&m, &p);
-        let model = Abc::from_tiers(&m, &ids, &tiers);
+        let (model, tiers, _) = fit(&m, &ids, &p);
         assert_eq!(model.b_starts, Some(TierStart { monetary: 50.0, customer_id: "a5".into() }));
         assert_eq!(model.c_starts, None);
         assert_eq!(ids.iter().zip(m).map(|(id, v)| model.tier(v, id)).collect::<Vec<_>>(), tiers);
@@ -87,8 +86,7 @@ mod tests {
             let ids: Vec<String> = (0..m.len()).map(|i| format!("c{i:04}")).collect();
             let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
             let p = AbcParams { a_share: a, b_share: (a + 0.5) / 1.5 }.check().unwrap_or_else(|e| panic!("{e}"));
-            let (tiers, _) = classify(&m, &p);
-            let model = Abc::from_tiers(&m, &ids, &tiers);
+            let (model, tiers, _) = fit(&m, &ids, &p);
             for i in 0..m.len() {
                 prop_assert_eq!(model.tier(m[i], ids[i]), tiers[i], "customer {}", i);
             }

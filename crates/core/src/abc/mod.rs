@@ -19,9 +19,11 @@
 //! ```
 
 mod apply;
-mod classify;
+mod errors;
+mod fit;
 mod params;
 
 pub use apply::{Abc, TierStart};
-pub use classify::{AbcSummary, classify, gini};
-pub use params::{AbcError, AbcParams, ValidAbcParams};
+pub use errors::AbcError;
+pub use fit::{AbcSummary, classify, fit, gini};
+pub use params::{AbcParams, ValidAbcParams};

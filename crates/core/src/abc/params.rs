@@ -1,13 +1,8 @@
-use serde::{Deserialize, Serialize};
-use thiserror::Error;
+//! ABC parameters: the cumulative revenue shares that close tiers A and B.
 
-/// Invalid ABC parameters.
-#[derive(Debug, Error, PartialEq)]
-pub enum AbcError {
-    /// The cut-offs are not `0 < a_share < b_share <= 1`.
-    #[error("abc shares must satisfy 0 < a_share < b_share <= 1, got a_share = {a_share}, b_share = {b_share}")]
-    Shares { a_share: f64, b_share: f64 },
-}
+use serde::{Deserialize, Serialize};
+
+use super::AbcError;
 
 /// Unchecked ABC parameters. Defaults: A up to 80% of revenue, B up to 95%, C the rest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

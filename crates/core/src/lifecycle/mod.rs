@@ -9,7 +9,7 @@
 //! 5. **at_risk**: `recency_days > at_risk_days`;
 //! 6. **active**: everyone else.
 //!
-//! Thresholds left unset are derived from the data ([`derive_thresholds`]): from the mean
+//! Thresholds left unset are derived from the data ([`fit`]): from the mean
 //! inter-purchase interval of every repeat customer, `new_days` = its median, `at_risk_days` =
 //! its 75th percentile and `churn_days` = its 90th percentile (rounded up to whole days, at least
 //! 1 day, and kept in order `new_days <= at_risk_days < churn_days`). With fewer than 20 repeat
@@ -23,139 +23,15 @@
 //! assert_eq!(stages, vec!["new", "churned", "reactivated", "at_risk"]);
 //! ```
 
-use serde::{Deserialize, Serialize};
+mod apply;
+mod errors;
+mod fit;
+mod params;
 
-use crate::math::percentiles;
-
-/// What the stage rules need to know of one customer.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LifecycleInput {
-    /// In the master file with no purchase.
-    pub prospect: bool,
-    /// Days from the last purchase to the as-of date.
-    pub recency_days: i64,
-    /// Days from the first purchase to the as-of date.
-    pub tenure_days: i64,
-    /// Days between the last two distinct purchase days (`None` for one purchase day).
-    pub last_gap_days: Option<i64>,
-}
-
-/// Optional overrides; unset fields are derived from the data.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct LifecycleParams {
-    /// A customer whose first purchase is at most this many days old is new.
-    pub new_days: Option<i64>,
-    /// A customer silent for longer than this is at risk.
-    pub at_risk_days: Option<i64>,
-    /// A customer silent for longer than this has churned.
-    pub churn_days: Option<i64>,
-}
-
-/// The thresholds a run used, in days.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Thresholds {
-    /// See [`LifecycleParams::new_days`].
-    pub new_days: i64,
-    /// See [`LifecycleParams::at_risk_days`].
-    pub at_risk_days: i64,
-    /// See [`LifecycleParams::churn_days`].
-    pub churn_days: i64,
-}
-
-/// Where each threshold came from, for the run summary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ThresholdSource {
-    /// Set in the config or on the command line.
-    Configured,
-    /// Percentiles of the mean inter-purchase intervals.
-    Derived,
-    /// Too few repeat customers: fixed defaults.
-    Fallback,
-}
-
-/// Fills unset thresholds from `mean_gaps` (the mean inter-purchase interval in days of every
-/// repeat customer) as documented in the module, then applies the overrides.
-pub fn derive_thresholds(params: &LifecycleParams, mean_gaps: &[f64]) -> (Thresholds, ThresholdSource) {
-    let (derived, source) = if mean_gaps.len() >= 20 {
-        let p: Vec<i64> = percentiles(mean_gaps, &[0.5, 0.75, 0.9]).iter().map(|v| (v.ceil() as i64).max(1)).collect();
-        (Thresholds { new_days: p[0], at_risk_days: p[1], churn_days: p[2] }, ThresholdSource::Derived)
-    } else {
-        (Thresholds { new_days: 30, at_risk_days: 90, churn_days: 180 }, ThresholdSource::Fallback)
-    };
-    let mut t = Thresholds {
-        new_days: params.new_days.unwrap_or(derived.new_days),
-        at_risk_days: params.at_risk_days.unwrap_or(derived.at_risk_days),
-        churn_days: params.churn_days.unwrap_or(derived.churn_days),
-    };
-    // keep derived values ordered; configured values are the user's to choose
-    if params.at_risk_days.is_none() {
-        t.at_risk_days = t.at_risk_days.max(t.new_days);
-    }
-    if params.churn_days.is_none() {
-        t.churn_days = t.churn_days.max(t.at_risk_days + 1);
-    }
-    let all_set = params.new_days.is_some() && params.at_risk_days.is_some() && params.churn_days.is_some();
-    (t, if all_set { ThresholdSource::Configured } else { source })
-}
-
-/// The stage id of every customer in input order.
-pub fn classify(customers: &[LifecycleInput], t: &Thresholds) -> Vec<&'static str> {
-    customers.iter().map(|c| stage(c, t)).collect()
-}
-
-/// One customer's stage by the recency rules of [`classify`].
-pub fn stage(c: &LifecycleInput, t: &Thresholds) -> &'static str {
-    if c.prospect {
-        "prospect"
-    } else if c.recency_days > t.churn_days {
-        "churned"
-    } else if c.tenure_days <= t.new_days {
-        "new"
-    } else if c.last_gap_days.is_some_and(|g| g > t.churn_days) && c.recency_days <= t.at_risk_days {
-        "reactivated"
-    } else if c.recency_days > t.at_risk_days {
-        "at_risk"
-    } else {
-        "active"
-    }
-}
-
-/// P(alive) cut-offs for [`classify_with_p_alive`].
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct PAliveCuts {
-    /// Below this P(alive) a customer is at risk.
-    pub at_risk_below: f64,
-    /// Below this P(alive) a customer has churned.
-    pub churned_below: f64,
-}
-
-/// Stages with the silence rules replaced by a model's P(alive) (from a fitted BTYD model):
-/// prospect; churned when `p < churned_below`; new (`tenure_days <= new_days`); reactivated
-/// (last gap > `churn_days` and `p >= at_risk_below`); at_risk when `p < at_risk_below`; else
-/// active. A customer without a P(alive) is staged by [`classify`]'s recency rules.
-pub fn classify_with_p_alive(
-    customers: &[LifecycleInput],
-    t: &Thresholds,
-    p_alive: &[Option<f64>],
-    cuts: &PAliveCuts,
-) -> Vec<&'static str> {
-    customers.iter().zip(p_alive).map(|(c, p)| stage_with_p_alive(c, t, *p, cuts)).collect()
-}
-
-/// One customer's stage by the rules of [`classify_with_p_alive`].
-pub fn stage_with_p_alive(c: &LifecycleInput, t: &Thresholds, p_alive: Option<f64>, cuts: &PAliveCuts) -> &'static str {
-    match p_alive {
-        _ if c.prospect => "prospect",
-        None => stage(c, t),
-        Some(p) if p < cuts.churned_below => "churned",
-        Some(_) if c.tenure_days <= t.new_days => "new",
-        Some(p) if c.last_gap_days.is_some_and(|g| g > t.churn_days) && p >= cuts.at_risk_below => "reactivated",
-        Some(p) if p < cuts.at_risk_below => "at_risk",
-        Some(_) => "active",
-    }
-}
+pub use apply::{LifecycleInput, PAliveCuts, classify, classify_with_p_alive, stage, stage_with_p_alive};
+pub use errors::LifecycleError;
+pub use fit::fit;
+pub use params::{LifecycleParams, ThresholdSource, Thresholds};
 
 #[cfg(test)]
 mod tests {
@@ -164,13 +40,20 @@ mod tests {
     #[test]
     fn thresholds_derive_from_gaps_and_respect_overrides() {
         let gaps: Vec<f64> = (1..=100).map(f64::from).collect();
-        let (t, s) = derive_thresholds(&LifecycleParams::default(), &gaps);
+        let (t, s) = fit(&LifecycleParams::default(), &gaps);
         assert_eq!(s, ThresholdSource::Derived);
         assert_eq!(t, Thresholds { new_days: 51, at_risk_days: 76, churn_days: 91 });
-        let (t, s) = derive_thresholds(&LifecycleParams { churn_days: Some(365), ..Default::default() }, &gaps);
+        let (t, s) = fit(&LifecycleParams { churn_days: Some(365), ..Default::default() }, &gaps);
         assert_eq!((t.churn_days, s), (365, ThresholdSource::Derived));
-        let (t, s) = derive_thresholds(&LifecycleParams::default(), &[3.0]);
+        let (t, s) = fit(&LifecycleParams::default(), &[3.0]);
         assert_eq!((t, s), (Thresholds { new_days: 30, at_risk_days: 90, churn_days: 180 }, ThresholdSource::Fallback));
+    }
+
+    #[test]
+    fn negative_thresholds_are_refused_by_name() {
+        assert!(LifecycleParams::default().check().is_ok());
+        let e = LifecycleParams { at_risk_days: Some(-1), ..LifecycleParams::default() }.check();
+        assert_eq!(e.map_err(|e| e.to_string()), Err("lifecycle.at_risk_days must be >= 0, got -1".into()));
     }
 
     #[test]

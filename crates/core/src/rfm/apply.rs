@@ -65,19 +65,13 @@ impl Rfm {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rfm::{RfmParams, cn8, score};
+    use crate::rfm::{RfmParams, fit};
     use proptest::prelude::*;
-
-    fn fit(r: &[f64], f: &[f64], m: &[f64], p: &ValidRfmParams) -> (Rfm, RfmScores, Vec<&'static str>) {
-        let s = score(r, f, m, p);
-        let (classes, centres) = cn8(r, f, m, Cn8Basis::Mean);
-        (Rfm::from_scores([r, f, m], &s, p, (centres, Cn8Basis::Mean)), s, classes)
-    }
 
     #[test]
     fn configured_breakpoints_are_kept_though_nobody_reaches_them() {
         let p = crate::rfm::params::example_breaks();
-        let (model, s, _) = fit(&[10.0, 200.0], &[1.0, 2.0], &[5.0, 6.0], &p);
+        let (model, s, _) = fit([&[10.0, 200.0], &[1.0, 2.0], &[5.0, 6.0]], &p, Cn8Basis::Mean);
         assert_eq!((s.r.clone(), s.f.clone()), (vec![5, 1], vec![1, 2]));
         // a later customer with 9 orders, 60 days ago: the breakpoints, not the population
         assert_eq!(model.scores(60.0, 9.0, 5.5).0, 4);
@@ -97,7 +91,7 @@ mod tests {
             let f: Vec<f64> = rows.iter().map(|x| f64::from(x.1)).collect();
             let m: Vec<f64> = rows.iter().map(|x| f64::from(x.2) / 100.0).collect();
             let p = RfmParams { n_scores: n, ..RfmParams::default() }.check().unwrap_or_else(|e| panic!("{e}"));
-            let (model, s, classes) = fit(&r, &f, &m, &p);
+            let (model, s, classes) = fit([&r, &f, &m], &p, Cn8Basis::Mean);
             for i in 0..r.len() {
                 prop_assert_eq!(model.scores(r[i], f[i], m[i]), (s.r[i], s.f[i], s.m[i]));
                 prop_assert_eq!(model.cn8(r[i], f[i], m[i]), classes[i]);

@@ -29,13 +29,13 @@
 mod apply;
 pub mod cn8;
 mod errors;
+mod fit;
 mod params;
-mod score;
 mod segments;
 
 pub use apply::Rfm;
 pub use cn8::{Cn8Basis, cn8, cn8_class};
 pub use errors::RfmError;
+pub use fit::{RfmScores, breakpoint_scores, fit, quantile_scores, score};
 pub use params::{RfmParams, ValidRfmParams};
-pub use score::{RfmScores, breakpoint_scores, quantile_scores, score};
 pub use segments::{SegmentRule, default_segment_rules, default_segment_rules_for, segment, validate_rules};

@@ -12,95 +12,15 @@
 //! # Ok::<(), custseg_core::value_tier::ValueTierError>(())
 //! ```
 
-use serde::{Deserialize, Serialize};
-use thiserror::Error;
+mod apply;
+mod errors;
+mod fit;
+mod params;
 
-use crate::cuts::{Better, Cuts};
-use crate::math::min_ranks;
-
-/// Invalid value-tier parameters.
-#[derive(Debug, Error, PartialEq)]
-pub enum ValueTierError {
-    /// Shares must be positive and leave room for a mid tier.
-    #[error(
-        "value_tier shares must satisfy 0 < high_share, 0 < low_share, high_share + low_share < 1, got high_share = {high_share}, low_share = {low_share}"
-    )]
-    Shares { high_share: f64, low_share: f64 },
-}
-
-/// Unchecked value-tier parameters.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ValueTierParams {
-    /// Share of customers (by percentile) in the high tier; default 0.2.
-    pub high_share: f64,
-    /// Share of customers (by percentile) in the low tier; default 0.5.
-    pub low_share: f64,
-}
-
-impl Default for ValueTierParams {
-    fn default() -> Self {
-        ValueTierParams { high_share: 0.2, low_share: 0.5 }
-    }
-}
-
-/// Parameters that passed [`ValueTierParams::check`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct ValidValueTierParams(ValueTierParams);
-
-impl ValueTierParams {
-    /// # Errors
-    /// [`ValueTierError::Shares`] for shares that do not leave a mid tier.
-    pub fn check(&self) -> Result<ValidValueTierParams, ValueTierError> {
-        if self.high_share > 0.0 && self.low_share > 0.0 && self.high_share + self.low_share < 1.0 {
-            Ok(ValidValueTierParams(self.clone()))
-        } else {
-            Err(ValueTierError::Shares { high_share: self.high_share, low_share: self.low_share })
-        }
-    }
-}
-
-/// The tier (`"high"`, `"mid"`, `"low"`) of every customer in input order.
-pub fn classify(monetary: &[f64], params: &ValidValueTierParams) -> Vec<&'static str> {
-    let p = &params.0;
-    let n = monetary.len().max(1) as f64;
-    min_ranks(monetary)
-        .into_iter()
-        .map(|rank0| {
-            let pct = rank0 as f64 / n;
-            if pct >= 1.0 - p.high_share - 1e-12 {
-                "high"
-            } else if pct < p.low_share - 1e-12 {
-                "low"
-            } else {
-                "mid"
-            }
-        })
-        .collect()
-}
-
-/// The tier ids, lowest first (the levels of [`ValueTier`]'s cuts).
-const TIERS: [&str; 3] = ["low", "mid", "high"];
-
-/// Fitted value tiers: the monetary value where mid and high start.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ValueTier {
-    /// Monetary cut points (mid, then high).
-    pub monetary: Cuts,
-}
-
-impl ValueTier {
-    /// The cut points behind a classification from [`classify`].
-    pub fn from_tiers(monetary: &[f64], tiers: &[&str]) -> ValueTier {
-        let levels: Vec<u8> = tiers.iter().map(|t| TIERS.iter().position(|x| x == t).unwrap_or(0) as u8).collect();
-        ValueTier { monetary: Cuts::from_levels(monetary, &levels, Better::Higher) }
-    }
-
-    /// One customer's tier.
-    pub fn tier(&self, monetary: f64) -> &'static str {
-        TIERS[usize::from(self.monetary.level(monetary)).min(2)]
-    }
-}
+pub use apply::ValueTier;
+pub use errors::ValueTierError;
+pub use fit::{classify, fit};
+pub use params::{ValidValueTierParams, ValueTierParams};
 
 #[cfg(test)]
 mod tests {
@@ -118,8 +38,7 @@ mod tests {
         #[test]
         fn the_cuts_give_back_every_tier(values in proptest::collection::vec(0u32..50, 1..300)) {
             let m: Vec<f64> = values.iter().map(|&v| f64::from(v) * 1.25).collect();
-            let t = classify(&m, &ValueTierParams::default().check().unwrap_or_else(|e| panic!("{e}")));
-            let model = ValueTier::from_tiers(&m, &t);
+            let (model, t) = fit(&m, &ValueTierParams::default().check().unwrap_or_else(|e| panic!("{e}")));
             proptest::prop_assert!(m.iter().zip(&t).all(|(v, tier)| model.tier(*v) == *tier));
         }
     }

@@ -91,6 +91,19 @@ pub struct Classified {
     pub thresholds: Thresholds,
     /// Where they came from.
     pub threshold_source: ThresholdSource,
+    /// The RFM scorer, ABC and value-tier cuts: fitted on these customers, or the saved model's.
+    pub models: Models,
+}
+
+/// The fitted cuts of the built-in schemes (what a saved model keeps of them).
+#[derive(Debug, Clone)]
+pub struct Models {
+    /// RFM breakpoints and the 8-class centres.
+    pub rfm: Rfm,
+    /// Where B and C start.
+    pub abc: Abc,
+    /// Where mid and high start.
+    pub value_tier: ValueTier,
 }
 
 /// Lifecycle thresholds as recorded in run.json.
@@ -144,6 +157,7 @@ fn apply(f: &Features, params: Params<'_>, m: Frozen<'_>) -> Result<Classified> 
         thresholds: m.lifecycle.thresholds,
         threshold_source: m.lifecycle.source,
         scores,
+        models: Models { rfm: m.rfm.clone(), abc: m.abc.clone(), value_tier: m.value_tier.clone() },
     })
 }
 
@@ -155,24 +169,36 @@ fn fit(f: &Features, config: Params<'_>) -> Result<Classified> {
     let params = config.rfm.params().check().map_err(|e| invalid(&e))?;
     let abc_params = config.abc.check().map_err(|e| invalid(&e))?;
     let tier_params = config.value_tier.check().map_err(|e| invalid(&e))?;
+    let ids: Vec<&str> = f.customer.iter().map(String::as_str).collect();
     // the classifiers are independent: two halves run side by side (each sorts in parallel too)
-    let (((scores, segment), (cn8, cn8_centres)), ((abc, abc_summary), value_tier, (thresholds, threshold_source))) =
+    let (((rfm_model, scores, cn8), segment), ((abc_model, abc, abc_summary), (tier_model, value_tier), lifecycle)) =
         rayon::join(
             || {
-                let scores = rfm::score(&recency, &frequency, &f.monetary, &params);
-                let segment = rfm::segment(&scores, &config.rfm.segment_rules());
-                ((scores, segment), rfm::cn8(&recency, &frequency, &f.monetary, config.rfm.cn8_basis))
+                let fitted = rfm::fit([&recency, &frequency, &f.monetary], &params, config.rfm.cn8_basis);
+                let segment = rfm::segment(&fitted.1, &config.rfm.segment_rules());
+                (fitted, segment)
             },
             || {
                 let gaps: Vec<f64> = f.avg_interpurchase_days.iter().flatten().copied().collect();
                 (
-                    abc::classify(&f.monetary, &abc_params),
-                    value_tier::classify(&f.monetary, &tier_params),
-                    lifecycle::derive_thresholds(config.lifecycle, &gaps),
+                    abc::fit(&f.monetary, &ids, &abc_params),
+                    value_tier::fit(&f.monetary, &tier_params),
+                    lifecycle::fit(config.lifecycle, &gaps),
                 )
             },
         );
-    Ok(Classified { scores, segment, cn8, cn8_centres, abc, abc_summary, value_tier, thresholds, threshold_source })
+    Ok(Classified {
+        scores,
+        segment,
+        cn8,
+        cn8_centres: rfm_model.cn8_centres,
+        abc,
+        abc_summary,
+        value_tier,
+        thresholds: lifecycle.0,
+        threshold_source: lifecycle.1,
+        models: Models { rfm: rfm_model, abc: abc_model, value_tier: tier_model },
+    })
 }
 
 /// Lifecycle stage of every output row; `rows[i]` is `Some(feature index)` for a purchaser and

@@ -1,7 +1,9 @@
+//! Fitting the tiers on a population: cumulative revenue share down the customers by revenue.
+
 use crate::math::{order_key, radix_order, sorted};
 use serde::Serialize;
 
-use super::ValidAbcParams;
+use super::{Abc, ValidAbcParams};
 
 /// Figures that describe the concentration of revenue.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -49,6 +51,13 @@ pub fn classify(monetary: &[f64], params: &ValidAbcParams) -> (Vec<&'static str>
         a_customer_share: if n > 0 { n_a as f64 / n as f64 } else { 0.0 },
     };
     (tiers, summary)
+}
+
+/// Fits the tiers on a population: the model ([`Abc`], where B and C start), every customer's
+/// tier (what [`Abc::tier`] gives them) and the summary. `ids` in input order, ascending.
+pub fn fit(monetary: &[f64], ids: &[&str], params: &ValidAbcParams) -> (Abc, Vec<&'static str>, AbcSummary) {
+    let (tiers, summary) = classify(monetary, params);
+    (Abc::from_tiers(monetary, ids, &tiers), tiers, summary)
 }
 
 /// The Gini coefficient of `values` (negatives clipped to 0): with ascending values

@@ -1,4 +1,6 @@
-use super::ValidRfmParams;
+//! Fitting the scorer on a population: quantile (or breakpoint) scores per dimension.
+
+use super::{Cn8Basis, Rfm, ValidRfmParams};
 use crate::math::min_ranks;
 
 /// R, F and M scores, one per customer in input order.
@@ -22,6 +24,17 @@ pub fn quantile_scores(values: &[f64], n: u8) -> Vec<u8> {
 /// Breakpoint scores where higher values are better: `1 + #{b : value >= b}`.
 pub fn breakpoint_scores(values: &[f64], breaks: &[f64]) -> Vec<u8> {
     values.iter().map(|v| 1 + breaks.iter().filter(|b| v >= b).count() as u8).collect()
+}
+
+/// Fits the scorer on a population (recency days, frequency, monetary; parallel slices): the
+/// model ([`Rfm`]: where each score starts, the 8 classes' centres), every customer's scores and
+/// 8-class id (what [`Rfm::scores`] and [`Rfm::cn8`] give them).
+pub fn fit(values: [&[f64]; 3], params: &ValidRfmParams, basis: Cn8Basis) -> (Rfm, RfmScores, Vec<&'static str>) {
+    let (scores, (cn8, centres)) = rayon::join(
+        || score(values[0], values[1], values[2], params),
+        || super::cn8(values[0], values[1], values[2], basis),
+    );
+    (Rfm::from_scores(values, &scores, params, (centres, basis)), scores, cn8)
 }
 
 /// Scores every customer. `recency_days`, `frequency` and `monetary` are parallel slices.
