@@ -27,6 +27,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod history;
+mod input;
 pub mod inspect;
 pub mod label;
 pub mod lookalike;

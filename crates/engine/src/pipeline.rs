@@ -5,16 +5,14 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use custseg_data::outdir::OutputDir;
-use std::sync::Mutex;
 use std::time::Instant;
 
 use custseg_core::Lang;
 use custseg_core::abc::AbcSummary;
 use custseg_core::catalog::Msg;
-use custseg_data::features::{Present, aggregate};
-use custseg_data::ingest::{Progress, ingest, ingest_with};
-use custseg_data::mapping::{ColumnMap, Role};
-use custseg_data::master::{MasterReport, read_master};
+use custseg_data::features::aggregate;
+use custseg_data::ingest::Progress;
+use custseg_data::master::MasterReport;
 use custseg_data::parse::format_day;
 use custseg_data::quality::QualityReport;
 use custseg_data::sink::Sink;
@@ -26,13 +24,13 @@ use crate::cluster::{self, Clustering};
 use crate::clv::{ModelFile, RowCounts};
 use crate::config::{AsOf, Config, LifecycleBasis};
 use crate::error::{EngineError, Result};
+use crate::input::{Checked, Stage, present_of};
 use crate::label::{Labelled, Layout, Population, Predicted, label, layout};
 use crate::matrix::MatrixRecord;
 use crate::model::{Classifier, ClvPart, FittedRun, ModelSource, Parts, fitted_model};
 pub use crate::output::InputRecord;
 use crate::output::{SegmentRow, crosstab_table, segment_rows, segments_table};
 use crate::playbook;
-use crate::preflight::{self, Shape};
 use crate::rules;
 use crate::wallet::{self, WalletRecord};
 
@@ -271,39 +269,6 @@ pub(crate) fn runtime(threads: usize) -> Result<tokio::runtime::Runtime> {
     b.enable_all().build().map_err(|e| EngineError::Internal(format!("cannot start the runtime: {e}")))
 }
 
-/// For the commands that read a log on their own (`clv`, `cluster`): creates `out_dir`, reads
-/// and cleans the transactions, writes rejects.csv, and fails when nothing was kept or when
-/// `--strict` meets a reject.
-///
-/// # Errors
-/// See [`EngineError`].
-pub(crate) async fn read_checked(
-    ctx: &custseg_data::SessionContext,
-    transactions: &std::path::Path,
-    config: &Config,
-    as_of: Option<i32>,
-    out_dir: &std::path::Path,
-) -> Result<custseg_data::ingest::Ingested> {
-    std::fs::create_dir_all(out_dir).map_err(|e| {
-        EngineError::Data(custseg_data::DataError::Io {
-            action: "create directory",
-            path: out_dir.to_path_buf(),
-            source: e,
-        })
-    })?;
-    let input = ingest(ctx, transactions, &config.input.ingest_options(), as_of, out_dir, None).await?;
-    let rejects = out_dir.join("rejects.csv");
-    Sink::new(config.run.fsync).csv(&rejects, &input.reject_schema, &input.rejects)?;
-    let q = &input.quality;
-    if q.rows_kept == 0 {
-        return Err(EngineError::NothingKept { rejected: q.rows_rejected, read: q.rows_read, rejects });
-    }
-    if config.run.strict && q.rows_rejected > 0 {
-        return Err(EngineError::Strict { rejected: q.rows_rejected, read: q.rows_read, rejects });
-    }
-    Ok(input)
-}
-
 /// The customer features of a transaction log (and its master file), as a run computes them:
 /// for classifying customers with a [`crate::one::Scorer`] outside a run. The rejected rows go
 /// to `out_dir/rejects.csv`; the as-of date is the configured one, else the day after the last
@@ -339,49 +304,25 @@ pub async fn read_features_async(
     off_workers(move |rt| {
         rt.block_on(async {
             let ctx = custseg_data::session(config.run.threads);
-            let read = read_inputs(&ctx, &transactions, customers.as_deref(), &config, &out_dir).await?;
+            let read = crate::input::features(
+                &ctx,
+                Stage {
+                    transactions: &transactions,
+                    customers: customers.as_deref(),
+                    config: &config,
+                    as_of: config.run.as_of.map(AsOf::day),
+                    write_dir: &out_dir,
+                    shown_dir: &out_dir,
+                    progress: None,
+                    rules: false,
+                    fingerprints: false,
+                },
+            )
+            .await?;
             Ok((read.features, read.master))
         })
     })
     .await
-}
-
-/// What [`read_inputs`] gives: the features, the master file and the transactions' quality.
-pub(crate) struct ReadInputs {
-    pub features: custseg_data::features::Features,
-    pub master: Option<custseg_data::master::Master>,
-    pub quality: QualityReport,
-}
-
-/// For the commands that classify on their own (`cluster`, [`read_features`]): the checked
-/// transactions ([`read_checked`]) aggregated as of the configured date (else the day after the
-/// last kept row), and the master file.
-pub(crate) async fn read_inputs(
-    ctx: &custseg_data::SessionContext,
-    transactions: &Path,
-    customers: Option<&Path>,
-    config: &Config,
-    out_dir: &Path,
-) -> Result<ReadInputs> {
-    let as_of_given = config.run.as_of.map(AsOf::day);
-    let input = read_checked(ctx, transactions, config, as_of_given, out_dir).await?;
-    let quality = input.quality.clone();
-    let as_of = as_of_given.unwrap_or(input.max_day.unwrap_or(0) + 1);
-    let features = aggregate(ctx, input.kept, input.names, present_of(&input.column_map), as_of).await?;
-    let master = match customers {
-        Some(p) => Some(read_master(ctx, p, &config.input.ingest_options().csv, &config.input.map, out_dir).await?),
-        None => None,
-    };
-    Ok(ReadInputs { features, master, quality })
-}
-
-fn fingerprint_all(paths: Vec<(String, PathBuf, u64)>) -> std::thread::JoinHandle<Vec<Result<InputRecord>>> {
-    std::thread::spawn(move || {
-        paths
-            .into_iter()
-            .map(|(path, p, size_bytes)| Ok(InputRecord { path, size_bytes, xxh3_128: fingerprint(&p)? }))
-            .collect()
-    })
 }
 
 /// The whole job on the caller's tokio runtime: awaiting it never holds up the runtime's
@@ -440,75 +381,31 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     let total = Instant::now();
     let ctx = custseg_data::session(config.run.threads);
     let as_of_given = config.run.as_of.map(AsOf::day);
-
-    // the master file first: the rules are checked against its attributes before the (much
-    // larger) transactions are read
-    let t = Instant::now();
-    let master = match &req.customers {
-        Some(p) => Some(read_master(&ctx, p, &config.input.ingest_options().csv, &config.input.map, dir).await?),
-        None => None,
-    };
-    let master_ms = t.elapsed().as_millis() as u64;
-
-    let t = Instant::now();
-    let refused: Mutex<Option<EngineError>> = Mutex::new(None);
-    let preflight = |map: &ColumnMap| {
-        let shape =
-            Shape { present: present_of(map), channels: Vec::new(), master: master.as_ref().map(Shape::master_of) };
-        preflight::check_rules(config, &shape).map_err(|e| {
-            let message = e.to_string();
-            *refused.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(e);
-            message
-        })
-    };
-    let ingested = ingest_with(
+    let checked = crate::input::check(
         &ctx,
-        &req.transactions,
-        &config.input.ingest_options(),
-        as_of_given,
-        dir,
-        req.progress.clone(),
-        &preflight,
+        Stage {
+            transactions: &req.transactions,
+            customers: req.customers.as_deref(),
+            config,
+            as_of: as_of_given,
+            write_dir: dir,
+            shown_dir: &req.out_dir,
+            progress: req.progress.as_ref(),
+            rules: true,
+            fingerprints: true,
+        },
     )
-    .await;
-    let input = match ingested {
-        Ok(input) => input,
-        Err(e) => {
-            return Err(refused.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner).unwrap_or(e.into()));
-        }
-    };
-    timings.insert("ingest", t.elapsed().as_millis() as u64);
+    .await?;
+    let [master_ms, ingest_ms, rejects_ms] = checked.ms;
+    timings.insert("ingest", ingest_ms);
     trace_stage("ingest", &timings);
-    // fingerprints run on their own thread while the rest of the pipeline works
-    let fp =
-        fingerprint_all(input.files.iter().map(|f| (f.path.clone(), PathBuf::from(&f.path), f.size_bytes)).collect());
-
-    // where rejects.csv will be once the directory is published (for messages)
-    let rejects_path = req.out_dir.join("rejects.csv");
-    let t = Instant::now();
-    sink.csv(&dir.join("rejects.csv"), &input.reject_schema, &input.rejects)?;
-    timings.insert("rejects", t.elapsed().as_millis() as u64);
+    timings.insert("rejects", rejects_ms);
     trace_stage("rejects", &timings);
     let t = Instant::now();
+    let as_of = checked.as_of(as_of_given);
+    let as_of_source = if as_of_given.is_some() { "given" } else { "derived" };
+    let Checked { input, master, fingerprints, .. } = checked;
     let quality = input.quality.clone();
-    if config.run.strict && quality.rows_rejected > 0 {
-        return Err(EngineError::Strict {
-            rejected: quality.rows_rejected,
-            read: quality.rows_read,
-            rejects: rejects_path,
-        });
-    }
-    if quality.rows_kept == 0 {
-        return Err(EngineError::NothingKept {
-            rejected: quality.rows_rejected,
-            read: quality.rows_read,
-            rejects: rejects_path,
-        });
-    }
-    let (as_of, as_of_source) = match as_of_given {
-        Some(a) => (a, "given"),
-        None => (input.max_day.unwrap_or(0) + 1, "derived"),
-    };
     let features = aggregate(&ctx, input.kept, input.names, present_of(&input.column_map), as_of).await?;
     timings.insert("features", t.elapsed().as_millis() as u64);
     trace_stage("features", &timings);
@@ -666,7 +563,8 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     timings.insert("write", t.elapsed().as_millis() as u64);
     trace_stage("write", &timings);
 
-    let inputs = fp
+    let inputs = fingerprints
+        .ok_or_else(|| EngineError::Internal("no input fingerprints".into()))?
         .join()
         .map_err(|_| EngineError::Internal("the input fingerprint thread failed".into()))?
         .into_iter()
@@ -792,16 +690,6 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
         sink.json(&dir.join("run.json"), &record)?;
     }
     Ok(RunSummary { record, quality, master: master.map(|m| m.report), segments, lang, out_dir: req.out_dir })
-}
-
-/// The optional transaction columns a mapping has.
-pub(crate) fn present_of(map: &ColumnMap) -> Present {
-    Present {
-        order_id: map.get(Role::OrderId).is_some(),
-        category: map.get(Role::Category).is_some(),
-        channel: map.get(Role::Channel).is_some(),
-        discount: map.get(Role::Discount).is_some(),
-    }
 }
 
 /// Logs (at debug level, `CUSTSEG_LOG=debug`) a stage's time, the process's CPU time so far (user

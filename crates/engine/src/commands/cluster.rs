@@ -9,10 +9,12 @@ use custseg_data::sink::{Column, Sink, Table};
 
 use crate::cluster::{CLV_FEATURES, ClusterModel, Inputs, assign, cluster, columns, write_outputs};
 use crate::clv::Scores;
+use crate::config::AsOf;
 use crate::config::Config;
 use crate::error::{EngineError, Result};
+use crate::input::{Read, Stage};
 use crate::output::round;
-use crate::pipeline::{ReadInputs, read_inputs, runtime};
+use crate::pipeline::runtime;
 
 /// What `custseg cluster` needs.
 #[derive(Debug, Clone)]
@@ -72,8 +74,21 @@ async fn cluster_async(req: ClusterRequest) -> Result<ClusterOutcome> {
     let sink = Sink::new(config.run.fsync);
     let saved = req.model.as_deref().map(read_model).transpose()?;
     let ctx = custseg_data::session(config.run.threads);
-    let ReadInputs { features, master, quality } =
-        read_inputs(&ctx, &req.transactions, req.customers.as_deref(), config, &req.out_dir).await?;
+    let Read { features, master, quality } = crate::input::features(
+        &ctx,
+        Stage {
+            transactions: &req.transactions,
+            customers: req.customers.as_deref(),
+            config,
+            as_of: config.run.as_of.map(AsOf::day),
+            write_dir: &req.out_dir,
+            shown_dir: &req.out_dir,
+            progress: None,
+            rules: false,
+            fingerprints: false,
+        },
+    )
+    .await?;
     let rejects = req.out_dir.join("rejects.csv");
     let master_rows: Vec<Option<usize>> = match &master {
         Some(m) => {

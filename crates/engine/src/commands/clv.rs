@@ -10,14 +10,15 @@ use custseg_data::holdout::split;
 use custseg_data::mapping::Role;
 use custseg_data::parse::format_day;
 use custseg_data::sink::{Column, Sink, Table};
-use custseg_data::source::fingerprint;
 use serde::Serialize;
 
 use crate::clv::{DAYS_PER_UNIT, ModelFile, Models, RowCounts, Scores, fit, score, score_columns, summary};
 use crate::config::{AsOf, Config};
 use crate::error::{EngineError, Result};
+use crate::input::Stage;
+use crate::output::InputRecord;
 use crate::output::round;
-use crate::pipeline::{InputRecord, read_checked, runtime};
+use crate::pipeline::runtime;
 
 /// Features of the calibration period with their accounting.
 struct Prepared {
@@ -40,7 +41,23 @@ async fn prepare(
     holdout_end: Option<i32>,
 ) -> Result<Prepared> {
     let ctx = custseg_data::session(config.run.threads);
-    let input = read_checked(&ctx, transactions, config, as_of, out_dir).await?;
+    let checked = crate::input::check(
+        &ctx,
+        Stage {
+            transactions,
+            customers: None,
+            config,
+            as_of,
+            write_dir: out_dir,
+            shown_dir: out_dir,
+            progress: None,
+            rules: false,
+            fingerprints: true,
+        },
+    )
+    .await?;
+    let fingerprints = checked.fingerprints;
+    let input = checked.input;
     let q = &input.quality;
     let present = Present { order_id: input.column_map.get(Role::OrderId).is_some(), ..Present::default() };
     let as_of_day = calibration_end.or(as_of).unwrap_or(input.max_day.unwrap_or(0) + 1);
@@ -54,16 +71,11 @@ async fn prepare(
     let features = aggregate(&ctx, kept, input.names, present, as_of_day).await?;
     let holdout =
         holdout_codes.into_iter().map(|(code, days)| (features.customer[code as usize].clone(), days)).collect();
-    let inputs = input
-        .files
-        .iter()
-        .map(|f| {
-            Ok(InputRecord {
-                path: f.path.clone(),
-                size_bytes: f.size_bytes,
-                xxh3_128: fingerprint(Path::new(&f.path))?,
-            })
-        })
+    let inputs = fingerprints
+        .ok_or_else(|| EngineError::Internal("no input fingerprints".into()))?
+        .join()
+        .map_err(|_| EngineError::Internal("the input fingerprint thread failed".into()))?
+        .into_iter()
         .collect::<Result<Vec<_>>>()?;
     Ok(Prepared {
         features,

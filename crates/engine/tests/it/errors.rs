@@ -217,3 +217,44 @@ fn a_typo_year_never_decides_the_as_of_date() {
     assert_eq!(s.quality.far_future_examples[0].value, "2031-01-05");
     assert_eq!(s.record.as_of.to_string(), "2032-01-01");
 }
+
+/// Every command reads its input through the one input stage: the same checks in the same order
+/// (nothing kept before strict), the same rejects.csv.
+#[test]
+fn every_command_checks_its_input_alike() {
+    use custseg_engine::commands::{cluster, clv};
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let all_bad = write(dir.path(), "bad.csv", b"customer_id,date,amount\na,2024-01-01,x\nb,2024-01-02,y\n");
+    let some_bad = repo().join("testdata/fixture/transactions.csv");
+    let mut strict = Config::default();
+    strict.run.strict = true;
+    for (log, config) in [(&all_bad, Config::default()), (&all_bad, strict.clone()), (&some_bad, strict)] {
+        let out = dir.path().join("out");
+        let _ = std::fs::remove_dir_all(&out);
+        let ran = try_run(log, None, config.clone()).err();
+        let clustered = cluster::cluster_command(cluster::ClusterRequest {
+            transactions: log.clone(),
+            customers: None,
+            config: config.clone(),
+            model: None,
+            out_dir: out.clone(),
+        })
+        .err();
+        let rejects = std::fs::read_to_string(out.join("rejects.csv")).unwrap_or_default();
+        let fitted = clv::fit_command(clv::FitRequest {
+            transactions: log.clone(),
+            config,
+            calibration_end: None,
+            out_dir: dir.path().join("fit"),
+        })
+        .err();
+        let kind = |e: &Option<EngineError>| match e {
+            Some(EngineError::NothingKept { rejected, read, .. }) => format!("nothing kept {rejected}/{read}"),
+            Some(EngineError::Strict { rejected, read, .. }) => format!("strict {rejected}/{read}"),
+            other => format!("{other:?}"),
+        };
+        let expected = if log == &all_bad { "nothing kept 2/2" } else { "strict 4/25" };
+        assert_eq!([kind(&ran), kind(&clustered), kind(&fitted)], [expected; 3].map(String::from));
+        assert!(rejects.lines().count() > 1, "cluster wrote no rejects.csv");
+    }
+}

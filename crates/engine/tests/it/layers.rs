@@ -86,7 +86,8 @@ fn the_engine_modules_form_no_import_circle() {
 #[test]
 fn stages_do_not_know_the_configuration_or_what_is_built_on_them() {
     let graph = imports();
-    let above = ["config", "model", "label", "one", "pipeline", "commands", "history", "track", "demo", "inspect"];
+    let above =
+        ["config", "model", "label", "one", "input", "pipeline", "commands", "history", "track", "demo", "inspect"];
     for stage in
         ["classify", "cluster", "clv", "rules", "matrix", "lookalike", "wallet", "playbook", "alerts", "output"]
     {
