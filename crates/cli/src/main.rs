@@ -290,8 +290,8 @@ fn dispatch(cli: Cli) -> Result<()> {
             }
             config.check()?;
             let outcome = custseg_engine::track::track(custseg_engine::track::TrackRequest {
-                transactions: a.transactions.clone(),
-                customers: a.customers.clone(),
+                transactions: a.transactions.clone().into(),
+                customers: a.customers.clone().map(Into::into),
                 config,
                 out_dir: a.out.clone(),
                 store: a.store.store.clone(),
@@ -333,8 +333,8 @@ fn run_command(a: RunArgs, quiet: bool) -> Result<()> {
     let runtime = runtime.build().context("cannot start the runtime")?;
     let summary = with_progress(quiet, "reading transactions", |progress| {
         runtime.block_on(custseg_engine::run_async(RunRequest {
-            transactions: a.job.transactions.clone(),
-            customers: a.job.customers.clone(),
+            transactions: a.job.transactions.clone().into(),
+            customers: a.job.customers.clone().map(Into::into),
             config,
             out_dir: a.out.clone(),
             progress,
@@ -385,8 +385,8 @@ fn cluster(a: ClusterArgs, quiet: bool) -> Result<()> {
     config.check()?;
     let lang = config.run.lang.unwrap_or_else(Lang::from_env);
     let r = cluster_command(ClusterRequest {
-        transactions: a.transactions,
-        customers: a.customers,
+        transactions: a.transactions.into(),
+        customers: a.customers.map(Into::into),
         config,
         model: a.model,
         out_dir: a.out,
@@ -422,7 +422,7 @@ fn clv(c: ClvCommand, quiet: bool) -> Result<()> {
             }
             config.check()?;
             let r = commands::fit_command(commands::FitRequest {
-                transactions: a.transactions,
+                transactions: a.transactions.into(),
                 config,
                 calibration_end: a.calibration_end,
                 out_dir: a.out,
@@ -443,7 +443,7 @@ fn clv(c: ClvCommand, quiet: bool) -> Result<()> {
             config.check()?;
             let r = commands::predict_command(commands::PredictRequest {
                 model: a.model,
-                transactions: a.transactions,
+                transactions: a.transactions.into(),
                 config,
                 out_dir: a.out,
             })?;
@@ -472,7 +472,7 @@ fn clv(c: ClvCommand, quiet: bool) -> Result<()> {
             config.check()?;
             let out_dir = a.out.clone();
             let ev = commands::evaluate_command(commands::EvaluateRequest {
-                transactions: a.transactions,
+                transactions: a.transactions.into(),
                 config,
                 calibration_end: a.calibration_end,
                 holdout_end: a.holdout_end,

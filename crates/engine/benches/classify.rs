@@ -26,8 +26,8 @@ fn main() {
     let fit = dir.path().join("fit");
     let t = Instant::now();
     let summary = run(RunRequest {
-        transactions: log.clone(),
-        customers: Some(master.clone()),
+        transactions: log.clone().into(),
+        customers: Some(master.clone().into()),
         config: config.clone(),
         out_dir: fit.clone(),
         progress: None,
@@ -38,9 +38,13 @@ fn main() {
     eprintln!("fitted run: {} customers in {:.1} s", summary.record.counts.customers, t.elapsed().as_secs_f64());
     let model = Classifier::read(&fit.join("classifier.json")).unwrap_or_else(|e| panic!("{e}"));
     config.run.as_of = Some(summary.record.as_of);
-    let (features, master_file) =
-        custseg_engine::pipeline::read_features(&log, Some(&master), &config, &dir.path().join("features"))
-            .unwrap_or_else(|e| panic!("{e}"));
+    let (features, master_file) = custseg_engine::pipeline::read_features(
+        &log.clone().into(),
+        Some(&master.clone().into()),
+        &config,
+        &dir.path().join("features"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let master_file = master_file.unwrap_or_else(|| panic!("no master file"));
     let scorer = Scorer::new(model.clone());
 

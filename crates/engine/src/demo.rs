@@ -38,7 +38,7 @@ pub fn run_demo(out_dir: &Path, config: Config, report: Option<Renderer>) -> Res
         })
         .map_err(EngineError::Data)?;
     let summary = run(RunRequest {
-        transactions: input.clone(),
+        transactions: input.clone().into(),
         customers: None,
         config,
         out_dir: out_dir.to_path_buf(),
@@ -72,8 +72,8 @@ pub fn run_b2b_demo(out_dir: &Path, config: Config, report: Option<Renderer>) ->
     custseg_data::synth_io::write_synth(&params, &input, custseg_data::synth_io::SynthFormat::Csv, sink)?;
     custseg_data::synth_io::write_synth_master(&params, &master, sink)?;
     let summary = run(RunRequest {
-        transactions: input.clone(),
-        customers: Some(master),
+        transactions: input.clone().into(),
+        customers: Some(master.into()),
         config,
         out_dir: out_dir.to_path_buf(),
         progress: None,

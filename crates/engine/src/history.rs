@@ -11,6 +11,7 @@ use crate::Config;
 use crate::alerts::{self, Alert};
 use crate::classify::{Scheme, label_display};
 use crate::error::Result;
+use crate::input::Source;
 use crate::migration::{self, SchemeMigration};
 use crate::output::SegmentRow;
 use crate::playbook::Play;
@@ -41,10 +42,10 @@ pub struct HistoryRecord {
 /// The dataset a run is made from: `[run] dataset` when set, else the transactions path made
 /// absolute. Runs are compared (migration, alerts) only within one dataset, so two different
 /// logs run into one store with one configuration are never compared.
-pub fn dataset_of(config: &Config, transactions: &Path) -> String {
-    match &config.run.dataset {
-        Some(d) => d.clone(),
-        None => std::path::absolute(transactions).unwrap_or_else(|_| transactions.to_path_buf()).display().to_string(),
+pub fn dataset_of(config: &Config, transactions: &Source) -> String {
+    match (&config.run.dataset, transactions) {
+        (Some(d), _) => d.clone(),
+        (None, Source::Files(p)) => std::path::absolute(p).unwrap_or_else(|_| p.clone()).display().to_string(),
     }
 }
 

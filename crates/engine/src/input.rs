@@ -26,13 +26,51 @@ use crate::error::{EngineError, Result};
 use crate::output::InputRecord;
 use crate::preflight::{self, Shape};
 
+/// Where a command's rows come from. Files today; the database and cluster sources of later
+/// versions are further variants, so a caller matches on it rather than assuming a path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Source {
+    /// A file, or a directory of files of one format (CSV, JSON lines or arrays, Parquet).
+    Files(PathBuf),
+}
+
+impl Source {
+    /// The local file or directory the rows are read from, if they come from one.
+    pub fn files(&self) -> Option<&Path> {
+        match self {
+            Source::Files(p) => Some(p),
+        }
+    }
+}
+
+impl From<PathBuf> for Source {
+    fn from(p: PathBuf) -> Source {
+        Source::Files(p)
+    }
+}
+
+impl From<&Path> for Source {
+    fn from(p: &Path) -> Source {
+        Source::Files(p.to_path_buf())
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Files(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
 /// What to read, and how.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Stage<'a> {
-    /// Transaction file or directory.
-    pub transactions: &'a Path,
-    /// Customer master file.
-    pub customers: Option<&'a Path>,
+    /// The transactions.
+    pub transactions: &'a Source,
+    /// The customer master file.
+    pub customers: Option<&'a Source>,
     /// The configuration.
     pub config: &'a Config,
     /// Rows dated after it are set apart, not kept.
@@ -81,7 +119,7 @@ pub(crate) async fn check(ctx: &SessionContext, stage: Stage<'_>) -> Result<Chec
     // the master file first: the rules are checked against its attributes before the (much
     // larger) transactions are read
     let master = match stage.customers {
-        Some(p) => {
+        Some(Source::Files(p)) => {
             Some(read_master(ctx, p, &config.input.ingest_options().csv, &config.input.map, stage.write_dir).await?)
         }
         None => None,
@@ -101,9 +139,10 @@ pub(crate) async fn check(ctx: &SessionContext, stage: Stage<'_>) -> Result<Chec
             message
         })
     };
+    let Source::Files(transactions) = stage.transactions;
     let ingested = ingest_with(
         ctx,
-        stage.transactions,
+        transactions,
         &config.input.ingest_options(),
         stage.as_of,
         stage.write_dir,

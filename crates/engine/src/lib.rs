@@ -1,12 +1,13 @@
 //! custseg-engine: the one pipeline from a configuration to classified customers.
 //!
 //! `config -> ingest (custseg-data) -> features (custseg-data) -> classifiers (custseg-core) ->
-//! outputs`. The CLI and, later, the server call [`run`]; neither holds business logic.
+//! outputs`. The CLI and, later, the server call [`run_async`] on their own runtime (or [`run`]
+//! without one); neither holds business logic.
 //!
 //! ```no_run
-//! use custseg_engine::{Config, RunRequest, run};
+//! use custseg_engine::{Config, RunRequest, Source, run};
 //! let summary = run(RunRequest {
-//!     transactions: "orders.csv".into(),
+//!     transactions: Source::Files("orders.csv".into()),
 //!     customers: None,
 //!     config: Config::default(),
 //!     out_dir: "out".into(),
@@ -46,6 +47,7 @@ pub mod wallet;
 
 pub use config::{AsOf, Config, DEFAULT_TOML};
 pub use error::{EngineError, Fault, Result};
+pub use input::Source;
 pub use pipeline::{REPORT_FILE, Renderer, RunRequest, RunSummary, run, run_async};
 
 pub use custseg_core::synth::SynthParams;

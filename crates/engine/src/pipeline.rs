@@ -24,7 +24,7 @@ use crate::cluster::{self, Clustering};
 use crate::clv::{ModelFile, RowCounts};
 use crate::config::{AsOf, Config, LifecycleBasis};
 use crate::error::{EngineError, Result};
-use crate::input::{Checked, Stage, present_of};
+use crate::input::{Checked, Source, Stage, present_of};
 use crate::label::{Labelled, Layout, Population, Predicted, label, layout};
 use crate::matrix::MatrixRecord;
 use crate::model::{Classifier, ClvPart, FittedRun, ModelSource, Parts, fitted_model};
@@ -37,10 +37,10 @@ use crate::wallet::{self, WalletRecord};
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct RunRequest {
-    /// Transaction file or directory.
-    pub transactions: PathBuf,
-    /// Optional customer master file.
-    pub customers: Option<PathBuf>,
+    /// The transactions (a file or directory).
+    pub transactions: Source,
+    /// The customer master file, if any.
+    pub customers: Option<Source>,
     /// The checked configuration.
     pub config: Config,
     /// Output directory (created if missing).
@@ -277,14 +277,14 @@ pub(crate) fn runtime(threads: usize) -> Result<tokio::runtime::Runtime> {
 /// # Errors
 /// See [`EngineError`]; nothing kept, or a reject under `strict`, is an error as in a run.
 pub fn read_features(
-    transactions: &Path,
-    customers: Option<&Path>,
+    transactions: &Source,
+    customers: Option<&Source>,
     config: &Config,
     out_dir: &Path,
 ) -> Result<(custseg_data::features::Features, Option<custseg_data::master::Master>)> {
     runtime(config.run.threads)?.block_on(read_features_async(
-        transactions.to_path_buf(),
-        customers.map(Path::to_path_buf),
+        transactions.clone(),
+        customers.cloned(),
         config.clone(),
         out_dir.to_path_buf(),
     ))
@@ -295,8 +295,8 @@ pub fn read_features(
 /// # Errors
 /// As [`read_features`].
 pub async fn read_features_async(
-    transactions: PathBuf,
-    customers: Option<PathBuf>,
+    transactions: Source,
+    customers: Option<Source>,
     config: Config,
     out_dir: PathBuf,
 ) -> Result<(custseg_data::features::Features, Option<custseg_data::master::Master>)> {
@@ -308,7 +308,7 @@ pub async fn read_features_async(
                 &ctx,
                 Stage {
                     transactions: &transactions,
-                    customers: customers.as_deref(),
+                    customers: customers.as_ref(),
                     config: &config,
                     as_of: config.run.as_of.map(AsOf::day),
                     write_dir: &out_dir,
@@ -339,7 +339,8 @@ pub async fn run_async(req: RunRequest) -> Result<RunSummary> {
 async fn job(req: RunRequest) -> Result<RunSummary> {
     // the output directory is locked, written in a staging directory and published with
     // run.json last (see custseg_data::outdir), so no reader ever sees two runs mixed
-    let inputs: Vec<&Path> = std::iter::once(req.transactions.as_path()).chain(req.customers.as_deref()).collect();
+    let inputs: Vec<&Path> =
+        std::iter::once(&req.transactions).chain(req.customers.as_ref()).filter_map(Source::files).collect();
     let out = OutputDir::open(&req.out_dir, &inputs)?;
     let staging = out.staging().to_path_buf();
     let store = req.store.clone();
@@ -385,7 +386,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
         &ctx,
         Stage {
             transactions: &req.transactions,
-            customers: req.customers.as_deref(),
+            customers: req.customers.as_ref(),
             config,
             as_of: as_of_given,
             write_dir: dir,
@@ -569,7 +570,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
         .map_err(|_| EngineError::Internal("the input fingerprint thread failed".into()))?
         .into_iter()
         .collect::<Result<Vec<_>>>()?;
-    let customers_file = match &req.customers {
+    let customers_file = match req.customers.as_ref().and_then(Source::files) {
         Some(p) => Some(InputRecord {
             path: p.display().to_string(),
             size_bytes: std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),

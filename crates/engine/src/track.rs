@@ -20,6 +20,7 @@ use custseg_data::sink::{Column, Sink, Table};
 
 use crate::config::{AsOf, Config};
 use crate::error::{EngineError, Result};
+use crate::input::Source;
 use crate::migration::{self, SchemeMigration};
 use crate::pipeline::{RunRequest, run};
 use crate::store::{Store, StoredRun};
@@ -87,9 +88,9 @@ pub fn dates(from: i32, to: i32, every: Every) -> Vec<i32> {
 #[derive(Debug, Clone)]
 pub struct TrackRequest {
     /// Transaction file or directory.
-    pub transactions: PathBuf,
+    pub transactions: Source,
     /// Optional master file.
-    pub customers: Option<PathBuf>,
+    pub customers: Option<Source>,
     /// Configuration (its `run.as_of` is set per date).
     pub config: Config,
     /// Output directory.

@@ -16,8 +16,8 @@ fn repo() -> PathBuf {
 fn run_on(transactions: &Path, customers: Option<&Path>, config: Config) -> (tempfile::TempDir, RunSummary) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let summary = custseg_engine::run(RunRequest {
-        transactions: transactions.to_path_buf(),
-        customers: customers.map(Path::to_path_buf),
+        transactions: transactions.to_path_buf().into(),
+        customers: customers.map(Path::to_path_buf).map(Into::into),
         config,
         out_dir: dir.path().to_path_buf(),
         progress: None,
@@ -144,8 +144,8 @@ fn a_rerun_with_parts_off_does_not_report_the_earlier_runs_files() {
     let dir = tempfile::tempdir().expect("tempdir");
     let run = |config: Config| {
         custseg_engine::run(custseg_engine::RunRequest {
-            transactions: root.join("transactions.csv"),
-            customers: Some(root.join("customers.csv")),
+            transactions: root.join("transactions.csv").into(),
+            customers: Some(root.join("customers.csv").into()),
             config,
             out_dir: dir.path().to_path_buf(),
             progress: None,
@@ -272,7 +272,7 @@ fn a_run_after_another_reports_their_migration() {
         config.cluster.enabled = false;
         config.run.as_of = as_of.map(|d| d.parse().expect("date"));
         custseg_engine::run(RunRequest {
-            transactions: log.clone(),
+            transactions: log.clone().into(),
             customers: None,
             config,
             out_dir: dir.path().join(out),

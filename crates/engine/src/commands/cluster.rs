@@ -12,7 +12,7 @@ use crate::clv::Scores;
 use crate::config::AsOf;
 use crate::config::Config;
 use crate::error::{EngineError, Result};
-use crate::input::{Read, Stage};
+use crate::input::{Read, Source, Stage};
 use crate::output::round;
 use crate::pipeline::runtime;
 
@@ -20,9 +20,9 @@ use crate::pipeline::runtime;
 #[derive(Debug, Clone)]
 pub struct ClusterRequest {
     /// Transaction file or directory.
-    pub transactions: PathBuf,
+    pub transactions: Source,
     /// Optional customer master file (attributes usable as features).
-    pub customers: Option<PathBuf>,
+    pub customers: Option<Source>,
     /// Configuration (`[cluster]` says what to do).
     pub config: Config,
     /// A saved cluster_model.json to assign customers to instead of fitting.
@@ -78,7 +78,7 @@ async fn cluster_async(req: ClusterRequest) -> Result<ClusterOutcome> {
         &ctx,
         Stage {
             transactions: &req.transactions,
-            customers: req.customers.as_deref(),
+            customers: req.customers.as_ref(),
             config,
             as_of: config.run.as_of.map(AsOf::day),
             write_dir: &req.out_dir,

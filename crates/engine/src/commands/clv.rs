@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::clv::{DAYS_PER_UNIT, ModelFile, Models, RowCounts, Scores, fit, score, score_columns, summary};
 use crate::config::{AsOf, Config};
 use crate::error::{EngineError, Result};
-use crate::input::Stage;
+use crate::input::{Source, Stage};
 use crate::output::InputRecord;
 use crate::output::round;
 use crate::pipeline::runtime;
@@ -33,7 +33,7 @@ struct Prepared {
 /// Reads, cleans and aggregates `transactions`. With `calibration_end`, only rows up to it are
 /// used and it is the as-of date; `as_of` (when given) rejects later rows.
 async fn prepare(
-    transactions: &Path,
+    transactions: &Source,
     config: &Config,
     out_dir: &Path,
     as_of: Option<i32>,
@@ -94,7 +94,7 @@ fn model_file(p: &Prepared, config: &Config, m: &Models) -> ModelFile {
 #[derive(Debug, Clone)]
 pub struct FitRequest {
     /// Transaction file or directory.
-    pub transactions: PathBuf,
+    pub transactions: Source,
     /// Configuration (`[clv]` picks the model and fit settings).
     pub config: Config,
     /// Fit on rows up to this date, which is also the as-of date.
@@ -139,7 +139,7 @@ pub struct PredictRequest {
     /// A model.json from `clv fit` (or `run`).
     pub model: PathBuf,
     /// Transactions to score.
-    pub transactions: PathBuf,
+    pub transactions: Source,
     /// Configuration (`[clv]` horizon, discount, step; `[run]` as-of).
     pub config: Config,
     /// Where `predictions.csv` goes.
@@ -214,7 +214,7 @@ fn predictions_table(f: &Features, scores: &Scores) -> Table {
 #[derive(Debug, Clone)]
 pub struct EvaluateRequest {
     /// Transactions covering both periods.
-    pub transactions: PathBuf,
+    pub transactions: Source,
     /// Configuration.
     pub config: Config,
     /// Last day of the calibration period.

@@ -76,7 +76,7 @@ fn fixed_k_then_assignment_with_the_saved_model_reproduces_the_labels() {
     config.cluster.names = BTreeMap::from([("1".to_string(), "VIP".to_string())]);
     let fit_dir = dir.path().join("fit");
     let r = cluster_command(ClusterRequest {
-        transactions: input.clone(),
+        transactions: input.clone().into(),
         customers: None,
         config: config.clone(),
         model: None,
@@ -94,7 +94,7 @@ fn fixed_k_then_assignment_with_the_saved_model_reproduces_the_labels() {
     // assign the same customers with the saved model: the same clusters
     let assign_dir = dir.path().join("assign");
     let a = cluster_command(ClusterRequest {
-        transactions: input,
+        transactions: input.into(),
         customers: None,
         config,
         model: Some(fit_dir.join("cluster_model.json")),
@@ -119,8 +119,8 @@ fn categorical_attributes_switch_to_k_prototypes() {
     config.cluster.features = vec!["monetary".into(), "employees".into()];
     config.cluster.categorical = vec!["industry".into()];
     let r = cluster_command(ClusterRequest {
-        transactions: fixture.join("transactions.csv"),
-        customers: Some(fixture.join("customers.csv")),
+        transactions: fixture.join("transactions.csv").into(),
+        customers: Some(fixture.join("customers.csv").into()),
         config: config.clone(),
         model: None,
         out_dir: dir.path().to_path_buf(),
@@ -137,8 +137,8 @@ fn categorical_attributes_switch_to_k_prototypes() {
     config.cluster.features = vec!["region".into()];
     config.cluster.categorical = Vec::new();
     let err = cluster_command(ClusterRequest {
-        transactions: fixture.join("transactions.csv"),
-        customers: Some(fixture.join("customers.csv")),
+        transactions: fixture.join("transactions.csv").into(),
+        customers: Some(fixture.join("customers.csv").into()),
         config,
         model: None,
         out_dir: dir.path().to_path_buf(),

@@ -20,7 +20,7 @@ fn fit_cdnow(model: ModelKind) -> custseg_engine::clv::ModelFile {
     let mut config = Config::default();
     config.clv.model = model;
     let r = fit_command(FitRequest {
-        transactions: cdnow_input(dir.path()),
+        transactions: cdnow_input(dir.path()).into(),
         config,
         calibration_end: Some("1997-09-30".parse().expect("date")),
         out_dir: dir.path().to_path_buf(),
@@ -59,7 +59,7 @@ fn published_cdnow_fits_are_reproduced_from_the_raw_transactions() {
 fn evaluate_compares_the_holdout_with_model_and_baseline() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let ev = evaluate_command(EvaluateRequest {
-        transactions: cdnow_input(dir.path()),
+        transactions: cdnow_input(dir.path()).into(),
         config: Config::default(),
         calibration_end: "1997-09-30".parse().expect("date"),
         holdout_end: "1998-06-30".parse().expect("date"),
@@ -88,7 +88,7 @@ fn predict_scores_with_a_saved_model_and_run_adds_the_columns() {
     let mut config = Config::default();
     config.run.as_of = Some("1997-09-30".parse().expect("date"));
     fit_command(FitRequest {
-        transactions: input.clone(),
+        transactions: input.clone().into(),
         config: config.clone(),
         calibration_end: None,
         out_dir: dir.path().to_path_buf(),
@@ -98,7 +98,7 @@ fn predict_scores_with_a_saved_model_and_run_adds_the_columns() {
     predict_config.clv.horizon_months = 9;
     let p = predict_command(PredictRequest {
         model: dir.path().join("model.json"),
-        transactions: input.clone(),
+        transactions: input.clone().into(),
         config: predict_config,
         out_dir: dir.path().to_path_buf(),
     })
@@ -172,14 +172,14 @@ fn a_bad_model_file_or_period_is_a_clear_error() {
     std::fs::write(&bad, "{}").unwrap_or_else(|e| panic!("{e}"));
     let err = predict_command(PredictRequest {
         model: bad,
-        transactions: input.clone(),
+        transactions: input.clone().into(),
         config: Config::default(),
         out_dir: dir.path().to_path_buf(),
     })
     .expect_err("not a model file");
     assert!(matches!(err, custseg_engine::EngineError::ModelFile { .. }), "{err}");
     let err = evaluate_command(EvaluateRequest {
-        transactions: input,
+        transactions: input.into(),
         config: Config::default(),
         calibration_end: "1998-01-01".parse().expect("date"),
         holdout_end: "1997-06-01".parse().expect("date"),

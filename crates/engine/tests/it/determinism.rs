@@ -61,7 +61,7 @@ fn run_async_leaves_the_callers_runtime_free() {
     let (blocking, _) = crate::run_on(&input, None, Config::default());
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let req = custseg_engine::RunRequest {
-        transactions: input,
+        transactions: input.into(),
         customers: None,
         config: Config::default(),
         out_dir: dir.path().to_path_buf(),

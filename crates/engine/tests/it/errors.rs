@@ -233,7 +233,7 @@ fn every_command_checks_its_input_alike() {
         let _ = std::fs::remove_dir_all(&out);
         let ran = try_run(log, None, config.clone()).err();
         let clustered = cluster::cluster_command(cluster::ClusterRequest {
-            transactions: log.clone(),
+            transactions: log.clone().into(),
             customers: None,
             config: config.clone(),
             model: None,
@@ -242,7 +242,7 @@ fn every_command_checks_its_input_alike() {
         .err();
         let rejects = std::fs::read_to_string(out.join("rejects.csv")).unwrap_or_default();
         let fitted = clv::fit_command(clv::FitRequest {
-            transactions: log.clone(),
+            transactions: log.clone().into(),
             config,
             calibration_end: None,
             out_dir: dir.path().join("fit"),

@@ -36,7 +36,7 @@ fn track_cdnow_month_by_month_matches_independent_runs() {
     let input = cdnow(dir.path());
     let store = dir.path().join("h.db");
     let outcome = track(TrackRequest {
-        transactions: input.clone(),
+        transactions: input.clone().into(),
         customers: None,
         config: quick_config(),
         out_dir: dir.path().join("track"),
@@ -62,7 +62,7 @@ fn track_cdnow_month_by_month_matches_independent_runs() {
         config.run.as_of = Some(as_of.parse().expect("date"));
         let out = dir.path().join(format!("single_{k}"));
         run(RunRequest {
-            transactions: input.clone(),
+            transactions: input.clone().into(),
             customers: None,
             config,
             out_dir: out.clone(),
@@ -104,7 +104,7 @@ fn a_second_run_is_compared_with_the_first() {
         config.cluster.enabled = false;
         config.run.as_of = as_of.map(|d| d.parse().expect("date"));
         run(RunRequest {
-            transactions: input.clone(),
+            transactions: input.clone().into(),
             customers: None,
             config,
             out_dir: dir.path().join(out),
@@ -185,7 +185,7 @@ fn a_frozen_track_classifies_every_date_by_the_first_dates_model() {
     let input = cdnow(dir.path());
     let out = dir.path().join("track");
     let outcome = track(TrackRequest {
-        transactions: input,
+        transactions: input.into(),
         customers: None,
         config: quick_config(),
         out_dir: out.clone(),

@@ -41,8 +41,8 @@ pub fn by_id(rows: Vec<HashMap<String, String>>) -> HashMap<String, HashMap<Stri
 pub fn run_on(transactions: &Path, customers: Option<&Path>, config: Config) -> (tempfile::TempDir, RunSummary) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let summary = custseg_engine::run(RunRequest {
-        transactions: transactions.to_path_buf(),
-        customers: customers.map(Path::to_path_buf),
+        transactions: transactions.to_path_buf().into(),
+        customers: customers.map(Path::to_path_buf).map(Into::into),
         config,
         out_dir: dir.path().to_path_buf(),
         progress: None,
@@ -61,8 +61,8 @@ pub fn try_run(
 ) -> Result<RunSummary, custseg_engine::EngineError> {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     custseg_engine::run(RunRequest {
-        transactions: transactions.to_path_buf(),
-        customers: customers.map(Path::to_path_buf),
+        transactions: transactions.to_path_buf().into(),
+        customers: customers.map(Path::to_path_buf).map(Into::into),
         config,
         out_dir: dir.path().to_path_buf(),
         progress: None,

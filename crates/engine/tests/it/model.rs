@@ -164,9 +164,13 @@ fn one_customer_at_a_time_gets_the_runs_labels() {
     let scorer = Scorer::new(Classifier::read(&fit.path().join("classifier.json")).unwrap_or_else(|e| panic!("{e}")));
     let mut config = Config::default();
     config.run.as_of = Some(s.record.as_of);
-    let (features, master_file) =
-        custseg_engine::pipeline::read_features(&log, Some(&master), &config, &dir.path().join("features"))
-            .unwrap_or_else(|e| panic!("{e}"));
+    let (features, master_file) = custseg_engine::pipeline::read_features(
+        &log.clone().into(),
+        Some(&master.clone().into()),
+        &config,
+        &dir.path().join("features"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let master_file = master_file.unwrap_or_else(|| panic!("no master"));
     let rows = by_id(read_csv(&fit.path().join("customers.csv")));
     let schemes: Vec<String> = scorer.classify(&features.select(&[0]), None).unwrap_or_else(|e| panic!("{e}"))[0]

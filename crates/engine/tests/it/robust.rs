@@ -252,8 +252,8 @@ fn the_output_directory_never_mixes_runs_nor_replaces_an_input() {
     let before = std::fs::read(&master).unwrap_or_default();
     let run = |out: &Path, customers: Option<&Path>| {
         custseg_engine::run(custseg_engine::RunRequest {
-            transactions: fixture.clone(),
-            customers: customers.map(Path::to_path_buf),
+            transactions: fixture.clone().into(),
+            customers: customers.map(Path::to_path_buf).map(Into::into),
             config: Config::default(),
             out_dir: out.to_path_buf(),
             progress: None,

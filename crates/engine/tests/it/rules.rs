@@ -386,8 +386,8 @@ fn rules_are_type_checked_before_the_data_is_read() {
     let run = |config: Config, master: bool| {
         let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let r = custseg_engine::run(custseg_engine::RunRequest {
-            transactions: root.join("transactions.csv"),
-            customers: master.then(|| root.join("customers.csv")),
+            transactions: root.join("transactions.csv").into(),
+            customers: master.then(|| root.join("customers.csv")).map(Into::into),
             config,
             out_dir: out.path().to_path_buf(),
             progress: None,
