@@ -95,9 +95,28 @@ pub(crate) struct Checked {
     /// The master file.
     pub master: Option<Master>,
     /// The files' fingerprints, when asked for.
-    pub fingerprints: Option<JoinHandle<Vec<Result<InputRecord>>>>,
+    pub fingerprints: Fingerprints,
     /// Milliseconds reading the master file, the transactions, and writing rejects.csv.
     pub ms: [u64; 3],
+}
+
+/// The input files' fingerprints, computed on a thread of their own ([`Stage::fingerprints`]).
+#[derive(Debug)]
+pub(crate) struct Fingerprints(Option<JoinHandle<Vec<Result<InputRecord>>>>);
+
+impl Fingerprints {
+    /// Waits for them.
+    ///
+    /// # Errors
+    /// A file that cannot be read; [`EngineError::Internal`] when they were not asked for.
+    pub fn wait(self) -> Result<Vec<InputRecord>> {
+        self.0
+            .ok_or_else(|| EngineError::Internal("the input fingerprints were not asked for".into()))?
+            .join()
+            .map_err(|_| EngineError::Internal("the input fingerprint thread failed".into()))?
+            .into_iter()
+            .collect()
+    }
 }
 
 impl Checked {
@@ -157,9 +176,9 @@ pub(crate) async fn check(ctx: &SessionContext, stage: Stage<'_>) -> Result<Chec
         }
     };
     let ingest_ms = t.elapsed().as_millis() as u64;
-    let fingerprints = stage.fingerprints.then(|| {
+    let fingerprints = Fingerprints(stage.fingerprints.then(|| {
         fingerprint_all(input.files.iter().map(|f| (f.path.clone(), PathBuf::from(&f.path), f.size_bytes)).collect())
-    });
+    }));
     let t = Instant::now();
     Sink::new(config.run.fsync).csv(&stage.write_dir.join("rejects.csv"), &input.reject_schema, &input.rejects)?;
     let rejects_ms = t.elapsed().as_millis() as u64;

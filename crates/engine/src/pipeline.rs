@@ -564,12 +564,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     timings.insert("write", t.elapsed().as_millis() as u64);
     trace_stage("write", &timings);
 
-    let inputs = fingerprints
-        .ok_or_else(|| EngineError::Internal("no input fingerprints".into()))?
-        .join()
-        .map_err(|_| EngineError::Internal("the input fingerprint thread failed".into()))?
-        .into_iter()
-        .collect::<Result<Vec<_>>>()?;
+    let inputs = fingerprints.wait()?;
     let customers_file = match req.customers.as_ref().and_then(Source::files) {
         Some(p) => Some(InputRecord {
             path: p.display().to_string(),

@@ -71,12 +71,7 @@ async fn prepare(
     let features = aggregate(&ctx, kept, input.names, present, as_of_day).await?;
     let holdout =
         holdout_codes.into_iter().map(|(code, days)| (features.customer[code as usize].clone(), days)).collect();
-    let inputs = fingerprints
-        .ok_or_else(|| EngineError::Internal("no input fingerprints".into()))?
-        .join()
-        .map_err(|_| EngineError::Internal("the input fingerprint thread failed".into()))?
-        .into_iter()
-        .collect::<Result<Vec<_>>>()?;
+    let inputs = fingerprints.wait()?;
     Ok(Prepared {
         features,
         rows: RowCounts { read: q.rows_read, kept: q.rows_kept, rejected: q.rows_rejected, after_calibration: after },
