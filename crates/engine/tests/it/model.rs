@@ -15,6 +15,17 @@ fn cdnow(dir: &Path) -> std::path::PathBuf {
     p
 }
 
+/// A generated log of `n` customers (with discounts) and its master file, in `dir`.
+fn generated(dir: &Path, n: u64, seed: u64) -> (std::path::PathBuf, std::path::PathBuf) {
+    let params = custseg_engine::SynthParams { n_customers: n, seed, discounts: true, ..Default::default() };
+    let (log, master) = (dir.join("log.csv"), dir.join("master.csv"));
+    let sink = custseg_engine::Sink::default();
+    custseg_engine::write_synth(&params, &log, custseg_engine::SynthFormat::Csv, sink)
+        .unwrap_or_else(|e| panic!("{e}"));
+    custseg_engine::write_synth_master(&params, &master, sink).unwrap_or_else(|e| panic!("{e}"));
+    (log, master)
+}
+
 fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -59,18 +70,7 @@ fn a_run_classified_by_its_own_model_is_the_same_run() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     same_with_own_model(&cdnow(dir.path()), None, Config::default());
     // a generated log with a master file: prospects, rule schemes on master attributes
-    let params = custseg_engine::SynthParams { n_customers: 1500, seed: 11, discounts: true, ..Default::default() };
-    let log = dir.path().join("log.csv");
-    let master = dir.path().join("master.csv");
-    custseg_data::synth_io::write_synth(
-        &params,
-        &log,
-        custseg_data::synth_io::SynthFormat::Csv,
-        custseg_engine::Sink::default(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    custseg_data::synth_io::write_synth_master(&params, &master, custseg_engine::Sink::default())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (log, master) = generated(dir.path(), 1500, 11);
     same_with_own_model(&log, Some(&master), Config::default());
 }
 
@@ -148,18 +148,7 @@ fn a_model_from_a_newer_custseg_is_refused() {
 fn one_customer_at_a_time_gets_the_runs_labels() {
     use custseg_engine::one::Scorer;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let params = custseg_engine::SynthParams { n_customers: 1200, seed: 23, discounts: true, ..Default::default() };
-    let log = dir.path().join("log.csv");
-    let master = dir.path().join("master.csv");
-    custseg_data::synth_io::write_synth(
-        &params,
-        &log,
-        custseg_data::synth_io::SynthFormat::Csv,
-        custseg_engine::Sink::default(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    custseg_data::synth_io::write_synth_master(&params, &master, custseg_engine::Sink::default())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (log, master) = generated(dir.path(), 1200, 23);
     let (fit, s) = run_on(&log, Some(&master), Config::default());
     let scorer = Scorer::new(Classifier::read(&fit.path().join("classifier.json")).unwrap_or_else(|e| panic!("{e}")));
     let mut config = Config::default();
