@@ -326,11 +326,7 @@ fn run_command(a: RunArgs, quiet: bool) -> Result<()> {
     }
     config.check()?;
     // the CLI owns the runtime the job is awaited on, as a server does
-    let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    if config.run.threads > 0 {
-        runtime.worker_threads(config.run.threads);
-    }
-    let runtime = runtime.build().context("cannot start the runtime")?;
+    let runtime = custseg_engine::runtime(config.run.threads)?;
     let summary = with_progress(quiet, "reading transactions", |progress| {
         runtime.block_on(custseg_engine::run_async(RunRequest {
             transactions: a.job.transactions.clone().into(),

@@ -48,7 +48,7 @@ pub mod wallet;
 pub use config::{AsOf, Config, DEFAULT_TOML};
 pub use error::{EngineError, Fault, Result};
 pub use input::Source;
-pub use pipeline::{REPORT_FILE, Renderer, RunRequest, RunSummary, run, run_async};
+pub use pipeline::{REPORT_FILE, Renderer, RunRequest, RunSummary, run, run_async, runtime};
 
 pub use custseg_core::synth::SynthParams;
 pub use custseg_data::synth_io::{SynthFormat, write_synth, write_synth_master};

@@ -211,20 +211,25 @@ impl Classifier {
 }
 
 /// The saved model of a fitted classification (the parts the built-in schemes need).
-pub fn fitted_model(c: &Classified, config: &Config, fitted: FittedRun) -> Classifier {
-    Classifier {
+///
+/// # Errors
+/// [`EngineError::Internal`] for a classification applied from a saved model (that model is
+/// the one to keep).
+pub fn fitted_model(c: &Classified, config: &Config, fitted: FittedRun) -> Result<Classifier> {
+    let models = c.models.clone().ok_or_else(|| EngineError::Internal("no fitted cuts to save".into()))?;
+    Ok(Classifier {
         schema_version: SCHEMA_VERSION,
         custseg_version: env!("CARGO_PKG_VERSION").to_string(),
         as_of: fitted.as_of,
         config_hash: crate::store::config_hash(config),
         inputs: fitted.inputs,
-        rfm: c.models.rfm.clone(),
+        rfm: models.rfm,
         rfm_segments: config.rfm.segment_rules().into_owned(),
-        abc: c.models.abc.clone(),
-        value_tier: c.models.value_tier.clone(),
+        abc: models.abc,
+        value_tier: models.value_tier,
         lifecycle: LifecycleModel { thresholds: c.thresholds, source: c.threshold_source, p_alive: fitted.p_alive },
         parts: fitted.parts,
-    }
+    })
 }
 
 /// What a fitted model records of its run besides the classification.

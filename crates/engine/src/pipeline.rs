@@ -261,7 +261,12 @@ pub(crate) async fn off_workers<T: Send + 'static>(
     }
 }
 
-pub(crate) fn runtime(threads: usize) -> Result<tokio::runtime::Runtime> {
+/// A multi-threaded tokio runtime with `threads` workers (0: one per core), for a caller that has
+/// none (the CLI; [`run`] and the other blocking entry points).
+///
+/// # Errors
+/// [`EngineError::Internal`] when the runtime cannot start.
+pub fn runtime(threads: usize) -> Result<tokio::runtime::Runtime> {
     let mut b = tokio::runtime::Builder::new_multi_thread();
     if threads > 0 {
         b.worker_threads(threads);
@@ -603,7 +608,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
                     playbook: plays.clone(),
                 },
             },
-        ),
+        )?,
     };
     sink.json(&dir.join(crate::model::MODEL_FILE), &classifier)?;
     // the run history: record, compare with the previous run of the same configuration

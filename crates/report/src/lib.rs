@@ -82,11 +82,7 @@ fn message(v: &serde_json::Value, lang: Lang) -> String {
 
 fn write_to(html: &str, path: &Path, sink: Sink) -> Result<()> {
     sink.atomic(path, |w| {
-        std::io::Write::write_all(w, html.as_bytes()).map_err(|e| custseg_engine::DataError::Io {
-            action: "write",
-            path: path.to_path_buf(),
-            source: e,
-        })
+        std::io::Write::write_all(w, html.as_bytes()).map_err(custseg_engine::DataError::io("write", path))
     })
     .map_err(EngineError::Data)
 }

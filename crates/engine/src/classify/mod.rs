@@ -91,8 +91,9 @@ pub struct Classified {
     pub thresholds: Thresholds,
     /// Where they came from.
     pub threshold_source: ThresholdSource,
-    /// The RFM scorer, ABC and value-tier cuts: fitted on these customers, or the saved model's.
-    pub models: Models,
+    /// The RFM scorer, ABC and value-tier cuts fitted on these customers (`None` when applied
+    /// from a saved model, which holds them: a lookup copies nothing).
+    pub models: Option<Models>,
 }
 
 /// The fitted cuts of the built-in schemes (what a saved model keeps of them).
@@ -157,7 +158,7 @@ fn apply(f: &Features, params: Params<'_>, m: Frozen<'_>) -> Result<Classified> 
         thresholds: m.lifecycle.thresholds,
         threshold_source: m.lifecycle.source,
         scores,
-        models: Models { rfm: m.rfm.clone(), abc: m.abc.clone(), value_tier: m.value_tier.clone() },
+        models: None,
     })
 }
 
@@ -197,7 +198,7 @@ fn fit(f: &Features, config: Params<'_>) -> Result<Classified> {
         value_tier,
         thresholds: lifecycle.0,
         threshold_source: lifecycle.1,
-        models: Models { rfm: rfm_model, abc: abc_model, value_tier: tier_model },
+        models: Some(Models { rfm: rfm_model, abc: abc_model, value_tier: tier_model }),
     })
 }
 
