@@ -58,6 +58,94 @@ pub enum Command {
     /// Classify the same log as of a series of dates (each with only the transactions up to
     /// it), record every run, and write label counts over time and the migrations between dates.
     Track(TrackArgs),
+    /// Serve the team's classification over HTTP: a JSON API under /api/v1 and a dashboard,
+    /// with accounts and roles (`custseg user add` makes the first).
+    Serve(ServeArgs),
+    /// Accounts of `custseg serve`: add (prints a new token once), list, revoke.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// `custseg serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Plain HTTP: keep it on loopback and put a TLS reverse proxy in
+    /// front for other machines (README, "Serving a team").
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
+    pub addr: std::net::SocketAddr,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Where uploads and run outputs are kept.
+    #[arg(long, value_name = "DIR", default_value = "custseg-data")]
+    pub data: PathBuf,
+    /// The largest upload accepted, in bytes (suffixes K, M, G: 500M).
+    #[arg(long, value_name = "BYTES", default_value = "1G", value_parser = parse_bytes)]
+    pub max_upload: u64,
+    /// Worker threads of a run (0: all cores).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+}
+
+/// `1048576`, `512K`, `500M`, `2G` -> bytes.
+pub fn parse_bytes(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let (digits, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((k, _)) => t.split_at(k),
+        None => (t, ""),
+    };
+    let n: u64 = digits.parse().map_err(|_| format!("a size is a number of bytes with K, M or G, got `{text}`"))?;
+    let scale: u64 = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        _ => return Err(format!("a size is a number of bytes with K, M or G, got `{text}`")),
+    };
+    n.checked_mul(scale).filter(|&b| b > 0).ok_or_else(|| format!("the size `{text}` is out of range"))
+}
+
+/// `custseg user ...`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add an account and print its API token, once (the store keeps only its hash).
+    Add(UserAddArgs),
+    /// List the accounts (never their tokens).
+    List(StoreArgs),
+    /// Revoke an account's token and end its dashboard sessions.
+    Revoke(UserRevokeArgs),
+}
+
+/// `custseg user add`.
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// Login name (letters, digits, . _ - @).
+    pub name: String,
+    /// What the account may do: viewer (read), analyst (also upload, run, export), admin (also
+    /// accounts, audit log, delete).
+    #[arg(long, value_enum)]
+    pub role: RoleArg,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// `custseg user revoke`.
+#[derive(Debug, Args)]
+pub struct UserRevokeArgs {
+    /// Login name.
+    pub name: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// A role.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    /// Sales: reads segments, customers (personal data masked) and the playbook.
+    Viewer,
+    /// Marketing and data: also uploads data, starts runs, exports.
+    Analyst,
+    /// Also manages accounts, reads the audit log, deletes runs.
+    Admin,
 }
 
 /// Where the run history lives.

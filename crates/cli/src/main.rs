@@ -3,6 +3,7 @@
 
 mod args;
 mod history_view;
+mod serve;
 mod summary;
 mod term;
 
@@ -88,6 +89,8 @@ fn error_text(err: &anyhow::Error) -> String {
 fn dispatch(cli: Cli) -> Result<()> {
     let quiet = cli.quiet;
     match cli.command {
+        Command::Serve(a) => serve::serve(a, quiet),
+        Command::User(c) => serve::user(c),
         Command::Score(a) => run_command(RunArgs::from(a), quiet),
         Command::Run(a) => run_command(a, quiet),
         Command::Demo(a) => {

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use custseg_engine::Progress;
+use custseg_engine::Monitor;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 static BAR: OnceLock<Mutex<Option<ProgressBar>>> = OnceLock::new();
@@ -72,12 +72,13 @@ impl Write for SuspendingStderr {
     }
 }
 
-/// A row counter shown as a spinner on stderr while `work` runs, when stderr is a terminal.
-pub fn with_progress<T>(quiet: bool, label: &str, work: impl FnOnce(Option<Progress>) -> T) -> T {
+/// The rows read and the stage, shown as a spinner on stderr while `work` runs, when stderr is a
+/// terminal.
+pub fn with_progress<T>(quiet: bool, label: &str, work: impl FnOnce(Option<Monitor>) -> T) -> T {
     if quiet || !std::io::stderr().is_terminal() {
         return work(None);
     }
-    let counter: Progress = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let monitor = Monitor::new();
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     bar.set_style(
         ProgressStyle::with_template("{spinner} {msg} {elapsed}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
@@ -87,16 +88,21 @@ pub fn with_progress<T>(quiet: bool, label: &str, work: impl FnOnce(Option<Progr
     }
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let ticker = {
-        let (bar, counter, stop, label) = (bar.clone(), counter.clone(), stop.clone(), label.to_string());
+        let (bar, monitor, stop, label) = (bar.clone(), monitor.clone(), stop.clone(), label.to_string());
         std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
-                bar.set_message(format!("{label}: {} rows read", group(counter.load(Ordering::Relaxed))));
+                let rows = group(monitor.rows().load(Ordering::Relaxed));
+                let stage = match monitor.stage() {
+                    "queued" | "ingest" => label.clone(),
+                    other => other.to_string(),
+                };
+                bar.set_message(format!("{stage}: {rows} rows read"));
                 bar.tick();
                 std::thread::sleep(Duration::from_millis(120));
             }
         })
     };
-    let result = work(Some(counter));
+    let result = work(Some(monitor));
     stop.store(true, Ordering::Relaxed);
     let _ = ticker.join();
     bar.finish_and_clear();

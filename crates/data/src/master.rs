@@ -29,6 +29,17 @@ pub struct Master {
     pub values: Vec<Vec<Option<String>>>,
     /// What happened to the rows.
     pub report: MasterReport,
+    /// The columns holding personal data (by their names), read only with [`Personal::Keep`].
+    pub personal: Vec<String>,
+}
+
+/// Whether the personal-data columns of a master file are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Personal {
+    /// Not read (a run: no rule needs them, and no output may carry them unasked).
+    LeaveOut,
+    /// Read as attributes (the server, which masks them for viewers).
+    Keep,
 }
 
 /// Row accounting for the master file.
@@ -161,6 +172,7 @@ impl Master {
             ids: at.iter().map(|&i| self.ids[i].clone()).collect(),
             values: self.values.iter().map(|col| at.iter().map(|&i| col[i].clone()).collect()).collect(),
             report: MasterReport::default(),
+            personal: self.personal.clone(),
         }
     }
 }
@@ -176,6 +188,7 @@ pub async fn read_master(
     csv: &CsvOptions,
     map: &BTreeMap<String, String>,
     temp_dir: &Path,
+    keep: Personal,
 ) -> Result<Master> {
     let format = Format::of(path).unwrap_or(Format::Csv);
     let mut src = source::open(path, format, csv, temp_dir)?;
@@ -211,14 +224,17 @@ pub async fn read_master(
     // rule needs it, and an output must not carry it unless asked for
     let personal: Vec<String> =
         columns.iter().filter(|c| **c != id_column && PersonalData::of(c).is_some()).cloned().collect();
-    let kept_column = |c: &String| *c != id_column && !personal.contains(c);
+    let kept_column = |c: &String| *c != id_column && (keep == Personal::Keep || !personal.contains(c));
     let mut attributes: Vec<String> = columns.iter().filter(|c| kept_column(c)).cloned().collect();
     let renamed = canonical_names(&mut attributes);
     let attr_pos: Vec<usize> = (0..columns.len()).filter(|&i| i != id_pos && kept_column(&columns[i])).collect();
     let mut m = Master { id_column, attributes, values: vec![Vec::new(); attr_pos.len()], ..Master::default() };
     m.report.path = path.display().to_string();
     m.report.renamed = renamed;
-    m.report.personal_data_left_out = personal;
+    if keep == Personal::LeaveOut {
+        m.report.personal_data_left_out = personal.clone();
+    }
+    m.personal = personal;
     m.report.rejected_by_reason = BTreeMap::from([("missing_customer_id", 0), ("duplicate_customer_id", 0)]);
     let header = u64::from(format == Format::Csv);
     let mut seen: HashMap<String, ()> = HashMap::new();

@@ -61,6 +61,10 @@ pub struct Config {
     pub playbook: Vec<PlayOverride>,
     /// `[[alerts]]`: alert rules on migrations between runs (the built-in ones by default).
     pub alerts: Vec<crate::alerts::AlertRule>,
+    /// `[privacy]`: which master-file columns hold personal data. Not part of the
+    /// classification: left out of the configuration's identity and, when unset, of run.json.
+    #[serde(skip_serializing_if = "PrivacyConfig::is_empty")]
+    pub privacy: PrivacyConfig,
     /// The file this configuration was read from (not part of the configuration: messages use
     /// it to name the line of a bad rule).
     #[serde(skip)]
@@ -93,6 +97,23 @@ impl Source {
             None => Some(start + 1),
             Some(sql) => lines[start..].iter().position(|l| l.contains(sql)).map(|k| start + k + 1),
         }
+    }
+}
+
+/// `[privacy]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrivacyConfig {
+    /// Master-file columns holding personal data besides those recognised by name (name, 姓名,
+    /// phone, 手机, email, 邮箱, address, 地址, id_card, 身份证号, ...): the server masks them for
+    /// viewers and logs every export of them.
+    pub pii: Vec<String>,
+}
+
+impl PrivacyConfig {
+    /// Whether nothing is declared.
+    pub fn is_empty(&self) -> bool {
+        self.pii.is_empty()
     }
 }
 
@@ -154,6 +175,7 @@ impl Default for Config {
             crosstab: CrosstabConfig::default(),
             playbook: Vec::new(),
             alerts: crate::alerts::default_rules(),
+            privacy: PrivacyConfig::default(),
             source: None,
         }
     }
@@ -281,6 +303,14 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| EngineError::Config { path: path.to_path_buf(), message: e.to_string() })?;
+        Config::parse(text, path)
+    }
+
+    /// Reads and checks a configuration's TOML text; `path` names it in messages.
+    ///
+    /// # Errors
+    /// As [`Config::load`].
+    pub fn parse(text: String, path: &Path) -> Result<Config> {
         let mut config: Config = toml::from_str(&text)
             .map_err(|e| EngineError::Config { path: path.to_path_buf(), message: e.to_string() })?;
         config.source = Some(Source { path: path.to_path_buf(), text });

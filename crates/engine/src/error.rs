@@ -39,6 +39,9 @@ pub enum EngineError {
     /// No customer remained after cleaning.
     #[error("no rows were kept ({rejected} of {read} rejected), so there are no customers to classify (see {rejects})")]
     NothingKept { rejected: u64, read: u64, rejects: PathBuf },
+    /// The caller cancelled the job ([`crate::Monitor::cancel`]).
+    #[error("the run was cancelled")]
+    Cancelled,
     /// custseg or the machine failed, not the caller or the data.
     #[error("internal error: {0}")]
     Internal(String),
@@ -80,7 +83,8 @@ impl EngineError {
             EngineError::Config { .. }
             | EngineError::ModelFile { .. }
             | EngineError::Invalid(_)
-            | EngineError::NoSuchRun { .. } => Fault::Request,
+            | EngineError::NoSuchRun { .. }
+            | EngineError::Cancelled => Fault::Request,
             EngineError::Strict { .. }
             | EngineError::NothingKept { .. }
             | EngineError::Clv(_)

@@ -17,7 +17,7 @@ use custseg_data::SessionContext;
 use custseg_data::features::{Features, Present, aggregate};
 use custseg_data::ingest::{Ingested, Progress, ingest_with};
 use custseg_data::mapping::{ColumnMap, Role};
-use custseg_data::master::{Master, read_master};
+use custseg_data::master::{Master, Personal, read_master};
 use custseg_data::sink::Sink;
 use custseg_data::source::fingerprint;
 
@@ -139,7 +139,7 @@ pub(crate) async fn check(ctx: &SessionContext, stage: Stage<'_>) -> Result<Chec
     // larger) transactions are read
     let master = match stage.customers {
         Some(Source::Files(p)) => {
-            Some(read_master(ctx, p, &config.input.ingest_options().csv, &config.input.map, stage.write_dir).await?)
+            Some(read_master(ctx, p, &config.input.ingest_options().csv, &config.input.map, stage.write_dir, Personal::LeaveOut).await?)
         }
         None => None,
     };

@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use custseg_data::ingest::ingest;
+use custseg_data::master::{MasterReport, Personal, read_master};
+use custseg_data::sink::{Column, Table};
 use custseg_data::quality::QualityReport;
 
 use crate::config::{AsOf, Config};
@@ -31,6 +33,70 @@ pub async fn inspect_async(path: PathBuf, config: Config) -> Result<QualityRepor
             let temp = std::env::temp_dir();
             let input = ingest(&ctx, &path, &config.input.ingest_options(), as_of, &temp, None).await?;
             Ok(input.quality)
+        })
+    })
+    .await
+}
+
+/// What custseg sees in a customer master file: its id column, the attributes it would read,
+/// the personal-data columns it leaves out, and the rows kept and rejected.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MasterSummary {
+    /// The customer id column.
+    pub id_column: String,
+    /// Attribute columns read, in file order.
+    pub attributes: Vec<String>,
+    /// The rows.
+    pub report: MasterReport,
+}
+
+/// Reads a master file with `config`'s input settings.
+///
+/// # Errors
+/// Hard read errors (see [`crate::EngineError`]).
+pub async fn inspect_master_async(path: PathBuf, config: Config) -> Result<MasterSummary> {
+    config.check()?;
+    off_workers(move |rt| {
+        rt.block_on(async {
+            let ctx = custseg_data::session(config.run.threads);
+            let temp = std::env::temp_dir();
+            let options = config.input.ingest_options();
+            let m = read_master(&ctx, &path, &options.csv, &config.input.map, &temp, Personal::LeaveOut).await?;
+            Ok(MasterSummary { id_column: m.id_column, attributes: m.attributes, report: m.report })
+        })
+    })
+    .await
+}
+
+/// A master file's attributes with its personal data, for the server to show masked.
+#[derive(Debug, Clone)]
+pub struct Attributes {
+    /// `customer_id` and every attribute column, one row per customer, sorted by id.
+    pub table: Table,
+    /// The columns holding personal data by their names.
+    pub personal: Vec<String>,
+}
+
+/// Reads every column of a master file, personal data included.
+///
+/// # Errors
+/// Hard read errors (see [`crate::EngineError`]).
+pub async fn master_attributes_async(path: PathBuf, config: Config) -> Result<Attributes> {
+    config.check()?;
+    off_workers(move |rt| {
+        rt.block_on(async {
+            let ctx = custseg_data::session(config.run.threads);
+            let temp = std::env::temp_dir();
+            let options = config.input.ingest_options();
+            let m = read_master(&ctx, &path, &options.csv, &config.input.map, &temp, Personal::Keep).await?;
+            let mut order: Vec<usize> = (0..m.ids.len()).collect();
+            order.sort_by(|&a, &b| m.ids[a].cmp(&m.ids[b]));
+            let mut table = Table::default();
+            table.push("customer_id", Column::Str(order.iter().map(|&i| Some(m.ids[i].clone())).collect()));
+            for (name, values) in m.attributes.iter().zip(&m.values) {
+                table.push(name.clone(), Column::Str(order.iter().map(|&i| values[i].clone()).collect()));
+            }
+            Ok(Attributes { table, personal: m.personal })
         })
     })
     .await

@@ -11,7 +11,7 @@ use custseg_core::Lang;
 use custseg_core::abc::AbcSummary;
 use custseg_core::catalog::Msg;
 use custseg_data::features::aggregate;
-use custseg_data::ingest::Progress;
+
 use custseg_data::master::MasterReport;
 use custseg_data::parse::format_day;
 use custseg_data::quality::QualityReport;
@@ -28,6 +28,7 @@ use crate::input::{Checked, Source, Stage, present_of};
 use crate::label::{Labelled, Layout, Population, Predicted, label, layout};
 use crate::matrix::MatrixRecord;
 use crate::model::{Classifier, ClvPart, FittedRun, ModelSource, Parts, fitted_model};
+use crate::monitor::{Monitor, enter};
 pub use crate::output::InputRecord;
 use crate::output::{SegmentRow, crosstab_table, segment_rows, segments_table};
 use crate::playbook;
@@ -45,8 +46,9 @@ pub struct RunRequest {
     pub config: Config,
     /// Output directory (created if missing).
     pub out_dir: PathBuf,
-    /// Row counter for a progress display.
-    pub progress: Option<Progress>,
+    /// Rows read and the stage, for a progress display; its cancel flag stops the run at the
+    /// next stage boundary with [`EngineError::Cancelled`].
+    pub progress: Option<Monitor>,
     /// The run history database to record the run in (`None`: not recorded).
     pub store: Option<PathBuf>,
     /// What writes report.html when `[run] report` is on (`custseg_report::write`); `None`: no
@@ -387,6 +389,8 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     let total = Instant::now();
     let ctx = custseg_data::session(config.run.threads);
     let as_of_given = config.run.as_of.map(AsOf::day);
+    let monitor = req.progress.as_ref();
+    enter(monitor, "ingest")?;
     let checked = crate::input::check(
         &ctx,
         Stage {
@@ -396,7 +400,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
             as_of: as_of_given,
             write_dir: dir,
             shown_dir: &req.out_dir,
-            progress: req.progress.as_ref(),
+            progress: monitor.map(Monitor::rows),
             rules: true,
             fingerprints: true,
         },
@@ -412,6 +416,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     let as_of_source = if as_of_given.is_some() { "given" } else { "derived" };
     let Checked { input, master, fingerprints, .. } = checked;
     let quality = input.quality.clone();
+    enter(monitor, "features")?;
     let features = aggregate(&ctx, input.kept, input.names, present_of(&input.column_map), as_of).await?;
     timings.insert("features", t.elapsed().as_millis() as u64);
     trace_stage("features", &timings);
@@ -422,6 +427,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     timings.insert("customers_file", master_ms + t.elapsed().as_millis() as u64);
     trace_stage("customers_file", &timings);
 
+    enter(monitor, "classify")?;
     let Labelled {
         predicted,
         clustered,
@@ -446,6 +452,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
             trace_stage(stage, &timings);
         },
     )?;
+    enter(monitor, "write")?;
     let saved_clv = model.as_ref().and_then(|m| m.parts.clv.as_ref());
     let scores = predicted.as_ref().and_then(|p| p.as_ref().ok()).map(|(_, s)| s);
     let lookalike_lifts = lookalike.as_ref().map(|(l, _)| l).filter(|_| master.is_some());
@@ -612,6 +619,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     };
     sink.json(&dir.join(crate::model::MODEL_FILE), &classifier)?;
     // the run history: record, compare with the previous run of the same configuration
+    enter(monitor, "store")?;
     let history = match (&req.store, history_features) {
         (Some(path), Some(features_per_row)) => {
             let t = Instant::now();

@@ -12,11 +12,12 @@
 //!   label codes, one per scheme in the run's scheme order (0xFFFF = no label), decoded with the
 //!   run's own scheme table, so 1M customers × 15 schemes are 1M rows, not 15M.
 //! - **Config identity:** `config_hash` is the xxh3-64 of the effective configuration without its
-//!   `[run]` section (as-of date, language, threads, strictness, report), so runs of the same
-//!   classification rules at different dates share it.
+//!   `[run]` section (as-of date, language, threads, strictness, report) and `[privacy]`, so runs
+//!   of the same classification rules at different dates share it.
 
 mod read;
 pub mod schema;
+mod team;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 
 pub use read::{CustomerHistory, HistoryLabel, HistoryRow, RunInfo, StoredRun};
+pub use team::{AuditEntry, Dataset, Job, User, now};
 pub use write::{NewRun, SchemeLabels};
 
 use crate::error::{EngineError, Result};
@@ -99,6 +101,7 @@ pub fn config_hash(config: &crate::Config) -> String {
     let mut v = serde_json::to_value(config).unwrap_or_default();
     if let Some(m) = v.as_object_mut() {
         m.remove("run");
+        m.remove("privacy");
     }
     format!("{:016x}", xxhash_rust::xxh3::xxh3_64(v.to_string().as_bytes()))
 }

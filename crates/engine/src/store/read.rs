@@ -211,7 +211,11 @@ impl Store {
             .map_err(self.err())
     }
 
-    fn schemes_of(&self, id: i64) -> Result<Vec<SchemeLabels>> {
+    /// A run's schemes and their labels, in order.
+    ///
+    /// # Errors
+    /// [`EngineError::Store`].
+    pub fn load_schemes(&self, id: i64) -> Result<Vec<SchemeLabels>> {
         let mut st = self
             .conn
             .prepare("SELECT scheme, labels FROM run_schemes WHERE run_id = ?1 ORDER BY position")
@@ -232,7 +236,7 @@ impl Store {
     /// [`EngineError::Store`]; [`EngineError::NoSuchRun`].
     pub fn load(&self, id: i64) -> Result<StoredRun> {
         let info = self.run_info(id)?;
-        let schemes = self.schemes_of(id)?;
+        let schemes = self.load_schemes(id)?;
         let n = usize::try_from(info.customers).unwrap_or(0);
         let mut run = StoredRun {
             info,
@@ -296,7 +300,7 @@ impl Store {
             .map_err(self.err())?;
         let mut rows = Vec::with_capacity(raw.len());
         for (run_id, as_of, f, blob) in raw {
-            let schemes = self.schemes_of(run_id)?;
+            let schemes = self.load_schemes(run_id)?;
             let labels = decode(&blob, schemes.len())
                 .zip(&schemes)
                 .filter_map(|(c, s)| {

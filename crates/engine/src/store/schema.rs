@@ -54,8 +54,56 @@ ALTER TABLE runs ADD COLUMN dataset TEXT NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN rows_after_as_of INTEGER NOT NULL DEFAULT 0;
 ";
 
+/// Version 4: the team's server (`custseg serve`): accounts with their tokens' SHA-256 (never the
+/// tokens), dashboard sessions (also hashed), the audit log, uploaded datasets and run jobs. A
+/// job is the server's run: queued and running jobs have no store run yet; `run_id` links a done
+/// one, and runs recorded by the CLI are adopted as done jobs.
+pub const SCHEMA_V4: &str = "
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+CREATE TABLE sessions (
+    hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    csrf TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    params TEXT NOT NULL
+);
+CREATE TABLE datasets (
+    id INTEGER PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    name TEXT NOT NULL,
+    path TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    summary TEXT NOT NULL
+);
+CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    status TEXT NOT NULL,
+    request TEXT NOT NULL,
+    run_id INTEGER UNIQUE,
+    error TEXT,
+    finished_at TEXT
+);
+";
+
 /// The migrations: `MIGRATIONS[k]` takes a store from version `k` to `k + 1`.
-pub const MIGRATIONS: [&str; 3] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3];
+pub const MIGRATIONS: [&str; 4] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4];
 
 /// The schema version this custseg writes.
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

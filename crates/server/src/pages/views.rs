@@ -1,0 +1,494 @@
+//! The dashboard's pages. Each reads what the API reads and renders a template.
+
+use axum::Extension;
+use axum::extract::{Form, OriginalUri, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use custseg_report::svg::{self, Bars, Format, HeatCell, Heatmap, Series};
+use serde::{Deserialize, Serialize};
+
+use super::{Frame, error_page, render};
+use crate::auth::{Caller, Role};
+use crate::error::{ApiError, ApiResult};
+use crate::index::Sort;
+use crate::routes::customers::{customer_view, load, matching};
+use crate::routes::runs::{SegmentView, segment_views, view};
+use crate::runs::{done, parse_id};
+use crate::state::AppState;
+
+/// The frame of a page request.
+fn frame(headers: &HeaderMap, caller: &Caller, uri: &OriginalUri) -> Frame {
+    let here = uri.path_and_query().map_or_else(|| uri.path().to_string(), |p| p.as_str().to_string());
+    Frame::of(headers, Some(caller), &here)
+}
+
+/// Renders `result`, or the error page.
+fn page(frame: &Frame, template: &str, result: ApiResult<impl Serialize>) -> Response {
+    match result {
+        Ok(p) => render(StatusCode::OK, template, frame, p),
+        Err(e) => error_page(frame, &e),
+    }
+}
+
+/// A scheme's labels, for a page.
+#[derive(Debug, Serialize)]
+struct SchemeBlock {
+    scheme: String,
+    name: String,
+    rows: Vec<SegmentRow>,
+}
+
+#[derive(Debug, Serialize)]
+struct SegmentRow {
+    label: String,
+    name: String,
+    customers: u64,
+    share: f64,
+    revenue: f64,
+    value_at_stake: Option<f64>,
+    objective: Option<String>,
+    priority: Option<u8>,
+    change: Option<i64>,
+}
+
+fn blocks(segments: &[SegmentView], previous: Option<&[SegmentView]>, lang: custseg_engine::Lang) -> Vec<SchemeBlock> {
+    let mut out: Vec<SchemeBlock> = Vec::new();
+    for s in segments {
+        if out.last().is_none_or(|b| b.scheme != s.scheme) {
+            out.push(SchemeBlock { scheme: s.scheme.clone(), name: s.scheme_name.get(lang).to_string(), rows: Vec::new() });
+        }
+        let before = previous.map(|p| {
+            p.iter().find(|x| x.scheme == s.scheme && x.label == s.label).map_or(0, |x| x.customers as i64)
+        });
+        if let Some(b) = out.last_mut() {
+            b.rows.push(SegmentRow {
+                label: s.label.clone(),
+                name: s.name.get(lang).to_string(),
+                customers: s.customers,
+                share: s.share,
+                revenue: s.revenue,
+                value_at_stake: s.value_at_stake,
+                objective: s.objective.clone(),
+                priority: s.priority,
+                change: before.map(|b| s.customers as i64 - b),
+            });
+        }
+    }
+    out
+}
+
+/// The segments of the previous run of the same configuration and dataset, if any.
+async fn previous_segments(state: &AppState, run: &crate::runs::DoneRun) -> ApiResult<Option<Vec<SegmentView>>> {
+    let info = run.info.clone();
+    let prev = state
+        .db(move |s| {
+            let Some(p) = s.previous_with_config(&info.config_hash, &info.dataset, info.id)? else { return Ok(None) };
+            s.adopt_runs()?;
+            s.job_of_run(p)
+        })
+        .await?;
+    let Some(job) = prev else { return Ok(None) };
+    let run = done(state, Some(job)).await?;
+    Ok(tokio::task::spawn_blocking(move || segment_views(&run)).await?.ok())
+}
+
+pub async fn overview(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    uri: OriginalUri,
+) -> Response {
+    let f = frame(&headers, &caller, &uri);
+    let lang = f.language();
+    let result: ApiResult<_> = async {
+        let run = match done(&state, None).await {
+            Ok(r) => r,
+            Err(ApiError::NotFound(_)) => return Ok(minijinja::context! { run => () }),
+            Err(e) => return Err(e),
+        };
+        let id = run.id;
+        let segments = {
+            let run = run.clone();
+            tokio::task::spawn_blocking(move || segment_views(&run)).await??
+        };
+        let chart = |scheme: &str, title: &str| {
+            let rows: Vec<&SegmentView> = segments.iter().filter(|s| s.scheme == scheme).collect();
+            (!rows.is_empty()).then(|| {
+                svg::bars(&Bars {
+                    title: title.to_string(),
+                    categories: rows.iter().map(|s| s.name.get(lang).to_string()).collect(),
+                    series: vec![Series { name: title.to_string(), values: rows.iter().map(|s| s.customers as f64).collect() }],
+                    format: Format::Count,
+                    axis: f.w["customer_count"].to_string(),
+                    width: 560.0,
+                })
+            })
+        };
+        let charts: Vec<String> = [("rfm_segment", "rfm_segment"), ("lifecycle", "lifecycle")]
+            .iter()
+            .filter_map(|(scheme, _)| {
+                let title = segments.iter().find(|s| s.scheme == *scheme).map(|s| s.scheme_name.get(lang).to_string())?;
+                chart(scheme, &title)
+            })
+            .collect();
+        let alerts = {
+            let info = run.info.clone();
+            state
+                .db(move |s| {
+                    let Some(prev) = s.previous_with_config(&info.config_hash, &info.dataset, info.id)? else {
+                        return Ok(Vec::new());
+                    };
+                    let config = s.config_of(info.id)?.unwrap_or_default();
+                    let plays = custseg_engine::playbook::effective(&config.playbook);
+                    let (x, y) = (s.load(prev)?, s.load(info.id)?);
+                    Ok(custseg_engine::alerts::evaluate(&x, &y, &config.alerts, &plays, lang))
+                })
+                .await?
+        };
+        let total_alerts = alerts.len();
+        let alerts: Vec<_> = alerts
+            .into_iter()
+            .take(20)
+            .map(|a| minijinja::context! { customer => a.customer, rule => a.rule, from => a.from, to => a.to, value => a.value_at_stake, action => a.action })
+            .collect();
+        let revenue: f64 = segments.iter().filter(|s| s.scheme == "abc").map(|s| s.revenue).sum();
+        Ok(minijinja::context! {
+            run => id,
+            info => run.info,
+            revenue => revenue,
+            charts => charts,
+            alerts => alerts,
+            total_alerts => total_alerts,
+        })
+    }
+    .await;
+    page(&f, "overview.html", result)
+}
+
+pub async fn segments(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    uri: OriginalUri,
+) -> Response {
+    let f = frame(&headers, &caller, &uri);
+    let lang = f.language();
+    let result: ApiResult<_> = async {
+        let run = done(&state, None).await?;
+        let previous = previous_segments(&state, &run).await?;
+        let id = run.id;
+        let segments = tokio::task::spawn_blocking(move || segment_views(&run)).await??;
+        Ok(minijinja::context! { run => id, has_previous => previous.is_some(), blocks => blocks(&segments, previous.as_deref(), lang) })
+    }
+    .await;
+    page(&f, "segments.html", result)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SegmentQuery {
+    cursor: Option<String>,
+    sort: Option<Sort>,
+}
+
+pub async fn segment(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Path((scheme, label)): Path<(String, String)>,
+    Query(q): Query<SegmentQuery>,
+) -> Response {
+    let f = frame(&headers, &caller, &uri);
+    let lang = f.language();
+    let result: ApiResult<_> = async {
+        let l = load(&state, None, &caller).await?;
+        let s = l
+            .run
+            .schemes
+            .iter()
+            .find(|s| s.scheme == scheme)
+            .ok_or_else(|| ApiError::NotFound(format!("the latest run has no scheme `{scheme}`")))?;
+        let name = s
+            .labels
+            .iter()
+            .find(|(id, _)| *id == label)
+            .map(|(_, n)| n.get(lang).to_string())
+            .ok_or_else(|| ApiError::NotFound(format!("scheme `{scheme}` has no label `{label}`")))?;
+        let scheme_name = s.name.get(lang).to_string();
+        let sort = q.sort.unwrap_or(Sort::Id);
+        let masked = !l.privacy.reveal;
+        let (sch, lab) = (scheme.clone(), label.clone());
+        let page = tokio::task::spawn_blocking(move || {
+            let rows = l.index.members(&sch, &lab, sort);
+            l.page(&rows, q.cursor.as_deref(), 50, Some(&sch))
+        })
+        .await??;
+        let sort_name = serde_json::to_value(sort).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        Ok(minijinja::context! { scheme, label, name, scheme_name, page, sort => sort_name, masked })
+    }
+    .await;
+    page(&f, "segment.html", result)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SearchQuery {
+    q: Option<String>,
+    cursor: Option<String>,
+}
+
+pub async fn customers(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Query(q): Query<SearchQuery>,
+) -> Response {
+    let f = frame(&headers, &caller, &uri);
+    let result: ApiResult<_> = async {
+        let l = load(&state, None, &caller).await?;
+        let text = q.q.clone().unwrap_or_default();
+        let masked = !l.privacy.reveal;
+        let page = tokio::task::spawn_blocking(move || {
+            let rows = if text.trim().is_empty() { Vec::new() } else { matching(&l, Some(&text), None, None)? };
+            l.page(&rows, q.cursor.as_deref(), 50, None)
+        })
+        .await??;
+        Ok(minijinja::context! { q => q.q, page, masked })
+    }
+    .await;
+    page(&f, "customers.html", result)
+}
+
+pub async fn customer(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Path(id): Path<String>,
+) -> Response {
+    let f = frame(&headers, &caller, &uri);
+    let lang = f.language();
+    let result: ApiResult<_> = async {
+        let l = load(&state, None, &caller).await?;
+        let wanted = id.clone();
+        let history = state.db(move |s| s.customer_history(&wanted)).await?;
+        let jobs = state.db(|s| s.jobs()).await?;
+        let masked = !l.privacy.reveal;
+        let v = tokio::task::spawn_blocking(move || customer_view(&l, &id, &history, &jobs)).await??;
+        let labels: Vec<_> = v
+            .labels
+            .iter()
+            .map(|x| minijinja::context! { scheme => x.scheme, scheme_name => x.scheme_name.get(lang), label => x.label, name => x.name.get(lang) })
+            .collect();
+        let features: Vec<_> = v
+            .order
+            .iter()
+            .filter_map(|k| v.features.get(k).map(|val| (k, val)))
+            .map(|(k, val)| {
+                let shown = match val {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Null => String::new(),
+                    other => other.to_string(),
+                };
+                minijinja::context! { key => k, name => custseg_engine::catalog::feature_name(k, lang).unwrap_or(k), value => shown }
+            })
+            .collect();
+        Ok(minijinja::context! { c => v, labels, features, masked })
+    }
+    .await;
+    page(&f, "customer.html", result)
+}
+
+pub async fn runs(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    uri: OriginalUri,
+) -> Response {
+    let f = frame(&headers, &caller, &uri);
+    let result: ApiResult<_> = async {
+        let (jobs, infos) = state
+            .db(|s| {
+                s.adopt_runs()?;
+                Ok((s.jobs()?, s.runs()?))
+            })
+            .await?;
+        let views: Vec<_> = jobs
+            .into_iter()
+            .map(|j| {
+                let info = j.run_id.and_then(|r| infos.iter().find(|i| i.id == r));
+                view(&state, j, info)
+            })
+            .collect();
+        let done_ids: Vec<i64> = views.iter().filter(|v| v.status == "done").map(|v| v.id).collect();
+        let datasets = if caller.is(Role::Analyst) { state.db(|s| s.datasets()).await? } else { Vec::new() };
+        let datasets: Vec<_> = datasets
+            .into_iter()
+            .map(|d| minijinja::context! { id => d.id, name => d.name, bytes => d.bytes, kind => d.summary["kind"].as_str().unwrap_or("transactions").to_string(), created_at => d.created_at })
+            .collect();
+        Ok(minijinja::context! { runs => views, done_ids, datasets })
+    }
+    .await;
+    page(&f, "runs.html", result)
+}
+
+pub async fn run(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Path(id): Path<i64>,
+) -> Response {
+    let f = frame(&headers, &caller, &uri);
+    let result: ApiResult<_> = async {
+        let (job, info) = state
+            .db(move |s| {
+                s.adopt_runs()?;
+                let job = s.job(id)?;
+                let info = job.as_ref().and_then(crate::runs::store_run).map(|r| s.run_info(r)).transpose()?;
+                Ok((job, info))
+            })
+            .await?;
+        let job = job.ok_or_else(|| ApiError::NotFound(format!("no run {id}")))?;
+        Ok(minijinja::context! { r => view(&state, job, info.as_ref()) })
+    }
+    .await;
+    page(&f, "run.html", result)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DiffQuery {
+    scheme: Option<String>,
+}
+
+pub async fn diff(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Path((a, b)): Path<(String, String)>,
+    Query(q): Query<DiffQuery>,
+) -> Response {
+    let f = frame(&headers, &caller, &uri);
+    let lang = f.language();
+    let result: ApiResult<_> = async {
+        let (a, b) = (
+            parse_id(&a)?.ok_or_else(|| ApiError::BadRequest("give two run ids".into()))?,
+            parse_id(&b)?.ok_or_else(|| ApiError::BadRequest("give two run ids".into()))?,
+        );
+        let (ra, rb) = (done(&state, Some(a)).await?, done(&state, Some(b)).await?);
+        let scheme = q.scheme.clone().unwrap_or_else(|| "rfm_segment".into());
+        let (sa, sb) = (ra.info.id, rb.info.id);
+        let only = scheme.clone();
+        let (ms, alerts) = state
+            .db(move |s| {
+                let config = s.config_of(sb)?.unwrap_or_default();
+                let (x, y) = (s.load(sa)?, s.load(sb)?);
+                let plays = custseg_engine::playbook::effective(&config.playbook);
+                Ok(custseg_engine::history::compare(&x, &y, Some(&only), &config.alerts, &plays, lang))
+            })
+            .await?;
+        let m = ms.first().ok_or_else(|| ApiError::NotFound(format!("scheme `{scheme}` is in neither run")))?;
+        let mut labels = m.labels.clone();
+        for extra in [custseg_engine::migration::NEW, custseg_engine::migration::GONE] {
+            if m.cells.keys().any(|(x, y)| x == extra || y == extra) {
+                labels.push(extra.to_string());
+            }
+        }
+        let name = |l: &String| m.labels.iter().position(|x| x == l).map_or_else(|| l.clone(), |k| m.names[k].get(lang).to_string());
+        let max = labels.iter().flat_map(|x| labels.iter().map(move |y| (x, y))).map(|(x, y)| m.count(x, y)).max().unwrap_or(1).max(1) as f64;
+        let heat = svg::heatmap(&Heatmap {
+            title: format!("{} {a} → {b}", f.w["migration"]),
+            rows: labels.iter().map(name).collect(),
+            cols: labels.iter().map(name).collect(),
+            cells: labels
+                .iter()
+                .map(|x| {
+                    labels
+                        .iter()
+                        .map(|y| {
+                            let n = m.count(x, y);
+                            HeatCell {
+                                value: (n > 0).then_some(n as f64 / max),
+                                text: if n > 0 { Format::Count.full(n as f64) } else { String::new() },
+                                tip: format!("{} → {}: {}", name(x), name(y), n),
+                            }
+                        })
+                        .collect()
+                })
+                .collect(),
+            row_name: f.w["from"].to_string(),
+            col_name: f.w["to"].to_string(),
+            diverging: false,
+            width: 900.0,
+        });
+        let schemes: Vec<(String, String)> = rb.schemes.iter().map(|s| (s.scheme.clone(), s.name.get(lang).to_string())).collect();
+        let alerts: Vec<_> = alerts
+            .into_iter()
+            .take(50)
+            .map(|x| minijinja::context! { customer => x.customer, rule => x.rule, from => x.from, to => x.to, value => x.value_at_stake, action => x.action })
+            .collect();
+        Ok(minijinja::context! { a, b, scheme, schemes, heat, stability => m.stability(), matched => m.matched, upgrades => m.upgrades, downgrades => m.downgrades, alerts })
+    }
+    .await;
+    page(&f, "diff.html", result)
+}
+
+pub async fn users(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    uri: OriginalUri,
+) -> Response {
+    let f = frame(&headers, &caller, &uri);
+    let result = users_page(&state, None).await;
+    page(&f, "users.html", result)
+}
+
+async fn users_page(state: &AppState, token: Option<(String, String)>) -> ApiResult<minijinja::Value> {
+    let (users, audit) = state.db(|s| Ok((s.users()?, s.audit_log(100, None)?))).await?;
+    Ok(minijinja::context! { users, audit, token })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UserForm {
+    name: String,
+    role: String,
+}
+
+pub async fn add_user(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Form(form): Form<UserForm>,
+) -> Response {
+    let f = frame(&headers, &caller, &uri);
+    let result: ApiResult<_> = async {
+        let role: Role = form.role.parse().map_err(ApiError::BadRequest)?;
+        let (name, who) = (form.name.trim().to_string(), caller.name.clone());
+        let shown = name.clone();
+        let token = state.db(move |s| crate::accounts::add(s, &name, role, &who)).await?;
+        users_page(&state, Some((shown, token))).await
+    }
+    .await;
+    page(&f, "users.html", result)
+}
+
+pub async fn revoke_user(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Path(name): Path<String>,
+) -> Response {
+    let f = frame(&headers, &caller, &uri);
+    if name == caller.name {
+        return error_page(&f, &ApiError::Conflict("an admin cannot revoke their own account here".into()));
+    }
+    let who = caller.name.clone();
+    match state.db(move |s| crate::accounts::revoke(s, &name, &who)).await {
+        Ok(()) => Redirect::to("/users").into_response(),
+        Err(e) => error_page(&f, &e),
+    }
+}
