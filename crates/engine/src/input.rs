@@ -138,9 +138,17 @@ pub(crate) async fn check(ctx: &SessionContext, stage: Stage<'_>) -> Result<Chec
     // the master file first: the rules are checked against its attributes before the (much
     // larger) transactions are read
     let master = match stage.customers {
-        Some(Source::Files(p)) => {
-            Some(read_master(ctx, p, &config.input.ingest_options().csv, &config.input.map, stage.write_dir, Personal::LeaveOut).await?)
-        }
+        Some(Source::Files(p)) => Some(
+            read_master(
+                ctx,
+                p,
+                &config.input.ingest_options().csv,
+                &config.input.map,
+                stage.write_dir,
+                Personal::LeaveOut,
+            )
+            .await?,
+        ),
         None => None,
     };
     let master_ms = t.elapsed().as_millis() as u64;

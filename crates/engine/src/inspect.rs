@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use custseg_data::ingest::ingest;
 use custseg_data::master::{MasterReport, Personal, read_master};
-use custseg_data::sink::{Column, Table};
 use custseg_data::quality::QualityReport;
+use custseg_data::sink::{Column, Table};
 
 use crate::config::{AsOf, Config};
 use crate::error::Result;

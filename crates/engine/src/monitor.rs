@@ -1,8 +1,8 @@
 //! What a caller watches and controls of a running job: the rows read so far, the stage it is
 //! in, and a cancel flag the job checks between stages (the server's `DELETE /runs/{id}`).
 
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 use custseg_data::ingest::Progress;
 

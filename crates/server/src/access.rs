@@ -68,10 +68,7 @@ async fn admit(state: &AppState, least: Role, mut req: Request) -> Result<Reques
         .await?
         .ok_or_else(|| ApiError::Unauthorized("log in first: send `Authorization: Bearer TOKEN`".into()))?;
     if !caller.is(least) {
-        return Err(ApiError::Forbidden(format!(
-            "this needs the {least} role; `{}` is {}",
-            caller.name, caller.role
-        )));
+        return Err(ApiError::Forbidden(format!("this needs the {least} role; `{}` is {}", caller.name, caller.role)));
     }
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method && let Some(expected) = caller.csrf.clone() {

@@ -24,7 +24,12 @@ pub fn add(store: &mut Store, name: &str, role: Role, actor: &str) -> Result<Str
     } else {
         store.add_user(name, role.as_str(), &hash)?;
     }
-    store.audit(actor, "user.add", &format!("user {name}"), &serde_json::json!({ "role": role, "renewed": revoked }))?;
+    store.audit(
+        actor,
+        "user.add",
+        &format!("user {name}"),
+        &serde_json::json!({ "role": role, "renewed": revoked }),
+    )?;
     Ok(token)
 }
 
@@ -52,9 +57,7 @@ fn check_name(name: &str) -> Result<()> {
         && name.chars().count() <= 64
         && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
     if !ok {
-        return Err(EngineError::Invalid(format!(
-            "a user name is 1 to 64 letters, digits or . _ - @, got `{name}`"
-        )));
+        return Err(EngineError::Invalid(format!("a user name is 1 to 64 letters, digits or . _ - @, got `{name}`")));
     }
     Ok(())
 }

@@ -25,7 +25,9 @@ pub enum ApiError {
     #[error("{0}")]
     Conflict(String),
     /// An upload past `--max-upload` bytes (413).
-    #[error("the upload is larger than the server's limit of {limit} bytes\nhint: `custseg serve --max-upload BYTES` raises it")]
+    #[error(
+        "the upload is larger than the server's limit of {limit} bytes\nhint: `custseg serve --max-upload BYTES` raises it"
+    )]
     TooLarge {
         /// The limit.
         limit: u64,

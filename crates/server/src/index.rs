@@ -67,16 +67,14 @@ impl RunIndex {
     /// When the file is missing or unreadable.
     pub fn build_file(path: &Path, schemes: &[String]) -> Result<RunIndex, ApiError> {
         let path = path.to_path_buf();
-        let file = File::open(&path).map_err(|e| {
-            ApiError::NotFound(format!("{} cannot be read: {e}", path.display()))
-        })?;
+        let file =
+            File::open(&path).map_err(|e| ApiError::NotFound(format!("{} cannot be read: {e}", path.display())))?;
         let mut reader = BufReader::with_capacity(1 << 20, file);
         let mut record = Vec::new();
         let mut offset = read_record(&mut reader, &mut record)?;
         let header = fields(&String::from_utf8_lossy(&record));
         let col = |name: &str| header.iter().position(|h| h == name);
-        let scheme_cols: Vec<(String, usize)> =
-            schemes.iter().filter_map(|s| col(s).map(|c| (s.clone(), c))).collect();
+        let scheme_cols: Vec<(String, usize)> = schemes.iter().filter_map(|s| col(s).map(|c| (s.clone(), c))).collect();
         let key_cols: Vec<(Sort, usize)> =
             [(Sort::Monetary, "monetary"), (Sort::Clv, "clv_12m"), (Sort::Recency, "recency_days")]
                 .into_iter()

@@ -262,9 +262,7 @@ impl Store {
     pub fn audit_log(&self, limit: usize, before: Option<i64>) -> Result<Vec<AuditEntry>> {
         let mut st = self
             .conn
-            .prepare(
-                "SELECT id, at, actor, action, target, params FROM audit WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
-            )
+            .prepare("SELECT id, at, actor, action, target, params FROM audit WHERE id < ?1 ORDER BY id DESC LIMIT ?2")
             .map_err(self.err())?;
         let rows = st
             .query_map(params![before.unwrap_or(i64::MAX), limit as i64], |r| {

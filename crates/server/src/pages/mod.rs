@@ -210,7 +210,11 @@ struct LoginForm {
 async fn login(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
     let nonce = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
     if nonce.is_empty() || !auth::same(&nonce, &form.csrf) {
-        return problem_page(StatusCode::FORBIDDEN, &headers, "the login form expired; reload the page and log in again");
+        return problem_page(
+            StatusCode::FORBIDDEN,
+            &headers,
+            "the login form expired; reload the page and log in again",
+        );
     }
     let hashed = auth::hash(form.token.trim());
     let found = state.db(move |s| s.user_by_token(&hashed)).await;
@@ -222,7 +226,8 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, Form(form): Fo
     let (Ok(session), Ok(csrf)) = (auth::random_hex(32), auth::random_hex(32)) else {
         return error_page(&Frame::of(&headers, None, "/login"), &ApiError::internal("no randomness for a session"));
     };
-    let expires = (chrono::Utc::now() + chrono::Duration::hours(SESSION_HOURS)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let expires =
+        (chrono::Utc::now() + chrono::Duration::hours(SESSION_HOURS)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let (hashed, name, id) = (auth::hash(&session), user.name.clone(), user.id);
     let saved = state
         .db(move |s| {
@@ -270,7 +275,10 @@ struct LangQuery {
 async fn switch_lang(Query(q): Query<LangQuery>) -> Response {
     let lang = if q.to == "zh" { "zh" } else { "en" };
     // only a path of this site: never an open redirect
-    let back = q.back.filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\')).unwrap_or_else(|| "/".into());
+    let back = q
+        .back
+        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
+        .unwrap_or_else(|| "/".into());
     let mut r = Redirect::to(&back).into_response();
     if let Ok(v) = format!("{LANG_COOKIE}={lang}; Path=/; SameSite=Strict; Max-Age=31536000").parse() {
         r.headers_mut().append(header::SET_COOKIE, v);
@@ -291,9 +299,22 @@ async fn asset(axum::extract::Path(file): axum::extract::Path<String>, headers: 
 mod tests {
     #[test]
     fn every_template_parses() {
-        let env = super::env();
-        for (name, _) in super::TEMPLATES {
-            assert!(env.get_template(name).is_ok(), "{name}");
+        let mut env = minijinja::Environment::new();
+        for (name, text) in super::TEMPLATES {
+            env.add_template(name, text).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+        }
+    }
+
+    #[test]
+    fn the_login_page_renders_in_both_languages() {
+        for lang in ["en", "zh"] {
+            let mut headers = axum::http::HeaderMap::new();
+            headers.insert(axum::http::header::COOKIE, format!("custseg_lang={lang}").parse().unwrap());
+            let frame = super::Frame::of(&headers, None, "/");
+            let ctx = minijinja::context! { f => frame, p => minijinja::context! { failed => true } };
+            let html =
+                super::env().get_template("login.html").and_then(|t| t.render(ctx)).unwrap_or_else(|e| panic!("{e:#}"));
+            assert!(html.contains(if lang == "zh" { "登录" } else { "Log in" }));
         }
     }
 }

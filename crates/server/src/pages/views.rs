@@ -55,11 +55,14 @@ fn blocks(segments: &[SegmentView], previous: Option<&[SegmentView]>, lang: cust
     let mut out: Vec<SchemeBlock> = Vec::new();
     for s in segments {
         if out.last().is_none_or(|b| b.scheme != s.scheme) {
-            out.push(SchemeBlock { scheme: s.scheme.clone(), name: s.scheme_name.get(lang).to_string(), rows: Vec::new() });
+            out.push(SchemeBlock {
+                scheme: s.scheme.clone(),
+                name: s.scheme_name.get(lang).to_string(),
+                rows: Vec::new(),
+            });
         }
-        let before = previous.map(|p| {
-            p.iter().find(|x| x.scheme == s.scheme && x.label == s.label).map_or(0, |x| x.customers as i64)
-        });
+        let before = previous
+            .map(|p| p.iter().find(|x| x.scheme == s.scheme && x.label == s.label).map_or(0, |x| x.customers as i64));
         if let Some(b) = out.last_mut() {
             b.rows.push(SegmentRow {
                 label: s.label.clone(),
@@ -223,7 +226,8 @@ pub async fn segment(
             l.page(&rows, q.cursor.as_deref(), 50, Some(&sch))
         })
         .await??;
-        let sort_name = serde_json::to_value(sort).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        let sort_name =
+            serde_json::to_value(sort).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
         Ok(minijinja::context! { scheme, label, name, scheme_name, page, sort => sort_name, masked })
     }
     .await;

@@ -85,7 +85,9 @@ pub async fn revoke_user(
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
     if name == caller.name {
-        return Err(ApiError::Conflict("an admin cannot revoke their own account here; use `custseg user revoke`".into()));
+        return Err(ApiError::Conflict(
+            "an admin cannot revoke their own account here; use `custseg user revoke`".into(),
+        ));
     }
     let who = caller.name.clone();
     state.db(move |s| accounts::revoke(s, &name, &who)).await?;

@@ -99,7 +99,8 @@ impl Loaded {
     /// One row of a list.
     pub fn row(&self, row: usize, scheme: Option<&str>) -> ApiResult<CustomerRow> {
         let record = self.index.record(row)?;
-        let get = |name: &str| record.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
+        let get =
+            |name: &str| record.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
         let num = |name: &str| get(name).and_then(|v| v.parse::<f64>().ok());
         let id = self.index.id(row).to_string();
         let attributes = self.attributes(&id)?.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
@@ -116,14 +117,24 @@ impl Loaded {
     }
 
     /// A page of `rows` from `cursor`.
-    pub fn page(&self, rows: &[u32], cursor: Option<&str>, limit: usize, scheme: Option<&str>) -> ApiResult<CustomerPage> {
+    pub fn page(
+        &self,
+        rows: &[u32],
+        cursor: Option<&str>,
+        limit: usize,
+        scheme: Option<&str>,
+    ) -> ApiResult<CustomerPage> {
         let start = match cursor {
             Some(c) => parse_cursor(c, self.run.info.id)?,
             None => 0,
         };
         let end = (start + limit).min(rows.len());
-        let items =
-            rows.get(start..end).unwrap_or(&[]).iter().map(|&r| self.row(r as usize, scheme)).collect::<ApiResult<_>>()?;
+        let items = rows
+            .get(start..end)
+            .unwrap_or(&[])
+            .iter()
+            .map(|&r| self.row(r as usize, scheme))
+            .collect::<ApiResult<_>>()?;
         Ok(CustomerPage {
             run: self.run.id,
             total: rows.len(),

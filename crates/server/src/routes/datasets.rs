@@ -189,7 +189,9 @@ async fn attributes(path: &Path) -> ApiResult<PathBuf> {
     let out = file.clone();
     tokio::task::spawn_blocking(move || -> ApiResult<()> {
         let batch = a.table.into_batch().map_err(ApiError::from)?;
-        custseg_engine::Sink::new(true).csv(&out, &batch.schema(), std::slice::from_ref(&batch)).map_err(ApiError::from)?;
+        custseg_engine::Sink::new(true)
+            .csv(&out, &batch.schema(), std::slice::from_ref(&batch))
+            .map_err(ApiError::from)?;
         Ok(())
     })
     .await??;

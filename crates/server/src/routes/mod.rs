@@ -74,7 +74,9 @@ pub fn table() -> Vec<Route> {
         api(M::POST, "/api/v1/users", ADMIN, post(admin::add_user)),
         api(M::DELETE, "/api/v1/users/{name}", ADMIN, delete(admin::revoke_user)),
     ];
-    routes.extend(crate::pages::routes().into_iter().map(|(method, path, access, handler)| page(method, path, access, handler)));
+    routes.extend(
+        crate::pages::routes().into_iter().map(|(method, path, access, handler)| page(method, path, access, handler)),
+    );
     routes
 }
 

@@ -194,7 +194,11 @@ async fn plan(state: &AppState, body: &RunBody) -> ApiResult<Plan> {
         config.run.dataset = Some(transactions.name.clone());
     }
     config.check()?;
-    Ok(Plan { transactions: PathBuf::from(transactions.path), customers: customers.map(|d| PathBuf::from(d.path)), config })
+    Ok(Plan {
+        transactions: PathBuf::from(transactions.path),
+        customers: customers.map(|d| PathBuf::from(d.path)),
+        config,
+    })
 }
 
 /// The runs, newest first, with the command line's runs of the same store.
@@ -355,9 +359,9 @@ pub fn segment_views(run: &DoneRun) -> ApiResult<Vec<SegmentView>> {
 pub async fn report(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
     let run = done(&state, parse_id(&id)?).await?;
     let path = run.dir.join(custseg_engine::REPORT_FILE);
-    let html = tokio::fs::read(&path)
-        .await
-        .map_err(|_| ApiError::NotFound(format!("run {} has no report (the run was made with report = false?)", run.id)))?;
+    let html = tokio::fs::read(&path).await.map_err(|_| {
+        ApiError::NotFound(format!("run {} has no report (the run was made with report = false?)", run.id))
+    })?;
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }
 

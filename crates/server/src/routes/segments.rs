@@ -114,7 +114,9 @@ pub async fn export(
             let attributes = l.attributes(l.index.id(row)).unwrap_or_default();
             let mut values: Vec<String> = record.iter().map(|(k, v)| l.privacy.show(k, v)).collect();
             values.extend(
-                master_header.iter().map(|h| attributes.iter().find(|(k, _)| k == h).map(|(_, v)| v.clone()).unwrap_or_default()),
+                master_header
+                    .iter()
+                    .map(|h| attributes.iter().find(|(k, _)| k == h).map(|(_, v)| v.clone()).unwrap_or_default()),
             );
             line(&mut buf, values.iter().map(String::as_str));
             if buf.len() >= 1 << 16 && tx.blocking_send(Ok(std::mem::take(&mut buf))).is_err() {

@@ -32,11 +32,7 @@ pub async fn health(State(state): State<AppState>) -> Json<Health> {
 /// This document.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "system", responses((status = 200, description = "OpenAPI 3.1")))]
 pub async fn openapi() -> Response {
-    (
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        ApiDoc::openapi().to_pretty_json().unwrap_or_default(),
-    )
-        .into_response()
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], ApiDoc::openapi_json()).into_response()
 }
 
 /// Any path no route has.
@@ -93,3 +89,10 @@ impl Modify for BearerAuth {
     security(("token" = []))
 )]
 pub struct ApiDoc;
+
+impl ApiDoc {
+    /// The document as JSON.
+    pub fn openapi_json() -> String {
+        <ApiDoc as OpenApi>::openapi().to_pretty_json().unwrap_or_default()
+    }
+}
