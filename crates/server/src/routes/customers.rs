@@ -64,7 +64,22 @@ pub struct CustomerRow {
     pub next_action: Option<String>,
     /// Master attributes (personal data masked for viewers).
     #[schema(value_type = Object)]
-    pub attributes: serde_json::Map<String, serde_json::Value>,
+    pub attributes: Attributes,
+}
+
+/// Master attributes in the master file's column order, serialised as an object.
+#[derive(Debug, Clone, Default)]
+pub struct Attributes(pub Vec<(String, String)>);
+
+impl Serialize for Attributes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
 }
 
 /// A page of customers.
@@ -103,7 +118,7 @@ impl Loaded {
             |name: &str| record.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
         let num = |name: &str| get(name).and_then(|v| v.parse::<f64>().ok());
         let id = self.index.id(row).to_string();
-        let attributes = self.attributes(&id)?.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
+        let attributes = Attributes(self.attributes(&id)?);
         Ok(CustomerRow {
             label: scheme.and_then(|s| self.index.label(s, row)).map(str::to_string),
             monetary: num("monetary"),
@@ -279,7 +294,7 @@ pub struct CustomerView {
     pub next_action_from: Option<String>,
     /// Master attributes (personal data masked for viewers).
     #[schema(value_type = Object)]
-    pub attributes: serde_json::Map<String, serde_json::Value>,
+    pub attributes: Attributes,
     /// Their record in every run of the store, oldest first (the server's run ids).
     #[schema(value_type = Vec<Object>)]
     pub history: Vec<serde_json::Value>,
@@ -373,7 +388,7 @@ pub fn customer_view(
         as_of: l.run.info.as_of.clone(),
         clv_12m: number("clv_12m"),
         p_alive: number("p_alive"),
-        attributes: l.attributes(id)?.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect(),
+        attributes: Attributes(l.attributes(id)?),
         features,
         labels,
         next_action: next.0,

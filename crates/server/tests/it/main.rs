@@ -2,6 +2,7 @@
 //! the dashboard in headless Chromium.
 
 mod api;
+mod browser;
 
 mod roles;
 
@@ -11,6 +12,7 @@ use std::path::PathBuf;
 use custseg_server::{AppState, Options, Role};
 
 /// A server on a random loopback port with one account per role, in a directory of its own.
+#[allow(missing_debug_implementations)]
 pub struct Server {
     /// `http://127.0.0.1:PORT`.
     pub url: String,
