@@ -78,7 +78,7 @@ mod tests {
     fn stages_advance_until_cancelled() {
         let m = Monitor::new();
         assert_eq!(m.stage(), "queued");
-        m.enter("features").unwrap();
+        m.enter("features").expect("not cancelled");
         assert_eq!(m.stage(), "features");
         m.clone().cancel();
         assert!(matches!(m.enter("write"), Err(EngineError::Cancelled)));

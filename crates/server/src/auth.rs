@@ -128,8 +128,8 @@ mod tests {
 
     #[test]
     fn tokens_are_256_bits_and_differ() {
-        let a = new_token().unwrap();
-        let b = new_token().unwrap();
+        let a = new_token().expect("test setup");
+        let b = new_token().expect("test setup");
         assert_eq!(a.len(), 3 + 64);
         assert!(a.starts_with("cs_") && a[3..].bytes().all(|c| c.is_ascii_hexdigit()));
         assert_ne!(a, b);
@@ -148,6 +148,6 @@ mod tests {
     fn roles_are_ordered_and_parsed() {
         assert!(Role::Admin > Role::Analyst && Role::Analyst > Role::Viewer);
         assert_eq!("analyst".parse::<Role>(), Ok(Role::Analyst));
-        assert_eq!("root".parse::<Role>().unwrap_err(), "role must be viewer, analyst or admin, got `root`");
+        assert_eq!("root".parse::<Role>().expect_err("an error"), "role must be viewer, analyst or admin, got `root`");
     }
 }

@@ -42,8 +42,14 @@ pub struct RunIndex {
     /// Sort keys (NaN: missing).
     keys: HashMap<Sort, Vec<f64>>,
     /// Members of (scheme, label) in an order, built on first use.
-    members: Mutex<HashMap<(String, String, Sort), Arc<Vec<u32>>>>,
+    members: Mutex<HashMap<MembersKey, Arc<Vec<u32>>>>,
 }
+
+/// A segment's members in an order: (scheme, label, order).
+type MembersKey = (String, String, Sort);
+
+/// A label column being read: the label codes so far, the labels, each row's code.
+type LabelColumn = (HashMap<String, u16>, Vec<String>, Vec<u16>);
 
 const NONE: u16 = u16::MAX;
 
@@ -82,7 +88,7 @@ impl RunIndex {
                 .collect();
         let mut ids = Vec::new();
         let mut offsets = Vec::new();
-        let mut codes: Vec<(HashMap<String, u16>, Vec<String>, Vec<u16>)> =
+        let mut codes: Vec<LabelColumn> =
             scheme_cols.iter().map(|_| (HashMap::new(), Vec::new(), Vec::new())).collect();
         let mut keys: Vec<Vec<f64>> = key_cols.iter().map(|_| Vec::new()).collect();
         loop {
@@ -305,7 +311,7 @@ mod tests {
 
     #[test]
     fn indexes_records_with_quoted_newlines() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("test setup");
         std::fs::write(
             dir.path().join("customers.csv"),
             "customer_id,monetary,clv_12m,recency_days,abc,note\n\
@@ -313,13 +319,13 @@ mod tests {
              b,9,,10,b,\"two\nlines\"\n\
              c,9,2,1,a,\"q \"\"x\"\"\"\n",
         )
-        .unwrap();
-        let ix = RunIndex::build(dir.path(), &["abc".into(), "missing".into()]).unwrap();
+        .expect("test setup");
+        let ix = RunIndex::build(dir.path(), &["abc".into(), "missing".into()]).expect("test setup");
         assert_eq!(ix.len(), 3);
         assert_eq!(ix.find("b"), Some(1));
         assert_eq!(ix.find("bb"), None);
-        assert_eq!(ix.record(1).unwrap()[5], ("note".into(), "two\nlines".into()));
-        assert_eq!(ix.record(2).unwrap()[5].1, "q \"x\"");
+        assert_eq!(ix.record(1).expect("test setup")[5], ("note".into(), "two\nlines".into()));
+        assert_eq!(ix.record(2).expect("test setup")[5].1, "q \"x\"");
         assert_eq!(ix.label("abc", 2), Some("a"));
         assert!(!ix.has_scheme("missing"));
         assert_eq!(*ix.members("abc", "a", Sort::Id), vec![0, 2]);

@@ -3,6 +3,7 @@
 mod fuzz;
 mod language;
 mod score;
+mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -157,6 +157,14 @@ fn decode(blob: &[u8], n: usize) -> impl Iterator<Item = Option<u16>> + '_ {
 }
 
 impl Store {
+    /// SQLite's integrity check: `ok`, or what is wrong.
+    ///
+    /// # Errors
+    /// [`EngineError::Store`].
+    pub fn integrity_check(&self) -> Result<String> {
+        self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(self.err())
+    }
+
     /// Every run, oldest first.
     ///
     /// # Errors

@@ -309,7 +309,7 @@ mod tests {
     fn the_login_page_renders_in_both_languages() {
         for lang in ["en", "zh"] {
             let mut headers = axum::http::HeaderMap::new();
-            headers.insert(axum::http::header::COOKIE, format!("custseg_lang={lang}").parse().unwrap());
+            headers.insert(axum::http::header::COOKIE, format!("custseg_lang={lang}").parse().expect("test setup"));
             let frame = super::Frame::of(&headers, None, "/");
             let ctx = minijinja::context! { f => frame, p => minijinja::context! { failed => true } };
             let html =

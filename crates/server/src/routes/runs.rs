@@ -276,7 +276,7 @@ pub async fn remove(
     }
     // only the server's own output directories are removed from the disk
     let ours = state.options.data.join("runs").join(id.to_string());
-    if dir.is_some_and(|d| PathBuf::from(d) == ours) {
+    if dir.is_some_and(|d| std::path::Path::new(&d) == ours) {
         let _ = tokio::fs::remove_dir_all(&ours).await;
     }
     Ok(StatusCode::NO_CONTENT)
