@@ -375,6 +375,19 @@ impl Store {
     /// # Errors
     /// [`EngineError::Store`].
     pub fn adopt_runs(&mut self) -> Result<usize> {
+        // a read first: requests call this, and most find nothing to adopt (no write lock taken)
+        let missing: bool = self
+            .conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM runs WHERE complete = 1
+                                AND id NOT IN (SELECT run_id FROM jobs WHERE run_id IS NOT NULL))",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(self.err())?;
+        if !missing {
+            return Ok(0);
+        }
         self.conn
             .execute(
                 "INSERT INTO jobs (created_at, created_by, status, request, run_id, finished_at)
