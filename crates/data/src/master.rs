@@ -29,17 +29,26 @@ pub struct Master {
     pub values: Vec<Vec<Option<String>>>,
     /// What happened to the rows.
     pub report: MasterReport,
-    /// The columns holding personal data (by their names), read only with [`Personal::Keep`].
+    /// The columns holding personal data, read only with [`Personal::Keep`].
     pub personal: Vec<String>,
 }
 
-/// Whether the personal-data columns of a master file are read.
+/// Whether the personal-data columns of a master file are read: those whose names say so, and
+/// those a configuration declares (`[privacy] pii`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Personal {
+pub enum Personal<'a> {
     /// Not read (a run: no rule needs them, and no output may carry them unasked).
-    LeaveOut,
+    LeaveOut(&'a [String]),
     /// Read as attributes (the server, which masks them for viewers).
-    Keep,
+    Keep(&'a [String]),
+}
+
+impl Personal<'_> {
+    /// Whether column `c` holds personal data.
+    fn holds(&self, c: &str) -> bool {
+        let (Personal::LeaveOut(declared) | Personal::Keep(declared)) = self;
+        PersonalData::of(c).is_some() || declared.iter().any(|d| d == c)
+    }
 }
 
 /// Row accounting for the master file.
@@ -188,7 +197,7 @@ pub async fn read_master(
     csv: &CsvOptions,
     map: &BTreeMap<String, String>,
     temp_dir: &Path,
-    keep: Personal,
+    keep: Personal<'_>,
 ) -> Result<Master> {
     let format = Format::of(path).unwrap_or(Format::Csv);
     let mut src = source::open(path, format, csv, temp_dir)?;
@@ -222,16 +231,16 @@ pub async fn read_master(
     let id_pos = columns.iter().position(|c| *c == id_column).unwrap_or(0);
     // personal data (names, phones, addresses, e-mails, id numbers) is not read at all: no
     // rule needs it, and an output must not carry it unless asked for
-    let personal: Vec<String> =
-        columns.iter().filter(|c| **c != id_column && PersonalData::of(c).is_some()).cloned().collect();
-    let kept_column = |c: &String| *c != id_column && (keep == Personal::Keep || !personal.contains(c));
+    let personal: Vec<String> = columns.iter().filter(|c| **c != id_column && keep.holds(c)).cloned().collect();
+    let leave_out = matches!(keep, Personal::LeaveOut(_));
+    let kept_column = |c: &String| *c != id_column && (!leave_out || !personal.contains(c));
     let mut attributes: Vec<String> = columns.iter().filter(|c| kept_column(c)).cloned().collect();
     let renamed = canonical_names(&mut attributes);
     let attr_pos: Vec<usize> = (0..columns.len()).filter(|&i| i != id_pos && kept_column(&columns[i])).collect();
     let mut m = Master { id_column, attributes, values: vec![Vec::new(); attr_pos.len()], ..Master::default() };
     m.report.path = path.display().to_string();
     m.report.renamed = renamed;
-    if keep == Personal::LeaveOut {
+    if leave_out {
         m.report.personal_data_left_out = personal.clone();
     }
     m.personal = personal;

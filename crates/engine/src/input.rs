@@ -145,7 +145,7 @@ pub(crate) async fn check(ctx: &SessionContext, stage: Stage<'_>) -> Result<Chec
                 &config.input.ingest_options().csv,
                 &config.input.map,
                 stage.write_dir,
-                Personal::LeaveOut,
+                Personal::LeaveOut(&config.privacy.pii),
             )
             .await?,
         ),

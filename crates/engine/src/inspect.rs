@@ -61,7 +61,15 @@ pub async fn inspect_master_async(path: PathBuf, config: Config) -> Result<Maste
             let ctx = custseg_data::session(config.run.threads);
             let temp = std::env::temp_dir();
             let options = config.input.ingest_options();
-            let m = read_master(&ctx, &path, &options.csv, &config.input.map, &temp, Personal::LeaveOut).await?;
+            let m = read_master(
+                &ctx,
+                &path,
+                &options.csv,
+                &config.input.map,
+                &temp,
+                Personal::LeaveOut(&config.privacy.pii),
+            )
+            .await?;
             Ok(MasterSummary { id_column: m.id_column, attributes: m.attributes, report: m.report })
         })
     })
@@ -88,7 +96,9 @@ pub async fn master_attributes_async(path: PathBuf, config: Config) -> Result<At
             let ctx = custseg_data::session(config.run.threads);
             let temp = std::env::temp_dir();
             let options = config.input.ingest_options();
-            let m = read_master(&ctx, &path, &options.csv, &config.input.map, &temp, Personal::Keep).await?;
+            let m =
+                read_master(&ctx, &path, &options.csv, &config.input.map, &temp, Personal::Keep(&config.privacy.pii))
+                    .await?;
             let mut order: Vec<usize> = (0..m.ids.len()).collect();
             order.sort_by(|&a, &b| m.ids[a].cmp(&m.ids[b]));
             let mut table = Table::default();

@@ -4,7 +4,8 @@
 //! requests per second; any error fails the bench.
 //!
 //! `cargo bench -p custseg-server --bench load` (`CUSTSEG_LOAD_CUSTOMERS=N` for another size;
-//! `CUSTSEG_LOAD_DIR=DIR` keeps the store and run between invocations).
+//! `CUSTSEG_LOAD_DIR=DIR` keeps the store and run between invocations; `CUSTSEG_LOAD_LOG=FILE`
+//! uses a log already generated).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,11 +28,18 @@ fn main() {
     let store = dir.join("custseg.db");
     let out = dir.join("run");
     if !out.join("run.json").is_file() {
-        let log = dir.join("log.csv");
-        let t = Instant::now();
-        let params = SynthParams { n_customers: n, ..SynthParams::default() };
-        custseg_engine::write_synth(&params, &log, SynthFormat::Csv, Sink::new(false)).expect("generate");
-        eprintln!("generated {n} customers in {:.1} s", t.elapsed().as_secs_f64());
+        // `CUSTSEG_LOAD_LOG=FILE`: a log already generated (scripts/bench.sh leaves one)
+        let log = match std::env::var_os("CUSTSEG_LOAD_LOG") {
+            Some(p) => PathBuf::from(p),
+            None => {
+                let log = dir.join("log.csv");
+                let t = Instant::now();
+                let params = SynthParams { n_customers: n, ..SynthParams::default() };
+                custseg_engine::write_synth(&params, &log, SynthFormat::Csv, Sink::new(false)).expect("generate");
+                eprintln!("generated {n} customers in {:.1} s", t.elapsed().as_secs_f64());
+                log
+            }
+        };
         let t = Instant::now();
         let mut config = Config::default();
         config.run.report = false;

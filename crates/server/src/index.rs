@@ -209,6 +209,26 @@ impl RunIndex {
         }
     }
 
+    /// Calls `f` with every record's row number and fields, reading the file once, in order.
+    ///
+    /// # Errors
+    /// When the file cannot be read.
+    pub fn scan(&self, mut f: impl FnMut(usize, Vec<String>)) -> Result<(), ApiError> {
+        let mut reader = BufReader::with_capacity(1 << 20, File::open(&self.path)?);
+        let mut record = Vec::new();
+        read_record(&mut reader, &mut record)?;
+        let mut row = 0;
+        while read_record(&mut reader, &mut record)? > 0 {
+            let text = String::from_utf8_lossy(&record);
+            if text.trim().is_empty() {
+                continue;
+            }
+            f(row, fields(&text));
+            row += 1;
+        }
+        Ok(())
+    }
+
     /// A customer's record: (column, value) in file order.
     ///
     /// # Errors

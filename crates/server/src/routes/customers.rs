@@ -242,16 +242,17 @@ fn attribute_matches(l: &Loaded, q: &str) -> ApiResult<std::collections::HashSet
     let mut found = std::collections::HashSet::new();
     let Some(master) = &l.master else { return Ok(found) };
     let needle = q.to_lowercase();
-    for row in 0..master.len() {
-        let record = master.record(row)?;
-        let hit = record
+    let searchable: Vec<bool> = master.header.iter().map(|k| l.privacy.reveal || !l.privacy.is_personal(k)).collect();
+    master.scan(|row, values| {
+        let hit = values
             .iter()
+            .enumerate()
             .skip(1)
-            .any(|(k, v)| (l.privacy.reveal || !l.privacy.is_personal(k)) && v.to_lowercase().contains(&needle));
+            .any(|(k, v)| searchable.get(k).copied().unwrap_or(false) && v.to_lowercase().contains(&needle));
         if hit {
             found.insert(master.id(row).to_string());
         }
-    }
+    })?;
     Ok(found)
 }
 

@@ -58,7 +58,11 @@ impl<'a> Api<'a> {
     async fn run(&self, body: Value) -> Value {
         let (status, started) = self.post(Role::Analyst, "/api/v1/runs", body).await;
         assert_eq!(status, StatusCode::ACCEPTED, "{started}");
-        let id = started["id"].as_i64().expect("id");
+        self.run_wait(started["id"].as_i64().expect("id")).await
+    }
+
+    /// Waits for a run to end; returns its final view.
+    async fn run_wait(&self, id: i64) -> Value {
         let t = Instant::now();
         loop {
             let (_, run) = self.get(Role::Viewer, &format!("/api/v1/runs/{id}")).await;
@@ -308,4 +312,55 @@ async fn bad_run_requests_say_what_is_wrong() {
         failed["error"].as_str().is_some_and(|e| e.contains("no rows were kept") || e.contains("no customers")),
         "{failed}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_run_can_be_cancelled_by_an_analyst() {
+    let server = Server::start(50 << 20);
+    let api = Api::new(&server);
+    let (_, log) = api.upload(Role::Analyst, "cdnow.csv", "transactions", cdnow()).await;
+    let body = serde_json::json!({ "transactions": log["id"] });
+    let (_, first) = api.post(Role::Analyst, "/api/v1/runs", body.clone()).await;
+    let (_, second) = api.post(Role::Analyst, "/api/v1/runs", body).await;
+    // runs go one at a time: the second waits for the first, and is cancelled while it waits
+    let id = second["id"].as_i64().expect("id");
+    let del = |role: Role| {
+        api.http.delete(api.url(&format!("/api/v1/runs/{id}"))).bearer_auth(server.token(role).to_string()).send()
+    };
+    assert_eq!(del(Role::Viewer).await.expect("send").status(), StatusCode::FORBIDDEN);
+    assert_eq!(del(Role::Analyst).await.expect("send").status(), StatusCode::ACCEPTED);
+    let t = Instant::now();
+    let ended = loop {
+        let (_, run) = api.get(Role::Viewer, &format!("/api/v1/runs/{id}")).await;
+        if !matches!(run["status"].as_str(), Some("queued" | "running")) {
+            break run;
+        }
+        assert!(t.elapsed() < Duration::from_secs(120), "{run}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(ended["status"], "cancelled", "{ended}");
+    assert!(ended["summary"].is_null());
+    let (_, first) = api.get(Role::Viewer, &format!("/api/v1/runs/{}", first["id"])).await;
+    let first = if first["status"] == "done" { first } else { api.run_wait(first["id"].as_i64().expect("id")).await };
+    assert_eq!(first["status"], "done", "the first run is not disturbed");
+    let (_, audit) = api.get(Role::Admin, "/api/v1/audit").await;
+    assert!(audit.as_array().expect("log").iter().any(|e| e["action"] == "run.cancel" && e["actor"] == "analyst"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declared_personal_columns_are_left_out_of_runs_and_masked() {
+    let server = Server::start(50 << 20);
+    let api = Api::new(&server);
+    let (_, log) = api.upload(Role::Analyst, "cdnow.csv", "transactions", cdnow()).await;
+    let (_, master) = api.upload(Role::Analyst, "people.csv", "customers", cdnow_master()).await;
+    let config = "[privacy]\npii = [\"region\"]\n";
+    let run =
+        api.run(serde_json::json!({ "transactions": log["id"], "customers": master["id"], "config": config })).await;
+    assert_eq!(run["status"], "done", "{run}");
+    let (_, c) = api.get(Role::Viewer, "/api/v1/customers/0004").await;
+    assert!(c["features"].get("region").is_none(), "the run never read it: {}", c["features"]);
+    let region = c["attributes"]["region"].as_str().expect("region");
+    assert!(region.ends_with("***") && region.len() == 4, "masked: {region}");
+    let (_, full) = api.get(Role::Analyst, "/api/v1/customers/0004").await;
+    assert!(["north", "south"].contains(&full["attributes"]["region"].as_str().expect("region")));
 }
