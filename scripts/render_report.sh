@@ -3,8 +3,7 @@
 #
 #   scripts/render_report.sh REPORT.html OUT.png [WIDTH] [HEIGHT]
 #
-# Installs Debian's `chromium` package when no Chromium is found and apt-get can run (root or
-# passwordless sudo). Exit codes: 0 rendered, 3 no Chromium and none could be installed (the
+# Installs Debian's `chromium` package (scripts/install_browser.sh) when no Chromium is found. Exit codes: 0 rendered, 3 no Chromium and none could be installed (the
 # caller skips with this message), anything else a failure.
 set -euo pipefail
 html=$(realpath "$1")
@@ -23,23 +22,8 @@ find_chromium() {
 }
 
 if ! browser=$(find_chromium); then
-  sudo=""
-  if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; else
-      echo "no chromium, and apt-get cannot run here (not root, no passwordless sudo)" >&2
-      exit 3
-    fi
-  fi
-  if ! command -v apt-get >/dev/null 2>&1; then
-    echo "no chromium, and no apt-get to install it" >&2
-    exit 3
-  fi
-  echo "installing chromium with apt-get (once)..." >&2
-  if ! { $sudo apt-get install -y -q chromium >/dev/null 2>&1 \
-        || { $sudo apt-get update -q >/dev/null 2>&1 && $sudo apt-get install -y -q chromium >/dev/null 2>&1; }; }; then
-    echo "no chromium: apt-get install chromium failed" >&2
-    exit 3
-  fi
+  # the one install script (chromium, chromium-driver, a CJK font); its exit code 3 is ours too
+  bash "$(dirname "$0")/install_browser.sh" || exit $?
   browser=$(find_chromium) || { echo "no chromium after installing it" >&2; exit 3; }
 fi
 

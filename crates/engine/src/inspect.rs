@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use custseg_data::ingest::ingest;
-use custseg_data::master::{MasterReport, Personal, read_master};
+use custseg_data::master::{Master, MasterReport, Personal, read_master};
 use custseg_data::quality::QualityReport;
 use custseg_data::sink::{Column, Table};
 
@@ -50,30 +50,13 @@ pub struct MasterSummary {
     pub report: MasterReport,
 }
 
-/// Reads a master file with `config`'s input settings.
+/// Reads a master file with `config`'s input settings, as a run does (personal data left out).
 ///
 /// # Errors
 /// Hard read errors (see [`crate::EngineError`]).
 pub async fn inspect_master_async(path: PathBuf, config: Config) -> Result<MasterSummary> {
-    config.check()?;
-    off_workers(move |rt| {
-        rt.block_on(async {
-            let ctx = custseg_data::session(config.run.threads);
-            let temp = std::env::temp_dir();
-            let options = config.input.ingest_options();
-            let m = read_master(
-                &ctx,
-                &path,
-                &options.csv,
-                &config.input.map,
-                &temp,
-                Personal::LeaveOut(&config.privacy.pii),
-            )
-            .await?;
-            Ok(MasterSummary { id_column: m.id_column, attributes: m.attributes, report: m.report })
-        })
-    })
-    .await
+    let m = master(path, config, false).await?;
+    Ok(MasterSummary { id_column: m.id_column, attributes: m.attributes, report: m.report })
 }
 
 /// A master file's attributes with its personal data, for the server to show masked.
@@ -81,7 +64,7 @@ pub async fn inspect_master_async(path: PathBuf, config: Config) -> Result<Maste
 pub struct Attributes {
     /// `customer_id` and every attribute column, one row per customer, sorted by id.
     pub table: Table,
-    /// The columns holding personal data by their names.
+    /// The columns holding personal data.
     pub personal: Vec<String>,
 }
 
@@ -90,23 +73,27 @@ pub struct Attributes {
 /// # Errors
 /// Hard read errors (see [`crate::EngineError`]).
 pub async fn master_attributes_async(path: PathBuf, config: Config) -> Result<Attributes> {
+    let m = master(path, config, true).await?;
+    let mut order: Vec<usize> = (0..m.ids.len()).collect();
+    order.sort_by(|&a, &b| m.ids[a].cmp(&m.ids[b]));
+    let mut table = Table::default();
+    table.push("customer_id", Column::Str(order.iter().map(|&i| Some(m.ids[i].clone())).collect()));
+    for (name, values) in m.attributes.iter().zip(&m.values) {
+        table.push(name.clone(), Column::Str(order.iter().map(|&i| values[i].clone()).collect()));
+    }
+    Ok(Attributes { table, personal: m.personal })
+}
+
+/// Reads a master file on the caller's runtime, personal data kept or left out.
+async fn master(path: PathBuf, config: Config, keep_personal: bool) -> Result<Master> {
     config.check()?;
     off_workers(move |rt| {
         rt.block_on(async {
             let ctx = custseg_data::session(config.run.threads);
-            let temp = std::env::temp_dir();
+            let declared = &config.privacy.pii;
+            let personal = if keep_personal { Personal::Keep(declared) } else { Personal::LeaveOut(declared) };
             let options = config.input.ingest_options();
-            let m =
-                read_master(&ctx, &path, &options.csv, &config.input.map, &temp, Personal::Keep(&config.privacy.pii))
-                    .await?;
-            let mut order: Vec<usize> = (0..m.ids.len()).collect();
-            order.sort_by(|&a, &b| m.ids[a].cmp(&m.ids[b]));
-            let mut table = Table::default();
-            table.push("customer_id", Column::Str(order.iter().map(|&i| Some(m.ids[i].clone())).collect()));
-            for (name, values) in m.attributes.iter().zip(&m.values) {
-                table.push(name.clone(), Column::Str(order.iter().map(|&i| values[i].clone()).collect()));
-            }
-            Ok(Attributes { table, personal: m.personal })
+            Ok(read_master(&ctx, &path, &options.csv, &config.input.map, &std::env::temp_dir(), personal).await?)
         })
     })
     .await

@@ -110,7 +110,9 @@ async fn finish(
         End::Failed => "failed",
         End::Cancelled => "cancelled",
     };
-    state.db(move |s| s.set_job(id, status, error.as_deref(), run_id)).await
+    state.db(move |s| s.set_job(id, status, error.as_deref(), run_id)).await?;
+    crate::runs::forget_runs(state);
+    Ok(())
 }
 
 /// The monitor of a queued or running job.

@@ -1,6 +1,7 @@
 //! Finding a run: the server's run id is its job id; a done job links the store's run, whose
 //! output directory holds its files.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -71,14 +72,56 @@ pub fn parse_id(text: &str) -> ApiResult<Option<i64>> {
         .map_err(|_| ApiError::BadRequest(format!("a run is a number or `latest`, got `{text}`")))
 }
 
+/// Done runs read so far, the latest one and each store run's job. A done run never changes, so
+/// entries stay until a run ends, is deleted or is adopted from the command line
+/// ([`forget_runs`]).
+#[derive(Debug, Default)]
+pub struct RunCache {
+    done: HashMap<i64, Arc<DoneRun>>,
+    latest: Option<i64>,
+    job_of: Option<Arc<HashMap<i64, i64>>>,
+}
+
+/// Empties the cache of done runs (a run ended, was deleted or adopted).
+pub fn forget_runs(state: &AppState) {
+    *lock(&state.runs) = RunCache::default();
+}
+
+/// Adopts the command line's runs into the jobs, forgetting the cache when there were any.
+///
+/// # Errors
+/// When the store fails.
+pub fn adopt(state: &AppState, s: &mut custseg_engine::store::Store) -> custseg_engine::Result<()> {
+    if s.adopt_runs()? > 0 {
+        forget_runs(state);
+    }
+    Ok(())
+}
+
+/// [`adopt`] on a blocking thread.
+///
+/// # Errors
+/// When the store fails.
+pub async fn adopt_now(state: &AppState) -> ApiResult<()> {
+    let st = state.clone();
+    state.db(move |s| adopt(&st, s)).await
+}
+
 /// A done run by the server's id (`None`: the latest).
 ///
 /// # Errors
 /// 404 when there is no such run or it is not done.
-pub async fn done(state: &AppState, id: Option<i64>) -> ApiResult<DoneRun> {
-    state
+pub async fn done(state: &AppState, id: Option<i64>) -> ApiResult<Arc<DoneRun>> {
+    {
+        let cache = lock(&state.runs);
+        if let Some(run) = id.or(cache.latest).and_then(|j| cache.done.get(&j)) {
+            return Ok(run.clone());
+        }
+    }
+    let st = state.clone();
+    let found = state
         .db(move |s| {
-            s.adopt_runs()?;
+            adopt(&st, s)?;
             let job = match id {
                 Some(id) => s.job(id)?,
                 None => s.jobs()?.into_iter().find(|j| j.status == "done" && j.run_id.is_some()),
@@ -89,22 +132,44 @@ pub async fn done(state: &AppState, id: Option<i64>) -> ApiResult<DoneRun> {
             let schemes = s.load_schemes(run_id)?;
             Ok(Some((job, Some((info, schemes)))))
         })
-        .await?
-        .map_or_else(
-            || {
-                Err(ApiError::NotFound(match id {
-                    Some(id) => format!("no run {id}"),
-                    None => "no run is done yet\nhint: upload a transaction log and start a run".into(),
-                }))
-            },
-            |(job, stored)| match stored {
-                Some((info, schemes)) => {
-                    let dir = PathBuf::from(&info.out_dir);
-                    Ok(DoneRun { id: job.id, info, schemes, dir, request: job.request })
-                }
-                None => Err(ApiError::Conflict(format!("run {} is {}, not done", job.id, job.status))),
-            },
-        )
+        .await?;
+    let (job, stored) = found.ok_or_else(|| {
+        ApiError::NotFound(match id {
+            Some(id) => format!("no run {id}"),
+            None => "no run is done yet\nhint: upload a transaction log and start a run".into(),
+        })
+    })?;
+    let Some((info, schemes)) = stored else {
+        return Err(ApiError::Conflict(format!("run {} is {}, not done", job.id, job.status)));
+    };
+    let dir = PathBuf::from(&info.out_dir);
+    let run = Arc::new(DoneRun { id: job.id, info, schemes, dir, request: job.request });
+    let mut cache = lock(&state.runs);
+    if id.is_none() {
+        cache.latest = Some(run.id);
+    }
+    cache.done.insert(run.id, run.clone());
+    Ok(run)
+}
+
+/// The server's run id of each store run (for a customer's record over runs).
+///
+/// # Errors
+/// When the store fails.
+pub async fn job_of_runs(state: &AppState) -> ApiResult<Arc<HashMap<i64, i64>>> {
+    if let Some(m) = lock(&state.runs).job_of.clone() {
+        return Ok(m);
+    }
+    let jobs = state.db(|s| s.jobs()).await?;
+    let map: Arc<HashMap<i64, i64>> = Arc::new(jobs.iter().filter_map(|j| Some((j.run_id?, j.id))).collect());
+    lock(&state.runs).job_of = Some(map.clone());
+    Ok(map)
+}
+
+/// The schemes of the done runs in the cache, by store run (a customer's record over runs reads
+/// them instead of the store).
+pub fn known_schemes(state: &AppState) -> HashMap<i64, Vec<custseg_engine::store::SchemeLabels>> {
+    lock(&state.runs).done.values().map(|r| (r.info.id, r.schemes.clone())).collect()
 }
 
 /// The scheme ids of a run.

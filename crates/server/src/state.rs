@@ -46,6 +46,8 @@ pub struct Inner {
     pub stopping: AtomicBool,
     /// Runs go one at a time.
     pub queue: crate::jobs::Queue,
+    /// Done runs read so far.
+    pub runs: Mutex<crate::runs::RunCache>,
     /// Done runs' contexts, by store run id.
     pub contexts: Mutex<HashMap<i64, Arc<crate::runs::RunContext>>>,
 }
@@ -82,6 +84,7 @@ impl AppState {
             indexes: Indexes::default(),
             stopping: AtomicBool::new(false),
             queue: crate::jobs::Queue::default(),
+            runs: Mutex::new(crate::runs::RunCache::default()),
             contexts: Mutex::new(HashMap::new()),
         })))
     }

@@ -286,6 +286,19 @@ impl Store {
     /// # Errors
     /// [`EngineError::Store`].
     pub fn customer_history(&self, customer_id: &str) -> Result<CustomerHistory> {
+        self.customer_history_using(customer_id, &std::collections::HashMap::new())
+    }
+
+    /// [`Store::customer_history`] with the schemes of some runs already at hand (a run's
+    /// schemes never change), so only the others are read.
+    ///
+    /// # Errors
+    /// [`EngineError::Store`].
+    pub fn customer_history_using(
+        &self,
+        customer_id: &str,
+        known: &std::collections::HashMap<i64, Vec<SchemeLabels>>,
+    ) -> Result<CustomerHistory> {
         let mut st = self
             .conn
             .prepare(
@@ -308,9 +321,16 @@ impl Store {
             .map_err(self.err())?;
         let mut rows = Vec::with_capacity(raw.len());
         for (run_id, as_of, f, blob) in raw {
-            let schemes = self.load_schemes(run_id)?;
+            let read;
+            let schemes = match known.get(&run_id) {
+                Some(s) => s,
+                None => {
+                    read = self.load_schemes(run_id)?;
+                    &read
+                }
+            };
             let labels = decode(&blob, schemes.len())
-                .zip(&schemes)
+                .zip(schemes)
                 .filter_map(|(c, s)| {
                     let (id, name) = s.labels.get(usize::from(c?))?;
                     Some(HistoryLabel {

@@ -143,6 +143,30 @@ impl Frame {
     }
 }
 
+/// A page request's reader: the logged-in account (the access layer put it in the request) and
+/// the frame of the page. A handler that takes it cannot render for nobody.
+#[derive(Debug, Clone)]
+pub struct Reader {
+    /// The account.
+    pub caller: Caller,
+    /// The page's frame.
+    pub frame: Frame,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Reader {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Reader, Response> {
+        let Some(caller) = parts.extensions.get::<Caller>().cloned() else {
+            return Err(login_page(StatusCode::UNAUTHORIZED, &parts.headers, false));
+        };
+        let uri =
+            parts.extensions.get::<axum::extract::OriginalUri>().map_or_else(|| parts.uri.clone(), |u| u.0.clone());
+        let here = uri.path_and_query().map_or_else(|| uri.path().to_string(), |p| p.as_str().to_string());
+        Ok(Reader { frame: Frame::of(&parts.headers, Some(&caller), &here), caller })
+    }
+}
+
 /// The reader's language: the cookie, else the browser's first preference, else English.
 pub fn lang_of(headers: &HeaderMap) -> Lang {
     match cookie(headers, LANG_COOKIE).as_deref() {

@@ -1,26 +1,19 @@
 //! The dashboard's pages. Each reads what the API reads and renders a template.
 
-use axum::Extension;
-use axum::extract::{Form, OriginalUri, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use custseg_report::svg::{self, Bars, Format, HeatCell, Heatmap, Series};
 use serde::{Deserialize, Serialize};
 
-use super::{Frame, error_page, render};
-use crate::auth::{Caller, Role};
+use super::{Frame, Reader, error_page, render};
+use crate::auth::Role;
 use crate::error::{ApiError, ApiResult};
 use crate::index::Sort;
 use crate::routes::customers::{customer_view, load, matching};
-use crate::routes::runs::{SegmentView, segment_views, view};
+use crate::routes::runs::{SegmentView, alerts_of, migration_labels, segment_views, view};
 use crate::runs::{done, parse_id};
 use crate::state::AppState;
-
-/// The frame of a page request.
-fn frame(headers: &HeaderMap, caller: &Caller, uri: &OriginalUri) -> Frame {
-    let here = uri.path_and_query().map_or_else(|| uri.path().to_string(), |p| p.as_str().to_string());
-    Frame::of(headers, Some(caller), &here)
-}
 
 /// Renders `result`, or the error page.
 fn page(frame: &Frame, template: &str, result: ApiResult<impl Serialize>) -> Response {
@@ -83,10 +76,10 @@ fn blocks(segments: &[SegmentView], previous: Option<&[SegmentView]>, lang: cust
 /// The segments of the previous run of the same configuration and dataset, if any.
 async fn previous_segments(state: &AppState, run: &crate::runs::DoneRun) -> ApiResult<Option<Vec<SegmentView>>> {
     let info = run.info.clone();
+    crate::runs::adopt_now(state).await?;
     let prev = state
         .db(move |s| {
             let Some(p) = s.previous_with_config(&info.config_hash, &info.dataset, info.id)? else { return Ok(None) };
-            s.adopt_runs()?;
             s.job_of_run(p)
         })
         .await?;
@@ -95,13 +88,7 @@ async fn previous_segments(state: &AppState, run: &crate::runs::DoneRun) -> ApiR
     Ok(tokio::task::spawn_blocking(move || segment_views(&run)).await?.ok())
 }
 
-pub async fn overview(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-    uri: OriginalUri,
-) -> Response {
-    let f = frame(&headers, &caller, &uri);
+pub async fn overview(State(state): State<AppState>, Reader { frame: f, .. }: Reader) -> Response {
     let lang = f.language();
     let result: ApiResult<_> = async {
         let run = match done(&state, None).await {
@@ -134,20 +121,7 @@ pub async fn overview(
                 chart(scheme, &title)
             })
             .collect();
-        let alerts = {
-            let info = run.info.clone();
-            state
-                .db(move |s| {
-                    let Some(prev) = s.previous_with_config(&info.config_hash, &info.dataset, info.id)? else {
-                        return Ok(Vec::new());
-                    };
-                    let config = s.config_of(info.id)?.unwrap_or_default();
-                    let plays = custseg_engine::playbook::effective(&config.playbook);
-                    let (x, y) = (s.load(prev)?, s.load(info.id)?);
-                    Ok(custseg_engine::alerts::evaluate(&x, &y, &config.alerts, &plays, lang))
-                })
-                .await?
-        };
+        let alerts = alerts_of(&state, &run.info, lang).await?;
         let total_alerts = alerts.len();
         let alerts: Vec<_> = alerts
             .into_iter()
@@ -168,13 +142,7 @@ pub async fn overview(
     page(&f, "overview.html", result)
 }
 
-pub async fn segments(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-    uri: OriginalUri,
-) -> Response {
-    let f = frame(&headers, &caller, &uri);
+pub async fn segments(State(state): State<AppState>, Reader { frame: f, .. }: Reader) -> Response {
     let lang = f.language();
     let result: ApiResult<_> = async {
         let run = done(&state, None).await?;
@@ -195,13 +163,10 @@ pub struct SegmentQuery {
 
 pub async fn segment(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    Reader { caller, frame: f }: Reader,
     Path((scheme, label)): Path<(String, String)>,
     Query(q): Query<SegmentQuery>,
 ) -> Response {
-    let f = frame(&headers, &caller, &uri);
     let lang = f.language();
     let result: ApiResult<_> = async {
         let l = load(&state, None, &caller).await?;
@@ -242,12 +207,9 @@ pub struct SearchQuery {
 
 pub async fn customers(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    Reader { caller, frame: f }: Reader,
     Query(q): Query<SearchQuery>,
 ) -> Response {
-    let f = frame(&headers, &caller, &uri);
     let result: ApiResult<_> = async {
         let l = load(&state, None, &caller).await?;
         let text = q.q.clone().unwrap_or_default();
@@ -265,18 +227,13 @@ pub async fn customers(
 
 pub async fn customer(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    Reader { caller, frame: f }: Reader,
     Path(id): Path<String>,
 ) -> Response {
-    let f = frame(&headers, &caller, &uri);
     let lang = f.language();
     let result: ApiResult<_> = async {
         let l = load(&state, None, &caller).await?;
-        let wanted = id.clone();
-        let history = state.db(move |s| s.customer_history(&wanted)).await?;
-        let jobs = state.db(|s| s.jobs()).await?;
+        let (history, jobs) = crate::routes::customers::history_of(&state, &id).await?;
         let masked = !l.privacy.reveal;
         let v = tokio::task::spawn_blocking(move || customer_view(&l, &id, &history, &jobs)).await??;
         let labels: Vec<_> = v
@@ -303,19 +260,10 @@ pub async fn customer(
     page(&f, "customer.html", result)
 }
 
-pub async fn runs(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-    uri: OriginalUri,
-) -> Response {
-    let f = frame(&headers, &caller, &uri);
+pub async fn runs(State(state): State<AppState>, Reader { caller, frame: f }: Reader) -> Response {
     let result: ApiResult<_> = async {
-        let (jobs, infos) = state
-            .db(|s| {
-                s.adopt_runs()?;
-                Ok((s.jobs()?, s.runs()?))
-            })
+        crate::runs::adopt_now(&state).await?;
+        let (jobs, infos) = state.db(|s| Ok((s.jobs()?, s.runs()?)))
             .await?;
         let views: Vec<_> = jobs
             .into_iter()
@@ -336,18 +284,11 @@ pub async fn runs(
     page(&f, "runs.html", result)
 }
 
-pub async fn run(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-    uri: OriginalUri,
-    Path(id): Path<i64>,
-) -> Response {
-    let f = frame(&headers, &caller, &uri);
+pub async fn run(State(state): State<AppState>, Reader { frame: f, .. }: Reader, Path(id): Path<i64>) -> Response {
     let result: ApiResult<_> = async {
+        crate::runs::adopt_now(&state).await?;
         let (job, info) = state
             .db(move |s| {
-                s.adopt_runs()?;
                 let job = s.job(id)?;
                 let info = job.as_ref().and_then(crate::runs::store_run).map(|r| s.run_info(r)).transpose()?;
                 Ok((job, info))
@@ -367,13 +308,10 @@ pub struct DiffQuery {
 
 pub async fn diff(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    Reader { frame: f, .. }: Reader,
     Path((a, b)): Path<(String, String)>,
     Query(q): Query<DiffQuery>,
 ) -> Response {
-    let f = frame(&headers, &caller, &uri);
     let lang = f.language();
     let result: ApiResult<_> = async {
         let (a, b) = (
@@ -393,18 +331,13 @@ pub async fn diff(
             })
             .await?;
         let m = ms.first().ok_or_else(|| ApiError::NotFound(format!("scheme `{scheme}` is in neither run")))?;
-        let mut labels = m.labels.clone();
-        for extra in [custseg_engine::migration::NEW, custseg_engine::migration::GONE] {
-            if m.cells.keys().any(|(x, y)| x == extra || y == extra) {
-                labels.push(extra.to_string());
-            }
-        }
-        let name = |l: &String| m.labels.iter().position(|x| x == l).map_or_else(|| l.clone(), |k| m.names[k].get(lang).to_string());
+        let (labels, names) = migration_labels(m, lang);
+        let name = |l: &String| labels.iter().position(|x| x == l).map_or_else(|| l.clone(), |k| names[k].clone());
         let max = labels.iter().flat_map(|x| labels.iter().map(move |y| (x, y))).map(|(x, y)| m.count(x, y)).max().unwrap_or(1).max(1) as f64;
         let heat = svg::heatmap(&Heatmap {
             title: format!("{} {a} → {b}", f.w["migration"]),
-            rows: labels.iter().map(name).collect(),
-            cols: labels.iter().map(name).collect(),
+            rows: names.clone(),
+            cols: names.clone(),
             cells: labels
                 .iter()
                 .map(|x| {
@@ -438,13 +371,7 @@ pub async fn diff(
     page(&f, "diff.html", result)
 }
 
-pub async fn users(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-    uri: OriginalUri,
-) -> Response {
-    let f = frame(&headers, &caller, &uri);
+pub async fn users(State(state): State<AppState>, Reader { frame: f, .. }: Reader) -> Response {
     let result = users_page(&state, None).await;
     page(&f, "users.html", result)
 }
@@ -462,12 +389,9 @@ pub struct UserForm {
 
 pub async fn add_user(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    Reader { caller, frame: f }: Reader,
     Form(form): Form<UserForm>,
 ) -> Response {
-    let f = frame(&headers, &caller, &uri);
     let result: ApiResult<_> = async {
         let role: Role = form.role.parse().map_err(ApiError::BadRequest)?;
         let (name, who) = (form.name.trim().to_string(), caller.name.clone());
@@ -481,12 +405,9 @@ pub async fn add_user(
 
 pub async fn revoke_user(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    Reader { caller, frame: f }: Reader,
     Path(name): Path<String>,
 ) -> Response {
-    let f = frame(&headers, &caller, &uri);
     if name == caller.name {
         return error_page(&f, &ApiError::Conflict("an admin cannot revoke their own account here".into()));
     }

@@ -1,6 +1,7 @@
 //! Customers: search, and one customer's whole file (客户档案): features, every label, CLV,
 //! P(alive), next action, master attributes and their record in every run.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
@@ -20,7 +21,7 @@ use crate::state::AppState;
 #[derive(Debug, Clone)]
 pub struct Loaded {
     /// The run.
-    pub run: DoneRun,
+    pub run: Arc<DoneRun>,
     /// Its customers.
     pub index: Arc<RunIndex>,
     /// Its master file's attributes.
@@ -323,11 +324,21 @@ pub async fn one(
     Query(q): Query<OneQuery>,
 ) -> ApiResult<Json<CustomerView>> {
     let loaded = load(&state, q.run.as_deref(), &caller).await?;
-    let wanted = id.clone();
-    let history = state.db(move |s| s.customer_history(&wanted)).await?;
-    let jobs = state.db(|s| s.jobs()).await?;
+    let (history, jobs) = history_of(&state, &id).await?;
     let view = tokio::task::spawn_blocking(move || customer_view(&loaded, &id, &history, &jobs)).await??;
     Ok(Json(view))
+}
+
+/// A customer's record over runs, and the server's run id of each store run.
+///
+/// # Errors
+/// When the store fails.
+pub async fn history_of(state: &AppState, id: &str) -> ApiResult<(CustomerHistory, Arc<HashMap<i64, i64>>)> {
+    let jobs = crate::runs::job_of_runs(state).await?;
+    let known = crate::runs::known_schemes(state);
+    let wanted = id.to_string();
+    let history = state.db(move |s| s.customer_history_using(&wanted, &known)).await?;
+    Ok((history, jobs))
 }
 
 /// Builds a customer's view.
@@ -335,7 +346,7 @@ pub fn customer_view(
     l: &Loaded,
     id: &str,
     history: &CustomerHistory,
-    jobs: &[custseg_engine::store::Job],
+    jobs: &HashMap<i64, i64>,
 ) -> ApiResult<CustomerView> {
     let row = l.index.find(id).ok_or_else(|| ApiError::NotFound(format!("run {} has no customer `{id}`", l.run.id)))?;
     let record = l.index.record(row)?;
@@ -366,7 +377,7 @@ pub fn customer_view(
     }
     let number = |k: &str| features.get(k).and_then(serde_json::Value::as_f64);
     let order = record.iter().skip(1).map(|(k, _)| k.clone()).filter(|k| features.contains_key(k)).collect();
-    let run_of = |store_run: i64| jobs.iter().find(|j| j.run_id == Some(store_run)).map(|j| j.id);
+    let run_of = |store_run: i64| jobs.get(&store_run).copied();
     let history = history
         .rows
         .iter()

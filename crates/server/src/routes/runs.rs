@@ -204,12 +204,8 @@ async fn plan(state: &AppState, body: &RunBody) -> ApiResult<Plan> {
 /// The runs, newest first, with the command line's runs of the same store.
 #[utoipa::path(get, path = "/api/v1/runs", tag = "runs", responses((status = 200, body = Vec<RunView>)))]
 pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Vec<RunView>>> {
-    let (jobs, infos) = state
-        .db(|s| {
-            s.adopt_runs()?;
-            Ok((s.jobs()?, s.runs()?))
-        })
-        .await?;
+    crate::runs::adopt_now(&state).await?;
+    let (jobs, infos) = state.db(|s| Ok((s.jobs()?, s.runs()?))).await?;
     let views = jobs
         .into_iter()
         .map(|j| {
@@ -225,9 +221,9 @@ pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Vec<RunView>>
 #[utoipa::path(get, path = "/api/v1/runs/{id}", tag = "runs", params(("id" = i64, Path, description = "run id")),
     responses((status = 200, body = RunView), (status = 404, body = crate::error::Problem)))]
 pub async fn one(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<RunView>> {
+    crate::runs::adopt_now(&state).await?;
     let (job, info) = state
         .db(move |s| {
-            s.adopt_runs()?;
             let job = s.job(id)?;
             let info = job.as_ref().and_then(store_run).map(|r| s.run_info(r)).transpose()?;
             Ok((job, info))
@@ -274,6 +270,7 @@ pub async fn remove(
     if let Some(r) = run_id {
         state.indexes.forget(crate::index::Of::Run(r));
     }
+    crate::runs::forget_runs(&state);
     // only the server's own output directories are removed from the disk
     let ours = state.options.data.join("runs").join(id.to_string());
     if dir.is_some_and(|d| std::path::Path::new(&d) == ours) {
@@ -447,17 +444,12 @@ pub async fn diff(
 }
 
 fn migration_json(m: &custseg_engine::migration::SchemeMigration, lang: Lang) -> serde_json::Value {
-    let mut labels = m.labels.clone();
-    for extra in [custseg_engine::migration::NEW, custseg_engine::migration::GONE] {
-        if m.cells.keys().any(|(f, t)| f == extra || t == extra) && !labels.iter().any(|l| l == extra) {
-            labels.push(extra.to_string());
-        }
-    }
+    let (labels, names) = migration_labels(m, lang);
     let matrix: Vec<Vec<u64>> = labels.iter().map(|f| labels.iter().map(|t| m.count(f, t)).collect()).collect();
     serde_json::json!({
         "scheme": m.scheme,
         "labels": labels,
-        "names": labels.iter().map(|l| m.labels.iter().position(|x| x == l).map_or_else(|| l.clone(), |k| m.names[k].get(lang).to_string())).collect::<Vec<_>>(),
+        "names": names,
         "matrix": matrix,
         "matched": m.matched,
         "stayed": m.stayed,
@@ -505,8 +497,15 @@ pub struct RunQuery {
 pub async fn alerts(State(state): State<AppState>, Query(q): Query<RunQuery>) -> ApiResult<Json<Vec<AlertView>>> {
     let lang = lang_of(q.lang.as_deref())?;
     let run = done(&state, parse_id(q.run.as_deref().unwrap_or("latest"))?).await?;
-    let info = run.info.clone();
-    let found = state
+    let found = alerts_of(&state, &run.info, lang).await?;
+    Ok(Json(found.into_iter().map(alert_view).collect()))
+}
+
+/// A run's alerts against the previous run of its configuration and dataset (none without one),
+/// by value at stake.
+pub async fn alerts_of(state: &AppState, info: &RunInfo, lang: Lang) -> ApiResult<Vec<custseg_engine::alerts::Alert>> {
+    let info = info.clone();
+    state
         .db(move |s| {
             let Some(prev) = s.previous_with_config(&info.config_hash, &info.dataset, info.id)? else {
                 return Ok(Vec::new());
@@ -516,8 +515,23 @@ pub async fn alerts(State(state): State<AppState>, Query(q): Query<RunQuery>) ->
             let (x, y) = (s.load(prev)?, s.load(info.id)?);
             Ok(custseg_engine::alerts::evaluate(&x, &y, &config.alerts, &plays, lang))
         })
-        .await?;
-    Ok(Json(found.into_iter().map(alert_view).collect()))
+        .await
+}
+
+/// A migration's labels in display order, with `(new)` and `(gone)` when customers appeared or
+/// left, and their names in `lang`.
+pub fn migration_labels(m: &custseg_engine::migration::SchemeMigration, lang: Lang) -> (Vec<String>, Vec<String>) {
+    let mut labels = m.labels.clone();
+    for extra in [custseg_engine::migration::NEW, custseg_engine::migration::GONE] {
+        if m.cells.keys().any(|(f, t)| f == extra || t == extra) && !labels.iter().any(|l| l == extra) {
+            labels.push(extra.to_string());
+        }
+    }
+    let names = labels
+        .iter()
+        .map(|l| m.labels.iter().position(|x| x == l).map_or_else(|| l.clone(), |k| m.names[k].get(lang).to_string()))
+        .collect();
+    (labels, names)
 }
 
 /// The effective playbook: the latest run's (built-in entries with its configuration's
