@@ -14,6 +14,10 @@ use std::time::{Duration, Instant};
 use custseg_engine::{Config, RunRequest, Sink, Source, SynthFormat, SynthParams};
 use custseg_server::{AppState, Options, Role};
 
+/// The allocator of the `custseg` binary that serves in production.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Requests per level, at most.
 const REQUESTS: usize = 20_000;
 /// Time per level, at most.

@@ -324,8 +324,15 @@ pub async fn one(
     Query(q): Query<OneQuery>,
 ) -> ApiResult<Json<CustomerView>> {
     let loaded = load(&state, q.run.as_deref(), &caller).await?;
-    let (history, jobs) = history_of(&state, &id).await?;
-    let view = tokio::task::spawn_blocking(move || customer_view(&loaded, &id, &history, &jobs)).await??;
+    let jobs = crate::runs::job_of_runs(&state).await?;
+    let known = crate::runs::known_schemes(&state);
+    // the store read and the file read on one blocking thread: one hop off the runtime
+    let st = state.clone();
+    let view = tokio::task::spawn_blocking(move || {
+        let history = st.db_now(|s| s.customer_history_using(&id, &known))?;
+        customer_view(&loaded, &id, &history, &jobs)
+    })
+    .await??;
     Ok(Json(view))
 }
 
