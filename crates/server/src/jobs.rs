@@ -40,6 +40,8 @@ pub enum End {
     Failed,
     /// Cancelled by an analyst.
     Cancelled,
+    /// Stopped by the server's shutdown.
+    Interrupted,
 }
 
 /// Starts job `id` in the background.
@@ -90,6 +92,10 @@ async fn run(state: &AppState, id: i64, plan: Plan, monitor: Monitor) -> Result<
             }
             Ok(())
         }
+        // the shutdown cancels running runs too: those were interrupted, not cancelled by anyone
+        Err(EngineError::Cancelled) if state.is_stopping() => {
+            finish(state, id, End::Interrupted, Some("the server stopped during the run".into()), None).await
+        }
         Err(EngineError::Cancelled) => finish(state, id, End::Cancelled, Some("cancelled".into()), None).await,
         Err(e) => {
             let message = custseg_engine::error::printable(&e.to_string());
@@ -109,6 +115,7 @@ async fn finish(
         End::Done => "done",
         End::Failed => "failed",
         End::Cancelled => "cancelled",
+        End::Interrupted => "interrupted",
     };
     state.db(move |s| s.set_job(id, status, error.as_deref(), run_id)).await?;
     crate::runs::forget_runs(state);
