@@ -14,6 +14,7 @@
 //! - [`abc`]: ABC (Pareto) tiers by cumulative revenue share, with the Pareto figure and Gini.
 //! - [`value_tier`]: high / mid / low value by monetary percentile.
 //! - [`lifecycle`]: prospect, new, active, at-risk, churned, reactivated.
+//! - [`assoc`]: frequent itemsets of baskets (FP-growth), for association rules.
 //! - [`synth`]: a seeded synthetic transaction log (BG/NBD purchases, Gamma-Gamma spend).
 //! - [`catalog`]: the zh/en display names of every built-in label id.
 //!
@@ -25,6 +26,7 @@
 //! ```
 
 pub mod abc;
+pub mod assoc;
 pub mod catalog;
 pub mod cluster;
 pub mod clv;

@@ -1,0 +1,152 @@
+//! Frequent itemsets by FP-growth's conditional databases.
+
+use std::collections::HashMap;
+
+/// A frequent itemset: its items (ids, ascending) and how many baskets hold them all.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Itemset {
+    /// Item ids, ascending.
+    pub items: Vec<u32>,
+    /// Baskets holding every item (the support count).
+    pub count: u64,
+}
+
+/// Every itemset of at most `max_len` items held by at least `min_count` baskets (`min_count`
+/// of 0 is taken as 1), by length, then by items. Repeated items in a basket count once.
+pub fn itemsets(baskets: &[Vec<u32>], min_count: u64, max_len: usize) -> Vec<Itemset> {
+    let min_count = min_count.max(1);
+    if max_len == 0 {
+        return Vec::new();
+    }
+    // items ranked by frequency, descending, ties by id: rank 0 is the most frequent
+    let mut freq: HashMap<u32, u64> = HashMap::new();
+    let mut seen: Vec<u32> = Vec::new();
+    for b in baskets {
+        seen.clear();
+        seen.extend(b);
+        seen.sort_unstable();
+        seen.dedup();
+        for &i in &seen {
+            *freq.entry(i).or_insert(0) += 1;
+        }
+    }
+    let mut ranked: Vec<(u32, u64)> = freq.into_iter().filter(|&(_, c)| c >= min_count).collect();
+    ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let rank_of: HashMap<u32, u32> = ranked.iter().enumerate().map(|(r, &(i, _))| (i, r as u32)).collect();
+    // each basket as its frequent items' ranks, ascending; identical ones merged
+    let mut db: HashMap<Vec<u32>, u64> = HashMap::new();
+    for b in baskets {
+        let mut ranks: Vec<u32> = b.iter().filter_map(|i| rank_of.get(i).copied()).collect();
+        ranks.sort_unstable();
+        ranks.dedup();
+        if !ranks.is_empty() {
+            *db.entry(ranks).or_insert(0) += 1;
+        }
+    }
+    let db: Vec<(Vec<u32>, u64)> = db.into_iter().collect();
+    let mut out = Vec::new();
+    mine(&db, &mut Vec::new(), min_count, max_len, &mut out);
+    let ids: Vec<u32> = ranked.iter().map(|&(i, _)| i).collect();
+    let mut found: Vec<Itemset> = out
+        .into_iter()
+        .map(|(ranks, count)| {
+            let mut items: Vec<u32> = ranks.iter().map(|&r| ids[r as usize]).collect();
+            items.sort_unstable();
+            Itemset { items, count }
+        })
+        .collect();
+    found.sort_unstable_by(|a, b| a.items.len().cmp(&b.items.len()).then_with(|| a.items.cmp(&b.items)));
+    found
+}
+
+/// Mines a conditional database (transactions of ranks, ascending, with counts) for itemsets
+/// that extend `suffix`.
+fn mine(db: &[(Vec<u32>, u64)], suffix: &mut Vec<u32>, min: u64, max_len: usize, out: &mut Vec<(Vec<u32>, u64)>) {
+    let mut counts: HashMap<u32, u64> = HashMap::new();
+    for (t, c) in db {
+        for &r in t {
+            *counts.entry(r).or_insert(0) += c;
+        }
+    }
+    let mut items: Vec<(u32, u64)> = counts.into_iter().filter(|&(_, c)| c >= min).collect();
+    items.sort_unstable();
+    for (r, c) in items {
+        suffix.push(r);
+        out.push((suffix.clone(), c));
+        if suffix.len() < max_len {
+            // the item's conditional database: the prefixes before it, merged
+            let mut cond: HashMap<Vec<u32>, u64> = HashMap::new();
+            for (t, n) in db {
+                if let Ok(k) = t.binary_search(&r)
+                    && k > 0
+                {
+                    *cond.entry(t[..k].to_vec()).or_insert(0) += n;
+                }
+            }
+            let cond: Vec<(Vec<u32>, u64)> = cond.into_iter().collect();
+            if !cond.is_empty() {
+                mine(&cond, suffix, min, max_len, out);
+            }
+        }
+        suffix.pop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every itemset of every basket, counted by enumeration.
+    fn brute(baskets: &[Vec<u32>], min: u64, max_len: usize) -> Vec<Itemset> {
+        let mut counts: std::collections::BTreeMap<Vec<u32>, u64> = std::collections::BTreeMap::new();
+        for b in baskets {
+            let mut items = b.clone();
+            items.sort_unstable();
+            items.dedup();
+            let n = items.len();
+            for mask in 1u32..(1 << n) {
+                let set: Vec<u32> = (0..n).filter(|k| mask >> k & 1 == 1).map(|k| items[k]).collect();
+                if set.len() <= max_len {
+                    *counts.entry(set).or_insert(0) += 1;
+                }
+            }
+        }
+        let mut v: Vec<Itemset> = counts
+            .into_iter()
+            .filter(|&(_, c)| c >= min.max(1))
+            .map(|(items, count)| Itemset { items, count })
+            .collect();
+        v.sort_unstable_by(|a, b| a.items.len().cmp(&b.items.len()).then_with(|| a.items.cmp(&b.items)));
+        v
+    }
+
+    #[test]
+    fn equals_brute_force_on_random_baskets() {
+        // a small LCG: seeded, no dependency
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |m: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) % m
+        };
+        for case in 0..200 {
+            let n_items = 2 + next(9) as u32;
+            let baskets: Vec<Vec<u32>> =
+                (0..1 + next(40)).map(|_| (0..next(7)).map(|_| next(u64::from(n_items)) as u32).collect()).collect();
+            let min = 1 + next(4);
+            let max_len = 1 + next(5) as usize;
+            assert_eq!(itemsets(&baskets, min, max_len), brute(&baskets, min, max_len), "case {case}");
+        }
+    }
+
+    #[test]
+    fn nothing_below_the_minimum_or_past_the_length() {
+        let baskets = vec![vec![5, 5, 6], vec![6], vec![7]];
+        assert_eq!(
+            itemsets(&baskets, 2, 2),
+            vec![Itemset { items: vec![6], count: 2 }],
+            "5 twice in one basket counts once"
+        );
+        assert!(itemsets(&baskets, 1, 0).is_empty());
+        assert!(itemsets(&[], 1, 3).is_empty());
+    }
+}
