@@ -1,4 +1,5 @@
-//! Association analysis (关联分析): frequent itemsets of baskets, exactly.
+//! Association analysis (关联分析): frequent itemsets of baskets, exactly, and the rules between
+//! them ([`rules`]).
 //!
 //! [`itemsets`] mines every itemset whose support count reaches the minimum, up to a length,
 //! by FP-growth's divide and conquer: items are ranked by frequency (ties by id), each basket
@@ -17,5 +18,7 @@
 //! ```
 
 mod fpgrowth;
+mod rules;
 
 pub use fpgrowth::{Itemset, itemsets};
+pub use rules::{Rule, RuleFilter, rules};
