@@ -51,10 +51,11 @@ pub fn rules(itemsets: &[Itemset], n_baskets: u64, filter: RuleFilter) -> Vec<Ru
             if mask.count_ones() as usize > filter.max_consequent {
                 continue;
             }
-            let (consequent, antecedent): (Vec<(usize, u32)>, Vec<(usize, u32)>) =
-                set.items.iter().copied().enumerate().partition(|(i, _)| mask >> i & 1 == 1);
-            let consequent: Vec<u32> = consequent.into_iter().map(|(_, x)| x).collect();
-            let antecedent: Vec<u32> = antecedent.into_iter().map(|(_, x)| x).collect();
+            let in_consequent = |i: usize| mask >> i & 1 == 1;
+            let pick = |want: bool| -> Vec<u32> {
+                (0..k).filter(|&i| in_consequent(i) == want).map(|i| set.items[i]).collect()
+            };
+            let (consequent, antecedent) = (pick(true), pick(false));
             // subsets of a frequent itemset are frequent, so both are found
             let (Some(&a), Some(&c)) = (count_of.get(antecedent.as_slice()), count_of.get(consequent.as_slice()))
             else {
