@@ -17,8 +17,12 @@
 //! assert!(found.contains(&Itemset { items: vec![1, 2], count: 2 }));
 //! ```
 
+mod errors;
 mod fpgrowth;
+mod params;
 mod rules;
 
+pub use errors::AssocError;
 pub use fpgrowth::{Itemset, itemsets};
+pub use params::{AssocParams, ValidAssocParams};
 pub use rules::{Rule, RuleFilter, rules};
