@@ -24,6 +24,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod baskets;
 pub mod clean;
 mod csv_scan;
 mod dictionary;
