@@ -89,8 +89,8 @@ pub async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<Ca
             .map(str::trim)
             .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be `Bearer TOKEN`".into()))?;
         let hashed = auth::hash(token);
-        let found = state.db(move |s| s.user_by_token(&hashed)).await?;
-        let hashed = auth::hash(token);
+        let key = hashed.clone();
+        let found = state.db(move |s| s.user_by_token(&key)).await?;
         return match found {
             Some((user, stored)) if auth::same(&stored, &hashed) => Ok(Some(caller_of(user, None)?)),
             _ => Err(ApiError::Unauthorized("the token is not valid (revoked, or never issued)".into())),
@@ -98,8 +98,8 @@ pub async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<Ca
     }
     let Some(session) = cookie(headers, SESSION_COOKIE) else { return Ok(None) };
     let hashed = auth::hash(&session);
-    let found = state.db(move |s| s.session(&hashed)).await?;
-    let hashed = auth::hash(&session);
+    let key = hashed.clone();
+    let found = state.db(move |s| s.session(&key)).await?;
     match found {
         Some((user, stored, csrf)) if auth::same(&stored, &hashed) => Ok(Some(caller_of(user, Some(csrf))?)),
         // an expired or ended session is no session: the login page is shown

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use custseg_engine::Monitor;
 use custseg_engine::store::Store;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::index::Indexes;
 
 /// What `custseg serve` was started with.
@@ -130,10 +130,4 @@ impl AppState {
 /// these mutexes is a cache or a list, valid at every step).
 pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-impl From<std::io::Error> for ApiError {
-    fn from(e: std::io::Error) -> ApiError {
-        ApiError::Internal(e.to_string())
-    }
 }

@@ -241,9 +241,10 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, Form(form): Fo
         );
     }
     let hashed = auth::hash(form.token.trim());
-    let found = state.db(move |s| s.user_by_token(&hashed)).await;
+    let key = hashed.clone();
+    let found = state.db(move |s| s.user_by_token(&key)).await;
     let user = match found {
-        Ok(Some((user, stored))) if auth::same(&stored, &auth::hash(form.token.trim())) => user,
+        Ok(Some((user, stored))) if auth::same(&stored, &hashed) => user,
         Ok(_) => return login_page(StatusCode::UNAUTHORIZED, &headers, true),
         Err(e) => return error_page(&Frame::of(&headers, None, "/login"), &e),
     };

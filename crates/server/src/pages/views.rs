@@ -11,7 +11,9 @@ use crate::auth::Role;
 use crate::error::{ApiError, ApiResult};
 use crate::index::Sort;
 use crate::routes::customers::{customer_view, load, matching};
-use crate::routes::runs::{SegmentView, alerts_of, migration_labels, segment_views, view};
+use crate::routes::datasets::DatasetView;
+use crate::routes::runs::{SegmentView, alerts_of, migration_labels, run_view, run_views, segment_views};
+use crate::routes::segments::check_label;
 use crate::runs::{done, parse_id};
 use crate::state::AppState;
 
@@ -170,19 +172,8 @@ pub async fn segment(
     let lang = f.language();
     let result: ApiResult<_> = async {
         let l = load(&state, None, &caller).await?;
-        let s = l
-            .run
-            .schemes
-            .iter()
-            .find(|s| s.scheme == scheme)
-            .ok_or_else(|| ApiError::NotFound(format!("the latest run has no scheme `{scheme}`")))?;
-        let name = s
-            .labels
-            .iter()
-            .find(|(id, _)| *id == label)
-            .map(|(_, n)| n.get(lang).to_string())
-            .ok_or_else(|| ApiError::NotFound(format!("scheme `{scheme}` has no label `{label}`")))?;
-        let scheme_name = s.name.get(lang).to_string();
+        let (s, names) = check_label(&l, &scheme, &label)?;
+        let (name, scheme_name) = (names.get(lang).to_string(), s.name.get(lang).to_string());
         let sort = q.sort.unwrap_or(Sort::Id);
         let masked = !l.privacy.reveal;
         let (sch, lab) = (scheme.clone(), label.clone());
@@ -262,22 +253,10 @@ pub async fn customer(
 
 pub async fn runs(State(state): State<AppState>, Reader { caller, frame: f }: Reader) -> Response {
     let result: ApiResult<_> = async {
-        crate::runs::adopt_now(&state).await?;
-        let (jobs, infos) = state.db(|s| Ok((s.jobs()?, s.runs()?)))
-            .await?;
-        let views: Vec<_> = jobs
-            .into_iter()
-            .map(|j| {
-                let info = j.run_id.and_then(|r| infos.iter().find(|i| i.id == r));
-                view(&state, j, info)
-            })
-            .collect();
+        let views = run_views(&state).await?;
         let done_ids: Vec<i64> = views.iter().filter(|v| v.status == "done").map(|v| v.id).collect();
         let datasets = if caller.is(Role::Analyst) { state.db(|s| s.datasets()).await? } else { Vec::new() };
-        let datasets: Vec<_> = datasets
-            .into_iter()
-            .map(|d| minijinja::context! { id => d.id, name => d.name, bytes => d.bytes, kind => d.summary["kind"].as_str().unwrap_or("transactions").to_string(), created_at => d.created_at })
-            .collect();
+        let datasets: Vec<_> = datasets.into_iter().map(DatasetView::of).collect();
         Ok(minijinja::context! { runs => views, done_ids, datasets })
     }
     .await;
@@ -285,19 +264,7 @@ pub async fn runs(State(state): State<AppState>, Reader { caller, frame: f }: Re
 }
 
 pub async fn run(State(state): State<AppState>, Reader { frame: f, .. }: Reader, Path(id): Path<i64>) -> Response {
-    let result: ApiResult<_> = async {
-        crate::runs::adopt_now(&state).await?;
-        let (job, info) = state
-            .db(move |s| {
-                let job = s.job(id)?;
-                let info = job.as_ref().and_then(crate::runs::store_run).map(|r| s.run_info(r)).transpose()?;
-                Ok((job, info))
-            })
-            .await?;
-        let job = job.ok_or_else(|| ApiError::NotFound(format!("no run {id}")))?;
-        Ok(minijinja::context! { r => view(&state, job, info.as_ref()) })
-    }
-    .await;
+    let result: ApiResult<_> = async { Ok(minijinja::context! { r => run_view(&state, id).await? }) }.await;
     page(&f, "run.html", result)
 }
 

@@ -58,7 +58,8 @@ pub struct DatasetView {
 }
 
 impl DatasetView {
-    fn of(d: custseg_engine::store::Dataset) -> DatasetView {
+    /// The view of a stored dataset.
+    pub fn of(d: custseg_engine::store::Dataset) -> DatasetView {
         let kind = serde_json::from_value(d.summary["kind"].clone()).unwrap_or_default();
         DatasetView {
             id: d.id,

@@ -204,24 +204,31 @@ async fn plan(state: &AppState, body: &RunBody) -> ApiResult<Plan> {
 /// The runs, newest first, with the command line's runs of the same store.
 #[utoipa::path(get, path = "/api/v1/runs", tag = "runs", responses((status = 200, body = Vec<RunView>)))]
 pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Vec<RunView>>> {
-    crate::runs::adopt_now(&state).await?;
+    Ok(Json(run_views(&state).await?))
+}
+
+/// Every run, newest first, the command line's adopted.
+///
+/// # Errors
+/// When the store fails.
+pub async fn run_views(state: &AppState) -> ApiResult<Vec<RunView>> {
+    crate::runs::adopt_now(state).await?;
     let (jobs, infos) = state.db(|s| Ok((s.jobs()?, s.runs()?))).await?;
-    let views = jobs
+    Ok(jobs
         .into_iter()
         .map(|j| {
             let info = j.run_id.and_then(|r| infos.iter().find(|i| i.id == r));
-            view(&state, j, info)
+            view(state, j, info)
         })
-        .collect();
-    Ok(Json(views))
+        .collect())
 }
 
-/// One run: status, stage and progress while it runs; its summary once done; the error if it
-/// failed.
-#[utoipa::path(get, path = "/api/v1/runs/{id}", tag = "runs", params(("id" = i64, Path, description = "run id")),
-    responses((status = 200, body = RunView), (status = 404, body = crate::error::Problem)))]
-pub async fn one(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<RunView>> {
-    crate::runs::adopt_now(&state).await?;
+/// One run's view.
+///
+/// # Errors
+/// 404 when there is no such run.
+pub async fn run_view(state: &AppState, id: i64) -> ApiResult<RunView> {
+    crate::runs::adopt_now(state).await?;
     let (job, info) = state
         .db(move |s| {
             let job = s.job(id)?;
@@ -230,7 +237,15 @@ pub async fn one(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResul
         })
         .await?;
     let job = job.ok_or_else(|| ApiError::NotFound(format!("no run {id}")))?;
-    Ok(Json(view(&state, job, info.as_ref())))
+    Ok(view(state, job, info.as_ref()))
+}
+
+/// One run: status, stage and progress while it runs; its summary once done; the error if it
+/// failed.
+#[utoipa::path(get, path = "/api/v1/runs/{id}", tag = "runs", params(("id" = i64, Path, description = "run id")),
+    responses((status = 200, body = RunView), (status = 404, body = crate::error::Problem)))]
+pub async fn one(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<RunView>> {
+    Ok(Json(run_view(&state, id).await?))
 }
 
 /// Cancels a queued or running run (analyst), or deletes a finished one from the store and the

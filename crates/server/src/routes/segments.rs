@@ -8,6 +8,9 @@ use axum::{Extension, Json};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use custseg_engine::catalog::Names;
+use custseg_engine::store::SchemeLabels;
+
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::index::Sort;
@@ -28,22 +31,24 @@ pub struct MembersQuery {
     pub sort: Option<Sort>,
 }
 
-/// Checks that the run has the scheme and the label.
-fn check_label(l: &Loaded, scheme: &str, label: &str) -> ApiResult<()> {
+/// The run's scheme and the label's names, or 404 naming what the run has.
+pub fn check_label<'a>(l: &'a Loaded, scheme: &str, label: &str) -> ApiResult<(&'a SchemeLabels, &'a Names)> {
     let s = l
         .run
         .schemes
         .iter()
         .find(|s| s.scheme == scheme)
         .ok_or_else(|| ApiError::NotFound(format!("run {} has no scheme `{scheme}`", l.run.id)))?;
-    if !s.labels.iter().any(|(id, _)| id == label) {
-        let known: Vec<&str> = s.labels.iter().map(|(id, _)| id.as_str()).collect();
-        return Err(ApiError::NotFound(format!(
-            "scheme `{scheme}` has no label `{label}`; its labels: {}",
-            known.join(", ")
-        )));
+    match s.labels.iter().find(|(id, _)| id == label) {
+        Some((_, names)) => Ok((s, names)),
+        None => {
+            let known: Vec<&str> = s.labels.iter().map(|(id, _)| id.as_str()).collect();
+            Err(ApiError::NotFound(format!(
+                "scheme `{scheme}` has no label `{label}`; its labels: {}",
+                known.join(", ")
+            )))
+        }
     }
-    Ok(())
 }
 
 /// The members of a segment, a page at a time.
