@@ -12,7 +12,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::index::Sort;
 use crate::routes::customers::{customer_view, load, matching};
 use crate::routes::datasets::DatasetView;
-use crate::routes::runs::{SegmentView, alerts_of, migration_labels, run_view, run_views, segment_views};
+use crate::routes::runs::{SegmentView, alerts_of, compare, migration_labels, run_view, run_views, segment_views};
 use crate::routes::segments::check_label;
 use crate::runs::{done, parse_id};
 use crate::state::AppState;
@@ -287,16 +287,7 @@ pub async fn diff(
         );
         let (ra, rb) = (done(&state, Some(a)).await?, done(&state, Some(b)).await?);
         let scheme = q.scheme.clone().unwrap_or_else(|| "rfm_segment".into());
-        let (sa, sb) = (ra.info.id, rb.info.id);
-        let only = scheme.clone();
-        let (ms, alerts) = state
-            .db(move |s| {
-                let config = s.config_of(sb)?.unwrap_or_default();
-                let (x, y) = (s.load(sa)?, s.load(sb)?);
-                let plays = custseg_engine::playbook::effective(&config.playbook);
-                Ok(custseg_engine::history::compare(&x, &y, Some(&only), &config.alerts, &plays, lang))
-            })
-            .await?;
+        let (ms, alerts, _) = compare(&state, &ra, &rb, Some(scheme.clone()), lang).await?;
         let m = ms.first().ok_or_else(|| ApiError::NotFound(format!("scheme `{scheme}` is in neither run")))?;
         let (labels, names) = migration_labels(m, lang);
         let name = |l: &String| labels.iter().position(|x| x == l).map_or_else(|| l.clone(), |k| names[k].clone());

@@ -430,20 +430,7 @@ pub async fn diff(
 ) -> ApiResult<Json<DiffView>> {
     let lang = lang_of(q.lang.as_deref())?;
     let (ra, rb) = (done(&state, Some(a)).await?, done(&state, Some(b)).await?);
-    let (sa, sb) = (ra.info.id, rb.info.id);
-    let config = state.db(move |s| s.config_of(sb)).await?.unwrap_or_default();
-    let scheme = q.scheme.clone();
-    let view = state
-        .db(move |s| {
-            let (x, y) = (s.load(sa)?, s.load(sb)?);
-            let plays = custseg_engine::playbook::effective(&config.playbook);
-            let (ms, alerts) =
-                custseg_engine::history::compare(&x, &y, scheme.as_deref(), &config.alerts, &plays, lang);
-            let warning = custseg_engine::history::overlap_warning(&x, &y).map(|m| m.render(lang));
-            Ok((ms, alerts, warning))
-        })
-        .await?;
-    let (ms, alerts, warning) = view;
+    let (ms, alerts, warning) = compare(&state, &ra, &rb, q.scheme.clone(), lang).await?;
     if let Some(s) = &q.scheme
         && ms.is_empty()
     {
@@ -456,6 +443,32 @@ pub async fn diff(
         alerts: alerts.into_iter().map(alert_view).collect(),
         warning,
     }))
+}
+
+/// The migrations (of every scheme, or one) and the alerts from run `a` to run `b`, under
+/// `b`'s configuration, with a warning when they share few customers.
+///
+/// # Errors
+/// When the store fails.
+pub async fn compare(
+    state: &AppState,
+    a: &DoneRun,
+    b: &DoneRun,
+    scheme: Option<String>,
+    lang: Lang,
+) -> ApiResult<(Vec<custseg_engine::migration::SchemeMigration>, Vec<custseg_engine::alerts::Alert>, Option<String>)> {
+    let (sa, sb) = (a.info.id, b.info.id);
+    state
+        .db(move |s| {
+            let config = s.config_of(sb)?.unwrap_or_default();
+            let (x, y) = (s.load(sa)?, s.load(sb)?);
+            let plays = custseg_engine::playbook::effective(&config.playbook);
+            let (ms, alerts) =
+                custseg_engine::history::compare(&x, &y, scheme.as_deref(), &config.alerts, &plays, lang);
+            let warning = custseg_engine::history::overlap_warning(&x, &y).map(|m| m.render(lang));
+            Ok((ms, alerts, warning))
+        })
+        .await
 }
 
 fn migration_json(m: &custseg_engine::migration::SchemeMigration, lang: Lang) -> serde_json::Value {
