@@ -216,6 +216,10 @@ async fn a_run_from_upload_to_export() {
         .map(|x| x.as_u64().expect("n"))
         .sum();
     assert_eq!(moved, 2357, "every customer is in one cell");
+    // the dashboard's comparison page draws the same migration as a heatmap
+    let (status, page) = api.text(Role::Viewer, &format!("/runs/{id}/diff/{b}")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("<svg") && page.contains("Champions"), "{}", &page[..page.len().min(300)]);
     let (status, alerts) = api.get(Role::Viewer, &format!("/api/v1/alerts?run={b}")).await;
     assert_eq!(status, StatusCode::OK);
     let values: Vec<f64> =
