@@ -85,7 +85,17 @@ pub fn kept_schema() -> SchemaRef {
         Field::new("category", DataType::UInt32, true),
         Field::new("channel", DataType::UInt32, true),
         Field::new("discounted", DataType::Boolean, true),
+        Field::new("product", DataType::UInt32, true),
     ]))
+}
+
+/// The columns of [`kept_schema`] the feature aggregation reads: all but `product`, which
+/// sorting customers' rows would otherwise move for nothing.
+pub const FEATURE_COLUMNS: [usize; 8] = [0, 1, 2, 3, 4, 5, 6, 7];
+
+/// [`kept_schema`] projected to [`FEATURE_COLUMNS`].
+pub fn feature_schema() -> SchemaRef {
+    Arc::new(kept_schema().project(&FEATURE_COLUMNS).unwrap_or_else(|_| Schema::empty()))
 }
 
 /// The local rows (see [`RawRows::local`]) of one kept batch's rows, kept beside the batch
@@ -203,6 +213,7 @@ struct RoleIdx {
     category: Option<usize>,
     channel: Option<usize>,
     discount: Option<usize>,
+    product: Option<usize>,
 }
 
 /// Cleans batches of one input (all files share columns).
@@ -398,15 +409,17 @@ pub struct Dictionaries {
     pub categories: Dictionary,
     /// Channels (column 6).
     pub channels: Dictionary,
+    /// Products (column 8).
+    pub products: Dictionary,
 }
 
 impl Dictionaries {
     /// The [`kept_schema`] columns holding codes, in the order of [`Dictionaries::each`].
-    pub const COLUMNS: [usize; 3] = [0, 5, 6];
+    pub const COLUMNS: [usize; 4] = [0, 5, 6, 8];
 
-    /// Customer ids, categories, channels.
-    pub fn each(&self) -> [&Dictionary; 3] {
-        [&self.customers, &self.categories, &self.channels]
+    /// Customer ids, categories, channels, products.
+    pub fn each(&self) -> [&Dictionary; 4] {
+        [&self.customers, &self.categories, &self.channels, &self.products]
     }
 }
 
@@ -475,6 +488,7 @@ impl Cleaner {
             category: pos(Role::Category),
             channel: pos(Role::Channel),
             discount: pos(Role::Discount),
+            product: pos(Role::Product),
         };
         Cleaner {
             idx,
@@ -559,6 +573,7 @@ impl Cleaner {
         let mut is_return: Vec<bool> = Vec::with_capacity(n);
         let mut category = Gather::<u32>::with_capacity(n);
         let mut channel = Gather::<u32>::with_capacity(n);
+        let mut product = Gather::<u32>::with_capacity(if self.idx.product.is_some() { n } else { 0 });
         let mut discounted: Vec<bool> = Vec::with_capacity(if self.idx.discount.is_some() { n } else { 0 });
         let mut local = KeptLocals::default();
         let mut reject_mask = Vec::with_capacity(n);
@@ -614,6 +629,10 @@ impl Cleaner {
                     category.push(cat.map(|c| state.dicts.categories.code(c)));
                     let chan = get(self.idx.channel, row).map(trim).filter(|s| !s.is_empty());
                     channel.push(chan.map(|c| state.dicts.channels.code(c)));
+                    if self.idx.product.is_some() {
+                        let item = get(self.idx.product, row).map(trim).filter(|s| !s.is_empty());
+                        product.push(item.map(|p| state.dicts.products.code(p)));
+                    }
                     if self.idx.discount.is_some() {
                         discounted.push(get(self.idx.discount, row).is_some_and(is_discounted));
                     }
@@ -651,6 +670,11 @@ impl Cleaner {
                 Arc::new(BooleanArray::from(discounted))
             } else {
                 datafusion::arrow::array::new_null_array(&DataType::Boolean, kept_rows)
+            },
+            if self.idx.product.is_some() {
+                Arc::new(product.finish::<UInt32Type>())
+            } else {
+                datafusion::arrow::array::new_null_array(&DataType::UInt32, kept_rows)
             },
         ];
         let kept = RecordBatch::try_new(kept_schema(), kept_columns)?;
@@ -1068,7 +1092,7 @@ impl Cleaner {
         (i == x.customer)
             || (i == x.date && typed.day.is_none())
             || (Some(i) == x.amount && !typed_amount)
-            || [x.quantity, x.unit_price, x.order, x.category, x.channel, x.discount].contains(&Some(i))
+            || [x.quantity, x.unit_price, x.order, x.category, x.channel, x.discount, x.product].contains(&Some(i))
     }
 }
 

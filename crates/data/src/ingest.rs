@@ -77,6 +77,8 @@ pub struct Names {
     pub categories: Vec<String>,
     /// Channels.
     pub channels: Vec<String>,
+    /// Products (the basket analysis's items).
+    pub products: Vec<String>,
 }
 
 /// The result of reading one input.
@@ -855,7 +857,7 @@ fn recode(
     dict_of: &[usize],
 ) -> Result<(Names, Vec<Vec<RecordBatch>>)> {
     // for dictionaries that may hold stray names, the names the kept rows use
-    let masks: Vec<Option<[Vec<bool>; 3]>> = dicts
+    let masks: Vec<Option<[Vec<bool>; 4]>> = dicts
         .iter()
         .enumerate()
         .map(|(d, part)| {
@@ -866,7 +868,7 @@ fn recode(
         })
         .collect();
     // per coded column: the merged names and each dictionary's local -> global codes
-    let [(customers, rc), (categories, rcat), (channels, rch)] = std::array::from_fn(|k| {
+    let [(customers, rc), (categories, rcat), (channels, rch), (products, rp)] = std::array::from_fn(|k| {
         merge_names(
             dicts
                 .iter()
@@ -874,7 +876,7 @@ fn recode(
                 .map(|(d, part)| (part.dicts.each()[k], masks[d].as_ref().map(|m| m[k].as_slice()))),
         )
     });
-    let remaps = [&rc, &rcat, &rch];
+    let remaps = [&rc, &rcat, &rch, &rp];
     // in place where the column's buffer is the batch's alone (as the cleaner makes it): a new
     // array for each of three columns was 12 bytes a row of fresh memory (143 MB on the 11.9M-row
     // bench) for the kernel to clear
@@ -908,7 +910,7 @@ fn recode(
                 .collect::<Result<Vec<_>>>()
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok((Names { customers, categories, channels }, kept))
+    Ok((Names { customers, categories, channels, products }, kept))
 }
 
 /// Removes the rows of `batch` (whose local rows are `local`) whose local row is in `locals`.
@@ -1290,6 +1292,8 @@ mod tests {
                 Arc::new(rows.iter().map(|r| r.1).collect::<UInt32Array>()),
                 Arc::new(UInt32Array::from(vec![None::<u32>; n])),
                 Arc::new(BooleanArray::from(vec![None::<bool>; n])),
+                // the product codes are the category codes, in dictionaries of their own
+                Arc::new(rows.iter().map(|r| r.1).collect::<UInt32Array>()),
             ];
             RecordBatch::try_new(crate::clean::kept_schema(), columns).unwrap_or_else(|e| panic!("{e}"))
         };
@@ -1302,6 +1306,7 @@ mod tests {
                     customers: dict(&["b", "ghost", "a"]),
                     categories: dict(&["junk", "toys"]),
                     channels: Dictionary::default(),
+                    products: dict(&["x-ray", "apple"]),
                 },
                 stray_names: true,
             },
@@ -1310,6 +1315,7 @@ mod tests {
                     customers: dict(&["c", "a", "idle"]),
                     categories: dict(&["books"]),
                     channels: Dictionary::default(),
+                    products: dict(&["mango"]),
                 },
                 stray_names: false,
             },
@@ -1322,6 +1328,7 @@ mod tests {
         let (names, kept) = recode(kept, dicts, &[1, 1, 2]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(names.customers, ["a", "b", "c", "idle"]);
         assert_eq!(names.categories, ["books", "toys"]);
+        assert_eq!(names.products, ["apple", "mango"]);
         let codes = |p: usize, col: usize| -> Vec<Option<u32>> {
             kept[p].iter().flat_map(|b| b.column(col).as_primitive::<UInt32Type>().iter().collect::<Vec<_>>()).collect()
         };
@@ -1331,6 +1338,8 @@ mod tests {
         assert_eq!(codes(0, 5), [Some(1), None]);
         assert_eq!(codes(1, 5), [Some(1)]);
         assert_eq!(codes(2, 5), [Some(0), None]);
+        assert_eq!(codes(0, 8), [Some(0), None]);
+        assert_eq!(codes(2, 8), [Some(1), None]);
     }
 
     #[test]

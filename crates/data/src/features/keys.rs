@@ -293,7 +293,7 @@ mod tests {
     #[test]
     fn key_columns_hold_the_packed_keys_narrow_and_wide() {
         use datafusion::arrow::array::{BooleanArray, Int32Array, Int64Array};
-        let schema = crate::clean::kept_schema();
+        let schema = crate::clean::feature_schema();
         let batch = RecordBatch::try_new(
             schema.clone(),
             vec![
@@ -351,7 +351,7 @@ mod tests {
     #[test]
     fn new_order_flags_mark_each_orders_first_purchase_line() {
         use datafusion::arrow::array::{BooleanArray, Int32Array, Int64Array};
-        let schema = crate::clean::kept_schema();
+        let schema = crate::clean::feature_schema();
         let batch = |c: &[u32], d: &[i32], o: &[Option<u64>], r: &[bool]| {
             let n = c.len();
             let columns: Vec<ArrayRef> = vec![

@@ -295,7 +295,7 @@ mod tests {
 
     #[test]
     fn every_kept_column_type_moves_with_its_row() {
-        use crate::clean::kept_schema;
+        use crate::clean::feature_schema as kept_schema;
         use datafusion::arrow::array::{BooleanArray, Int64Array, UInt64Array};
         use datafusion::arrow::compute::take;
         let schema = kept_schema();
