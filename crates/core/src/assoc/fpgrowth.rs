@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 /// A frequent itemset: its items (ids, ascending) and how many baskets hold them all.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Itemset {
@@ -44,8 +46,21 @@ pub fn itemsets(baskets: &[Vec<u32>], min_count: u64, max_len: usize) -> Vec<Ite
         }
     }
     let db: Vec<(Vec<u32>, u64)> = db.into_iter().collect();
-    let mut out = Vec::new();
-    mine(&db, &mut Vec::new(), min_count, max_len, &mut out);
+    // the first level in parallel: each frequent item's conditional database is mined on its own
+    // (the output is sorted below, so the order the parts come in does not matter)
+    let out: Vec<(Vec<u32>, u64)> = (0..ranked.len() as u32)
+        .into_par_iter()
+        .flat_map_iter(|r| {
+            let mut out = vec![(vec![r], ranked[r as usize].1)];
+            if max_len > 1 {
+                let cond = conditional(&db, r);
+                if !cond.is_empty() {
+                    mine(&cond, &mut vec![r], min_count, max_len, &mut out);
+                }
+            }
+            out
+        })
+        .collect();
     let ids: Vec<u32> = ranked.iter().map(|&(i, _)| i).collect();
     let mut found: Vec<Itemset> = out
         .into_iter()
@@ -74,22 +89,26 @@ fn mine(db: &[(Vec<u32>, u64)], suffix: &mut Vec<u32>, min: u64, max_len: usize,
         suffix.push(r);
         out.push((suffix.clone(), c));
         if suffix.len() < max_len {
-            // the item's conditional database: the prefixes before it, merged
-            let mut cond: HashMap<Vec<u32>, u64> = HashMap::new();
-            for (t, n) in db {
-                if let Ok(k) = t.binary_search(&r)
-                    && k > 0
-                {
-                    *cond.entry(t[..k].to_vec()).or_insert(0) += n;
-                }
-            }
-            let cond: Vec<(Vec<u32>, u64)> = cond.into_iter().collect();
+            let cond = conditional(db, r);
             if !cond.is_empty() {
                 mine(&cond, suffix, min, max_len, out);
             }
         }
         suffix.pop();
     }
+}
+
+/// Item `r`'s conditional database: the transactions' prefixes before it, identical ones merged.
+fn conditional(db: &[(Vec<u32>, u64)], r: u32) -> Vec<(Vec<u32>, u64)> {
+    let mut cond: HashMap<Vec<u32>, u64> = HashMap::new();
+    for (t, n) in db {
+        if let Ok(k) = t.binary_search(&r)
+            && k > 0
+        {
+            *cond.entry(t[..k].to_vec()).or_insert(0) += n;
+        }
+    }
+    cond.into_iter().collect()
 }
 
 #[cfg(test)]

@@ -19,10 +19,13 @@
 
 mod errors;
 mod fpgrowth;
+pub mod metrics;
 mod params;
+pub mod recommend;
 mod rules;
 
 pub use errors::AssocError;
 pub use fpgrowth::{Itemset, itemsets};
 pub use params::{AssocParams, ValidAssocParams};
+pub use recommend::{Pick, RuleIndex, Why, popularity, recommend};
 pub use rules::{Rule, RuleFilter, rules};
