@@ -9,7 +9,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use datafusion::arrow::array::{Array, AsArray, BooleanArray, RecordBatch};
+use datafusion::arrow::datatypes::{Int32Type, UInt32Type, UInt64Type};
+use rayon::prelude::*;
+use serde::Serialize;
+
 use crate::error::{DataError, Result};
+use crate::ingest::Names;
 use crate::mapping::{Role, normalize};
 
 /// The baskets of a file.
@@ -80,6 +86,138 @@ pub fn looks_like_baskets(first_lines: &[&str]) -> bool {
     let widths: std::collections::BTreeSet<usize> =
         first_lines.iter().filter(|l| !l.is_empty()).map(|l| l.split(',').count()).collect();
     !names_a_column && widths.len() > 1
+}
+
+
+/// The kept-table column holding a basket's items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemColumn {
+    /// The product.
+    Product,
+    /// The category.
+    Category,
+}
+
+/// Baskets and what they were made of.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Orders {
+    /// The item kind the baskets hold (`product`, `category`; `item` for a basket file).
+    pub kind: &'static str,
+    /// Item names; an item's id indexes this (names ascending).
+    pub items: Vec<String>,
+    /// Each basket's items: distinct, ascending. Ordered by customer, then day, then order.
+    pub baskets: Vec<Vec<u32>>,
+    /// Per basket, its customer (a code into `customers`) and day; empty for a basket file.
+    pub owner: Vec<(u32, i32)>,
+    /// Customer ids (a code indexes this).
+    pub customers: Vec<String>,
+    /// How the rows became baskets.
+    pub rows: RowUse,
+}
+
+/// How the input's kept rows (or lines) were used: `in_baskets + returns + without_item = kept`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RowUse {
+    /// Kept rows (lines of a basket file).
+    pub kept: u64,
+    /// Rows (lines) in a basket.
+    pub in_baskets: u64,
+    /// Kept return rows: not purchases.
+    pub returns: u64,
+    /// Rows without an item (empty lines of a basket file).
+    pub without_item: u64,
+}
+
+impl Orders {
+    /// Whether the baskets have customers (a transaction log, not a basket file).
+    pub fn has_customers(&self) -> bool {
+        !self.owner.is_empty()
+    }
+}
+
+/// The baskets of the kept transactions (batches of [`crate::clean::kept_schema`], codes into
+/// `names`), their items from the `item` column. An order id makes a
+/// basket (with the day of its first row); without one, a customer's day does.
+pub fn from_kept(kept: &[Vec<RecordBatch>], names: &Names, item: ItemColumn) -> Orders {
+    let (column, kind) = match item {
+        ItemColumn::Product => (8, "product"),
+        ItemColumn::Category => (5, "category"),
+    };
+    let mut rows = RowUse::default();
+    // (customer, order key, day, item); the key is the order id's hash, or the day with the top
+    // bit set when a row has no order id
+    let mut lines: Vec<(u32, u64, i32, u32)> = Vec::new();
+    for b in kept.iter().flatten() {
+        let customer = b.column(0).as_primitive::<UInt32Type>();
+        let day = b.column(1).as_primitive::<Int32Type>();
+        let order = b.column(3).as_primitive::<UInt64Type>();
+        let is_return: &BooleanArray = b.column(4).as_boolean();
+        let item = b.column(column).as_primitive::<UInt32Type>();
+        rows.kept += b.num_rows() as u64;
+        for r in 0..b.num_rows() {
+            if is_return.value(r) {
+                rows.returns += 1;
+                continue;
+            }
+            if item.is_null(r) {
+                rows.without_item += 1;
+                continue;
+            }
+            rows.in_baskets += 1;
+            let d = day.value(r);
+            let key = if order.is_null(r) { (1 << 63) | u64::from(d as u32) } else { order.value(r) };
+            lines.push((customer.value(r), key, d, item.value(r)));
+        }
+    }
+    lines.par_sort_unstable();
+    // one basket per (customer, key): its day the first, its items distinct
+    let mut found: Vec<(u32, i32, u64, Vec<u32>)> = Vec::new();
+    for &(c, key, d, item) in &lines {
+        match found.last_mut() {
+            Some((lc, ld, lk, items)) if *lc == c && *lk == key => {
+                *ld = (*ld).min(d);
+                if items.last() != Some(&item) && !items.contains(&item) {
+                    items.push(item);
+                }
+            }
+            _ => found.push((c, d, key, vec![item])),
+        }
+    }
+    drop(lines);
+    found.par_iter_mut().for_each(|(_, _, _, items)| items.sort_unstable());
+    found.par_sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+    let items = match kind {
+        "product" => names.products.clone(),
+        _ => names.categories.clone(),
+    };
+    let (owner, baskets) = found.into_iter().map(|(c, d, _, items)| ((c, d), items)).unzip();
+    Orders { kind, items, baskets, owner, customers: names.customers.clone(), rows }
+}
+
+/// The baskets of a basket-per-line file: items exactly as written, no customers.
+///
+/// # Errors
+/// The file cannot be read or is not UTF-8.
+pub fn from_file(path: &Path) -> Result<Orders> {
+    let b = read_baskets(path)?;
+    let in_baskets = b.lines.len() as u64;
+    let baskets = b
+        .baskets
+        .into_par_iter()
+        .map(|mut items| {
+            items.sort_unstable();
+            items.dedup();
+            items
+        })
+        .collect();
+    Ok(Orders {
+        kind: "item",
+        items: b.items,
+        baskets,
+        owner: Vec::new(),
+        customers: Vec::new(),
+        rows: RowUse { kept: b.lines_read, in_baskets, returns: 0, without_item: b.empty_lines },
+    })
 }
 
 #[cfg(test)]

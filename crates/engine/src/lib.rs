@@ -20,6 +20,7 @@
 //! ```
 
 pub mod alerts;
+pub mod basket;
 pub mod classify;
 pub mod cluster;
 pub mod clv;

@@ -55,40 +55,56 @@ pub struct Interval {
 }
 
 /// The mean of each column of observations (all of one length) and its 95% interval from
-/// `resamples` bootstrap resamples of the observations, drawn once for all columns (so that
-/// differences between columns are paired). Resample `b` draws from its own seeded stream, so the
-/// result does not depend on the thread count. Percentiles interpolate linearly between order
-/// statistics (numpy's default).
+/// `resamples` bootstrap resamples (see [`resampled_means`]).
 pub fn bootstrap(columns: &[&[f64]], resamples: usize, seed: u64) -> Vec<Interval> {
-    let n = columns.first().map_or(0, |c| c.len());
-    let means = |c: &[f64]| if n == 0 { 0.0 } else { c.iter().sum::<f64>() / n as f64 };
-    if n == 0 || resamples == 0 {
-        return columns
-            .iter()
-            .map(|c| {
-                let m = means(c);
-                Interval { mean: m, low: m, high: m }
-            })
-            .collect();
-    }
-    // per resample, each column's mean
-    let draws: Vec<Vec<f64>> = (0..resamples as u64)
-        .into_par_iter()
-        .map(|b| {
-            let mut rng = Rng::for_stream(seed, b);
-            let picks: Vec<u32> = (0..n).map(|_| rng.below(n as u64) as u32).collect();
-            columns.iter().map(|c| picks.iter().map(|&i| c[i as usize]).sum::<f64>() / n as f64).collect()
-        })
-        .collect();
+    let draws = resampled_means(columns, resamples, seed);
     columns
         .iter()
         .enumerate()
-        .map(|(j, c)| {
-            let mut v: Vec<f64> = draws.iter().map(|d| d[j]).collect();
-            v.sort_by(f64::total_cmp);
-            Interval { mean: means(c), low: percentile(&v, 0.025), high: percentile(&v, 0.975) }
+        .map(|(j, c)| interval(mean(c), draws.iter().map(|d| d[j]).collect()))
+        .collect()
+}
+
+/// The mean of `c` (0 when empty).
+pub fn mean(c: &[f64]) -> f64 {
+    if c.is_empty() { 0.0 } else { c.iter().sum::<f64>() / c.len() as f64 }
+}
+
+/// Per bootstrap resample of the observations (rows of the columns, all of one length), each
+/// column's mean. A resample is drawn once for all columns, so differences between columns are
+/// paired: the difference of two columns' resampled means is the resampled mean of their
+/// difference. Resample `b` draws from its own seeded stream, so the result does not depend on
+/// the thread count. A resample is kept as how often it drew each row, so each column is summed
+/// in order (a gather of random rows per column was memory-bound).
+pub fn resampled_means(columns: &[&[f64]], resamples: usize, seed: u64) -> Vec<Vec<f64>> {
+    let n = columns.first().map_or(0, |c| c.len());
+    if n == 0 {
+        return vec![vec![0.0; columns.len()]; resamples];
+    }
+    (0..resamples as u64)
+        .into_par_iter()
+        .map(|b| {
+            let mut rng = Rng::for_stream(seed, b);
+            let mut times = vec![0u32; n];
+            for _ in 0..n {
+                times[rng.below(n as u64) as usize] += 1;
+            }
+            columns
+                .iter()
+                .map(|c| c.iter().zip(&times).map(|(x, &t)| x * f64::from(t)).sum::<f64>() / n as f64)
+                .collect()
         })
         .collect()
+}
+
+/// A mean with the 2.5th and 97.5th percentiles of its resampled values. Percentiles
+/// interpolate linearly between order statistics (numpy's default); no resamples: the mean.
+pub fn interval(mean: f64, mut draws: Vec<f64>) -> Interval {
+    if draws.is_empty() {
+        return Interval { mean, low: mean, high: mean };
+    }
+    draws.sort_by(f64::total_cmp);
+    Interval { mean, low: percentile(&draws, 0.025), high: percentile(&draws, 0.975) }
 }
 
 /// The `q` quantile of sorted `v` by linear interpolation.
