@@ -44,6 +44,10 @@ pub enum Command {
     /// Cluster customers with k-means (k-prototypes with categorical attributes), choosing k
     /// automatically, and profile the clusters; or assign customers to a saved model.
     Cluster(ClusterArgs),
+    /// Association rules (关联分析) between the items bought together, per class of a scheme, and
+    /// each customer's next products with a reason; `custseg basket evaluate` tests them against
+    /// baselines on each customer's last purchase day.
+    Basket(BasketArgs),
     /// Print the effective strategy playbook (built-in entries merged with the config's).
     Playbook(PlaybookArgs),
     /// Rebuild the HTML report of a run from its output directory (e.g. in another language).
@@ -310,6 +314,99 @@ pub struct ClusterArgs {
     /// Input options.
     #[command(flatten)]
     pub input: InputArgs,
+}
+
+/// `custseg basket [evaluate]`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct BasketArgs {
+    /// `evaluate`: hold out each customer's last purchase day and compare the recommendations
+    /// with global popularity and repeat purchases (HitRate, Precision, Recall, NDCG at 5 and
+    /// 10, bootstrap 95% intervals); writes evaluation.csv.
+    #[command(subcommand)]
+    pub command: Option<BasketCommand>,
+    #[command(flatten)]
+    pub job: BasketJobArgs,
+}
+
+/// `custseg basket` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BasketCommand {
+    /// Evaluate the recommendations against global popularity and repeat purchases.
+    Evaluate(BasketJobArgs),
+}
+
+/// What `custseg basket` and `custseg basket evaluate` take.
+#[derive(Debug, Args)]
+pub struct BasketJobArgs {
+    /// Transaction log (file or directory), or a basket-per-line file (each line a basket, items
+    /// separated by commas, no header).
+    // an Option that clap requires: `basket evaluate` leaves the parent's unset
+    #[arg(long, short, value_name = "PATH", required = true)]
+    pub transactions: Option<PathBuf>,
+    /// Customer master file (for rule schemes in --by).
+    #[arg(long, value_name = "FILE")]
+    pub customers: Option<PathBuf>,
+    /// How to read the input (default: a basket-per-line file when it looks like one).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub input_format: InputFormatArg,
+    /// Items: the product, or the category (default: the product when the log has one).
+    #[arg(long, value_enum)]
+    pub item: Option<ItemArg>,
+    /// Least share of baskets an itemset is in (default 0.01).
+    #[arg(long, value_name = "SHARE")]
+    pub min_support: Option<f64>,
+    /// Least confidence of a rule (default 0.2).
+    #[arg(long)]
+    pub min_confidence: Option<f64>,
+    /// Least lift of a rule (default 1).
+    #[arg(long)]
+    pub min_lift: Option<f64>,
+    /// Most items in an itemset (default 4).
+    #[arg(long)]
+    pub max_len: Option<usize>,
+    /// Most items in a rule's consequent (default 1).
+    #[arg(long)]
+    pub max_consequent: Option<usize>,
+    /// The scheme whose classes get rules and top items of their own (rfm_segment, importance,
+    /// cluster, ...); `none` for none (default: the config's, rfm_segment).
+    #[arg(long, value_name = "SCHEME")]
+    pub by: Option<String>,
+    /// Recommendations per customer (default 5).
+    #[arg(long)]
+    pub top: Option<usize>,
+    /// Recommend items the customer already bought.
+    #[arg(long)]
+    pub include_repeats: bool,
+    /// Language of class names and reasons (default: from LANG).
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+    /// Output directory.
+    #[arg(long, short, value_name = "DIR", default_value = "custseg-basket")]
+    pub out: PathBuf,
+    /// Input options.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// `--input-format` of `custseg basket`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum InputFormatArg {
+    /// Decide from the file.
+    Auto,
+    /// A transaction log.
+    Log,
+    /// A basket-per-line file.
+    Baskets,
+}
+
+/// `--item` of `custseg basket`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ItemArg {
+    /// The product (SKU).
+    Product,
+    /// The category.
+    Category,
 }
 
 /// `custseg clv ...`.

@@ -2,6 +2,7 @@
 //! custseg-engine.
 
 mod args;
+mod basket_view;
 mod history_view;
 mod serve;
 mod summary;
@@ -51,7 +52,7 @@ fn keep_freed_memory() {
 }
 
 use crate::args::{
-    Cli, ClusterArgs, ClvCommand, Command, DatasetArg, EncodingArg, FormatArg, InputArgs, LangArg, ModelArg,
+    BasketArgs, BasketCommand, BasketJobArgs, Cli, ClusterArgs, ClvCommand, Command, DatasetArg, EncodingArg, FormatArg, InputArgs, LangArg, ModelArg,
     ReturnsArg, RunArgs, ZeroArg,
 };
 use crate::term::{Out, group, with_progress};
@@ -214,6 +215,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         }
         Command::Clv(c) => clv(c, quiet),
         Command::Cluster(a) => cluster(a, quiet),
+        Command::Basket(a) => basket(a, quiet),
         Command::Playbook(a) => {
             let config = match &a.config {
                 Some(p) => Config::load(p)?,
@@ -393,6 +395,60 @@ fn cluster(a: ClusterArgs, quiet: bool) -> Result<()> {
     let mut out = Out::new();
     if !quiet {
         summary::print_clusters(&mut out, &r, lang)?;
+    }
+    for p in &r.outputs {
+        out.line(format!("wrote {}", p.display()))?;
+    }
+    Ok(())
+}
+
+fn basket(a: BasketArgs, quiet: bool) -> Result<()> {
+    use custseg_engine::basket::ItemKind;
+    use custseg_engine::commands::basket::{BasketRequest, InputFormat, basket_command};
+    let (j, evaluate_only): (BasketJobArgs, bool) = match a.command {
+        Some(BasketCommand::Evaluate(j)) => (j, true),
+        None => (a.job, false),
+    };
+    let transactions =
+        j.transactions.clone().ok_or_else(|| anyhow!("custseg basket needs --transactions PATH"))?;
+    let mut config = load_config(&j.input)?;
+    let b = &mut config.basket;
+    if let Some(i) = j.item {
+        b.item = match i {
+            args::ItemArg::Product => ItemKind::Product,
+            args::ItemArg::Category => ItemKind::Category,
+        };
+    }
+    b.min_support = j.min_support.unwrap_or(b.min_support);
+    b.min_confidence = j.min_confidence.unwrap_or(b.min_confidence);
+    b.min_lift = j.min_lift.unwrap_or(b.min_lift);
+    b.max_len = j.max_len.unwrap_or(b.max_len);
+    b.max_consequent = j.max_consequent.unwrap_or(b.max_consequent);
+    b.top = j.top.unwrap_or(b.top);
+    b.include_repeats |= j.include_repeats;
+    if let Some(by) = j.by {
+        b.by = if by == "none" { String::new() } else { by };
+    }
+    if let Some(l) = j.lang {
+        config.run.lang = Some(lang(l));
+    }
+    config.check()?;
+    let format = match j.input_format {
+        args::InputFormatArg::Auto => InputFormat::Auto,
+        args::InputFormatArg::Log => InputFormat::Log,
+        args::InputFormatArg::Baskets => InputFormat::Baskets,
+    };
+    let r = basket_command(BasketRequest {
+        transactions,
+        format,
+        customers: j.customers.map(Into::into),
+        config,
+        out_dir: j.out,
+        evaluate_only,
+    })?;
+    let mut out = Out::new();
+    if !quiet {
+        basket_view::print_basket(&mut out, &r, r.lang)?;
     }
     for p in &r.outputs {
         out.line(format!("wrote {}", p.display()))?;

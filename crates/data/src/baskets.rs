@@ -75,6 +75,36 @@ pub fn read_baskets(path: &Path) -> Result<Baskets> {
     Ok(out)
 }
 
+/// Whether the file at `path` reads as baskets ([`looks_like_baskets`] on its first 20 lines); a
+/// directory, an empty file or text that is not UTF-8 does not.
+///
+/// # Errors
+/// [`DataError::Io`] when the file cannot be read.
+pub fn sniff(path: &Path) -> Result<bool> {
+    use std::io::Read;
+    if path.is_dir() {
+        return Ok(false);
+    }
+    let mut head = Vec::with_capacity(1 << 16);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(1 << 16).read_to_end(&mut head))
+        .map_err(DataError::io("read", path))?;
+    let full = head.len() == 1 << 16;
+    let text = match std::str::from_utf8(&head) {
+        Ok(t) => t,
+        // a character cut at the end of what was read
+        Err(e) if e.error_len().is_none() => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default(),
+        Err(_) => return Ok(false),
+    };
+    let mut lines: Vec<&str> = text.lines().collect();
+    if full {
+        // the last line may be cut short
+        lines.pop();
+    }
+    lines.truncate(20);
+    Ok(looks_like_baskets(&lines))
+}
+
 /// Whether the first lines of a file read as baskets: no field of the first line is a
 /// transaction column's name, and the lines do not all have the same number of fields.
 pub fn looks_like_baskets(first_lines: &[&str]) -> bool {

@@ -17,6 +17,7 @@ use custseg_data::source::{CsvOptions, Encoding};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngineError, Result};
+use crate::basket::BasketConfig;
 use crate::lookalike::LookalikeConfig;
 use crate::matrix::MatrixConfig;
 use crate::playbook::PlayOverride;
@@ -53,6 +54,8 @@ pub struct Config {
     pub wallet: WalletConfig,
     /// `[lookalike]`: best customers and lookalike scores.
     pub lookalike: LookalikeConfig,
+    /// `[basket]`: association rules, recommendations and their evaluation.
+    pub basket: BasketConfig,
     /// `[[schemes]]`: rule-based classifications (the built-in ones by default).
     pub schemes: Vec<RuleScheme>,
     /// `[crosstab]`: pairs of dimensions for crosstab.csv.
@@ -171,6 +174,7 @@ impl Default for Config {
             matrix: MatrixConfig::default(),
             wallet: WalletConfig::default(),
             lookalike: LookalikeConfig::default(),
+            basket: BasketConfig::default(),
             schemes: builtin_schemes(),
             crosstab: CrosstabConfig::default(),
             playbook: Vec::new(),
@@ -348,6 +352,7 @@ impl Config {
         self.matrix.check()?;
         self.wallet.check()?;
         self.lookalike.check()?;
+        self.basket.check()?;
         crate::playbook::check(&self.playbook)?;
         crate::alerts::check(&self.alerts)?;
         crate::rules::check(

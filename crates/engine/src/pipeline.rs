@@ -19,6 +19,7 @@ use custseg_data::sink::Sink;
 use custseg_data::source::fingerprint;
 use serde::Serialize;
 
+use crate::basket::{self, Orders, Segments};
 use crate::classify::ThresholdRecord;
 use crate::cluster::{self, Clustering};
 use crate::clv::{ModelFile, RowCounts};
@@ -119,6 +120,9 @@ pub struct RunRecord {
     pub wallet: WalletRecord,
     /// Rule schemes and cross-tabulations left out for lack of columns.
     pub skipped: Skipped,
+    /// The basket analysis (absent when off, or the log has no product or category).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basket: Option<basket::BasketRecord>,
     /// The effective configuration.
     pub config: Config,
     /// The saved model the built-in classifications came from (`run --model`), if any.
@@ -416,6 +420,12 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     let as_of_source = if as_of_given.is_some() { "given" } else { "derived" };
     let Checked { input, master, fingerprints, .. } = checked;
     let quality = input.quality.clone();
+    // the baskets are taken before the features consume the kept rows
+    let tb = Instant::now();
+    let orders = basket_orders(config, &input)?;
+    if orders.is_some() {
+        timings.insert("baskets", tb.elapsed().as_millis() as u64);
+    }
     enter(monitor, "features")?;
     let features = aggregate(&ctx, input.kept, input.names, present_of(&input.column_map), as_of).await?;
     timings.insert("features", t.elapsed().as_millis() as u64);
@@ -575,6 +585,23 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     };
     timings.insert("write", t.elapsed().as_millis() as u64);
     trace_stage("write", &timings);
+    let basket_record = match orders {
+        Some(orders) => {
+            enter(monitor, "basket")?;
+            let t = Instant::now();
+            let segments = match config.basket.by.as_str() {
+                "" => None,
+                by => Some(basket_segments(by, &schemes, config, lang, &rows, &features.customer, &orders.customers)?),
+            };
+            let parts = basket::Parts { recommend: true, evaluate: config.basket.evaluate };
+            let analysis = basket::analyze(orders, segments, &config.basket, parts)?;
+            outputs.extend(analysis.write(dir, sink, lang)?);
+            timings.insert("basket", t.elapsed().as_millis() as u64);
+            trace_stage("basket", &timings);
+            Some(analysis.record())
+        }
+        None => None,
+    };
 
     let inputs = fingerprints.wait()?;
     let customers_file = match req.customers.as_ref().and_then(Source::files) {
@@ -677,6 +704,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
         matrix: matrix.map(|m| m.record),
         wallet: wallet.map_or_else(|| wallet::unavailable(&config.wallet), |w| w.record),
         skipped: Skipped { schemes: skipped_schemes, crosstabs: skipped_crosstabs },
+        basket: basket_record,
         config: config.clone(),
         model: model.as_ref().zip(config.run.model.as_deref()).map(|(m, p)| m.source(Path::new(p))),
         outputs,
@@ -759,4 +787,52 @@ fn clv_record(p: Predicted, q: &QualityReport, as_of: i32, config: &Config, save
         rec.warnings.push(Msg::new("lifecycle_recency_fallback"));
     }
     rec
+}
+
+/// The baskets of a run's kept rows, when `[basket]` is on and the log has items: products,
+/// else categories (`item = "auto"`); `None` otherwise.
+///
+/// # Errors
+/// [`EngineError::Invalid`] when `item` names a column the log lacks.
+pub(crate) fn basket_orders(config: &Config, input: &custseg_data::ingest::Ingested) -> Result<Option<Orders>> {
+    use custseg_data::mapping::Role;
+    if !config.basket.enabled {
+        return Ok(None);
+    }
+    let map = &input.column_map;
+    let (product, category) = (map.get(Role::Product).is_some(), map.get(Role::Category).is_some());
+    if config.basket.item == basket::ItemKind::Auto && !product && !category {
+        return Ok(None);
+    }
+    let column = basket::item_column(config.basket.item, product, category)?;
+    Ok(Some(basket::from_kept(&input.kept, &input.names, column)))
+}
+
+/// The classes of scheme `by` among a run's schemes for the customers of some baskets, named in
+/// `lang`.
+///
+/// # Errors
+/// [`EngineError::Invalid`] when no scheme of the run has that id.
+pub(crate) fn basket_segments(
+    by: &str,
+    schemes: &[crate::classify::Scheme],
+    config: &Config,
+    lang: Lang,
+    rows: &[Option<usize>],
+    purchasers: &[String],
+    customers: &[String],
+) -> Result<Segments> {
+    let Some(k) = schemes.iter().position(|s| s.id == by) else {
+        let known: Vec<&str> = schemes.iter().map(|s| s.id.as_str()).collect();
+        return Err(EngineError::Invalid(format!(
+            "[basket] by = \"{by}\" is not a scheme of this run; it has: {}",
+            known.join(", ")
+        )));
+    };
+    let labels = crate::history::scheme_labels(&schemes[k..=k], config);
+    let names = labels
+        .first()
+        .map(|l| l.labels.iter().map(|(_, n)| n.get(lang).to_string()).collect())
+        .unwrap_or_default();
+    Ok(Segments::of_scheme(&schemes[k], names, rows, purchasers, customers))
 }

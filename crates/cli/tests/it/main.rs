@@ -1,5 +1,6 @@
 //! The `custseg` binary as a user runs it: help text (snapshot), exit codes, and each command.
 
+mod basket;
 mod fuzz;
 mod language;
 mod score;

@@ -15,6 +15,7 @@
 //!   times the same rule's confidence over every basket and the class's count is above what
 //!   the base's confidence predicts by a one-sided binomial z of at least 1.96.
 
+mod analyze;
 mod build;
 mod config;
 mod evaluate;
@@ -23,9 +24,11 @@ mod recommend;
 mod segment;
 mod tables;
 
+pub use analyze::{Analysis, BasketRecord, EvaluationRecord, Parts, analyze, verdict};
 pub use build::item_column;
 pub use custseg_data::baskets::{ItemColumn, Orders, RowUse, from_file, from_kept};
 pub use config::{BasketConfig, ItemKind};
+pub use custseg_core::assoc::metrics::Interval;
 pub use evaluate::{Evaluation, ModelScores, evaluate};
 pub use mine::{Mined, mine};
 pub use tables::{SEP, reason};

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use custseg_core::assoc::{Rule, ValidAssocParams, popularity};
 use rayon::prelude::*;
 
+use crate::classify::Scheme;
+
 use super::{Mined, Orders, SEGMENT_MIN_BASKETS, SEGMENT_MIN_COUNT, mine};
 
 /// A scheme's classes over the customers of some baskets.
@@ -21,6 +23,32 @@ pub struct Segments {
 }
 
 impl Segments {
+    /// The classes of `scheme` (over customers.csv's rows; `rows[r]` the purchaser index of row
+    /// `r`, whose id is `purchasers[i]`) for the customers of some baskets (`customers`, by
+    /// code), with display names `names`.
+    pub fn of_scheme(
+        scheme: &Scheme,
+        names: Vec<String>,
+        rows: &[Option<usize>],
+        purchasers: &[String],
+        customers: &[String],
+    ) -> Segments {
+        let mut row_of: Vec<Option<usize>> = vec![None; purchasers.len()];
+        for (r, p) in rows.iter().enumerate() {
+            if let Some(i) = p {
+                row_of[*i] = Some(r);
+            }
+        }
+        let of_customer = customers
+            .iter()
+            .map(|id| {
+                let i = purchasers.binary_search(id).ok()?;
+                scheme.of_row.get(row_of[i]?).copied().flatten()
+            })
+            .collect();
+        Segments { scheme: scheme.id.clone(), labels: scheme.labels.clone(), names, of_customer }
+    }
+
     /// The class of basket `b`'s customer.
     pub fn of_basket(&self, orders: &Orders, b: usize) -> Option<u16> {
         orders.owner.get(b).and_then(|&(c, _)| self.of_customer.get(c as usize).copied().flatten())
