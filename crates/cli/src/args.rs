@@ -322,18 +322,18 @@ pub struct ClusterArgs {
 pub struct BasketArgs {
     /// `evaluate`: hold out each customer's last purchase day and compare the recommendations
     /// with global popularity and repeat purchases (HitRate, Precision, Recall, NDCG at 5 and
-    /// 10, bootstrap 95% intervals); writes evaluation.csv.
+    /// 10, bootstrap 95% intervals); writes basket_evaluation.csv.
     #[command(subcommand)]
     pub command: Option<BasketCommand>,
     #[command(flatten)]
-    pub job: BasketJobArgs,
+    pub job: Box<BasketJobArgs>,
 }
 
 /// `custseg basket` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum BasketCommand {
     /// Evaluate the recommendations against global popularity and repeat purchases.
-    Evaluate(BasketJobArgs),
+    Evaluate(Box<BasketJobArgs>),
 }
 
 /// What `custseg basket` and `custseg basket evaluate` take.

@@ -117,9 +117,9 @@ pub fn print_basket(out: &mut Out, r: &BasketOutcome, lang: Lang) -> std::io::Re
         let mut t = table(&[
             zh(lang, "model", "模型"),
             "k",
-            "HitRate",
-            "Precision",
-            "Recall",
+            zh(lang, "HitRate", "命中率"),
+            zh(lang, "Precision", "精确率"),
+            zh(lang, "Recall", "召回率"),
             "NDCG",
         ]);
         let iv = |i: custseg_engine::basket::Interval| format!("{:.4} [{:.4}, {:.4}]", i.mean, i.low, i.high);
@@ -144,7 +144,11 @@ pub fn print_basket(out: &mut Out, r: &BasketOutcome, lang: Lang) -> std::io::Re
         out.line(verdict(e, lang))?;
     } else if o.has_customers() && rec.recommended.is_none() {
         // evaluate was asked for (it recommends nothing itself) but found no one to hold out
-        out.line(zh(lang, "No customer bought on two days: nothing to evaluate.", "没有客户在两天及以上购买：无从评估。"))?;
+        out.line(zh(
+            lang,
+            "No customer bought on two days: nothing to evaluate.",
+            "没有客户在两天及以上购买：无从评估。",
+        ))?;
     }
     Ok(())
 }

@@ -52,8 +52,8 @@ fn keep_freed_memory() {
 }
 
 use crate::args::{
-    BasketArgs, BasketCommand, BasketJobArgs, Cli, ClusterArgs, ClvCommand, Command, DatasetArg, EncodingArg, FormatArg, InputArgs, LangArg, ModelArg,
-    ReturnsArg, RunArgs, ZeroArg,
+    BasketArgs, BasketCommand, BasketJobArgs, Cli, ClusterArgs, ClvCommand, Command, DatasetArg, EncodingArg,
+    FormatArg, InputArgs, LangArg, ModelArg, ReturnsArg, RunArgs, ZeroArg,
 };
 use crate::term::{Out, group, with_progress};
 
@@ -406,11 +406,10 @@ fn basket(a: BasketArgs, quiet: bool) -> Result<()> {
     use custseg_engine::basket::ItemKind;
     use custseg_engine::commands::basket::{BasketRequest, InputFormat, basket_command};
     let (j, evaluate_only): (BasketJobArgs, bool) = match a.command {
-        Some(BasketCommand::Evaluate(j)) => (j, true),
-        None => (a.job, false),
+        Some(BasketCommand::Evaluate(j)) => (*j, true),
+        None => (*a.job, false),
     };
-    let transactions =
-        j.transactions.clone().ok_or_else(|| anyhow!("custseg basket needs --transactions PATH"))?;
+    let transactions = j.transactions.clone().ok_or_else(|| anyhow!("custseg basket needs --transactions PATH"))?;
     let mut config = load_config(&j.input)?;
     let b = &mut config.basket;
     if let Some(i) = j.item {

@@ -368,6 +368,25 @@ pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
     } else {
         out.line(format!("{}: {}", zh(lang, "Share of wallet", "钱包份额"), say(&w.source, lang)))?;
     }
+    if let Some(b) = &r.basket {
+        let verdict = b.evaluation.as_ref().map(|e| match (e.beats_popularity && e.beats_repeat, lang) {
+            (true, Lang::En) => "; the recommender beats both baselines on NDCG@10".to_string(),
+            (false, Lang::En) => "; the recommender does not beat both baselines on NDCG@10".to_string(),
+            (true, Lang::Zh) => "；推荐在 NDCG@10 上优于两个基线".to_string(),
+            (false, Lang::Zh) => "；推荐在 NDCG@10 上未能同时优于两个基线".to_string(),
+        });
+        out.line(format!(
+            "{}: {} {}, {} {}, {} {}{}",
+            zh(lang, "Baskets", "购物篮"),
+            group(b.baskets),
+            zh(lang, "baskets", "个"),
+            group(b.rules as u64),
+            zh(lang, "rules", "条规则"),
+            group(b.recommended.unwrap_or(0) as u64),
+            zh(lang, "customers with recommendations", "位客户获得推荐"),
+            verdict.unwrap_or_default()
+        ))?;
+    }
     let mut scheme = "";
     let mut current: Option<Table> = None;
     // shares are of all customers: say who a scheme leaves out

@@ -118,7 +118,6 @@ pub fn looks_like_baskets(first_lines: &[&str]) -> bool {
     !names_a_column && widths.len() > 1
 }
 
-
 /// The kept-table column holding a basket's items.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemColumn {

@@ -16,8 +16,8 @@ use custseg_data::parse::DateFormat;
 use custseg_data::source::{CsvOptions, Encoding};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{EngineError, Result};
 use crate::basket::BasketConfig;
+use crate::error::{EngineError, Result};
 use crate::lookalike::LookalikeConfig;
 use crate::matrix::MatrixConfig;
 use crate::playbook::PlayOverride;

@@ -830,9 +830,7 @@ pub(crate) fn basket_segments(
         )));
     };
     let labels = crate::history::scheme_labels(&schemes[k..=k], config);
-    let names = labels
-        .first()
-        .map(|l| l.labels.iter().map(|(_, n)| n.get(lang).to_string()).collect())
-        .unwrap_or_default();
+    let names =
+        labels.first().map(|l| l.labels.iter().map(|(_, n)| n.get(lang).to_string()).collect()).unwrap_or_default();
     Ok(Segments::of_scheme(&schemes[k], names, rows, purchasers, customers))
 }

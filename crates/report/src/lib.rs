@@ -12,6 +12,7 @@
 //! and the cluster scatter shows the run's sample of points, so the file stays small (well under
 //! 3 MB) whatever the number of customers.
 
+mod basket;
 mod behaviour;
 mod business;
 mod html;
@@ -100,6 +101,7 @@ pub fn render(o: &RunOutputs, lang: Lang) -> String {
     models::clv(&mut page, o, lang);
     business::classes(&mut page, o, lang);
     business::playbook(&mut page, o, lang);
+    basket::basket(&mut page, o, lang);
     migration::migration(&mut page, o, lang);
     business::glossary(&mut page, lang);
     let title = tr.t("Customer classification report", "客户分类报告");

@@ -66,6 +66,12 @@ pub struct RunOutputs {
     pub crosstab: Option<Table>,
     /// evaluation.csv (from `custseg clv evaluate --out` into the same directory).
     pub evaluation: Option<Table>,
+    /// rules.csv (the basket analysis).
+    pub rules: Option<Table>,
+    /// segment_rules.csv.
+    pub segment_rules: Option<Table>,
+    /// basket_evaluation.csv.
+    pub basket_evaluation: Option<Table>,
     /// migration.csv (against the previous run of the same configuration in the store).
     pub migration: Option<Table>,
     /// alerts.csv.
@@ -123,6 +129,9 @@ impl RunOutputs {
             crosstab: optional("crosstab.csv")?,
             // written by `custseg clv evaluate --out` into the run's directory, not by the run
             evaluation: read_if_there("evaluation.csv")?,
+            rules: optional("rules.csv")?,
+            segment_rules: optional("segment_rules.csv")?,
+            basket_evaluation: optional("basket_evaluation.csv")?,
             // only this run's own comparison: files left from an earlier run are not its
             migration: if run["history"]["previous_run_id"].is_null() { None } else { optional("migration.csv")? },
             alerts: if run["history"]["previous_run_id"].is_null() { None } else { optional("alerts.csv")? },

@@ -74,6 +74,20 @@ impl RunIndex {
     /// # Errors
     /// When the file is missing or unreadable.
     pub fn build_file(path: &Path, schemes: &[String]) -> Result<RunIndex, ApiError> {
+        RunIndex::build_inner(path, schemes, false)
+    }
+
+    /// Indexes a CSV file written by custseg whose first column is the customer id, sorted, with
+    /// several records per customer (recommendations.csv): a customer's entry spans them all
+    /// ([`RunIndex::records`]).
+    ///
+    /// # Errors
+    /// When the file is missing or unreadable.
+    pub fn build_grouped(path: &Path) -> Result<RunIndex, ApiError> {
+        RunIndex::build_inner(path, &[], true)
+    }
+
+    fn build_inner(path: &Path, schemes: &[String], grouped: bool) -> Result<RunIndex, ApiError> {
         let path = path.to_path_buf();
         let file =
             File::open(&path).map_err(|e| ApiError::NotFound(format!("{} cannot be read: {e}", path.display())))?;
@@ -104,9 +118,15 @@ impl RunIndex {
                 continue;
             }
             let f = fields(&text);
+            let id = f.first().map(String::as_str).unwrap_or_default();
+            if grouped && ids.last().map(AsRef::as_ref) == Some(id) {
+                // the same customer's next record: its entry grows
+                offset += n;
+                continue;
+            }
             offsets.push(offset);
             offset += n;
-            ids.push(f.first().cloned().unwrap_or_default().into_boxed_str());
+            ids.push(id.to_string().into_boxed_str());
             for ((_, c), (dict, labels, column)) in scheme_cols.iter().zip(codes.iter_mut()) {
                 let value = f.get(*c).map(String::as_str).unwrap_or("");
                 let code = if value.is_empty() {
@@ -233,6 +253,27 @@ impl RunIndex {
         Ok(())
     }
 
+    /// Every record of a grouped index's entry ([`RunIndex::build_grouped`]), each as (column,
+    /// value) in file order.
+    ///
+    /// # Errors
+    /// When the file cannot be read.
+    pub fn records(&self, row: usize) -> Result<Vec<Vec<(String, String)>>, ApiError> {
+        let (start, end) = (self.offsets[row], self.offsets[row + 1]);
+        let mut bytes = vec![0u8; (end - start) as usize];
+        read_at(&self.file, &mut bytes, start)?;
+        let mut reader = std::io::Cursor::new(bytes);
+        let mut record = Vec::new();
+        let mut out = Vec::new();
+        while read_record(&mut reader, &mut record)? > 0 {
+            let text = String::from_utf8_lossy(&record);
+            if !text.trim().is_empty() {
+                out.push(self.header.iter().cloned().zip(fields(&text)).collect());
+            }
+        }
+        Ok(out)
+    }
+
     /// A customer's record: (column, value) in file order.
     ///
     /// # Errors
@@ -291,6 +332,8 @@ pub enum Of {
     Run(i64),
     /// An uploaded master file's attributes, by dataset id.
     Master(i64),
+    /// A store run's recommendations.csv (several records per customer).
+    Recommendations(i64),
 }
 
 /// The indexes in use.
@@ -317,7 +360,13 @@ impl Indexes {
         if let Some(i) = self.cached(of) {
             return Ok(i);
         }
-        let built = Arc::new(tokio::task::spawn_blocking(move || RunIndex::build_file(&file, &schemes)).await??);
+        let built = Arc::new(
+            tokio::task::spawn_blocking(move || match of {
+                Of::Recommendations(_) => RunIndex::build_grouped(&file),
+                _ => RunIndex::build_file(&file, &schemes),
+            })
+            .await??,
+        );
         let mut runs = lock(&self.runs);
         runs.retain(|(id, _)| *id != of);
         runs.insert(0, (of, built.clone()));
@@ -373,5 +422,19 @@ mod tests {
         ix.order(&mut all, Sort::Recency);
         assert_eq!(all, vec![2, 0, 1]);
         assert_eq!(ix.search_ids("B"), vec![1]);
+    }
+
+    #[test]
+    fn a_grouped_index_spans_each_customers_records() {
+        let dir = tempfile::tempdir().expect("test setup");
+        let path = dir.path().join("recommendations.csv");
+        std::fs::write(&path, "customer_id,rank,item\na,1,x\na,2,\"y\nz\"\nb,1,w\nc,1,v\nc,2,u\n").expect("test setup");
+        let ix = RunIndex::build_grouped(&path).expect("test setup");
+        assert_eq!(ix.len(), 3);
+        let a = ix.records(ix.find("a").expect("a")).expect("read");
+        assert_eq!(a.len(), 2);
+        assert_eq!(a[1][2], ("item".into(), "y\nz".into()));
+        let c = ix.records(ix.find("c").expect("c")).expect("read");
+        assert_eq!(c.iter().map(|r| r[2].1.as_str()).collect::<Vec<_>>(), ["v", "u"]);
     }
 }

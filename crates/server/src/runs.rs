@@ -33,6 +33,8 @@ pub struct RunContext {
     pub declared_pii: Vec<String>,
     /// The uploaded master file's attribute table (customer id first, sorted), and its dataset.
     pub master: Option<(i64, PathBuf)>,
+    /// `[basket] by`: the scheme whose classes' popular items fill recommendations.
+    pub basket_by: Option<String>,
 }
 
 /// The context of a done run (kept once read: a run never changes).
@@ -46,7 +48,9 @@ pub async fn context(state: &AppState, run: &DoneRun) -> ApiResult<Arc<RunContex
     let (store_run, master) = (run.info.id, run.request.get("customers").and_then(serde_json::Value::as_i64));
     let context = state
         .db(move |s| {
-            let declared_pii = s.config_of(store_run)?.map(|c| c.privacy.pii).unwrap_or_default();
+            let config = s.config_of(store_run)?;
+            let basket_by = config.as_ref().map(|c| c.basket.by.clone()).filter(|b| !b.is_empty());
+            let declared_pii = config.map(|c| c.privacy.pii).unwrap_or_default();
             let master = match master {
                 Some(id) => s.dataset(id)?.and_then(|d| {
                     let path = d.summary.get("attributes")?.as_str()?.to_string();
@@ -54,7 +58,7 @@ pub async fn context(state: &AppState, run: &DoneRun) -> ApiResult<Arc<RunContex
                 }),
                 None => None,
             };
-            Ok(RunContext { declared_pii, master })
+            Ok(RunContext { declared_pii, master, basket_by })
         })
         .await?;
     let context = Arc::new(context);

@@ -12,6 +12,7 @@ use super::{custseg, text};
 /// the product and the sample's names, and symbols of the models' parameters.
 const ALLOWED: &[&str] = &[
     "RFM",
+    "NDCG",
     "CLV",
     "ABC",
     "BG",

@@ -58,11 +58,7 @@ pub struct Interval {
 /// `resamples` bootstrap resamples (see [`resampled_means`]).
 pub fn bootstrap(columns: &[&[f64]], resamples: usize, seed: u64) -> Vec<Interval> {
     let draws = resampled_means(columns, resamples, seed);
-    columns
-        .iter()
-        .enumerate()
-        .map(|(j, c)| interval(mean(c), draws.iter().map(|d| d[j]).collect()))
-        .collect()
+    columns.iter().enumerate().map(|(j, c)| interval(mean(c), draws.iter().map(|d| d[j]).collect())).collect()
 }
 
 /// The mean of `c` (0 when empty).

@@ -83,11 +83,20 @@ pub struct BasketRecord {
     /// The scheme of the per-class rules, if any.
     pub by: Option<String>,
     /// Per-class rules, and how many are markedly stronger than the base.
-    pub segment_rules: Option<(usize, usize)>,
+    pub segment_rules: Option<SegmentCounts>,
     /// Customers with recommendations.
     pub recommended: Option<usize>,
     /// The evaluation's outline.
     pub evaluation: Option<EvaluationRecord>,
+}
+
+/// How many rules the classes have, and how many are markedly stronger than the base.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SegmentCounts {
+    /// Rules within classes.
+    pub rules: usize,
+    /// Of them, markedly stronger than the same rule over every basket.
+    pub stronger: usize,
 }
 
 /// The evaluation's outline: who was evaluated, NDCG@10 of each model, the verdict.
@@ -123,10 +132,10 @@ impl Analysis {
             itemsets: self.mined.itemsets.len(),
             rules: self.mined.rules.len(),
             by: self.segments.as_ref().map(|s| s.segments.scheme.clone()),
-            segment_rules: self
-                .segments
-                .as_ref()
-                .map(|s| (s.rules.len(), s.rules.iter().filter(|r| r.stronger).count())),
+            segment_rules: self.segments.as_ref().map(|s| SegmentCounts {
+                rules: s.rules.len(),
+                stronger: s.rules.iter().filter(|r| r.stronger).count(),
+            }),
             recommended: self.recommendations.as_ref().map(|r| r.customers.len()),
             evaluation: self.evaluation.as_ref().map(|e| {
                 let at10 = |s: &ModelScores| [s.ndcg.mean, s.ndcg.low, s.ndcg.high];
@@ -153,30 +162,32 @@ impl Analysis {
     /// Write failures.
     pub fn write(&self, dir: &Path, sink: Sink, lang: Lang) -> Result<Vec<String>> {
         let o = &self.orders;
-        let mut files: Vec<(&str, Table)> = vec![
-            ("itemsets.csv", itemsets_table(o, &self.mined)),
-            ("rules.csv", rules_table(o, &self.mined.rules)),
-        ];
+        let mut files: Vec<(&str, Table)> =
+            vec![("itemsets.csv", itemsets_table(o, &self.mined)), ("rules.csv", rules_table(o, &self.mined.rules))];
         if let Some(s) = &self.segments {
             files.push(("segment_rules.csv", segment_rules_table(o, s)));
             files.push(("segment_items.csv", segment_items_table(o, s)));
         }
         if let Some(r) = &self.recommendations {
-            let names = self.segments.as_ref().map(|s| s.segments.names.as_slice());
-            files.push(("recommendations.csv", recommendations_table(o, r, &self.mined.rules, names, lang)));
+            let seg = self.segments.as_ref().map(|s| (s.segments.labels.as_slice(), s.segments.names.as_slice()));
+            files.push(("recommendations.csv", recommendations_table(o, r, &self.mined.rules, seg, lang)));
         }
         if let Some(e) = &self.evaluation {
-            files.push(("evaluation.csv", evaluation_table(e)));
+            files.push(("basket_evaluation.csv", evaluation_table(e)));
         }
         write_tables(dir, sink, files)
     }
 
-    /// Writes evaluation.csv alone (when there is an evaluation); its name.
+    /// Writes basket_evaluation.csv alone (when there is an evaluation); its name.
     ///
     /// # Errors
     /// Write failures.
     pub fn write_evaluation(&self, dir: &Path, sink: Sink) -> Result<Vec<String>> {
-        write_tables(dir, sink, self.evaluation.iter().map(|e| ("evaluation.csv", evaluation_table(e))).collect())
+        write_tables(
+            dir,
+            sink,
+            self.evaluation.iter().map(|e| ("basket_evaluation.csv", evaluation_table(e))).collect(),
+        )
     }
 }
 
@@ -208,7 +219,9 @@ pub fn verdict(e: &Evaluation, lang: Lang) -> String {
             fmt(p),
             fmt(r)
         ),
-        (Lang::Zh, true) => format!("推荐在 NDCG@10 上优于两个基线：对热门 {}，对复购 {}（95% 自助法区间）。", fmt(p), fmt(r)),
+        (Lang::Zh, true) => {
+            format!("推荐在 NDCG@10 上优于两个基线：对热门 {}，对复购 {}（95% 自助法区间）。", fmt(p), fmt(r))
+        }
         (Lang::Zh, false) => {
             format!("推荐在 NDCG@10 上未能同时优于两个基线：对热门 {}，对复购 {}（95% 自助法区间）。", fmt(p), fmt(r))
         }

@@ -22,4 +22,3 @@ pub fn item_column(kind: ItemKind, has_product: bool, has_category: bool) -> Res
         )),
     }
 }
-

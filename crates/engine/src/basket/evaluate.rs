@@ -111,7 +111,9 @@ pub fn evaluate(
         base_popular.iter().enumerate().map(|(r, &(i, _))| (i, r)).collect();
     let segment_popular: Option<Vec<Vec<(u32, f64)>>> = segments.map(|s| {
         (0..s.labels.len() as u16)
-            .map(|l| popularity(kept().filter(|&b| s.of_basket(orders, b) == Some(l)).map(|b| orders.baskets[b].as_slice())))
+            .map(|l| {
+                popularity(kept().filter(|&b| s.of_basket(orders, b) == Some(l)).map(|b| orders.baskets[b].as_slice()))
+            })
             .collect()
     });
     let index = RuleIndex::new(&mined.rules);
@@ -233,9 +235,8 @@ mod tests {
         // popularity: A 3/5, B 2/5, C 2/5, D 1/5 (ties by id). Rules at support 0.2 (count 1),
         // confidence 0.5, lift 1: A=>C (2/3, lift 5/3) and C=>A (1, lift 5/3); B=>A (1/2) has
         // lift 5/6 and A=>B confidence 1/3: out
-        let get = |model: &str, k: usize| {
-            e.scores.iter().find(|s| s.model == model && s.k == k).copied().expect("scores")
-        };
+        let get =
+            |model: &str, k: usize| e.scores.iter().find(|s| s.model == model && s.k == k).copied().expect("scores");
         // customer 0 (history A, B; truth C): recommender C first (A=>C), hit, NDCG 1;
         // popularity without bought items: C, D: hit at rank 1; repeat: B (2 baskets), A: miss
         // customer 1 (history A, C; truth B, C): both rules name bought items, so popular items

@@ -26,14 +26,14 @@ mod tables;
 
 pub use analyze::{Analysis, BasketRecord, EvaluationRecord, Parts, analyze, verdict};
 pub use build::item_column;
-pub use custseg_data::baskets::{ItemColumn, Orders, RowUse, from_file, from_kept};
 pub use config::{BasketConfig, ItemKind};
 pub use custseg_core::assoc::metrics::Interval;
+pub use custseg_data::baskets::{ItemColumn, Orders, RowUse, from_file, from_kept};
 pub use evaluate::{Evaluation, ModelScores, evaluate};
 pub use mine::{Mined, mine};
-pub use tables::{SEP, reason};
 pub use recommend::{Recommendations, recommend_all};
 pub use segment::{SegmentAnalysis, Segments, by_segment};
+pub use tables::{Because, SEP, reason, reason_text};
 pub use tables::{
     evaluation_table, itemsets_table, recommendations_table, rules_table, segment_items_table, segment_rules_table,
 };

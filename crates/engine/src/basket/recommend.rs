@@ -36,12 +36,15 @@ pub(crate) fn history<'a>(baskets: impl Iterator<Item = &'a Vec<u32>>) -> Vec<u3
     h
 }
 
+/// Items by popularity with their share of baskets, most popular first.
+pub type Popular = Vec<(u32, f64)>;
+
 /// Up to `k` items for every customer of `orders` from `rules`, filled up with their class's
 /// popular items (`popular[class]`), or `base_popular` without a class.
 pub fn recommend_all(
     orders: &Orders,
     rules: &[Rule],
-    segments: Option<(&Segments, &[Vec<(u32, f64)>])>,
+    segments: Option<(&Segments, &[Popular])>,
     base_popular: &[(u32, f64)],
     k: usize,
     include_repeats: bool,

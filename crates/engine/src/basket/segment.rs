@@ -126,7 +126,9 @@ pub fn by_segment(
     let base_share: HashMap<u32, f64> = base_popular.iter().copied().collect();
     let index = Inverted::new(&orders.baskets);
     let n_all = orders.baskets.len() as f64;
-    let per: Vec<(Vec<SegmentRule>, Vec<SegmentItem>, Vec<(u32, f64)>, bool)> = members
+    // per class: its rules, top items, items by popularity, and whether it had rules mined
+    type PerClass = (Vec<SegmentRule>, Vec<SegmentItem>, Vec<(u32, f64)>, bool);
+    let per: Vec<PerClass> = members
         .par_iter()
         .enumerate()
         .map(|(s, ids)| {
@@ -152,8 +154,11 @@ pub fn by_segment(
                 .into_iter()
                 .map(|rule| {
                     let both: Vec<u32> = merged(&rule.antecedent, &rule.consequent);
-                    let (n_both, n_a, n_c) =
-                        (index.count(&both) as f64, index.count(&rule.antecedent) as f64, index.count(&rule.consequent) as f64);
+                    let (n_both, n_a, n_c) = (
+                        index.count(&both) as f64,
+                        index.count(&rule.antecedent) as f64,
+                        index.count(&rule.consequent) as f64,
+                    );
                     let base_confidence = if n_a > 0.0 { n_both / n_a } else { 0.0 };
                     let base_lift = if n_c > 0.0 { base_confidence / (n_c / n_all) } else { 0.0 };
                     let vs_base = if base_confidence > 0.0 { rule.confidence / base_confidence } else { f64::INFINITY };
@@ -237,14 +242,16 @@ mod tests {
             owner.push((k, 0));
             of_customer.push(Some(u16::from(k >= 60)));
         }
-        let orders = Orders { kind: "product", items: vec!["A".into(), "B".into()], baskets, owner, ..Default::default() };
+        let orders =
+            Orders { kind: "product", items: vec!["A".into(), "B".into()], baskets, owner, ..Default::default() };
         let segments = Segments {
             scheme: "s".into(),
             labels: vec!["x".into(), "y".into()],
             names: vec!["X".into(), "Y".into()],
             of_customer,
         };
-        let params = AssocParams { min_support: 0.05, min_confidence: 0.5, ..Default::default() }.check().expect("valid");
+        let params =
+            AssocParams { min_support: 0.05, min_confidence: 0.5, ..Default::default() }.check().expect("valid");
         let base = popularity(orders.baskets.iter().map(Vec::as_slice));
         let a = by_segment(&orders, &segments, &params, &base);
         assert_eq!(a.baskets, vec![60, 200]);

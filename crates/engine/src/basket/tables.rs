@@ -1,5 +1,5 @@
 //! The basket analysis's tables: itemsets.csv, rules.csv, segment_rules.csv,
-//! segment_items.csv, recommendations.csv, evaluation.csv.
+//! segment_items.csv, recommendations.csv, basket_evaluation.csv.
 //!
 //! An itemset's items are written as their names joined by [`SEP`], in name order. Supports,
 //! confidences and lifts are written unrounded (they are compared with mlxtend's to 1e-9); an
@@ -97,8 +97,8 @@ pub fn segment_items_table(orders: &Orders, a: &SegmentAnalysis) -> Table {
     t.push("segment_baskets", ints(items.iter().map(|i| a.baskets[usize::from(i.segment)])));
     t.push("rank", ints(items.iter().map(|i| i.rank as u64)));
     t.push("item", text(items.iter().map(|i| orders.items[i.item as usize].clone()).collect()));
-    t.push("share", floats(items.iter().map(|i| i.share)));
-    t.push("base_share", floats(items.iter().map(|i| i.base_share)));
+    t.push("share", floats(items.iter().map(|i| round(i.share, 6))));
+    t.push("base_share", floats(items.iter().map(|i| round(i.base_share, 6))));
     t.push(
         "index",
         Column::Float(items.iter().map(|i| (i.base_share > 0.0).then(|| round(i.share / i.base_share, 4))).collect()),
@@ -106,28 +106,38 @@ pub fn segment_items_table(orders: &Orders, a: &SegmentAnalysis) -> Table {
     t
 }
 
-/// A recommendation's reason in `lang`.
-pub fn reason(orders: &Orders, pick: &Pick, rules: &[Rule], segment: Option<&str>, lang: Lang) -> String {
-    let item = &orders.items[pick.item as usize];
-    match pick.why {
-        Why::Rule(r) => {
-            let rule = &rules[r];
-            let list = |sep: &str| {
-                rule.antecedent.iter().map(|&i| orders.items[i as usize].as_str()).collect::<Vec<_>>().join(sep)
-            };
-            match lang {
-                Lang::En => format!(
-                    "bought {} → {item} (confidence {:.2}, lift {:.2})",
-                    list(" and "),
-                    rule.confidence,
-                    rule.lift
-                ),
-                Lang::Zh => {
-                    format!("买过 {} → {item}（置信度 {:.2}，提升度 {:.2}）", list("、"), rule.confidence, rule.lift)
-                }
+/// What a recommendation rests on, to be put in words.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Because<'a> {
+    /// A rule fired: the items bought that it starts from, its confidence and lift.
+    Rule {
+        /// The antecedent's items.
+        bought: &'a [&'a str],
+        /// The rule's confidence.
+        confidence: f64,
+        /// Its lift.
+        lift: f64,
+    },
+    /// A popular item: the class it is popular in (none: every basket), its share of baskets.
+    Popular {
+        /// The class's display name.
+        segment: Option<&'a str>,
+        /// Share of the class's baskets holding the item.
+        share: f64,
+    },
+}
+
+/// A recommendation of `item`'s reason in `lang`: the one wording, shared by recommendations.csv
+/// and the server (which speaks the reader's language).
+pub fn reason_text(item: &str, because: Because<'_>, lang: Lang) -> String {
+    match because {
+        Because::Rule { bought, confidence, lift } => match lang {
+            Lang::En => {
+                format!("bought {} → {item} (confidence {confidence:.2}, lift {lift:.2})", bought.join(" and "))
             }
-        }
-        Why::Popular(share) => {
+            Lang::Zh => format!("买过 {} → {item}（置信度 {confidence:.2}，提升度 {lift:.2}）", bought.join("、")),
+        },
+        Because::Popular { segment, share } => {
             let pct = format!("{:.0}%", share * 100.0);
             match (lang, segment) {
                 (Lang::En, Some(s)) => format!("popular in {s}: in {pct} of its baskets"),
@@ -139,51 +149,96 @@ pub fn reason(orders: &Orders, pick: &Pick, rules: &[Rule], segment: Option<&str
     }
 }
 
-/// recommendations.csv: `customer_id, rank, item, score, source, rule, reason`; `rule` is the
-/// rule's rank in rules.csv.
+/// A pick's reason in `lang` (`segment`: the display name of the class whose popular items
+/// filled the list).
+pub fn reason(orders: &Orders, pick: &Pick, rules: &[Rule], segment: Option<&str>, lang: Lang) -> String {
+    let item = &orders.items[pick.item as usize];
+    match pick.why {
+        Why::Rule(r) => {
+            let rule = &rules[r];
+            let bought: Vec<&str> = rule.antecedent.iter().map(|&i| orders.items[i as usize].as_str()).collect();
+            reason_text(item, Because::Rule { bought: &bought, confidence: rule.confidence, lift: rule.lift }, lang)
+        }
+        Why::Popular(share) => reason_text(item, Because::Popular { segment, share }, lang),
+    }
+}
+
+/// recommendations.csv: `customer_id, rank, item, score, source, rule, because, confidence,
+/// lift, segment, reason`. `source` is `rule` (then `rule` is the rule's rank in rules.csv,
+/// `because` its antecedent, with its confidence and lift) or `popular` (then `segment` is the
+/// label whose popular items filled the list, empty for every basket's); `score` is the rule's
+/// confidence or the item's share of baskets; `reason` says it in the run's language.
 pub fn recommendations_table(
     orders: &Orders,
     recs: &Recommendations,
     rules: &[Rule],
-    segment_names: Option<&[String]>,
+    segments: Option<(&[String], &[String])>,
     lang: Lang,
 ) -> Table {
-    let mut cols: (Vec<Option<String>>, Vec<Option<i64>>, Vec<Option<String>>, Vec<Option<f64>>) = Default::default();
-    let (mut source, mut rule, mut why) = (Vec::new(), Vec::new(), Vec::new());
+    let n: usize = recs.picks.iter().map(Vec::len).sum();
+    let mut customer = Vec::with_capacity(n);
+    let mut rank = Vec::with_capacity(n);
+    let mut item = Vec::with_capacity(n);
+    let mut score = Vec::with_capacity(n);
+    let mut source = Vec::with_capacity(n);
+    let mut rule = Vec::with_capacity(n);
+    let mut because = Vec::with_capacity(n);
+    let mut confidence = Vec::with_capacity(n);
+    let mut lift = Vec::with_capacity(n);
+    let mut segment = Vec::with_capacity(n);
+    let mut why = Vec::with_capacity(n);
     for ((c, picks), seg) in recs.customers.iter().zip(&recs.picks).zip(&recs.segment) {
-        let seg_name = seg.and_then(|s| segment_names.and_then(|n| n.get(usize::from(s)))).map(String::as_str);
+        let seg = seg.and_then(|s| segments.map(|(labels, names)| (&labels[usize::from(s)], &names[usize::from(s)])));
         for (k, p) in picks.iter().enumerate() {
-            cols.0.push(Some(orders.customers[*c as usize].clone()));
-            cols.1.push(Some(k as i64 + 1));
-            cols.2.push(Some(orders.items[p.item as usize].clone()));
-            cols.3.push(Some(round(p.score, 6)));
-            let (s, r) = match p.why {
-                Why::Rule(r) => ("rule", Some(r as i64 + 1)),
-                Why::Popular(_) => ("popular", None),
-            };
-            source.push(Some(s.to_string()));
-            rule.push(r);
-            why.push(Some(reason(orders, p, rules, seg_name, lang)));
+            customer.push(Some(orders.customers[*c as usize].clone()));
+            rank.push(Some(k as i64 + 1));
+            item.push(Some(orders.items[p.item as usize].clone()));
+            score.push(Some(round(p.score, 6)));
+            match p.why {
+                Why::Rule(r) => {
+                    source.push(Some("rule".to_string()));
+                    rule.push(Some(r as i64 + 1));
+                    because.push(Some(names(orders, &rules[r].antecedent)));
+                    confidence.push(Some(round(rules[r].confidence, 6)));
+                    lift.push(Some(round(rules[r].lift, 6)));
+                    segment.push(None);
+                }
+                Why::Popular(_) => {
+                    source.push(Some("popular".to_string()));
+                    rule.push(None);
+                    because.push(None);
+                    confidence.push(None);
+                    lift.push(None);
+                    segment.push(seg.map(|(l, _)| l.clone()));
+                }
+            }
+            why.push(Some(reason(orders, p, rules, seg.map(|(_, n)| n.as_str()), lang)));
         }
     }
     let mut t = Table::default();
-    t.push("customer_id", Column::Str(cols.0));
-    t.push("rank", Column::Int(cols.1));
-    t.push("item", Column::Str(cols.2));
-    t.push("score", Column::Float(cols.3));
+    t.push("customer_id", Column::Str(customer));
+    t.push("rank", Column::Int(rank));
+    t.push("item", Column::Str(item));
+    t.push("score", Column::Float(score));
     t.push("source", Column::Str(source));
     t.push("rule", Column::Int(rule));
+    t.push("because", Column::Str(because));
+    t.push("confidence", Column::Float(confidence));
+    t.push("lift", Column::Float(lift));
+    t.push("segment", Column::Str(segment));
     t.push("reason", Column::Str(why));
     t
 }
 
-/// evaluation.csv: `model, k, metric, value, low, high` (the 95% bootstrap interval), the
+/// basket_evaluation.csv: `model, k, metric, value, low, high` (the 95% bootstrap interval), the
 /// models, then the paired differences.
 pub fn evaluation_table(e: &Evaluation) -> Table {
     let mut rows: Vec<(&str, usize, &str, f64, f64, f64)> = Vec::new();
     let all: Vec<&ModelScores> = e.scores.iter().chain(&e.differences).collect();
     for s in all {
-        for (metric, i) in [("hit_rate", s.hit_rate), ("precision", s.precision), ("recall", s.recall), ("ndcg", s.ndcg)] {
+        for (metric, i) in
+            [("hit_rate", s.hit_rate), ("precision", s.precision), ("recall", s.recall), ("ndcg", s.ndcg)]
+        {
             rows.push((s.model, s.k, metric, i.mean, i.low, i.high));
         }
     }

@@ -135,14 +135,28 @@ async fn basket_async(req: BasketRequest) -> Result<BasketOutcome> {
                 let features = aggregate(&ctx, input.kept, input.names, present, as_of).await?;
                 let Layout { rows, ids, master_rows, .. } = layout(&features.customer, master.as_ref());
                 let labelled = label(
-                    &Population { features: &features, master: master.as_ref(), rows: &rows, ids: &ids, master_rows: &master_rows },
+                    &Population {
+                        features: &features,
+                        master: master.as_ref(),
+                        rows: &rows,
+                        ids: &ids,
+                        master_rows: &master_rows,
+                    },
                     config,
                     None,
                     lang,
                     &custseg_data::rules::RuleCache::default(),
                     &mut |_, _| {},
                 )?;
-                Some(basket_segments(by, &labelled.schemes, config, lang, &rows, &features.customer, &orders.customers)?)
+                Some(basket_segments(
+                    by,
+                    &labelled.schemes,
+                    config,
+                    lang,
+                    &rows,
+                    &features.customer,
+                    &orders.customers,
+                )?)
             }
         };
         (analyze(orders, segments, &config.basket, parts)?, Some(input.quality))

@@ -88,9 +88,19 @@ fn stages_do_not_know_the_configuration_or_what_is_built_on_them() {
     let graph = imports();
     let above =
         ["config", "model", "label", "one", "input", "pipeline", "commands", "history", "track", "demo", "inspect"];
-    for stage in
-        ["classify", "cluster", "clv", "rules", "matrix", "lookalike", "wallet", "playbook", "alerts", "output", "basket"]
-    {
+    for stage in [
+        "classify",
+        "cluster",
+        "clv",
+        "rules",
+        "matrix",
+        "lookalike",
+        "wallet",
+        "playbook",
+        "alerts",
+        "output",
+        "basket",
+    ] {
         let knows: Vec<&str> = above.iter().copied().filter(|a| graph[stage].contains(*a)).collect();
         assert!(knows.is_empty(), "{stage} imports {knows:?}");
     }

@@ -226,6 +226,17 @@ pub async fn customer(
         let l = load(&state, None, &caller).await?;
         let (history, jobs) = crate::routes::customers::history_of(&state, &id).await?;
         let masked = !l.privacy.reveal;
+        // the run's basket analysis, when it made one
+        let recs = match crate::routes::customers::recommendations_of(&state, &l, &id).await {
+            Ok(r) => r
+                .items
+                .into_iter()
+                .map(|x| minijinja::context! { rank => x.rank, item => x.item, reason => x.reason.get(lang) })
+                .collect(),
+            // no basket analysis in this run: the section is left out
+            Err(crate::error::ApiError::NotFound(_)) => Vec::new(),
+            Err(e) => return Err(e),
+        };
         let v = tokio::task::spawn_blocking(move || customer_view(&l, &id, &history, &jobs)).await??;
         let labels: Vec<_> = v
             .labels
@@ -245,7 +256,7 @@ pub async fn customer(
                 minijinja::context! { key => k, name => custseg_engine::catalog::feature_name(k, lang).unwrap_or(k), value => shown }
             })
             .collect();
-        Ok(minijinja::context! { c => v, labels, features, masked })
+        Ok(minijinja::context! { c => v, labels, features, masked, recs })
     }
     .await;
     page(&f, "customer.html", result)

@@ -48,6 +48,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("customer", "Customer", "客户"),
     ("customer_id", "Customer id", "客户编号"),
     ("next_action", "Next action", "下一步行动"),
+    ("recommendations", "Next products", "推荐商品"),
     ("export", "Export CSV", "导出 CSV"),
     ("export_personal", "Export with personal data (logged)", "导出含个人信息（将记录审计）"),
     ("next_page", "Next page", "下一页"),

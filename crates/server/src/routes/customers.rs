@@ -336,6 +336,133 @@ pub async fn one(
     Ok(Json(view))
 }
 
+/// One recommended item.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecommendationView {
+    /// 1 = the best.
+    pub rank: u32,
+    /// The item (product or category).
+    pub item: String,
+    /// The rule's confidence, or the item's share of baskets.
+    pub score: f64,
+    /// `rule` or `popular`.
+    pub source: String,
+    /// The rule's rank in the run's rules.csv.
+    pub rule: Option<u32>,
+    /// The items bought that the rule starts from.
+    pub because: Vec<String>,
+    /// The rule's confidence.
+    pub confidence: Option<f64>,
+    /// The rule's lift.
+    pub lift: Option<f64>,
+    /// For a popular item: the class (label id) it is popular in; absent: every basket.
+    pub segment: Option<String>,
+    /// Why, in words.
+    #[schema(value_type = Object)]
+    pub reason: custseg_engine::catalog::Names,
+}
+
+/// A customer's next products.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecommendationsView {
+    /// The run read.
+    pub run: i64,
+    /// The customer.
+    pub customer_id: String,
+    /// Best first; empty when the customer bought nothing with an item.
+    pub items: Vec<RecommendationView>,
+}
+
+/// A customer's next products from a run's basket analysis, each with its reason.
+#[utoipa::path(get, path = "/api/v1/customers/{id}/recommendations", tag = "customers",
+    params(("id" = String, Path, description = "customer id"), OneQuery),
+    responses((status = 200, body = RecommendationsView), (status = 404, body = crate::error::Problem)))]
+pub async fn recommendations(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    Query(q): Query<OneQuery>,
+) -> ApiResult<Json<RecommendationsView>> {
+    let loaded = load(&state, q.run.as_deref(), &caller).await?;
+    Ok(Json(recommendations_of(&state, &loaded, &id).await?))
+}
+
+/// A customer's recommendations in a loaded run.
+///
+/// # Errors
+/// 404 when the customer is not in the run or the run has no recommendations.
+pub async fn recommendations_of(state: &AppState, l: &Loaded, id: &str) -> ApiResult<RecommendationsView> {
+    let run = &l.run;
+    if l.index.find(id).is_none() {
+        return Err(ApiError::NotFound(format!("run {} has no customer `{id}`", run.id)));
+    }
+    let file = run.dir.join("recommendations.csv");
+    if !file.is_file() {
+        return Err(ApiError::NotFound(format!(
+            "run {} has no recommendations: its log has no product or category column, or [basket] is off",
+            run.id
+        )));
+    }
+    let index = state.indexes.get(Of::Recommendations(run.info.id), file, Vec::new()).await?;
+    let ctx = context(state, run).await?;
+    let segment_names = ctx
+        .basket_by
+        .as_ref()
+        .and_then(|by| run.schemes.iter().find(|s| s.scheme == *by))
+        .map(|s| s.labels.clone())
+        .unwrap_or_default();
+    let wanted = id.to_string();
+    let records = match index.find(&wanted) {
+        Some(row) => tokio::task::spawn_blocking(move || index.records(row)).await??,
+        None => Vec::new(),
+    };
+    let items = records
+        .into_iter()
+        .map(|r| {
+            let get = |name: &str| r.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
+            let num = |name: &str| get(name).and_then(|v| v.parse::<f64>().ok());
+            let item = get("item").unwrap_or_default();
+            let because: Vec<String> = get("because")
+                .map(|b| b.split(custseg_engine::basket::SEP).map(str::to_string).collect())
+                .unwrap_or_default();
+            let segment = get("segment");
+            let score = num("score").unwrap_or(0.0);
+            let (confidence, lift) = (num("confidence"), num("lift"));
+            let say = |lang: custseg_engine::Lang| {
+                use custseg_engine::basket::{Because, reason_text};
+                match (confidence, lift) {
+                    (Some(confidence), Some(lift)) => {
+                        let bought: Vec<&str> = because.iter().map(String::as_str).collect();
+                        reason_text(&item, Because::Rule { bought: &bought, confidence, lift }, lang)
+                    }
+                    _ => {
+                        let name = segment
+                            .as_ref()
+                            .and_then(|s| segment_names.iter().find(|(l, _)| l == s))
+                            .map(|(_, n)| n.get(lang).to_string());
+                        reason_text(&item, Because::Popular { segment: name.as_deref(), share: score }, lang)
+                    }
+                }
+            };
+            let reason =
+                custseg_engine::catalog::Names::new(say(custseg_engine::Lang::En), say(custseg_engine::Lang::Zh));
+            RecommendationView {
+                rank: get("rank").and_then(|v| v.parse().ok()).unwrap_or(0),
+                score,
+                source: get("source").unwrap_or_default(),
+                rule: get("rule").and_then(|v| v.parse().ok()),
+                because,
+                confidence,
+                lift,
+                segment,
+                reason,
+                item,
+            }
+        })
+        .collect();
+    Ok(RecommendationsView { run: run.id, customer_id: id.to_string(), items })
+}
+
 /// A customer's record over runs, and the server's run id of each store run.
 ///
 /// # Errors

@@ -67,6 +67,7 @@ pub fn table() -> Vec<Route> {
         api(M::GET, "/api/v1/segments/{scheme}/{label}/export.csv", ANALYST, get(segments::export)),
         api(M::GET, "/api/v1/customers", VIEWER, get(customers::search)),
         api(M::GET, "/api/v1/customers/{id}", VIEWER, get(customers::one)),
+        api(M::GET, "/api/v1/customers/{id}/recommendations", VIEWER, get(customers::recommendations)),
         api(M::GET, "/api/v1/alerts", VIEWER, get(runs::alerts)),
         api(M::GET, "/api/v1/playbook", VIEWER, get(runs::playbook)),
         api(M::GET, "/api/v1/audit", ADMIN, get(admin::audit)),

@@ -284,6 +284,7 @@ pub async fn remove(
         .await?;
     if let Some(r) = run_id {
         state.indexes.forget(crate::index::Of::Run(r));
+        state.indexes.forget(crate::index::Of::Recommendations(r));
     }
     crate::runs::forget_runs(&state);
     // only the server's own output directories are removed from the disk

@@ -77,6 +77,7 @@ impl Modify for BearerAuth {
         super::segments::export,
         super::customers::search,
         super::customers::one,
+        super::customers::recommendations,
         super::runs::alerts,
         super::runs::playbook,
         super::admin::audit,

@@ -159,6 +159,10 @@ async fn a_run_from_upload_to_export() {
     assert!(!full["attributes"]["手机"].as_str().expect("phone").contains('*'));
     let (status, _) = api.get(Role::Viewer, "/api/v1/customers/nobody").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // CDNOW has no product or category: no basket analysis, and the answer says why
+    let (status, none) = api.get(Role::Viewer, &format!("/api/v1/customers/{who}/recommendations")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(none["detail"].as_str().is_some_and(|d| d.contains("no product or category")), "{none}");
 
     // search by id and by attribute; viewers cannot find a customer by personal data
     let (_, found) = api.get(Role::Viewer, &format!("/api/v1/customers?q={who}")).await;
@@ -367,4 +371,73 @@ async fn declared_personal_columns_are_left_out_of_runs_and_masked() {
     assert!(region.ends_with("***") && region.len() == 4, "masked: {region}");
     let (_, full) = api.get(Role::Analyst, "/api/v1/customers/0004").await;
     assert!(["north", "south"].contains(&full["attributes"]["region"].as_str().expect("region")));
+}
+
+/// A log of 200 customers: the even ones buy tea with cake, the odd ones tea alone now and then;
+/// every order also has one product of a long tail.
+fn tea_and_cake() -> Vec<u8> {
+    let mut s = String::from("customer_id,order_id,order_date,product,amount\n");
+    let mut state = 11u64;
+    let mut below = |n: u64| {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % n
+    };
+    for c in 0..200u64 {
+        for d in 0..3u64 {
+            let date = format!("2024-{:02}-{:02}", 1 + d, 1 + below(28));
+            let mut items = vec![format!("p{:02}", below(15))];
+            if c.is_multiple_of(2) {
+                items.extend(["tea".to_string(), "cake".to_string()]);
+            } else if below(10) < 3 {
+                items.push("tea".into());
+            }
+            for i in items {
+                s.push_str(&format!("C{c:03},O{c}-{d},{date},{i},{}.00\n", 3 + below(20)));
+            }
+        }
+    }
+    s.into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_gets_recommendations_with_reasons_in_both_languages() {
+    let server = Server::start(50 << 20);
+    let api = Api::new(&server);
+    let (status, log) = api.upload(Role::Analyst, "shop.csv", "transactions", tea_and_cake()).await;
+    assert_eq!(status, StatusCode::CREATED, "{log}");
+    let run = api.run(serde_json::json!({ "transactions": log["id"] })).await;
+    assert_eq!(run["status"], "done", "{run}");
+    // an odd customer who bought tea but never cake: the rule tea => cake names cake first
+    let csv = std::fs::read_to_string(
+        server.dir.path().join("data").join("runs").join(run["id"].to_string()).join("recommendations.csv"),
+    )
+    .unwrap_or_default();
+    let who = (0..200)
+        .filter(|c| c % 2 == 1)
+        .map(|c| format!("C{c:03}"))
+        .find(|id| csv.lines().any(|l| l.starts_with(&format!("{id},1,cake,")) && l.contains(",rule,")))
+        .expect("a customer recommended cake by a rule");
+    let (status, r) = api.get(Role::Viewer, &format!("/api/v1/customers/{who}/recommendations")).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let items = r["items"].as_array().expect("items");
+    assert_eq!(items.len(), 5, "{r}");
+    assert_eq!(items[0]["item"], "cake");
+    assert_eq!(items[0]["source"], "rule");
+    assert_eq!(items[0]["because"], serde_json::json!(["tea"]));
+    let en = items[0]["reason"]["en"].as_str().expect("en");
+    assert!(en.starts_with("bought tea → cake (confidence "), "{en}");
+    assert!(items[0]["reason"]["zh"].as_str().is_some_and(|z| z.starts_with("买过 tea → cake（置信度")));
+    let ranks: Vec<u64> = items.iter().map(|i| i["rank"].as_u64().expect("rank")).collect();
+    assert_eq!(ranks, [1, 2, 3, 4, 5]);
+    // nothing the customer already bought
+    let log = String::from_utf8(tea_and_cake()).expect("utf-8");
+    let bought: Vec<&str> =
+        log.lines().filter(|l| l.starts_with(&format!("{who},"))).filter_map(|l| l.split(',').nth(3)).collect();
+    assert!(items.iter().all(|i| !bought.contains(&i["item"].as_str().unwrap_or(""))), "{r} {bought:?}");
+    // an unknown customer is 404; the customer page shows the list in the reader's language
+    let (status, _) = api.get(Role::Viewer, "/api/v1/customers/nobody/recommendations").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, page) = api.text(Role::Viewer, &format!("/customers/{who}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("id=\"recommendations\"") && page.contains("bought tea → cake"), "{page}");
 }
