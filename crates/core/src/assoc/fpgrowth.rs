@@ -45,18 +45,23 @@ pub fn itemsets(baskets: &[Vec<u32>], min_count: u64, max_len: usize) -> Vec<Ite
             *db.entry(ranks).or_insert(0) += 1;
         }
     }
-    let db: Vec<(Vec<u32>, u64)> = db.into_iter().collect();
-    // the first level in parallel: each frequent item's conditional database is mined on its own
-    // (the output is sorted below, so the order the parts come in does not matter)
-    let out: Vec<(Vec<u32>, u64)> = (0..ranked.len() as u32)
+    let mut top = Db::default();
+    for (t, c) in db {
+        top.push(&t, c);
+    }
+    // the first level's conditional databases in one pass, then mined in parallel (the output
+    // is sorted below, so the order the parts come in does not matter)
+    let n = ranked.len();
+    let children = if max_len > 1 { top.children(&vec![true; n]) } else { (0..n).map(|_| Db::default()).collect() };
+    drop(top);
+    let out: Vec<(Vec<u32>, u64)> = children
         .into_par_iter()
-        .flat_map_iter(|r| {
+        .enumerate()
+        .flat_map_iter(|(r, cond)| {
+            let r = r as u32;
             let mut out = vec![(vec![r], ranked[r as usize].1)];
-            if max_len > 1 {
-                let cond = conditional(&db, r);
-                if !cond.is_empty() {
-                    mine(&cond, &mut vec![r], min_count, max_len, &mut out);
-                }
+            if !cond.is_empty() {
+                mine(&cond, &mut vec![r], min_count, max_len, &mut out);
             }
             out
         })
@@ -74,41 +79,72 @@ pub fn itemsets(baskets: &[Vec<u32>], min_count: u64, max_len: usize) -> Vec<Ite
     found
 }
 
-/// Mines a conditional database (transactions of ranks, ascending, with counts) for itemsets
-/// that extend `suffix`.
-fn mine(db: &[(Vec<u32>, u64)], suffix: &mut Vec<u32>, min: u64, max_len: usize, out: &mut Vec<(Vec<u32>, u64)>) {
-    let mut counts: HashMap<u32, u64> = HashMap::new();
-    for (t, c) in db {
-        for &r in t {
-            *counts.entry(r).or_insert(0) += c;
-        }
+/// A (conditional) database: transactions of ranks, ascending, each with a count, stored flat
+/// (one allocation for all, not one per transaction).
+#[derive(Debug, Default)]
+struct Db {
+    items: Vec<u32>,
+    /// Where each transaction ends in `items`.
+    ends: Vec<usize>,
+    counts: Vec<u64>,
+}
+
+impl Db {
+    fn push(&mut self, t: &[u32], count: u64) {
+        self.items.extend_from_slice(t);
+        self.ends.push(self.items.len());
+        self.counts.push(count);
     }
-    let mut items: Vec<(u32, u64)> = counts.into_iter().filter(|&(_, c)| c >= min).collect();
-    items.sort_unstable();
-    for (r, c) in items {
-        suffix.push(r);
-        out.push((suffix.clone(), c));
-        if suffix.len() < max_len {
-            let cond = conditional(db, r);
-            if !cond.is_empty() {
-                mine(&cond, suffix, min, max_len, out);
+
+    fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&[u32], u64)> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).zip(&self.counts).map(|((a, &b), &c)| (&self.items[a..b], c))
+    }
+
+    /// Each rank's conditional database (the transactions' prefixes before it), for the ranks
+    /// below `keep.len()` that `keep` marks, in one pass; a prefix keeps only marked ranks.
+    fn children(&self, keep: &[bool]) -> Vec<Db> {
+        let mut out: Vec<Db> = (0..keep.len()).map(|_| Db::default()).collect();
+        let mut kept: Vec<u32> = Vec::new();
+        for (t, c) in self.iter() {
+            kept.clear();
+            kept.extend(t.iter().copied().filter(|&r| keep.get(r as usize).copied().unwrap_or(false)));
+            for k in 1..kept.len() {
+                out[kept[k] as usize].push(&kept[..k], c);
             }
         }
-        suffix.pop();
+        out
     }
 }
 
-/// Item `r`'s conditional database: the transactions' prefixes before it, identical ones merged.
-fn conditional(db: &[(Vec<u32>, u64)], r: u32) -> Vec<(Vec<u32>, u64)> {
-    let mut cond: HashMap<Vec<u32>, u64> = HashMap::new();
-    for (t, n) in db {
-        if let Ok(k) = t.binary_search(&r)
-            && k > 0
-        {
-            *cond.entry(t[..k].to_vec()).or_insert(0) += n;
+/// Mines a conditional database for itemsets that extend `suffix` (every rank in it is below
+/// the suffix's last).
+fn mine(db: &Db, suffix: &mut Vec<u32>, min: u64, max_len: usize, out: &mut Vec<(Vec<u32>, u64)>) {
+    let bound = suffix.last().map_or(0, |&r| r as usize);
+    let mut counts = vec![0u64; bound];
+    for (t, c) in db.iter() {
+        for &r in t {
+            counts[r as usize] += c;
         }
     }
-    cond.into_iter().collect()
+    let keep: Vec<bool> = counts.iter().map(|&c| c >= min).collect();
+    if !keep.iter().any(|&k| k) {
+        return;
+    }
+    let deeper = suffix.len() + 1 < max_len;
+    let children = if deeper { db.children(&keep) } else { Vec::new() };
+    for (r, &c) in counts.iter().enumerate().filter(|(r, _)| keep[*r]) {
+        suffix.push(r as u32);
+        out.push((suffix.clone(), c));
+        if let Some(cond) = children.get(r).filter(|d| !d.is_empty()) {
+            mine(cond, suffix, min, max_len, out);
+        }
+        suffix.pop();
+    }
 }
 
 #[cfg(test)]
