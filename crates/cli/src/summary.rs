@@ -370,20 +370,20 @@ pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
     }
     if let Some(b) = &r.basket {
         let verdict = b.evaluation.as_ref().map(|e| match (e.beats_popularity && e.beats_repeat, lang) {
-            (true, Lang::En) => "; the recommender beats both baselines on NDCG@10".to_string(),
-            (false, Lang::En) => "; the recommender does not beat both baselines on NDCG@10".to_string(),
-            (true, Lang::Zh) => "；推荐在 NDCG@10 上优于两个基线".to_string(),
-            (false, Lang::Zh) => "；推荐在 NDCG@10 上未能同时优于两个基线".to_string(),
+            (true, Lang::En) => " (the recommender beats both baselines on NDCG@10)".to_string(),
+            (false, Lang::En) => " (the recommender does not beat both baselines on NDCG@10)".to_string(),
+            (true, Lang::Zh) => "（推荐在 NDCG@10 上优于两个基线）".to_string(),
+            (false, Lang::Zh) => "（推荐在 NDCG@10 上未能同时优于两个基线）".to_string(),
         });
+        let sep = zh(lang, "; ", "；");
         out.line(format!(
-            "{}: {} {}, {} {}, {} {}{}",
+            "{}: {}{sep}{}: {}{sep}{}: {}{}",
             zh(lang, "Baskets", "购物篮"),
             group(b.baskets),
-            zh(lang, "baskets", "个"),
+            zh(lang, "rules", "规则"),
             group(b.rules as u64),
-            zh(lang, "rules", "条规则"),
+            zh(lang, "customers with recommendations", "获得推荐的客户"),
             group(b.recommended.unwrap_or(0) as u64),
-            zh(lang, "customers with recommendations", "位客户获得推荐"),
             verdict.unwrap_or_default()
         ))?;
     }
