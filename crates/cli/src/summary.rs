@@ -369,11 +369,12 @@ pub fn print_run(out: &mut Out, s: &RunSummary) -> std::io::Result<()> {
         out.line(format!("{}: {}", zh(lang, "Share of wallet", "钱包份额"), say(&w.source, lang)))?;
     }
     if let Some(b) = &r.basket {
-        let verdict = b.evaluation.as_ref().map(|e| match (e.beats_popularity && e.beats_repeat, lang) {
-            (true, Lang::En) => " (the recommender beats both baselines on NDCG@10)".to_string(),
-            (false, Lang::En) => " (the recommender does not beat both baselines on NDCG@10)".to_string(),
-            (true, Lang::Zh) => "（推荐在 NDCG@10 上优于两个基线）".to_string(),
-            (false, Lang::Zh) => "（推荐在 NDCG@10 上未能同时优于两个基线）".to_string(),
+        let verdict = b.evaluation.as_ref().map(|e| {
+            let phrase = custseg_engine::basket::verdict_phrase(e.beats_popularity && e.beats_repeat, lang);
+            match lang {
+                Lang::En => format!(" ({phrase})"),
+                Lang::Zh => format!("（{phrase}）"),
+            }
         });
         let sep = zh(lang, "; ", "；");
         out.line(format!(

@@ -205,15 +205,16 @@ pub fn from_kept(kept: &[Vec<RecordBatch>], names: &Names, item: ItemColumn) -> 
         match found.last_mut() {
             Some((lc, ld, lk, items)) if *lc == c && *lk == key => {
                 *ld = (*ld).min(d);
-                if items.last() != Some(&item) && !items.contains(&item) {
-                    items.push(item);
-                }
+                items.push(item);
             }
             _ => found.push((c, d, key, vec![item])),
         }
     }
     drop(lines);
-    found.par_iter_mut().for_each(|(_, _, _, items)| items.sort_unstable());
+    found.par_iter_mut().for_each(|(_, _, _, items)| {
+        items.sort_unstable();
+        items.dedup();
+    });
     found.par_sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
     let items = match kind {
         "product" => names.products.clone(),

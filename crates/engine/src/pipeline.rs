@@ -19,7 +19,7 @@ use custseg_data::sink::Sink;
 use custseg_data::source::fingerprint;
 use serde::Serialize;
 
-use crate::basket::{self, Orders, Segments};
+use crate::basket::{self, Segments};
 use crate::classify::ThresholdRecord;
 use crate::cluster::{self, Clustering};
 use crate::clv::{ModelFile, RowCounts};
@@ -422,7 +422,7 @@ async fn run_in(req: RunRequest, dir: &Path) -> Result<RunSummary> {
     let quality = input.quality.clone();
     // the baskets are taken before the features consume the kept rows
     let tb = Instant::now();
-    let orders = basket_orders(config, &input)?;
+    let orders = if config.basket.enabled { basket::orders_of(config.basket.item, &input)? } else { None };
     if orders.is_some() {
         timings.insert("baskets", tb.elapsed().as_millis() as u64);
     }
@@ -787,25 +787,6 @@ fn clv_record(p: Predicted, q: &QualityReport, as_of: i32, config: &Config, save
         rec.warnings.push(Msg::new("lifecycle_recency_fallback"));
     }
     rec
-}
-
-/// The baskets of a run's kept rows, when `[basket]` is on and the log has items: products,
-/// else categories (`item = "auto"`); `None` otherwise.
-///
-/// # Errors
-/// [`EngineError::Invalid`] when `item` names a column the log lacks.
-pub(crate) fn basket_orders(config: &Config, input: &custseg_data::ingest::Ingested) -> Result<Option<Orders>> {
-    use custseg_data::mapping::Role;
-    if !config.basket.enabled {
-        return Ok(None);
-    }
-    let map = &input.column_map;
-    let (product, category) = (map.get(Role::Product).is_some(), map.get(Role::Category).is_some());
-    if config.basket.item == basket::ItemKind::Auto && !product && !category {
-        return Ok(None);
-    }
-    let column = basket::item_column(config.basket.item, product, category)?;
-    Ok(Some(basket::from_kept(&input.kept, &input.names, column)))
 }
 
 /// The classes of scheme `by` among a run's schemes for the customers of some baskets, named in

@@ -176,15 +176,11 @@ fn evaluation(page: &mut Page, rec: &serde_json::Value, e: &Table, lang: Lang) {
     }
     page.table(&t);
     let beats = ev["beats_popularity"].as_bool() == Some(true) && ev["beats_repeat"].as_bool() == Some(true);
-    page.p(if beats {
-        tr.t(
-            "Verdict: the recommender beats both baselines on NDCG@10 (the paired difference's interval is above 0).",
-            "结论：推荐在 NDCG@10 上优于两个基线（配对差的区间高于 0）。",
-        )
-    } else {
-        tr.t(
-            "Verdict: the recommender does not beat both baselines on NDCG@10.",
-            "结论：推荐在 NDCG@10 上未能同时优于两个基线。",
-        )
+    let phrase = custseg_engine::basket::verdict_phrase(beats, lang);
+    page.p(&match (lang, beats) {
+        (Lang::En, true) => format!("Verdict: {phrase} (the paired difference's interval is above 0)."),
+        (Lang::En, false) => format!("Verdict: {phrase}."),
+        (Lang::Zh, true) => format!("结论：{phrase}（配对差的区间高于 0）。"),
+        (Lang::Zh, false) => format!("结论：{phrase}。"),
     });
 }

@@ -14,8 +14,10 @@ pub struct Itemset {
 }
 
 /// Every itemset of at most `max_len` items held by at least `min_count` baskets (`min_count`
-/// of 0 is taken as 1), by length, then by items. Repeated items in a basket count once.
-pub fn itemsets(baskets: &[Vec<u32>], min_count: u64, max_len: usize) -> Vec<Itemset> {
+/// of 0 is taken as 1), by length, then by items. Repeated items in a basket count once. A basket
+/// is anything that reads as a slice of item ids (owned or borrowed), so a subset of baskets is
+/// mined without copying them.
+pub fn itemsets<B: AsRef<[u32]>>(baskets: &[B], min_count: u64, max_len: usize) -> Vec<Itemset> {
     let min_count = min_count.max(1);
     if max_len == 0 {
         return Vec::new();
@@ -25,7 +27,7 @@ pub fn itemsets(baskets: &[Vec<u32>], min_count: u64, max_len: usize) -> Vec<Ite
     let mut seen: Vec<u32> = Vec::new();
     for b in baskets {
         seen.clear();
-        seen.extend(b);
+        seen.extend(b.as_ref());
         seen.sort_unstable();
         seen.dedup();
         for &i in &seen {
@@ -38,7 +40,7 @@ pub fn itemsets(baskets: &[Vec<u32>], min_count: u64, max_len: usize) -> Vec<Ite
     // each basket as its frequent items' ranks, ascending; identical ones merged
     let mut db: HashMap<Vec<u32>, u64> = HashMap::new();
     for b in baskets {
-        let mut ranks: Vec<u32> = b.iter().filter_map(|i| rank_of.get(i).copied()).collect();
+        let mut ranks: Vec<u32> = b.as_ref().iter().filter_map(|i| rank_of.get(i).copied()).collect();
         ranks.sort_unstable();
         ranks.dedup();
         if !ranks.is_empty() {
@@ -202,6 +204,6 @@ mod tests {
             "5 twice in one basket counts once"
         );
         assert!(itemsets(&baskets, 1, 0).is_empty());
-        assert!(itemsets(&[], 1, 3).is_empty());
+        assert!(itemsets::<Vec<u32>>(&[], 1, 3).is_empty());
     }
 }

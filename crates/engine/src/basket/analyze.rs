@@ -201,29 +201,31 @@ fn write_tables(dir: &Path, sink: Sink, files: Vec<(&str, Table)>) -> Result<Vec
     Ok(written)
 }
 
-/// The verdict line of an evaluation, in `lang`.
+/// Whether the recommender beats both baselines, in words (English lower-case, to sit inside a
+/// sentence): the one wording of the verdict, for the terminal, the report and `verdict`.
+pub fn verdict_phrase(beats_both: bool, lang: Lang) -> &'static str {
+    match (beats_both, lang) {
+        (true, Lang::En) => "the recommender beats both baselines on NDCG@10",
+        (false, Lang::En) => "the recommender does not beat both baselines on NDCG@10",
+        (true, Lang::Zh) => "推荐在 NDCG@10 上优于两个基线",
+        (false, Lang::Zh) => "推荐在 NDCG@10 上未能同时优于两个基线",
+    }
+}
+
+/// The verdict line of an evaluation, in `lang`, with the paired differences of NDCG@10.
 pub fn verdict(e: &Evaluation, lang: Lang) -> String {
     let d = |name: &str| e.differences.iter().find(|d| d.model == name && d.k == 10).map(|d| d.ndcg);
-    let (p, r) = (d("recommender-popularity"), d("recommender-repeat"));
     let fmt = |i: Option<custseg_core::assoc::metrics::Interval>| {
         i.map_or_else(String::new, |i| format!("{:+.4} [{:+.4}, {:+.4}]", i.mean, i.low, i.high))
     };
-    match (lang, e.beats_popularity && e.beats_repeat) {
-        (Lang::En, true) => format!(
-            "The recommender beats both baselines on NDCG@10: vs popularity {}, vs repeat {} (95% bootstrap intervals).",
-            fmt(p),
-            fmt(r)
-        ),
-        (Lang::En, false) => format!(
-            "The recommender does not beat both baselines on NDCG@10: vs popularity {}, vs repeat {} (95% bootstrap intervals).",
-            fmt(p),
-            fmt(r)
-        ),
-        (Lang::Zh, true) => {
-            format!("推荐在 NDCG@10 上优于两个基线：对热门 {}，对复购 {}（95% 自助法区间）。", fmt(p), fmt(r))
+    let (p, r) = (fmt(d("recommender-popularity")), fmt(d("recommender-repeat")));
+    let phrase = verdict_phrase(e.beats_popularity && e.beats_repeat, lang);
+    match lang {
+        Lang::En => {
+            // the phrase opens the sentence
+            let (first, rest) = phrase.split_at(1);
+            format!("{}{rest}: vs popularity {p}, vs repeat {r} (95% bootstrap intervals).", first.to_uppercase())
         }
-        (Lang::Zh, false) => {
-            format!("推荐在 NDCG@10 上未能同时优于两个基线：对热门 {}，对复购 {}（95% 自助法区间）。", fmt(p), fmt(r))
-        }
+        Lang::Zh => format!("{phrase}：对热门 {p}，对复购 {r}（95% 自助法区间）。"),
     }
 }

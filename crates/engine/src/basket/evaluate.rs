@@ -101,21 +101,23 @@ pub fn evaluate(
     for &k in &eligible {
         held[split[k]..ranges[k].1.end].iter_mut().for_each(|h| *h = true);
     }
-    let training: Vec<Vec<u32>> =
-        orders.baskets.iter().zip(&held).filter(|(_, h)| !**h).map(|(b, _)| b.clone()).collect();
-    let mined = mine(&training, params, 1);
-    drop(training);
-    let kept = || (0..orders.baskets.len()).filter(|&b| !held[b]);
-    let base_popular = popularity(kept().map(|b| orders.baskets[b].as_slice()));
+    let training: Vec<usize> = (0..orders.baskets.len()).filter(|&b| !held[b]).collect();
+    let slices: Vec<&[u32]> = training.iter().map(|&b| orders.baskets[b].as_slice()).collect();
+    let mined = mine(&slices, params, 1);
+    let base_popular = popularity(slices.into_iter());
     let rank_of: std::collections::HashMap<u32, usize> =
         base_popular.iter().enumerate().map(|(r, &(i, _))| (i, r)).collect();
+    // each class's training baskets, gathered in one pass
     let segment_popular: Option<Vec<Vec<(u32, f64)>>> = segments.map(|s| {
-        (0..s.labels.len() as u16)
-            .map(|l| {
-                popularity(kept().filter(|&b| s.of_basket(orders, b) == Some(l)).map(|b| orders.baskets[b].as_slice()))
-            })
-            .collect()
+        let mut of_label: Vec<Vec<&[u32]>> = vec![Vec::new(); s.labels.len()];
+        for &b in &training {
+            if let Some(l) = s.of_basket(orders, b) {
+                of_label[usize::from(l)].push(orders.baskets[b].as_slice());
+            }
+        }
+        of_label.into_iter().map(|baskets| popularity(baskets.into_iter())).collect()
     });
+    drop(training);
     let index = RuleIndex::new(&mined.rules);
     let k_max = KS[KS.len() - 1];
     let repeats = config.include_repeats;
@@ -125,7 +127,12 @@ pub fn evaluate(
         .map(|&k| {
             let (c, r) = &ranges[k];
             let before = &orders.baskets[r.start..split[k]];
-            let h = history(before.iter());
+            // the items bought before, each with how many baskets held it (a basket's items are
+            // distinct)
+            let mut bought: Vec<u32> = before.iter().flatten().copied().collect();
+            bought.sort_unstable();
+            let mut own: Vec<(u32, usize)> = bought.chunk_by(|a, b| a == b).map(|g| (g[0], g.len())).collect();
+            let h: Vec<u32> = own.iter().map(|&(i, _)| i).collect();
             let truth = history(orders.baskets[split[k]..r.end].iter());
             let popular = match (segments, &segment_popular) {
                 (Some(s), Some(p)) => s
@@ -144,8 +151,6 @@ pub fn evaluate(
                 .filter(|i| repeats || h.binary_search(i).is_err())
                 .take(k_max)
                 .collect();
-            let mut own: Vec<(u32, usize)> =
-                h.iter().map(|&i| (i, before.iter().filter(|b| b.binary_search(&i).is_ok()).count())).collect();
             own.sort_by(|a, b| {
                 b.1.cmp(&a.1)
                     .then(rank_of.get(&a.0).unwrap_or(&usize::MAX).cmp(rank_of.get(&b.0).unwrap_or(&usize::MAX)))

@@ -15,9 +15,9 @@ pub struct Mined {
     pub rules: Vec<Rule>,
 }
 
-/// Mines `baskets` (distinct items, ascending) with `params`, the support count at least
-/// `floor`.
-pub fn mine(baskets: &[Vec<u32>], params: &ValidAssocParams, floor: u64) -> Mined {
+/// Mines `baskets` (distinct items, ascending; owned or borrowed) with `params`, the support
+/// count at least `floor`.
+pub fn mine<B: AsRef<[u32]>>(baskets: &[B], params: &ValidAssocParams, floor: u64) -> Mined {
     let n = baskets.len() as u64;
     let min_count = params.min_count(n).max(floor);
     let found = itemsets(baskets, min_count, params.max_len());

@@ -24,8 +24,8 @@ mod recommend;
 mod segment;
 mod tables;
 
-pub use analyze::{Analysis, BasketRecord, EvaluationRecord, Parts, analyze, verdict};
-pub use build::item_column;
+pub use analyze::{Analysis, BasketRecord, EvaluationRecord, Parts, analyze, verdict, verdict_phrase};
+pub use build::{no_items, orders_of};
 pub use config::{BasketConfig, ItemKind};
 pub use custseg_core::assoc::metrics::Interval;
 pub use custseg_data::baskets::{ItemColumn, Orders, RowUse, from_file, from_kept};

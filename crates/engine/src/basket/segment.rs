@@ -148,7 +148,7 @@ pub fn by_segment(
             if ids.len() < SEGMENT_MIN_BASKETS {
                 return (Vec::new(), items, popular, false);
             }
-            let baskets: Vec<Vec<u32>> = ids.iter().map(|&b| orders.baskets[b].clone()).collect();
+            let baskets: Vec<&[u32]> = ids.iter().map(|&b| orders.baskets[b].as_slice()).collect();
             let Mined { rules, .. } = mine(&baskets, params, SEGMENT_MIN_COUNT);
             let seg_rules = rules
                 .into_iter()

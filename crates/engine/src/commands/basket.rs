@@ -6,12 +6,11 @@ use std::path::PathBuf;
 use custseg_core::Lang;
 use custseg_data::baskets::sniff;
 use custseg_data::features::aggregate;
-use custseg_data::mapping::Role;
 use custseg_data::quality::QualityReport;
 use custseg_data::sink::Sink;
 use serde::Serialize;
 
-use crate::basket::{Analysis, BasketRecord, Parts, analyze, from_file, from_kept, item_column};
+use crate::basket::{Analysis, BasketRecord, Parts, analyze, from_file, no_items, orders_of};
 use crate::config::{AsOf, Config};
 use crate::error::{EngineError, Result};
 use crate::input::{Checked, Source, Stage, present_of};
@@ -124,14 +123,11 @@ async fn basket_async(req: BasketRequest) -> Result<BasketOutcome> {
         outputs.push(req.out_dir.join("rejects.csv"));
         let as_of = checked.as_of(as_of);
         let Checked { input, master, .. } = checked;
-        let map = &input.column_map;
-        let column =
-            item_column(config.basket.item, map.get(Role::Product).is_some(), map.get(Role::Category).is_some())?;
-        let orders = from_kept(&input.kept, &input.names, column);
+        let orders = orders_of(config.basket.item, &input)?.ok_or_else(no_items)?;
         let segments = match config.basket.by.as_str() {
             "" => None,
             by => {
-                let present = present_of(map);
+                let present = present_of(&input.column_map);
                 let features = aggregate(&ctx, input.kept, input.names, present, as_of).await?;
                 let Layout { rows, ids, master_rows, .. } = layout(&features.customer, master.as_ref());
                 let labelled = label(
